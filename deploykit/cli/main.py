@@ -1,0 +1,83 @@
+"""Root of the `deploykit` command: lazy command registry, --version, error exit.
+
+Command modules are imported only when their command runs (or its own --help
+is asked for), so start-up costs typer alone. Each command module exposes a
+typer app named `app`; a one-command app becomes a plain command, a
+multi-command app a group.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+import typer.core
+
+from deploykit import __version__, errors
+
+# name -> (module, one-line help shown by `deploykit --help` without importing it)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "template": ("deploykit.cli.template", "Render a chart and print its objects in apply order."),
+    "lint": ("deploykit.cli.lint", "Check a chart and its values; report every problem found."),
+    "secrets": ("deploykit.cli.secrets", "Encrypt, decrypt, edit, rotate and check sops secret files."),
+    "sim": ("deploykit.cli.sim", "Run the embedded Kubernetes API simulator."),
+}
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> typer.core.TyperCommand | None:
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module = importlib.import_module(COMMANDS[cmd_name][0])
+        command = typer.main.get_command(module.app)
+        command.name = cmd_name
+        return command
+
+    def format_commands(self, ctx: typer.Context, formatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+app = typer.Typer(
+    cls=LazyGroup,
+    help="Deploy Kubernetes applications stage by stage, safely.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"deploykit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Deploy Kubernetes applications stage by stage, safely."""
+
+
+def run() -> None:
+    """Console-script entry point: run the app, turn DeploykitError into a message and exit code."""
+    try:
+        app()  # standalone: usage errors print usage and exit 2
+    except errors.DeploykitError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,140 @@
+"""The one error tree of deploykit.
+
+Every error a user can see is a `DeploykitError`: a message that says what is
+wrong (file, line, value path) and, where it helps, a hint that says what to
+do. Layers translate third-party exceptions at their boundary
+(`raise errors.ChartError(...) from exc`), so no `ApiException`,
+`CalledProcessError`, `jinja2.TemplateError` or `yaml.YAMLError` reaches the
+CLI. No message or hint may hold a decrypted value, a token or a header.
+
+    DeploykitError                  exit 2 unless said otherwise
+    ├── UsageError                  bad flags or arguments
+    ├── ValuesError                 values files, --set syntax, provenance
+    │   └── SchemaError             values.schema.json violations
+    ├── ChartError                  Chart.yaml, chart archives, dependencies
+    │   ├── ArchiveError            unsafe or oversized .tgz
+    │   └── RenderError             template failures, rendered YAML, duplicates
+    ├── SecretsError                sops, keys, keyrings
+    │   ├── SopsMissingError        no sops binary
+    │   ├── NoKeyError              sops exit 128: no usable key
+    │   ├── MacMismatchError        sops exit 51: file changed outside sops
+    │   └── NotEncryptedError       a file declared secret is plaintext
+    ├── KubeError                   connection, API errors          exit 3
+    │   ├── ApiConflictError        409 from the API server
+    │   └── ApiNotFoundError        404 from the API server
+    ├── ReleaseError                records, locks, engine          exit 1
+    │   ├── LockedError             another operation holds the release lock
+    │   └── DeployFailedError       the deploy failed (and was rolled back)
+    ├── TrackError                  readiness tracking              exit 1
+    ├── PipelineError               pipeline file and stage runner
+    │   └── GateError               a promotion gate is not met     exit 4
+    └── ReportError                 writing, signing, verifying reports
+"""
+
+from __future__ import annotations
+
+
+class DeploykitError(Exception):
+    """Base of every error deploykit raises on purpose."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\nhint: {self.hint}"
+
+
+class UsageError(DeploykitError):
+    """Bad flags or arguments on the command line."""
+
+
+class ValuesError(DeploykitError):
+    """A values file, a --set expression or a merge cannot be used."""
+
+
+class SchemaError(ValuesError):
+    """Values violate a chart's values.schema.json."""
+
+
+class ChartError(DeploykitError):
+    """A chart cannot be loaded: Chart.yaml, layout, dependencies."""
+
+
+class ArchiveError(ChartError):
+    """A chart archive is unsafe (absolute paths, `..`, links out) or too large."""
+
+
+class RenderError(ChartError):
+    """A template failed to render, or rendered something that is not valid."""
+
+
+class SecretsError(DeploykitError):
+    """Decryption, encryption or key handling failed."""
+
+
+class SopsMissingError(SecretsError):
+    """The sops binary is not installed."""
+
+
+class NoKeyError(SecretsError):
+    """sops found no key able to decrypt the file (sops exit code 128)."""
+
+
+class MacMismatchError(SecretsError):
+    """The file was modified outside sops (sops exit code 51)."""
+
+
+class NotEncryptedError(SecretsError):
+    """A file declared as secret is not sops-encrypted."""
+
+
+class KubeError(DeploykitError):
+    """The cluster cannot be reached or refused a request."""
+
+    exit_code = 3
+
+
+class ApiConflictError(KubeError):
+    """The API server answered 409 Conflict."""
+
+
+class ApiNotFoundError(KubeError):
+    """The API server answered 404 Not Found."""
+
+
+class ReleaseError(DeploykitError):
+    """Release records, locks or the deploy engine failed."""
+
+    exit_code = 1
+
+
+class LockedError(ReleaseError):
+    """Another operation holds the release lock."""
+
+
+class DeployFailedError(ReleaseError):
+    """A deploy failed; with atomic (the default) it was rolled back."""
+
+
+class TrackError(DeploykitError):
+    """Readiness tracking ended in failure or could not run."""
+
+    exit_code = 1
+
+
+class PipelineError(DeploykitError):
+    """The pipeline file is invalid or a stage could not run."""
+
+
+class GateError(PipelineError):
+    """A promotion gate is not met (missing or failed evidence)."""
+
+    exit_code = 4
+
+
+class ReportError(DeploykitError):
+    """A report could not be written, signed or verified."""

@@ -1,0 +1,7 @@
+"""Suite-wide configuration: fixtures live in tests/plugins/, one module per area."""
+
+pytest_plugins = [
+    "tests.plugins.charts",
+    "tests.plugins.secrets",
+    "tests.plugins.sim",
+]

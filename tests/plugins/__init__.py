@@ -1,0 +1,1 @@
+"""Shared pytest fixtures, one plugin module per area, listed in tests/conftest.py."""

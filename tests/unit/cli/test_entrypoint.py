@@ -1,0 +1,43 @@
+"""The `deploykit` console script: version, help, start-up cost."""
+
+import subprocess
+import sys
+
+import deploykit
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "deploykit", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_version_prints_package_version():
+    """`deploykit --version` would print nothing useful to a user filing a bug."""
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"deploykit {deploykit.__version__}"
+
+
+def test_help_lists_commands_without_importing_heavy_libraries():
+    """`deploykit --help` would be slow: it would load the Kubernetes client, Jinja2 or gnupg."""
+    code = (
+        "import sys\n"
+        "from deploykit.cli import main\n"
+        "try:\n"
+        "    main.app(['--help'], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('kubernetes', 'jinja2', 'gnupg', 'aiohttp', 'rich') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "template" in result.stdout
+    assert "HEAVY []" in result.stdout
+
+
+def test_unknown_command_exits_2():
+    """A typo in a CI script would look like success or crash with a traceback."""
+    result = run_cli("no-such-command")
+    assert result.returncode == 2
+    assert "no-such-command" in result.stderr
