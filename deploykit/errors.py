@@ -93,9 +93,20 @@ class NotEncryptedError(SecretsError):
 
 
 class KubeError(DeploykitError):
-    """The cluster cannot be reached or refused a request."""
+    """The cluster cannot be reached or refused a request.
+
+    `status` is the HTTP status code and `reason` the Kubernetes Status reason
+    (NotFound, Conflict, Invalid...) when the API server answered.
+    """
 
     exit_code = 3
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, status: int | None = None, reason: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.reason = reason
 
 
 class ApiConflictError(KubeError):
