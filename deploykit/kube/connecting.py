@@ -1,0 +1,69 @@
+"""Open a connection to a cluster from a kubeconfig (KUBECONFIG, --kubeconfig, --kube-context) or in-cluster.
+
+Owns the `kubernetes.client.ApiClient`; must not hold any deploy logic.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from kubernetes import client as k8s_client
+from kubernetes import config as k8s_config
+from kubernetes.config.config_exception import ConfigException
+
+from deploykit import errors
+
+USER_AGENT = "deploykit"
+
+
+@dataclass
+class Connection:
+    """An authenticated client for one cluster context."""
+
+    api_client: k8s_client.ApiClient
+    host: str
+    context: str | None
+    default_namespace: str
+
+    def close(self) -> None:
+        self.api_client.close()
+
+
+def _kubeconfig_paths(kubeconfig: str | os.PathLike | None) -> str | None:
+    if kubeconfig:
+        return str(kubeconfig)
+    return os.environ.get("KUBECONFIG") or None
+
+
+def connect(*, kubeconfig: str | os.PathLike | None = None, context: str | None = None) -> Connection:
+    """Connect with the given kubeconfig and context, falling back to KUBECONFIG, ~/.kube/config, in-cluster."""
+    configuration = k8s_client.Configuration()
+    path = _kubeconfig_paths(kubeconfig)
+    default_path = Path.home() / ".kube" / "config"
+    namespace = "default"
+    try:
+        if path or default_path.exists() or context:
+            config_file = path or str(default_path)
+            k8s_config.load_kube_config(
+                config_file=config_file, context=context, client_configuration=configuration, persist_config=False
+            )
+            contexts, current = k8s_config.list_kube_config_contexts(config_file=config_file)
+            active = next((c for c in contexts if c["name"] == context), current) if context else current
+            context = (active or {}).get("name")
+            namespace = ((active or {}).get("context") or {}).get("namespace") or "default"
+        else:
+            k8s_config.load_incluster_config(client_configuration=configuration)
+            ns_file = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+            if ns_file.exists():
+                namespace = ns_file.read_text().strip() or "default"
+    except (ConfigException, OSError, ValueError, KeyError) as exc:
+        where = f"kubeconfig {path or default_path}" if (path or default_path.exists()) else "in-cluster config"
+        raise errors.KubeError(
+            f"cannot load {where}" + (f" (context {context!r})" if context else "") + f": {exc}",
+            hint="pass --kubeconfig FILE and --kube-context NAME, or set KUBECONFIG",
+        ) from exc
+    api_client = k8s_client.ApiClient(configuration)
+    api_client.user_agent = USER_AGENT
+    return Connection(api_client=api_client, host=configuration.host, context=context, default_namespace=namespace)

@@ -1,0 +1,187 @@
+"""HTTP requests to the API server: auth from the connection, JSON in and out, retries, error translation.
+
+Every non-2xx answer becomes an `errors.KubeError` (or its 404/409 subclasses)
+carrying the server's Status message. Retries: 429 (honouring Retry-After) on
+every verb; 5xx and connection failures only on requests that are safe to
+repeat (reads, server-side apply, deletes). Must not log request headers or
+bodies (they may hold tokens and secret data).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from kubernetes.client.exceptions import ApiException
+
+from deploykit import errors
+from deploykit.kube.connecting import Connection
+
+APPLY_PATCH = "application/apply-patch+yaml"
+MERGE_PATCH = "application/merge-patch+json"
+JSON = "application/json"
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    base_delay: float = 0.1
+    max_delay: float = 2.0
+
+    def delay(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after:
+            try:
+                return min(float(retry_after), self.max_delay * 5)
+            except ValueError:
+                pass
+        return min(self.base_delay * (2**attempt), self.max_delay)
+
+
+def _status_error(status: int, payload: bytes, *, method: str, path: str) -> errors.KubeError:
+    message, reason = "", None
+    try:
+        body = json.loads(payload or b"{}")
+        if isinstance(body, dict):
+            message, reason = body.get("message", ""), body.get("reason")
+    except ValueError:
+        message = payload[:300].decode("utf-8", "replace")
+    text = message or f"{method} {path} answered HTTP {status}"
+    error_class = {404: errors.ApiNotFoundError, 409: errors.ApiConflictError}.get(status, errors.KubeError)
+    return error_class(text, status=status, reason=reason)
+
+
+class Http:
+    """JSON requests over one connection."""
+
+    def __init__(self, connection: Connection, *, retry: RetryPolicy | None = None, timeout: float = 30.0) -> None:
+        self.connection = connection
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None,
+        body: Any,
+        content_type: str | None,
+        accept: str,
+        timeout: float | tuple[float, float] | None,
+    ):
+        api = self.connection.api_client
+        headers = {"Accept": accept}
+        if content_type:
+            headers["Content-Type"] = content_type
+        params = [(k, v) for k, v in (query or {}).items() if v is not None]
+        _, url, headers, body, _ = api.param_serialize(
+            method=method, resource_path=path, query_params=params, header_params=headers,
+            body=body, auth_settings=["BearerToken"],
+        )
+        return api.call_api(method, url, header_params=headers, body=body, _request_timeout=timeout)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send one request and return the decoded JSON answer; raise KubeError on failure."""
+        if body is not None and content_type is None:
+            content_type = JSON
+        if idempotent is None:
+            idempotent = method in ("GET", "HEAD", "DELETE", "PUT") or content_type == APPLY_PATCH
+        attempt = 0
+        while True:
+            try:
+                response = self._send(
+                    method, path, query=query, body=body, content_type=content_type, accept=JSON,
+                    timeout=self.timeout,
+                )
+                payload = response.read()
+            except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
+                if idempotent and attempt + 1 < self.retry.attempts:
+                    time.sleep(self.retry.delay(attempt, None))
+                    attempt += 1
+                    continue
+                raise errors.KubeError(
+                    f"cannot reach the API server at {self.connection.host}: {type(exc).__name__}",
+                    hint="check the kubeconfig context and that the cluster is up",
+                ) from exc
+            status = response.status
+            if 200 <= status < 300:
+                return json.loads(payload) if payload else None
+            retryable = status == 429 or (idempotent and status in RETRYABLE_STATUS)
+            if retryable and attempt + 1 < self.retry.attempts:
+                time.sleep(self.retry.delay(attempt, response.headers.get("Retry-After")))
+                attempt += 1
+                continue
+            raise _status_error(status, payload, method=method, path=path)
+
+    def open_stream(self, path: str, *, query: Mapping[str, Any], read_timeout: float) -> "LineStream":
+        """GET a streaming endpoint (a watch); the answer is read line by line through the returned handle."""
+        try:
+            response = self._send(
+                "GET", path, query=query, body=None, content_type=None, accept=JSON,
+                timeout=(self.timeout, read_timeout),
+            )
+        except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
+            raise errors.KubeError(
+                f"cannot reach the API server at {self.connection.host}: {type(exc).__name__}"
+            ) from exc
+        if not 200 <= response.status < 300:
+            raise _status_error(response.status, response.read(), method="GET", path=path)
+        return LineStream(response.response, host=self.connection.host)
+
+
+class LineStream:
+    """One streaming answer: iterate it for decoded JSON lines; close() from any thread ends it."""
+
+    def __init__(self, raw: Any, *, host: str) -> None:
+        self._raw = raw
+        self._host = host
+        self.closed = False
+
+    def __iter__(self) -> Iterator[dict]:
+        buffer = b""
+        try:
+            for chunk in self._raw.stream(16384, decode_content=True):
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if line.strip():
+                        yield json.loads(line)
+            if buffer.strip():
+                yield json.loads(buffer)
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            if not self.closed:
+                raise errors.KubeError(f"watch stream from {self._host} broke: {type(exc).__name__}") from exc
+        finally:
+            self.close()
+
+    def read_text(self) -> str:
+        """The whole answer as text (for non-JSON streams such as pod logs)."""
+        try:
+            return self._raw.read(decode_content=True).decode("utf-8", "replace")
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise errors.KubeError(f"reading from {self._host} broke: {type(exc).__name__}") from exc
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            try:
+                self._raw.close()
+            except Exception:  # closing a half-read socket from another thread may fail; it is closed either way
+                pass
