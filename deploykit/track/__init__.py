@@ -1,1 +1,7 @@
-"""track"""
+"""Readiness tracking: status rules per kind (pure), the tracker (watches, fast failure,
+events and logs of the release's pods) and its printing.
+
+Rules decide Ready / InProgress / Failed from objects alone and do no I/O. The
+tracker talks to the cluster only through the `kube` seam handed to it. Every
+line it prints goes through the run's redactor.
+"""
