@@ -8,7 +8,7 @@ namespaced object without one is an error here, not a silent default.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from deploykit import errors
@@ -156,3 +156,11 @@ class Kube:
                 return ""
             raise
         return stream.read_text()
+
+    def follow_pod_logs(self, namespace: str, pod: str, *, container: str) -> Iterator[str]:
+        """Yield the container's log lines as they are written, until the container or the stream ends."""
+        stream = self.http.open_stream(
+            f"/api/v1/namespaces/{namespace}/pods/{pod}/log", query={"container": container, "follow": "true"},
+            read_timeout=3600,
+        )
+        yield from stream.text_lines()

@@ -153,17 +153,29 @@ class LineStream:
         self.closed = False
 
     def __iter__(self) -> Iterator[dict]:
+        for line in self._raw_lines():
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except ValueError as exc:
+                    raise errors.KubeError(f"watch stream from {self._host} sent a line that is not JSON") from exc
+
+    def text_lines(self) -> Iterator[str]:
+        """Decoded text lines (pod logs)."""
+        for line in self._raw_lines():
+            yield line.decode("utf-8", "replace").rstrip("\r")
+
+    def _raw_lines(self) -> Iterator[bytes]:
         buffer = b""
         try:
             for chunk in self._raw.stream(16384, decode_content=True):
                 buffer += chunk
                 while b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
-                    if line.strip():
-                        yield json.loads(line)
-            if buffer.strip():
-                yield json.loads(buffer)
-        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+                    yield line
+            if buffer:
+                yield buffer
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             if not self.closed:
                 raise errors.KubeError(f"watch stream from {self._host} broke: {type(exc).__name__}") from exc
         finally:

@@ -3,12 +3,10 @@ resume from the last seen resourceVersion when the server closes the stream, rel
 410 Gone and emit the difference as events. Consumers see every state change of every
 object or, after a relist, its latest state.
 
-`WatchGroup` runs several watches in threads and merges their events into one queue.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -158,49 +156,3 @@ def _with_kind(obj: dict, resource: ResourceType) -> dict:
     if "kind" not in obj:
         obj = {"apiVersion": resource.api_version, "kind": resource.kind, **obj}
     return obj
-
-
-class WatchGroup:
-    """Several resumable watches merged into one queue of events, each in its own thread."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[WatchEvent | BaseException] = queue.Queue()
-        self._watches: list[ResumableWatch] = []
-        self._threads: list[threading.Thread] = []
-
-    def add(self, watch: ResumableWatch) -> None:
-        self._watches.append(watch)
-        thread = threading.Thread(target=self._pump, args=(watch,), daemon=True, name=f"watch-{watch.resource.plural}")
-        self._threads.append(thread)
-        thread.start()
-
-    def _pump(self, watch: ResumableWatch) -> None:
-        try:
-            for event in watch.events():
-                self._queue.put(event)
-        except BaseException as exc:  # handed to the consumer, raised there
-            self._queue.put(exc)
-
-    def next(self, timeout: float) -> WatchEvent | None:
-        """The next event, or None after `timeout` seconds without one. Re-raises a watch's fatal error."""
-        try:
-            item = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-    @property
-    def resumes(self) -> int:
-        return sum(w.resumes for w in self._watches)
-
-    @property
-    def relists(self) -> int:
-        return sum(w.relists for w in self._watches)
-
-    def close(self) -> None:
-        for watch in self._watches:
-            watch.stop()
-        for thread in self._threads:
-            thread.join(timeout=2)

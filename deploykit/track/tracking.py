@@ -1,0 +1,405 @@
+"""The tracker: watch the release's objects until all are ready, or fail at the first fatal signal.
+
+It lists and watches (never polls) each tracked kind per namespace, plus the
+Pods, ReplicaSets and Events of those namespaces, through resumable watches
+that survive closed streams and 410 Gone. It prints progress, Warning events
+of the release's objects and pods, and their logs; on failure it shows the
+failing object, pod, container, reason, exit code and last log lines.
+Results come back as data for the engine and the reports.
+
+The cluster is reached only through the `KubeSeam` handed in.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from deploykit import errors
+from deploykit.track import ownership, printing, rules
+from deploykit.track.custom import CustomRule
+from deploykit.track.settings import TrackSettings, settings_for
+from deploykit.track.verdicts import Phase, Verdict
+
+# Kinds whose readiness is their existence: no watch needed.
+STATIC_KINDS = frozenset({
+    "ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
+    "NetworkPolicy", "LimitRange", "ResourceQuota", "PodDisruptionBudget", "Endpoints", "IngressClass",
+    "CronJob", "Lease", "PriorityClass", "StorageClass", "Ingress", "HorizontalPodAutoscaler", "Namespace",
+})
+OWNING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
+
+
+class WatchLike(Protocol):
+    def events(self) -> Iterator[Any]: ...
+    def stop(self) -> None: ...
+
+
+class KubeSeam(Protocol):
+    """What the tracker needs from the cluster (deploykit.kube.client.Kube provides it)."""
+
+    def watch(self, api_version: str, kind: str, *, namespace: str | None = None) -> WatchLike: ...
+    def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int | None = None,
+                 previous: bool = False) -> str: ...
+    def follow_pod_logs(self, namespace: str, pod: str, *, container: str) -> Iterator[str]: ...
+
+
+@dataclass(frozen=True)
+class TrackOptions:
+    timeout: float = 300.0
+    defaults: TrackSettings = field(default_factory=TrackSettings)
+    custom_rules: Sequence[CustomRule] = ()
+    show_logs: bool = True
+    show_events: bool = True
+    failure_log_lines: int = 20
+    max_log_followers: int = 8
+
+
+@dataclass
+class ResourceResult:
+    """What happened to one tracked object: final status, reason, timing, events seen."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    phase: str
+    reason: str
+    progress: str = ""
+    seconds: float | None = None
+    events: list[str] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
+    logs: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass
+class TrackResult:
+    ok: bool
+    resources: list[ResourceResult]
+    duration: float
+    failed: ResourceResult | None = None
+    timed_out: bool = False
+    resumes: int = 0
+    relists: int = 0
+
+
+@dataclass
+class _Target:
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+    settings: TrackSettings
+    verdict: Verdict | None = None
+    live: dict | None = None
+    since: float = 0.0
+    last_activity: float = 0.0
+    done_at: float | None = None
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.namespace, self.name)
+
+
+class _Synchronized:
+    """Serialise printer calls from the tracker and the log follower threads."""
+
+    def __init__(self, inner: printing.Printer) -> None:
+        self._inner, self._lock = inner, threading.Lock()
+
+    def __getattr__(self, name: str):
+        method = getattr(self._inner, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return method(*args, **kwargs)
+
+        return call
+
+
+class Tracker:
+    def __init__(self, kube: KubeSeam, *, printer: printing.Printer, options: TrackOptions | None = None,
+                 clock=time.monotonic) -> None:
+        self.kube = kube
+        self.printer = _Synchronized(printer)
+        self.options = options or TrackOptions()
+        self.clock = clock
+        self._pods: dict[str, dict] = {}
+        self._replica_sets: dict[str, dict] = {}
+        self._followed: set[tuple[str, str, str]] = set()
+        self._followers: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._seen_events: dict[str, int] = {}
+
+    # -- public -----------------------------------------------------------------
+    def track(self, objects: Sequence[Mapping[str, Any]]) -> TrackResult:
+        """Wait for `objects` (as applied) to become ready; return as soon as one fails."""
+        start = self.clock()
+        self._wall_start = datetime.now(timezone.utc)
+        targets = self._targets(objects, start)
+        watched = [t for t in targets if t.kind not in STATIC_KINDS]
+        for target in targets:
+            if target.kind in STATIC_KINDS:
+                target.verdict = Verdict(Phase.READY, "exists")
+                target.done_at = start
+        from_watches = self._start_watches(watched)
+        try:
+            return self._loop(targets, watched, from_watches, start)
+        finally:
+            self._stopping.set()
+            for watch in from_watches:
+                watch.stop()
+            for thread in self._followers:
+                thread.join(timeout=1)
+
+    # -- set-up -----------------------------------------------------------------
+    def _targets(self, objects: Sequence[Mapping[str, Any]], start: float) -> list[_Target]:
+        targets = []
+        for obj in objects:
+            settings = settings_for(obj, defaults=self.options.defaults)
+            if not settings.track:
+                continue
+            meta = obj.get("metadata") or {}
+            targets.append(_Target(obj.get("apiVersion", ""), obj.get("kind", ""), meta.get("namespace"),
+                                   meta.get("name", ""), settings, since=start, last_activity=start))
+        return targets
+
+    def _start_watches(self, watched: list[_Target]) -> list[Any]:
+        from deploykit.track import _merging  # local: the merge queue is an implementation detail
+
+        kinds = {(t.api_version, t.kind, t.namespace) for t in watched}
+        namespaces = {t.namespace for t in watched if t.kind in OWNING_KINDS or t.kind == "Pod"}
+        event_namespaces = {t.namespace for t in watched}
+        watches = [self.kube.watch(api, kind, namespace=ns) for api, kind, ns in sorted(kinds, key=str)]
+        for ns in sorted(namespaces, key=str):
+            if not any(k == ("v1", "Pod", ns) for k in kinds):
+                watches.append(self.kube.watch("v1", "Pod", namespace=ns))
+            watches.append(self.kube.watch("apps/v1", "ReplicaSet", namespace=ns))
+        if self.options.show_events:
+            for ns in sorted(event_namespaces, key=str):
+                watches.append(self.kube.watch("v1", "Event", namespace=ns))
+        self._merged = _merging.Merged(watches)
+        return watches
+
+    # -- main loop ----------------------------------------------------------------
+    def _loop(self, targets: list[_Target], watched: list[_Target], watches: list[Any], start: float) -> TrackResult:
+        by_key = {t.key: t for t in watched}
+        deadline = start + self.options.timeout
+        while True:
+            now = self.clock()
+            pending = [t for t in targets if t.done_at is None]
+            if not pending:
+                return self._result(targets, start, ok=True)
+            wait = max(0.0, min(0.25, deadline - now))
+            event = self._merged.next(timeout=wait)
+            now = self.clock()
+            if event is not None:
+                self._absorb(event, by_key, now)
+                # drain what is already queued before evaluating: one verdict per burst
+                while (more := self._merged.next(timeout=0)) is not None:
+                    self._absorb(more, by_key, now)
+            failed = self._evaluate(pending, now)
+            if failed is not None:
+                return self._fail(targets, failed, start)
+            expired = self._expired(pending, now, deadline)
+            if expired is not None:
+                return self._fail(targets, expired, start, timed_out=True)
+
+    def _absorb(self, event: Any, by_key: dict, now: float) -> None:
+        obj, kind = event.object, event.resource.kind
+        meta = obj.get("metadata") or {}
+        uid = meta.get("uid", "")
+        if kind == "Pod":
+            if event.type == "DELETED":
+                self._pods.pop(uid, None)
+            else:
+                self._pods[uid] = obj
+        elif kind == "ReplicaSet":
+            if event.type == "DELETED":
+                self._replica_sets.pop(uid, None)
+            else:
+                self._replica_sets[uid] = obj
+        elif kind == "Event":
+            self._warning(obj, by_key)
+            return
+        target = by_key.get((kind, meta.get("namespace"), meta.get("name")))
+        if target is not None:
+            target.live = None if event.type == "DELETED" else obj
+            target.last_activity = now
+        if kind in ("Pod", "ReplicaSet"):
+            for owner in self._owners_of(obj, by_key):
+                owner.last_activity = now
+
+    def _owners_of(self, obj: dict, by_key: dict) -> list[_Target]:
+        chain = set(ownership.pod_owner_chain(obj, self._replica_sets))
+        return [t for t in by_key.values() if t.live and (t.live.get("metadata") or {}).get("uid") in chain]
+
+    def _related(self, target: _Target) -> rules.Related:
+        namespace_pods = [p for p in self._pods.values() if (p.get("metadata") or {}).get("namespace") == target.namespace]
+        namespace_rs = [r for r in self._replica_sets.values()
+                        if (r.get("metadata") or {}).get("namespace") == target.namespace]
+        return ownership.related_for(target.live or {}, pods=namespace_pods, replica_sets=namespace_rs)
+
+    def _evaluate(self, pending: list[_Target], now: float) -> _Target | None:
+        ctx = rules.Context(settings=self.options.defaults, now=datetime.now(timezone.utc),
+                            custom_rules=self.options.custom_rules)
+        for target in pending:
+            if target.live is None:
+                verdict = Verdict(Phase.IN_PROGRESS, "waiting for the object to appear")
+            else:
+                related = self._related(target)
+                verdict = rules.status_of(target.live, related=related,
+                                          ctx=rules.Context(settings=target.settings, now=ctx.now,
+                                                            custom_rules=ctx.custom_rules))
+                if self.options.show_logs:
+                    self._follow_logs(related.pods)
+            if target.verdict is None or (verdict.phase, verdict.reason, verdict.progress) != (
+                    target.verdict.phase, target.verdict.reason, target.verdict.progress):
+                self.printer.progress(target.title, verdict)
+            target.verdict = verdict
+            if verdict.phase is Phase.FAILED:
+                target.done_at = now
+                return target
+            if verdict.phase is Phase.READY:
+                target.done_at = now
+        return None
+
+    def _expired(self, pending: list[_Target], now: float, deadline: float) -> _Target | None:
+        for target in pending:
+            if target.done_at is not None:
+                continue
+            own = target.settings.timeout
+            quiet = target.settings.no_activity_timeout
+            waiting_for = target.verdict.reason if target.verdict else "the object to appear"
+            if quiet is not None and now - target.last_activity >= quiet:
+                target.verdict = Verdict(Phase.FAILED, f"no activity for {quiet:g}s while waiting: {waiting_for}",
+                                         target.verdict.progress if target.verdict else "")
+                return target
+            if now >= deadline or (own is not None and now - target.since >= own):
+                limit = own if own is not None and now - target.since >= own else self.options.timeout
+                target.verdict = Verdict(Phase.FAILED, f"timed out after {limit:g}s waiting: {waiting_for}",
+                                         target.verdict.progress if target.verdict else "")
+                return target
+        return None
+
+    # -- events and logs ----------------------------------------------------------
+    def _warning(self, event: dict, by_key: dict) -> None:
+        if event.get("type") != "Warning":
+            return
+        involved = event.get("involvedObject") or {}
+        uid = involved.get("uid")
+        ours = {(t.live.get("metadata") or {}).get("uid") for t in by_key.values() if t.live}
+        ours |= {u for u, pod in self._pods.items() if set(ownership.pod_owner_chain(pod, self._replica_sets)) & ours}
+        ours |= {u for u, rs in self._replica_sets.items()
+                 if {r.get("uid") for r in (rs.get("metadata") or {}).get("ownerReferences") or []} & ours}
+        if uid not in ours:
+            return
+        stamp = event.get("lastTimestamp") or event.get("eventTime") or (event.get("metadata") or {}).get(
+            "creationTimestamp")
+        when = _parse(stamp)
+        if when is not None and (self._wall_start - when).total_seconds() > 1:
+            return
+        event_uid = (event.get("metadata") or {}).get("uid", "")
+        count = int(event.get("count") or 1)
+        if self._seen_events.get(event_uid, 0) >= count:
+            return
+        self._seen_events[event_uid] = count
+        subject = f"{(involved.get('kind') or '').lower()}/{involved.get('name')}"
+        text = f"{event.get('reason')} {subject}: {event.get('message', '')}"
+        for target in by_key.values():
+            if target.live and (involved.get("name", "").startswith(target.name)):
+                target.events.append(text)
+        self.printer.warning_event(subject, event.get("reason", ""), event.get("message", ""))
+
+    def _follow_logs(self, pods: Sequence[Mapping[str, Any]]) -> None:
+        for pod in pods:
+            meta, status = pod.get("metadata") or {}, pod.get("status") or {}
+            for container in status.get("containerStatuses") or []:
+                state = container.get("state") or {}
+                if not (state.get("running") or state.get("terminated")):
+                    continue
+                key = (meta.get("namespace"), meta.get("name"), container.get("name"))
+                if key in self._followed or len(self._followers) >= self.options.max_log_followers:
+                    continue
+                self._followed.add(key)
+                thread = threading.Thread(target=self._pump_logs, args=key, daemon=True)
+                self._followers.append(thread)
+                thread.start()
+
+    def _pump_logs(self, namespace: str, pod: str, container: str) -> None:
+        try:
+            for line in self.kube.follow_pod_logs(namespace, pod, container=container):
+                if self._stopping.is_set():
+                    return
+                self.printer.log_line(pod, container, line)
+        except errors.KubeError:
+            return  # logs are a courtesy: a pod that went away takes its logs with it
+
+    # -- results ------------------------------------------------------------------
+    def _last_logs(self, target: _Target) -> dict[str, list[str]]:
+        logs: dict[str, list[str]] = {}
+        verdict = target.verdict
+        if verdict is None:
+            return logs
+        for pod, container, previous in printing.problem_sources(verdict.problems):
+            text = ""
+            try:
+                text = self.kube.pod_logs(target.namespace or "", pod, container=container,
+                                          tail_lines=self.options.failure_log_lines, previous=previous)
+                if not text and previous:
+                    text = self.kube.pod_logs(target.namespace or "", pod, container=container,
+                                              tail_lines=self.options.failure_log_lines)
+            except errors.KubeError:
+                text = ""
+            lines = text.splitlines()[-self.options.failure_log_lines:]
+            if lines:
+                logs[f"{pod}/{container}" + (" (previous attempt)" if previous else "")] = lines
+        return logs
+
+    def _fail(self, targets: list[_Target], culprit: _Target, start: float, *, timed_out: bool = False) -> TrackResult:
+        logs = self._last_logs(culprit)
+        self.printer.failure(culprit.title, culprit.verdict, logs)
+        result = self._result(targets, start, ok=False, timed_out=timed_out)
+        result.failed = next(r for r in result.resources if (r.kind, r.namespace, r.name) == culprit.key)
+        result.failed.logs = logs
+        self.printer.done(False, f"{culprit.title}: {culprit.verdict.reason}")
+        return result
+
+    def _result(self, targets: list[_Target], start: float, *, ok: bool, timed_out: bool = False) -> TrackResult:
+        duration = self.clock() - start
+        resources = []
+        for target in targets:
+            verdict = target.verdict or Verdict(Phase.IN_PROGRESS, "not observed")
+            resources.append(ResourceResult(
+                kind=target.kind, name=target.name, namespace=target.namespace, phase=verdict.phase.value,
+                reason=verdict.reason, progress=verdict.progress,
+                seconds=None if target.done_at is None else round(target.done_at - start, 3),
+                events=list(target.events),
+                problems=[p.__dict__ | {"summary": p.describe()} for p in verdict.problems],
+            ))
+        if ok:
+            self.printer.done(True, f"{len(targets)} resources ready in {duration:.1f}s")
+        merged = getattr(self, "_merged", None)
+        return TrackResult(ok=ok, resources=resources, duration=round(duration, 3), timed_out=timed_out,
+                           resumes=merged.resumes if merged else 0, relists=merged.relists if merged else 0)
+
+
+def _parse(stamp: str | None) -> datetime | None:
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
