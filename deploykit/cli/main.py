@@ -72,11 +72,17 @@ def root(
 
 def run() -> None:
     """Console-script entry point: run the app, turn DeploykitError into a message and exit code."""
+    # Every line printed from here on (output, logs, tracebacks) passes the run's redactor.
+    from deploykit.secrets import redaction
+
+    redaction.install_streams()
     try:
         app()  # standalone: usage errors print usage and exit 2
     except errors.DeploykitError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {redaction.mask(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+    finally:
+        redaction.flush_streams()
 
 
 if __name__ == "__main__":
