@@ -1,1 +1,16 @@
-"""secrets"""
+"""Secrets: sops-encrypted values decrypted in memory only, CI keyrings, and the run's redactor.
+
+    sops.py         the sops subprocess: locate, version check, exit codes -> errors
+    metadata.py     a sops file's format, encryption state and recipients, read without decrypting
+    rules.py        which files are secret files (.sops.yaml creation rules, secrets/ folders)
+    decrypting.py   DecryptedFile; parallel, cached, redacted decryption of values files
+    keyrings.py     the environment sops runs in; ephemeral GnuPG homes for keys CI hands over
+    agekeys.py      age identities and their recipients
+    recipients.py   which of a file's recipients this environment can use
+    checking.py     the CI guard behind `deploykit secrets check`
+    editing.py      encrypt, edit, rotate, updatekeys, plaintext for `decrypt --stdout`
+    redaction.py    Redactor, masking streams: no decrypted value in any printed line
+    fingerprints.py keyed fingerprints of secret values for release records
+
+Must not import values/ or charts/ (siblings); release/ and cli/ join them.
+"""

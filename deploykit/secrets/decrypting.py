@@ -1,0 +1,266 @@
+"""Decrypt secret values files into memory: in parallel, each file once per run, every leaf redacted.
+
+Owns `DecryptedFile` (the decrypted data, the original sops ciphertext for a
+later rollback, the file's key metadata) and the policy around decryption:
+a sops-encrypted file is decrypted; a file declared secret (see `rules`)
+that is not encrypted is refused, unless the user opted out for a local
+experiment; every decrypted leaf is registered with the run's redactor
+before anyone can print it.
+
+Must not: write plaintext anywhere (sops reads the ciphertext from stdin and
+writes JSON to a pipe), show a value in a `repr()` or an error, or parse
+values with provenance (values/ does that with the data it is handed).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from deploykit import errors
+from deploykit.secrets import keyrings, metadata, redaction, rules, sops
+
+ALLOW_UNENCRYPTED_ENV = "DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS"
+# A short-lived sops needs neither a garbage collector nor a thread per core;
+# without them each call costs ~20% less CPU, which is what bounds parallel decryption.
+_SOPS_TUNING = {"GOGC": "off", "GOMAXPROCS": "1"}
+
+log = logging.getLogger("deploykit.secrets")
+
+
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class DecryptedFile:
+    """A secret values file decrypted in memory.
+
+    `ciphertext` is the file exactly as read (sops-encrypted unless
+    `encrypted` is False), kept so that a rollback can decrypt the same
+    secrets again. `data` is the decrypted mapping: never print it.
+    """
+
+    path: Path
+    format: str
+    ciphertext: bytes
+    data: Mapping[str, Any]
+    encrypted: bool
+    key_info: metadata.SopsMetadata | None
+
+    def __repr__(self) -> str:
+        state = "sops-encrypted" if self.encrypted else "NOT encrypted"
+        return f"<DecryptedFile {self.path} ({state}, {sum(1 for _ in self.leaves())} leaves)>"
+
+    def leaves(self) -> Iterator[tuple[str, Any]]:
+        """(value path, value) of every scalar leaf, e.g. `('db.password', ...)`, `('hosts[0]', ...)`."""
+        yield from iter_leaves(self.data)
+
+    def too_short(self) -> list[str]:
+        """Value paths of leaves too short to be masked (lint warns; their values are never returned)."""
+        return [path for path, value in self.leaves() if redaction.is_too_short(value)]
+
+
+def iter_leaves(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(value path, value) of every scalar leaf under `node`."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from iter_leaves(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from iter_leaves(value, f"{prefix}[{index}]")
+    else:
+        yield prefix, node
+
+
+def default_jobs() -> int:
+    """How many sops processes run at once: one per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def is_ci(env: Mapping[str, str] | None = None) -> bool:
+    """True in a CI job (CI=true, as GitLab, GitHub and most CI systems set it)."""
+    return _truthy((os.environ if env is None else env).get("CI"))
+
+
+_cache: dict[tuple[Path, str], DecryptedFile] = {}
+_cache_lock = threading.Lock()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise errors.SecretsError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise errors.SecretsError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
+def is_sops_file(path: Path) -> bool:
+    """True when the file is sops-encrypted (has sops metadata); False for plaintext or other formats."""
+    try:
+        fmt = metadata.file_format(path)
+    except errors.SecretsError:
+        return False
+    return metadata.is_encrypted(_read(path), fmt=fmt)
+
+
+def needs_decryption(path: Path) -> bool:
+    """True when a values file goes through this module: it is sops-encrypted or declared secret."""
+    return is_sops_file(path) or rules.is_declared_secret(path)
+
+
+def decrypt_file(
+    path: Path,
+    *,
+    allow_unencrypted: bool | None = None,
+    env: Mapping[str, str] | None = None,
+) -> DecryptedFile:
+    """Decrypt one secret file into memory (cached for the run), its leaves registered with the redactor."""
+    return decrypt_files([path], allow_unencrypted=allow_unencrypted, env=env)[0]
+
+
+def decrypt_files(
+    paths: Sequence[Path],
+    *,
+    allow_unencrypted: bool | None = None,
+    env: Mapping[str, str] | None = None,
+    jobs: int | None = None,
+) -> list[DecryptedFile]:
+    """Decrypt secret files in parallel (bounded by `jobs`, default one per core), in the order given.
+
+    A file appears once in the work however often it is named, and a file
+    already decrypted in this run (same path, same bytes) is not decrypted
+    again. The first failure is raised once every started sops has ended.
+    `allow_unencrypted` None reads DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS.
+    """
+    base_env = dict(os.environ if env is None else env)
+    if allow_unencrypted is None:
+        allow_unencrypted = _truthy(base_env.get(ALLOW_UNENCRYPTED_ENV))
+    unique: dict[Path, Path] = {}
+    for given_path in paths:
+        unique.setdefault(Path(given_path).resolve(), Path(given_path))
+    results: dict[Path, DecryptedFile] = {}
+    pending: list[tuple[Path, bytes, str, str]] = []
+    for resolved, given in unique.items():
+        ciphertext = _read(given)
+        fmt = metadata.file_format(given)
+        digest = hashlib.sha256(ciphertext).hexdigest()
+        with _cache_lock:
+            cached = _cache.get((resolved, digest))
+        if cached is not None:
+            results[resolved] = cached
+        else:
+            pending.append((given, ciphertext, fmt, digest))
+    work = []
+    for given, ciphertext, fmt, digest in pending:
+        key_info = metadata.read(ciphertext, fmt=fmt)
+        if key_info is None:
+            results[given.resolve()] = _plaintext(given, ciphertext, fmt, allow=allow_unencrypted, env=base_env)
+        else:
+            work.append((given, ciphertext, fmt, digest, key_info))
+    if work:
+        sops_env = {**_SOPS_TUNING, **keyrings.sops_environment(base_env)}
+        sops.binary()  # locate and version-check once, before the threads start
+        workers = max(1, min(jobs or default_jobs(), len(work)))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sops") as pool:
+            futures = [pool.submit(_decrypt_one, item, sops_env) for item in work]
+            concurrent.futures.wait(futures)
+        for future, item in zip(futures, work):
+            decrypted = future.result()  # raises the first failure, in the order given
+            results[item[0].resolve()] = decrypted
+            with _cache_lock:
+                _cache[(item[0].resolve(), item[3])] = decrypted
+    return [results[Path(p).resolve()] for p in paths]
+
+
+def _decrypt_one(
+    item: tuple[Path, bytes, str, str, metadata.SopsMetadata], env: Mapping[str, str]
+) -> DecryptedFile:
+    path, ciphertext, fmt, _digest, key_info = item
+    output = sops.run(
+        ["decrypt", "--input-type", fmt, "--output-type", "json"],
+        source=path,
+        env=env,
+        stdin=ciphertext,
+        key_info=key_info,
+    )
+    try:
+        data = json.loads(output)
+    except ValueError:
+        # The output is plaintext: say nothing about it but that it is unreadable.
+        raise errors.SecretsError(f"{path}: sops returned output deploykit cannot read as JSON") from None
+    return _finish(path, fmt=fmt, ciphertext=ciphertext, data=data, encrypted=True, key_info=key_info)
+
+
+def _plaintext(
+    path: Path, content: bytes, fmt: str, *, allow: bool, env: Mapping[str, str]
+) -> DecryptedFile:
+    hint = "encrypt it with `deploykit secrets encrypt --in-place FILE`"
+    if not allow:
+        raise errors.NotEncryptedError(
+            f"{path}: declared secret but NOT sops-encrypted; refusing to use plaintext secrets",
+            hint=hint + f" (for a local experiment only: {ALLOW_UNENCRYPTED_ENV}=1 or --allow-unencrypted-secrets)",
+        )
+    if is_ci(env):
+        raise errors.NotEncryptedError(
+            f"{path}: declared secret but NOT sops-encrypted; the opt-out for unencrypted secrets "
+            "is for local experiments and is ignored in CI (CI=true)",
+            hint=hint,
+        )
+    log.warning(
+        "WARNING: %s is declared secret but NOT encrypted; using it only because unencrypted "
+        "secrets were allowed. Never commit it like this.",
+        path,
+    )
+    data = _parse_plaintext(path, content, fmt)
+    return _finish(path, fmt=fmt, ciphertext=content, data=data, encrypted=False, key_info=None)
+
+
+def _parse_plaintext(path: Path, content: bytes, fmt: str) -> Any:
+    text = content.decode("utf-8", "replace")
+    try:
+        if fmt == "json":
+            return json.loads(text)
+        if fmt == "dotenv":
+            pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.lstrip().startswith("#"))
+            return {key.strip(): value for key, value in pairs}
+        return yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError):
+        # The parser's message would quote the offending (secret) text.
+        raise errors.SecretsError(f"{path}: cannot be parsed as {fmt}") from None
+
+
+def _finish(
+    path: Path,
+    *,
+    fmt: str,
+    ciphertext: bytes,
+    data: Any,
+    encrypted: bool,
+    key_info: metadata.SopsMetadata | None,
+) -> DecryptedFile:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise errors.SecretsError(f"{path}: a secret values file must hold a mapping at the top level")
+    decrypted = DecryptedFile(
+        path=path, format=fmt, ciphertext=ciphertext, data=data, encrypted=encrypted, key_info=key_info
+    )
+    redactor = redaction.current()
+    for _path, value in decrypted.leaves():
+        redactor.register(value)
+    return decrypted

@@ -1,0 +1,115 @@
+"""Changing secret files with sops: encrypt, edit, rotate, update keys; and plaintext for `decrypt`.
+
+Owns the sops invocations behind `deploykit secrets encrypt|decrypt|edit|
+rotate|updatekeys`: which .sops.yaml applies (the nearest one upwards from
+the file, passed to sops with --config so the working directory does not
+matter), the checks before sops runs (already encrypted? a creation rule
+matches?), and sops's non-interactive flags.
+
+Must not: write plaintext to disk itself (`edit` is sops's own editor flow,
+which keeps a temporary plaintext file while the editor runs: that is sops's
+design, documented in docs/secrets.md), or print anything: callers decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from deploykit import errors
+from deploykit.secrets import decrypting, keyrings, metadata, rules, sops
+
+
+def _config(file: Path) -> rules.SopsConfig:
+    found = rules.find_config(file)
+    if found is None:
+        raise errors.SecretsError(
+            f"{file}: no .sops.yaml in its folder or above it, so sops does not know the keys to encrypt to",
+            hint="create a .sops.yaml with creation_rules (see docs/secrets.md)",
+        )
+    config = rules.load_config(found)
+    if config.rule_for(file) is None:
+        raise errors.SecretsError(
+            f"{file}: no creation rule of {found} matches {config.relative(file)!r}",
+            hint="add a creation_rules entry whose path_regex matches the file",
+        )
+    return config
+
+
+def _encrypted_metadata(file: Path) -> metadata.SopsMetadata:
+    fmt = metadata.file_format(file)
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise errors.SecretsError(f"{file}: cannot be read: {exc.strerror}") from None
+    key_info = metadata.read(content, fmt=fmt)
+    if key_info is None:
+        raise errors.NotEncryptedError(
+            f"{file}: not sops-encrypted", hint="encrypt it first with `deploykit secrets encrypt --in-place FILE`"
+        )
+    return key_info
+
+
+def encrypt(file: Path, *, in_place: bool, env: Mapping[str, str] | None = None) -> bytes:
+    """Encrypt a plaintext file with the keys of its .sops.yaml; the ciphertext (also written back if `in_place`)."""
+    fmt = metadata.file_format(file)
+    if not file.is_file():
+        raise errors.SecretsError(f"{file}: no such file")
+    if decrypting.is_sops_file(file):
+        raise errors.SecretsError(
+            f"{file}: already sops-encrypted", hint="use `deploykit secrets edit` to change it, `rotate` for a new data key"
+        )
+    config = _config(file)
+    args = ["--config", str(config.path), "encrypt", "--input-type", fmt, "--output-type", fmt]
+    if in_place:
+        args.append("--in-place")
+    output = sops.run([*args, str(file)], source=file, env=keyrings.sops_environment(env))
+    return file.read_bytes() if in_place else output
+
+
+def decrypt_plaintext(file: Path, *, env: Mapping[str, str] | None = None) -> bytes:
+    """The decrypted file in its own format, for `decrypt --stdout` only: the caller prints it, nothing else may."""
+    fmt = metadata.file_format(file)
+    key_info = _encrypted_metadata(file)
+    return sops.run(
+        ["decrypt", "--input-type", fmt, "--output-type", fmt, str(file)],
+        source=file,
+        env=keyrings.sops_environment(env),
+        key_info=key_info,
+    )
+
+
+def edit(file: Path, *, env: Mapping[str, str] | None = None) -> bool:
+    """Open the file in $EDITOR through sops (a new file is created with its .sops.yaml); False if unchanged."""
+    args = ["edit"]
+    key_info = None
+    if file.exists():
+        key_info = _encrypted_metadata(file)
+    else:
+        args = ["--config", str(_config(file).path), "edit"]
+    return sops.run_interactive([*args, str(file)], source=file, env=keyrings.sops_environment(env), key_info=key_info)
+
+
+def rotate(file: Path, *, env: Mapping[str, str] | None = None) -> None:
+    """Re-encrypt the file in place under a new data key (same recipients)."""
+    fmt = metadata.file_format(file)
+    key_info = _encrypted_metadata(file)
+    sops.run(
+        ["rotate", "--input-type", fmt, "--output-type", fmt, "--in-place", str(file)],
+        source=file,
+        env=keyrings.sops_environment(env),
+        key_info=key_info,
+    )
+
+
+def updatekeys(file: Path, *, env: Mapping[str, str] | None = None) -> str:
+    """Make the file's recipients those of its .sops.yaml creation rule, without asking; sops's summary."""
+    key_info = _encrypted_metadata(file)
+    config = _config(file)
+    output = sops.run(
+        ["--config", str(config.path), "updatekeys", "--yes", str(file)],
+        source=file,
+        env=keyrings.sops_environment(env),
+        key_info=key_info,
+    )
+    return output.decode("utf-8", "replace")

@@ -1,0 +1,268 @@
+"""The run's redactor: every decrypted value, masked in every line deploykit prints or writes.
+
+Owns `Redactor` (which secret values are known, in which printed forms, and how
+to mask them), the process-wide current redactor (one run = one process), the
+rule for values too short to mask safely, and `MaskingStream`, the text stream
+the CLI puts in front of stdout and stderr.
+
+Must not: import anything heavier than the standard library (the CLI installs
+the streams before any command module loads), decrypt anything, or keep a
+registered value anywhere but in memory. No `repr()` here shows a value.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import logging
+import re
+import sys
+import threading
+import urllib.parse
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+
+MASK = "<redacted>"
+
+# A secret shorter than this would mask unrelated text ("1", "true", "dev"):
+# such values are not masked, and `deploykit lint` warns about each of them.
+MIN_LENGTH = 4
+# Words YAML and JSON read as non-strings: masking them would mangle every document.
+_KEYWORDS = frozenset(
+    {"true", "false", "yes", "no", "on", "off", "null", "none", "nil", "~", "y", "n"}
+)
+# Base64 fragments shorter than this match unrelated base64 too often.
+_MIN_FRAGMENT = 8
+
+
+def text_form(value: Any) -> str | None:
+    """How a scalar leaf prints: booleans and null as YAML writes them, None for containers."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def is_too_short(value: Any) -> bool:
+    """True when a secret value cannot be masked without mangling unrelated output.
+
+    The rule: its text form has fewer than MIN_LENGTH characters, or it is a
+    YAML/JSON keyword (true, false, yes, no, on, off, null). Empty strings
+    are not too short: there is nothing to leak.
+    """
+    text = text_form(value)
+    if text is None or text == "":
+        return False
+    return len(text.strip()) < MIN_LENGTH or text.strip().lower() in _KEYWORDS
+
+
+def printed_forms(value: str) -> set[str]:
+    """Every form in which `value` may appear in output deploykit produces.
+
+    The value itself; its base64 (Secret objects carry base64), including the
+    part of the encoding that survives being concatenated with other text at
+    any byte alignment; its JSON-escaped, YAML-quoted and URL-encoded forms;
+    and each line of a multi-line value (YAML block scalars print it line by
+    line).
+    """
+    forms = {value}
+    for line in value.splitlines():
+        if len(line.strip()) >= MIN_LENGTH:
+            forms.add(line.strip())
+    raw = value.encode("utf-8")
+    forms.add(base64.b64encode(raw).decode("ascii"))
+    for shift, start in ((0, 0), (1, 2), (2, 3)):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode("ascii")
+        core = encoded[start : 4 * ((shift + len(raw)) // 3)]
+        if len(core) >= _MIN_FRAGMENT:
+            forms.add(core)
+    forms.add(json.dumps(value)[1:-1])
+    forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    forms.add(value.replace("'", "''"))
+    forms.add(urllib.parse.quote(value, safe=""))
+    return {form for form in forms if len(form) >= MIN_LENGTH}
+
+
+class Redactor:
+    """Known secret values and one compiled pattern that masks all their forms, longest first."""
+
+    def __init__(self) -> None:
+        self._forms: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<Redactor with {len(self._forms)} masked forms>"
+
+    def register(self, value: Any) -> bool:
+        """Remember a secret value; False when it is too short to mask (lint reports those)."""
+        text = text_form(value)
+        if text is None or text == "" or is_too_short(value):
+            return False
+        forms = printed_forms(text)
+        with self._lock:
+            if not forms <= self._forms:
+                self._forms |= forms
+                self._pattern = None
+        return True
+
+    def register_all(self, values: Iterable[Any]) -> None:
+        """Remember several secret values at once."""
+        for value in values:
+            self.register(value)
+
+    def mask(self, text: str) -> str:
+        """`text` with every known secret form replaced by MASK."""
+        pattern = self._compiled()
+        if pattern is None or not text:
+            return text
+        return pattern.sub(MASK, text)
+
+    def contains_secret(self, text: str) -> bool:
+        """True when `text` holds any known secret form."""
+        pattern = self._compiled()
+        return bool(pattern and pattern.search(text))
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        pattern = self._pattern
+        if pattern is not None or not self._forms:
+            return pattern
+        with self._lock:
+            if self._pattern is None and self._forms:
+                ordered = sorted(self._forms, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(form) for form in ordered))
+            return self._pattern
+
+
+_current = Redactor()
+
+
+def current() -> Redactor:
+    """The redactor of this run (one process is one run)."""
+    return _current
+
+
+def register(value: Any) -> bool:
+    """Register a secret value with the run's redactor."""
+    return _current.register(value)
+
+
+def mask(text: str) -> str:
+    """Mask every known secret in `text` with the run's redactor."""
+    return _current.mask(text)
+
+
+class MaskingStream(io.TextIOBase):
+    """A text stream that masks known secrets before they reach the wrapped stream.
+
+    Writes are held until a line is complete, so a secret written in two
+    pieces is still masked; `flush()` passes on a partial line (prompts).
+    It has no `buffer` attribute on purpose: click then writes through it
+    instead of going around it to the binary stream.
+    """
+
+    def __init__(self, wrapped: TextIO, *, redactor: Redactor | None = None) -> None:
+        super().__init__()
+        self.wrapped = wrapped
+        self.masking = True
+        self._redactor = redactor
+        self._pending = ""
+        self._lock = threading.RLock()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.wrapped, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self.wrapped, "errors", None)
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.wrapped, "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return self.wrapped.fileno()
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        with self._lock:
+            if not self.masking:
+                self.wrapped.write(text)
+                return len(text)
+            data = self._pending + text
+            cut = data.rfind("\n") + 1
+            self._pending = data[cut:]
+            if cut:
+                self.wrapped.write(self._mask(data[:cut]))
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._pending:
+                self.wrapped.write(self._mask(self._pending))
+                self._pending = ""
+            self.wrapped.flush()
+
+    def _mask(self, text: str) -> str:
+        return (self._redactor or _current).mask(text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks known secrets in the formatted message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def install_streams() -> tuple[MaskingStream, MaskingStream]:
+    """Put masking streams in front of sys.stdout and sys.stderr and a filter on root log handlers."""
+    if not isinstance(sys.stdout, MaskingStream):
+        sys.stdout = MaskingStream(sys.stdout)
+    if not isinstance(sys.stderr, MaskingStream):
+        sys.stderr = MaskingStream(sys.stderr)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+    return sys.stdout, sys.stderr  # type: ignore[return-value]
+
+
+def flush_streams() -> None:
+    """Flush partial lines held by the masking streams (at exit)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+
+
+def raw_stdout() -> TextIO:
+    """The real stdout, for the one command whose point is to print plaintext (`decrypt --stdout`)."""
+    stream = sys.stdout
+    if isinstance(stream, MaskingStream):
+        stream.flush()
+        return stream.wrapped
+    return stream
+
+
+@contextlib.contextmanager
+def unmasked_stdout() -> Iterator[None]:
+    """Let stdout through unmasked, for `--show-secrets`; stderr stays masked."""
+    stream = sys.stdout
+    if not isinstance(stream, MaskingStream):
+        yield
+        return
+    stream.flush()
+    stream.masking = False
+    try:
+        yield
+    finally:
+        stream.masking = True
