@@ -1,0 +1,304 @@
+"""Loading values: YAML and JSON text into a `ValuesLayer`, with errors that point at the line.
+
+Owns parsing values files and text (decrypted sops output arrives as text and
+never touches disk) and checking that the result is plain JSON-like data with
+a mapping at the top. Must not merge, decrypt or validate against a schema.
+
+YAML is parsed with the C parser when PyYAML has it, composed to nodes (which
+keep their line numbers) and built by hand, so that duplicate keys are caught
+with their path and line instead of silently keeping the last one (as Helm
+does). Dates stay strings as written, as they do in Helm. Errors about a
+secret source name the line and column but never show the line's text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from deploykit import errors
+from deploykit.values import paths
+from deploykit.values.layers import ValuesLayer
+
+# Alias expansion can turn a small file into billions of nodes ("billion laughs").
+MAX_NODES = 1_000_000
+MAX_DEPTH = 200
+_SNIPPET_WIDTH = 160
+
+_YAML_LOADER_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_YAML_LOADER_BASE):  # type: ignore[misc, valid-type]
+    """Safe loader that keeps timestamps as the strings the user wrote."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_SCALAR_TYPES = (str, int, float, bool, type(None))
+
+
+def load_file(path: str | os.PathLike, *, secret: bool = False) -> ValuesLayer:
+    """Read a YAML or JSON values file (by its `.json` suffix) into a layer named after the path."""
+    source = os.fspath(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise errors.ValuesError(
+            f"cannot read values file {source}: {exc.strerror or exc}",
+            hint="check the path given with -f; relative paths are relative to the current directory",
+        ) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise errors.ValuesError(
+            f"{source}: not UTF-8 text (invalid byte at offset {exc.start})",
+            hint="save the values file as UTF-8",
+        ) from exc
+    if source.lower().endswith(".json"):
+        return ValuesLayer(data=_parse_json(text, source=source, secret=secret), source=source, secret=secret)
+    return load_text(text, source=source, secret=secret)
+
+
+def load_text(text: str, *, source: str, secret: bool = False) -> ValuesLayer:
+    """Parse YAML (or JSON) text held in memory, e.g. decrypted sops output; never touches disk."""
+    return ValuesLayer(data=_parse_yaml(text.lstrip("\ufeff"), source=source, secret=secret), source=source, secret=secret)
+
+
+def load_mapping(data: Mapping, *, source: str, secret: bool = False) -> ValuesLayer:
+    """Wrap an in-memory mapping (checked to be JSON-like and copied) as a layer."""
+    if not isinstance(data, Mapping):
+        raise errors.ValuesError(f"{source}: values must be a mapping, got {describe(data)}")
+    return ValuesLayer(data=_checked_copy(data, (), source=source), source=source, secret=secret)
+
+
+# --- YAML -------------------------------------------------------------------------------------
+
+
+def _parse_yaml(text: str, *, source: str, secret: bool) -> dict[str, Any]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        data = _Builder(loader, source=source, text=text, secret=secret).build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, source=source, text=text, secret=secret) from exc
+    except yaml.YAMLError as exc:
+        raise errors.ValuesError(f"{source}: invalid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
+    return _top_level(data, source=source, line=node.start_mark.line)
+
+
+class _Builder:
+    """Builds plain data from composed nodes, reporting duplicates and odd types with their path."""
+
+    def __init__(self, loader: yaml.SafeLoader, *, source: str, text: str, secret: bool) -> None:
+        self.loader = loader
+        self.source = source
+        self.text = text
+        self.secret = secret
+        self.constructors = loader.yaml_constructors
+        self.count = 0
+
+    def build(self, node: yaml.Node, path: tuple) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            self.fail(node, f"expands to more than {MAX_NODES:,} values through aliases", ())
+        if isinstance(node, yaml.ScalarNode):
+            value = self.scalar(node, path)
+            if not isinstance(value, _SCALAR_TYPES):
+                self.fail(node, f"{_short_tag(node.tag)} values are not supported", path)
+            return value
+        if len(path) > MAX_DEPTH:
+            self.fail(node, f"nested deeper than {MAX_DEPTH} levels (a recursive anchor?)", ())
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, (*path, index)) for index, child in enumerate(node.value)]
+        return self.mapping(node, path)
+
+    def scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
+        constructor = self.constructors.get(node.tag) or self.constructors[None]
+        try:
+            return constructor(self.loader, node)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError) as exc:
+            self.fail(node, f"cannot read this {_short_tag(node.tag)} value ({type(exc).__name__})", path)
+
+    def mapping(self, node: yaml.MappingNode, path: tuple) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+        defaults: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                defaults = self.merge_key(value_node, path, defaults)
+                continue
+            key = self.key(key_node, path)
+            if key in result:
+                self.fail(
+                    key_node,
+                    f"duplicate key (first set on line {lines[key] + 1})",
+                    (*path, key),
+                    hint="remove one of them: Helm would silently keep the last one",
+                )
+            lines[key] = key_node.start_mark.line
+            result[key] = self.build(value_node, (*path, key))
+        if defaults:
+            # `<<: *anchor` supplies defaults; keys written in the mapping win.
+            return {**defaults, **result}
+        return result
+
+    def merge_key(self, node: yaml.Node, path: tuple, defaults: dict[str, Any]) -> dict[str, Any]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        merged = dict(defaults)
+        # In `<<: [*a, *b]` the first mapping wins, so apply them last to first.
+        for source_node in reversed(sources):
+            if not isinstance(source_node, yaml.MappingNode):
+                self.fail(source_node, "a `<<` merge key takes a mapping or a list of mappings", path)
+            merged.update(self.mapping(source_node, path))
+        return merged
+
+    def key(self, node: yaml.Node, path: tuple) -> str:
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(node, "a mapping key must be a plain scalar, not a list or a mapping", path)
+        value = self.scalar(node, path)
+        # Helm turns keys into strings; keep the text the user wrote (`1`, `true`).
+        return value if isinstance(value, str) else node.value
+
+    def fail(self, node: yaml.Node, problem: str, path: tuple, *, hint: str | None = None) -> None:
+        mark = node.start_mark
+        where = f"{paths.format_path(path)}: " if path else ""
+        message = f"{self.source}:{mark.line + 1}:{mark.column + 1}: {where}{problem}"
+        message += _snippet(self.text, mark.line, mark.column, secret=self.secret)
+        raise errors.ValuesError(message, hint=hint)
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, *, source: str, text: str, secret: bool) -> errors.ValuesError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    several_documents = "single document" in f"{exc.problem} {exc.context}"
+    if several_documents:
+        problem = "holds more than one YAML document; a values file holds exactly one"
+    hint = None
+    if "'\\t'" in problem or (mark is not None and "\t" in _line(text, mark.line)[: mark.column + 1]):
+        hint = "YAML does not allow tabs for indentation: indent with spaces"
+    if mark is None:
+        return errors.ValuesError(f"{source}: invalid YAML: {problem}", hint=hint)
+    context = ""
+    if exc.context and exc.context_mark is not None and exc.problem and not several_documents:
+        context = f" ({exc.context} on line {exc.context_mark.line + 1})"
+    message = f"{source}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {problem}{context}"
+    return errors.ValuesError(message + _snippet(text, mark.line, mark.column, secret=secret), hint=hint)
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+def _parse_json(text: str, *, source: str, secret: bool) -> dict[str, Any]:
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateKey:
+        # JSON is YAML: the YAML path reports the duplicate with its path and line.
+        _parse_yaml(text, source=source, secret=secret)
+        raise errors.ValuesError(f"{source}: a mapping holds the same key twice") from None
+    except json.JSONDecodeError as exc:
+        message = f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
+        raise errors.ValuesError(message + _snippet(text, exc.lineno - 1, exc.colno - 1, secret=secret)) from exc
+    except RecursionError as exc:
+        raise errors.ValuesError(f"{source}: JSON nested too deeply") from exc
+    return _top_level(data, source=source, line=0)
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+
+def _top_level(data: Any, *, source: str, line: int) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise errors.ValuesError(
+            f"{source}:{line + 1}: the top level of a values file must be a mapping (key: value), "
+            f"got {describe(data)}",
+            hint="values files look like `image:\\n  tag: \"1.2\"`",
+        )
+    return data
+
+
+def _checked_copy(value: Any, path: tuple, *, source: str) -> Any:
+    if isinstance(value, Mapping):
+        copy = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise errors.ValuesError(
+                    f"{source}: keys must be strings, got {describe(key)} {key!r} under {paths.format_path(path) or 'the top level'}"
+                )
+            copy[key] = _checked_copy(item, (*path, key), source=source)
+        return copy
+    if isinstance(value, (list, tuple)):
+        return [_checked_copy(item, (*path, index), source=source) for index, item in enumerate(value)]
+    if isinstance(value, _SCALAR_TYPES):
+        return value
+    raise errors.ValuesError(
+        f"{source}: {paths.format_path(path)} holds {describe(value)}, which is not a values type "
+        "(string, number, boolean, null, list, mapping)"
+    )
+
+
+def describe(value: Any) -> str:
+    """What kind of value this is, for messages: "a list", "a string", "null"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _line(text: str, index: int) -> str:
+    lines = text.splitlines()
+    return lines[index] if 0 <= index < len(lines) else ""
+
+
+def _snippet(text: str, line: int, column: int, *, secret: bool) -> str:
+    if secret:
+        return "\n    (the line is not shown: the source is secret)"
+    content = _line(text, line)
+    if not content.strip():
+        return ""
+    if len(content) > _SNIPPET_WIDTH:
+        start = max(0, min(column - _SNIPPET_WIDTH // 2, len(content) - _SNIPPET_WIDTH))
+        content, column = content[start : start + _SNIPPET_WIDTH], column - start
+    number = str(line + 1)
+    pad = " " * len(number)
+    return f"\n    {number} | {content.expandtabs(1)}\n    {pad} | {' ' * column}^"

@@ -1,0 +1,169 @@
+"""Merging values with Helm's rules: maps merge, lists and scalars replace, null deletes.
+
+Owns the merge rules and the one engine that applies them, with or without
+provenance. `merge` is pure and never mutates or shares its inputs; the
+engine (`merge_into`) works in place on trees that its caller owns (see
+`provenance.compose`), copying shared subtrees on first write.
+
+A merged mapping never holds null: a null deletes the key below it (Helm
+drops a key set to null). A mapping whose keys were all deleted stays as an
+empty mapping. Lists are leaves; nulls inside them stay.
+
+Must not read files, parse text or know where layers come from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+# A patch of list elements a `--set a[1]=x` assigned: list path -> assigned indices.
+ListPatches = dict[tuple, frozenset[int]]
+
+
+def merge(base: Mapping, overlay: Mapping) -> dict:
+    """A new dict: `overlay` deep-merged over `base` with Helm's rules; inputs untouched."""
+    result: dict = {}
+    origins: dict = {}
+    owned: set[int] = {id(result), id(origins)}
+    merge_into(result, origins, base, origin=None, owned=owned)
+    merge_into(result, origins, overlay, origin=None, owned=owned)
+    return result
+
+
+def list_patches(element_paths: frozenset[tuple]) -> ListPatches:
+    """Group the element paths a `--set` assigned by index into list path -> indices."""
+    grouped: dict[tuple, set[int]] = {}
+    for path in element_paths:
+        grouped.setdefault(path[:-1], set()).add(path[-1])
+    return {path: frozenset(indices) for path, indices in grouped.items()}
+
+
+def merge_into(
+    target: dict,
+    origins: dict,
+    overlay: Mapping,
+    *,
+    origin: Any,
+    owned: set[int],
+    patches: ListPatches | None = None,
+    combine: Callable[[Any, Any], Any] | None = None,
+    path: tuple = (),
+) -> None:
+    """Merge `overlay` into `target` in place, recording `origin` for every leaf it sets.
+
+    `origin` is one origin for the whole overlay, or a tree mirroring it
+    (when the overlay is itself composed values). `origins` mirrors `target`:
+    a key maps to a nested dict where the value is a non-empty mapping,
+    otherwise to the origin of that leaf. `owned` holds
+    the ids of the dicts (of both trees) the caller may mutate; any other dict
+    reached is copied before it is written. A list at a path in `patches` is
+    patched element by element rather than replaced; its origin becomes
+    `combine(previous origin, origin)`.
+    """
+    tree = type(origin) is dict
+    for key, value in overlay.items():
+        leaf_origin = origin[key] if tree else origin
+        if value is None:
+            if key in target:
+                del target[key]
+                del origins[key]
+            continue
+        if isinstance(value, Mapping):
+            current = target.get(key)
+            if type(current) is dict and (current or not value):
+                if not value:
+                    # `key: {}` over a mapping keeps it, as in Helm: only null deletes.
+                    if not current:
+                        origins[key] = leaf_origin
+                    continue
+                if id(current) not in owned:
+                    current = target[key] = dict(current)
+                    owned.add(id(current))
+                branch = origins[key]
+                if id(branch) not in owned:
+                    branch = origins[key] = dict(branch)
+                    owned.add(id(branch))
+                merge_into(
+                    current, branch, value, origin=leaf_origin, owned=owned,
+                    patches=patches, combine=combine, path=(*path, key) if patches else path,
+                )
+                if not current:
+                    origins[key] = leaf_origin
+            else:
+                adopted, branch = _adopt(value, leaf_origin, owned)
+                target[key] = adopted
+                origins[key] = branch if adopted else leaf_origin
+        elif type(value) is list:
+            if patches and (*path, key) in patches:
+                previous = target.get(key)
+                target[key] = _patch_list(previous, value, (*path, key), patches)
+                origins[key] = combine(origins.get(key), leaf_origin) if combine and previous is not None else leaf_origin
+            else:
+                target[key] = _copy_list(value)
+                origins[key] = leaf_origin
+        else:
+            target[key] = value
+            origins[key] = leaf_origin
+
+
+def _adopt(mapping: Mapping, origin: Any, owned: set[int]) -> tuple[dict, dict]:
+    """Copy a subtree the target does not have yet, dropping nulls, with the origins of its leaves."""
+    tree = type(origin) is dict
+    data: dict = {}
+    origins: dict = {}
+    for key, value in mapping.items():
+        if value is None:
+            continue
+        leaf_origin = origin[key] if tree else origin
+        if isinstance(value, Mapping) and value:
+            child, branch = _adopt(value, leaf_origin, owned)
+            data[key] = child
+            origins[key] = branch if child else leaf_origin
+            continue
+        if type(value) is list:
+            data[key] = _copy_list(value)
+        else:
+            data[key] = {} if isinstance(value, Mapping) else value
+        origins[key] = leaf_origin
+    owned.add(id(data))
+    owned.add(id(origins))
+    return data, origins
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _copy_value(item) for key, item in value.items()}
+    if type(value) is list or type(value) is tuple:
+        return _copy_list(value)
+    return value
+
+
+def _copy_list(items: list) -> list:
+    return [_copy_value(item) if isinstance(item, (Mapping, list, tuple)) else item for item in items]
+
+
+def _patch_list(previous: Any, items: list, path: tuple, patches: ListPatches) -> list:
+    """Write the assigned elements of `items` into (a copy of) the list composed so far."""
+    result = list(previous) if type(previous) is list else []
+    indices = patches[path]
+    if len(result) < len(items):
+        result.extend([None] * (len(items) - len(result)))
+    for index in indices:
+        result[index] = _patch_value(result[index], items[index], (*path, index), patches)
+    return result
+
+
+def _patch_value(previous: Any, value: Any, path: tuple, patches: ListPatches) -> Any:
+    if type(value) is list and path in patches:
+        return _patch_list(previous, value, path, patches)
+    if isinstance(value, Mapping) and isinstance(previous, Mapping):
+        # `--set list[0].name=x` edits the element in place, keeping its other keys.
+        merged = dict(previous)
+        for key, item in value.items():
+            if item is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = _patch_value(previous.get(key), item, (*path, key), patches)
+        return merged
+    return _copy_value(value)
