@@ -176,7 +176,7 @@ class _Builder:
         mark = node.start_mark
         where = f"{paths.format_path(path)}: " if path else ""
         message = f"{self.source}:{mark.line + 1}:{mark.column + 1}: {where}{problem}"
-        message += _snippet(self.text, mark.line, mark.column, secret=self.secret)
+        message += snippet(self.text, mark.line, mark.column, secret=self.secret)
         raise errors.ValuesError(message, hint=hint)
 
 
@@ -195,7 +195,28 @@ def _yaml_error(exc: yaml.MarkedYAMLError, *, source: str, text: str, secret: bo
     if exc.context and exc.context_mark is not None and exc.problem and not several_documents:
         context = f" ({exc.context} on line {exc.context_mark.line + 1})"
     message = f"{source}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {problem}{context}"
-    return errors.ValuesError(message + _snippet(text, mark.line, mark.column, secret=secret), hint=hint)
+    return errors.ValuesError(message + snippet(text, mark.line, mark.column, secret=secret), hint=hint)
+
+
+def line_of(text: str, path: tuple) -> int | None:
+    """The 0-based line where `path` is written in YAML or JSON `text`, or None when it cannot be found."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for key, value in node.value if key.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            node = None
+        if node is None:
+            return None
+    return node.start_mark.line if node is not None else None
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -223,7 +244,7 @@ def _parse_json(text: str, *, source: str, secret: bool) -> dict[str, Any]:
         raise errors.ValuesError(f"{source}: a mapping holds the same key twice") from None
     except json.JSONDecodeError as exc:
         message = f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
-        raise errors.ValuesError(message + _snippet(text, exc.lineno - 1, exc.colno - 1, secret=secret)) from exc
+        raise errors.ValuesError(message + snippet(text, exc.lineno - 1, exc.colno - 1, secret=secret)) from exc
     except RecursionError as exc:
         raise errors.ValuesError(f"{source}: JSON nested too deeply") from exc
     return _top_level(data, source=source, line=0)
@@ -290,7 +311,8 @@ def _line(text: str, index: int) -> str:
     return lines[index] if 0 <= index < len(lines) else ""
 
 
-def _snippet(text: str, line: int, column: int, *, secret: bool) -> str:
+def snippet(text: str, line: int, column: int, *, secret: bool) -> str:
+    """The offending line with a caret under the column (0-based), for error messages; nothing of a secret."""
     if secret:
         return "\n    (the line is not shown: the source is secret)"
     content = _line(text, line)
