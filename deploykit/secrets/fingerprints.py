@@ -24,12 +24,12 @@ _HEX_CHARS = 32
 def fingerprint(value: Any, *, key: bytes) -> str:
     """`hmac-sha256:<32 hex>` of a secret leaf; equal values under one key give equal fingerprints.
 
-    Strings hash their UTF-8 bytes; other leaves hash their canonical JSON so
-    that `5432` and `"5432"` differ.
+    Strings hash `s:` + their UTF-8 bytes, other leaves `j:` + their
+    canonical JSON, so that `5432` and `"5432"` differ.
     """
     if not key:
         raise ValueError("fingerprint() needs a non-empty key")
-    data = value.encode("utf-8") if isinstance(value, str) else _canonical(value)
+    data = b"s:" + value.encode("utf-8") if isinstance(value, str) else b"j:" + _canonical(value)
     digest = hmac.new(key, data, hashlib.sha256).hexdigest()
     return PREFIX + digest[:_HEX_CHARS]
 

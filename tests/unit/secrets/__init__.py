@@ -1,0 +1,1 @@
+"""Unit tests of deploykit.secrets: pure logic, no sops, no gpg."""
