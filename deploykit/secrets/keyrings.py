@@ -7,8 +7,8 @@ deploykit in variables, where a CI secret store puts them:
     DEPLOYKIT_PGP_KEY / DEPLOYKIT_PGP_KEY_FILE   armored PGP private key (text / path)
     DEPLOYKIT_AGE_KEY / DEPLOYKIT_AGE_KEY_FILE   age identities (text / path)
 
-A PGP key is imported into an ephemeral GnuPG home (a fresh 0700 temporary
-folder) that sops then uses; when the run ends, even on error or SIGTERM, its
+A PGP key is imported into an ephemeral GnuPG home (a fresh 0700 folder in
+/dev/shm, i.e. memory, where available) that sops then uses; when the run ends, even on error or SIGTERM, its
 gpg-agent is stopped (`gpgconf --kill all`) and the folder wiped. age
 identities go to sops in SOPS_AGE_KEY, in memory only.
 
@@ -42,11 +42,25 @@ _HANDED_OVER = (PGP_KEY, PGP_KEY_FILE, AGE_KEY, AGE_KEY_FILE)
 _CLEANUP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
+KEYRING_PREFIX = "deploykit-gnupg-"
+# gpg-agent's sockets live in the home: a longer path than this overflows a Unix socket address.
+_MAX_PARENT_LENGTH = 60
+
+
+def keyring_parent() -> str:
+    """Where ephemeral homes go: /dev/shm (memory, so the key never reaches a disk) if usable,
+    else the temporary folder, else /tmp when that path is too long for gpg-agent's sockets."""
+    for candidate in ("/dev/shm", tempfile.gettempdir(), "/tmp"):
+        if len(candidate) <= _MAX_PARENT_LENGTH and os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
+            return candidate
+    return tempfile.gettempdir()
+
+
 class EphemeralKeyring:
     """A throw-away GnuPG home: import keys, hand its path to gpg/sops, close to stop its agent and wipe it."""
 
     def __init__(self) -> None:
-        self.home = Path(tempfile.mkdtemp(prefix="deploykit-gnupg-"))
+        self.home = Path(tempfile.mkdtemp(prefix=KEYRING_PREFIX, dir=keyring_parent()))
         os.chmod(self.home, 0o700)
         self._closed = False
         self._lock = threading.Lock()

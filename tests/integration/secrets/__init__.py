@@ -1,0 +1,1 @@
+"""Integration tests of deploykit.secrets: real sops, real gpg, the example keys."""
