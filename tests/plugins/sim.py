@@ -1,1 +1,68 @@
-"""Shared fixtures for sim tests."""
+"""Shared fixtures for sim tests: running simulators on free loopback ports.
+
+    sim            session-scoped simulator (share it; use a unique namespace per test)
+    sim_fresh      a simulator of its own for one test (state-changing tests, restarts)
+    sim_factory    start(faults=..., state_dir=..., watch=...) -> handle; all stopped after the test
+    sim_namespace  a new, unique namespace on the session simulator
+
+A handle has `.url`, `.port`, `.kubeconfig` (path of a kubeconfig with context
+`deploykit-sim`), `.server`, `.call(fn)` (run fn on the server's loop thread)
+and `.stop()`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import urllib.request
+import uuid
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from deploykit.sim import embedded
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sim() -> Iterator[embedded.Handle]:
+    handle = embedded.start()
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def sim_fresh() -> Iterator[embedded.Handle]:
+    handle = embedded.start()
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def sim_factory() -> Iterator[Callable[..., embedded.Handle]]:
+    handles: list[embedded.Handle] = []
+
+    def start(**options: Any) -> embedded.Handle:
+        handle = embedded.start(**options)
+        handles.append(handle)
+        return handle
+
+    yield start
+    for handle in handles:
+        handle.stop()
+
+
+def create_namespace(url: str, name: str) -> None:
+    body = json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}).encode()
+    request = urllib.request.Request(f"{url}/api/v1/namespaces", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+@pytest.fixture
+def sim_namespace(sim: embedded.Handle) -> str:
+    name = f"t{next(_counter)}-{uuid.uuid4().hex[:8]}"
+    create_namespace(sim.url, name)
+    return name

@@ -1,0 +1,67 @@
+"""`deploykit sim serve`: run the Kubernetes API simulator in the foreground.
+
+Binds the flags into simulator settings and runs `deploykit.sim.serving`;
+prints where it listens and which kubeconfig to use. Holds no simulator logic.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from deploykit import errors
+
+app = typer.Typer(help="Run the embedded Kubernetes API simulator.", no_args_is_help=True)
+
+
+@app.callback()
+def sim() -> None:
+    """Run the embedded Kubernetes API simulator."""
+
+
+def _codes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise errors.UsageError(f"--error-codes {text!r} is not a comma-separated list of HTTP codes",
+                                hint="for example --error-codes 429,503") from None
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(0, "--port", help="Loopback port to listen on (0: a free one)."),
+    state: Optional[str] = typer.Option(None, "--state", help="Directory where objects survive a restart."),
+    kubeconfig_out: Optional[str] = typer.Option(
+        None, "--kubeconfig-out", help="Write a kubeconfig (context deploykit-sim) to this file."),
+    latency: float = typer.Option(0.0, "--latency", help="Fault: seconds added to every resource request."),
+    error_rate: float = typer.Option(0.0, "--error-rate", help="Fault: fraction of resource requests that fail."),
+    error_codes: str = typer.Option("429,500,503", "--error-codes", help="Fault: codes failed requests get."),
+    watch_close_after: Optional[float] = typer.Option(
+        None, "--watch-close-after", help="Fault: close every watch after this many seconds."),
+    bookmark_interval: float = typer.Option(30.0, "--bookmark-interval", help="Seconds between watch bookmarks."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the fault dice, for repeatable runs."),
+) -> None:
+    """Serve the Kubernetes API on 127.0.0.1 until interrupted."""
+    from deploykit.sim import faults, serving, watching
+
+    try:
+        injected = faults.Faults(latency=latency, error_rate=error_rate, error_codes=_codes(error_codes),
+                                 watch_close_after=watch_close_after, seed=seed)
+    except ValueError as exc:
+        raise errors.UsageError(str(exc)) from None
+    settings = serving.Settings(port=port, state_dir=state, faults=injected,
+                                watch=watching.Options(bookmark_interval=bookmark_interval,
+                                                       close_after=watch_close_after))
+
+    def ready(server: serving.Server) -> None:
+        where = f" (kubeconfig: {kubeconfig_out}, context {serving.CONTEXT})" if kubeconfig_out else ""
+        typer.echo(f"deploykit sim listening on {server.url}{where}", err=False)
+
+    try:
+        serving.run_forever(settings, kubeconfig_out=kubeconfig_out, on_ready=ready)
+    except OSError as exc:
+        raise errors.UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}",
+                                hint="choose another --port, or 0 for a free one") from None
+    except RuntimeError as exc:  # unreadable --state
+        raise errors.UsageError(str(exc), hint="point --state at another directory") from None

@@ -1,0 +1,243 @@
+"""Server-side printing: meta.k8s.io/v1 Table answers for `kubectl get`, and PartialObjectMetadata.
+
+Owns the familiar columns per kind (pods: NAME READY STATUS RESTARTS AGE;
+deployments: NAME READY UP-TO-DATE AVAILABLE AGE; configmaps: NAME DATA AGE;
+secrets: NAME TYPE DATA AGE; ...; NAME AGE otherwise) and the human ages the
+real printers show (`45s`, `5m30s`, `3h`, `2d5h`). Pure: the caller passes
+the objects and the current time.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+from typing import Any, Callable
+
+from deploykit.sim import resources
+
+Row = Callable[[dict[str, Any], float], list[Any]]
+
+
+def human_duration(seconds: float) -> str:
+    """What kubectl prints for an age (k8s.io/apimachinery/pkg/util/duration.HumanDuration)."""
+    s = int(seconds)
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        rest = s % 60
+        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 8:
+        rest = minutes % 60
+        return f"{hours}h{rest}m" if rest else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        rest = hours % 24
+        return f"{hours // 24}d{rest}h" if rest else f"{hours // 24}d"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        days = hours // 24 - 365 * (hours // 24 // 365)
+        return f"{hours // 24 // 365}y{days}d" if days else f"{hours // 24 // 365}y"
+    return f"{hours // 24 // 365}y"
+
+
+def _parse_time(stamp: str | None) -> float | None:
+    if not stamp:
+        return None
+    try:
+        return float(calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")))
+    except ValueError:
+        return None
+
+
+def age(obj: dict[str, Any], now: float) -> str:
+    created = _parse_time(obj["metadata"].get("creationTimestamp"))
+    return "<unknown>" if created is None else human_duration(now - created)
+
+
+def _name(obj: dict[str, Any]) -> str:
+    return obj["metadata"]["name"]
+
+
+def _spec(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj.get("spec") or {}
+
+
+def _status(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj.get("status") or {}
+
+
+def _pod_row(obj: dict[str, Any], now: float) -> list[Any]:
+    status = _status(obj)
+    containers = _spec(obj).get("containers") or []
+    statuses = status.get("containerStatuses") or []
+    ready = sum(1 for c in statuses if c.get("ready"))
+    restarts = sum(int(c.get("restartCount", 0)) for c in statuses)
+    reason = status.get("reason") or status.get("phase") or "Pending"
+    for c in statuses:
+        state = c.get("state") or {}
+        if "waiting" in state and state["waiting"].get("reason"):
+            reason = state["waiting"]["reason"]
+        elif "terminated" in state and state["terminated"].get("reason") and status.get("phase") != "Succeeded":
+            reason = state["terminated"]["reason"]
+    if obj["metadata"].get("deletionTimestamp"):
+        reason = "Terminating"
+    return [_name(obj), f"{ready}/{len(containers)}", reason, restarts, age(obj, now),
+            status.get("podIP") or "<none>", _spec(obj).get("nodeName") or "<none>"]
+
+
+def _deployment_row(obj: dict[str, Any], now: float) -> list[Any]:
+    s = _status(obj)
+    desired = _spec(obj).get("replicas", 1)
+    return [_name(obj), f"{s.get('readyReplicas', 0)}/{desired}", s.get("updatedReplicas", 0),
+            s.get("availableReplicas", 0), age(obj, now)]
+
+
+def _replicaset_row(obj: dict[str, Any], now: float) -> list[Any]:
+    s = _status(obj)
+    return [_name(obj), _spec(obj).get("replicas", 1), s.get("replicas", 0), s.get("readyReplicas", 0),
+            age(obj, now)]
+
+
+def _statefulset_row(obj: dict[str, Any], now: float) -> list[Any]:
+    return [_name(obj), f"{_status(obj).get('readyReplicas', 0)}/{_spec(obj).get('replicas', 1)}", age(obj, now)]
+
+
+def _daemonset_row(obj: dict[str, Any], now: float) -> list[Any]:
+    s = _status(obj)
+    selector = ",".join(f"{k}={v}" for k, v in sorted(
+        ((_spec(obj).get("template") or {}).get("spec") or {}).get("nodeSelector", {}).items())) or "<none>"
+    return [_name(obj), s.get("desiredNumberScheduled", 0), s.get("currentNumberScheduled", 0),
+            s.get("numberReady", 0), s.get("updatedNumberScheduled", 0), s.get("numberAvailable", 0), selector,
+            age(obj, now)]
+
+
+def _job_row(obj: dict[str, Any], now: float) -> list[Any]:
+    s = _status(obj)
+    state = "Running"
+    for cond in s.get("conditions") or []:
+        if cond.get("status") == "True" and cond.get("type") in ("Complete", "Failed", "Suspended"):
+            state = cond["type"]
+    completions = _spec(obj).get("completions", 1)
+    start, end = _parse_time(s.get("startTime")), _parse_time(s.get("completionTime"))
+    duration = human_duration((end or now) - start) if start else ""
+    return [_name(obj), state, f"{s.get('succeeded', 0)}/{completions}", duration, age(obj, now)]
+
+
+def _service_row(obj: dict[str, Any], now: float) -> list[Any]:
+    spec = _spec(obj)
+    ports = ",".join(
+        f"{p.get('port')}{':' + str(p['nodePort']) if p.get('nodePort') else ''}/{p.get('protocol', 'TCP')}"
+        for p in spec.get("ports") or []) or "<none>"
+    ingress = (_status(obj).get("loadBalancer") or {}).get("ingress") or []
+    external = ",".join(i.get("ip") or i.get("hostname", "") for i in ingress) or (
+        "<pending>" if spec.get("type") == "LoadBalancer" else "<none>")
+    return [_name(obj), spec.get("type", "ClusterIP"), spec.get("clusterIP") or "<none>", external, ports,
+            age(obj, now)]
+
+
+def _data_count(obj: dict[str, Any]) -> int:
+    return len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
+
+
+def _event_row(obj: dict[str, Any], now: float) -> list[Any]:
+    involved = obj.get("involvedObject") or obj.get("regarding") or {}
+    last = obj.get("lastTimestamp") or obj.get("eventTime") or obj["metadata"].get("creationTimestamp")
+    seen = _parse_time(last)
+    return [human_duration(now - seen) if seen else "<unknown>", obj.get("type", ""), obj.get("reason", ""),
+            f"{(involved.get('kind') or '').lower()}/{involved.get('name', '')}",
+            obj.get("message") or obj.get("note", "")]
+
+
+def _col(name: str, kind: str = "string", fmt: str = "", priority: int = 0, description: str = "") -> dict[str, Any]:
+    return {"name": name, "type": kind, "format": fmt, "description": description or name, "priority": priority}
+
+
+_NAME = _col("Name", fmt="name", description="Name must be unique within a namespace.")
+_AGE = _col("Age", description="CreationTimestamp is a timestamp representing the server time when this object "
+                               "was created.")
+
+# (group, kind) -> (columns, row function)
+_PRINTERS: dict[tuple[str, str], tuple[list[dict[str, Any]], Row]] = {
+    ("", "Pod"): ([_NAME, _col("Ready"), _col("Status"), _col("Restarts", "string"), _AGE,
+                   _col("IP", priority=1), _col("Node", priority=1)], _pod_row),
+    ("apps", "Deployment"): ([_NAME, _col("Ready"), _col("Up-to-date", "integer"), _col("Available", "integer"),
+                              _AGE], _deployment_row),
+    ("apps", "ReplicaSet"): ([_NAME, _col("Desired", "integer"), _col("Current", "integer"),
+                              _col("Ready", "integer"), _AGE], _replicaset_row),
+    ("apps", "StatefulSet"): ([_NAME, _col("Ready"), _AGE], _statefulset_row),
+    ("apps", "DaemonSet"): ([_NAME, _col("Desired", "integer"), _col("Current", "integer"), _col("Ready", "integer"),
+                             _col("Up-to-date", "integer"), _col("Available", "integer"), _col("Node Selector"),
+                             _AGE], _daemonset_row),
+    ("batch", "Job"): ([_NAME, _col("Status"), _col("Completions"), _col("Duration"), _AGE], _job_row),
+    ("batch", "CronJob"): ([_NAME, _col("Schedule"), _col("Suspend", "boolean"), _col("Active", "integer"),
+                            _col("Last Schedule"), _AGE],
+                           lambda o, now: [_name(o), _spec(o).get("schedule", ""), bool(_spec(o).get("suspend")),
+                                           len(_status(o).get("active") or []),
+                                           "<none>" if not _status(o).get("lastScheduleTime") else human_duration(
+                                               now - (_parse_time(_status(o)["lastScheduleTime"]) or now)),
+                                           age(o, now)]),
+    ("", "Service"): ([_NAME, _col("Type"), _col("Cluster-IP"), _col("External-IP"), _col("Port(s)"), _AGE],
+                      _service_row),
+    ("", "ConfigMap"): ([_NAME, _col("Data", "integer"), _AGE], lambda o, now: [_name(o), _data_count(o), age(o, now)]),
+    ("", "Secret"): ([_NAME, _col("Type"), _col("Data", "integer"), _AGE],
+                     lambda o, now: [_name(o), o.get("type", "Opaque"), _data_count(o), age(o, now)]),
+    ("", "Namespace"): ([_NAME, _col("Status"), _AGE],
+                        lambda o, now: [_name(o), _status(o).get("phase", "Active"), age(o, now)]),
+    ("", "ServiceAccount"): ([_NAME, _col("Secrets", "integer"), _AGE],
+                             lambda o, now: [_name(o), len(o.get("secrets") or []), age(o, now)]),
+    ("", "PersistentVolumeClaim"): ([_NAME, _col("Status"), _col("Volume"), _col("Capacity"), _col("Access Modes"),
+                                     _col("StorageClass"), _AGE],
+                                    lambda o, now: [_name(o), _status(o).get("phase", "Pending"),
+                                                    _spec(o).get("volumeName", ""),
+                                                    (_status(o).get("capacity") or {}).get("storage", ""),
+                                                    ",".join(_status(o).get("accessModes") or []),
+                                                    _spec(o).get("storageClassName") or "<unset>", age(o, now)]),
+    ("", "Event"): ([_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"), _col("Message")], _event_row),
+    ("events.k8s.io", "Event"): ([_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"), _col("Message")],
+                                 _event_row),
+    ("", "Node"): ([_NAME, _col("Status"), _col("Roles"), _AGE, _col("Version")],
+                   lambda o, now: [_name(o), "Ready" if any(
+                       c.get("type") == "Ready" and c.get("status") == "True"
+                       for c in _status(o).get("conditions") or []) else "NotReady", "<none>", age(o, now),
+                       (_status(o).get("nodeInfo") or {}).get("kubeletVersion", "")]),
+    ("", "Endpoints"): ([_NAME, _col("Endpoints"), _AGE],
+                        lambda o, now: [_name(o), ",".join(
+                            f"{a.get('ip')}:{p.get('port')}" for s in o.get("subsets") or []
+                            for a in s.get("addresses") or [] for p in s.get("ports") or [{}]) or "<none>",
+                            age(o, now)]),
+    ("coordination.k8s.io", "Lease"): ([_NAME, _col("Holder"), _AGE],
+                                       lambda o, now: [_name(o), _spec(o).get("holderIdentity", ""), age(o, now)]),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): (
+        [_NAME, _col("Created At", "date")],
+        lambda o, now: [_name(o), o["metadata"].get("creationTimestamp", "")]),
+}
+
+
+def partial(obj: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
+
+
+def table(rt: resources.ResourceType, objs: list[dict[str, Any]], *, now: float,
+          include_object: str = "PartialObjectMetadata") -> dict[str, Any]:
+    """A meta.k8s.io/v1 Table of `objs` with the kind's columns."""
+    columns, row = _PRINTERS.get((rt.group, rt.kind), ([_NAME, _AGE], lambda o, t: [_name(o), age(o, t)]))
+    rows = []
+    for obj in objs:
+        entry: dict[str, Any] = {"cells": row(obj, now)}
+        if include_object == "Object":
+            entry["object"] = obj
+        elif include_object != "None":
+            entry["object"] = partial(obj)
+        rows.append(entry)
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {}, "columnDefinitions": columns,
+            "rows": rows}
