@@ -70,12 +70,14 @@ class Handle:
 
 def start(*, port: int = 0, state_dir: str | None = None, faults: faults_mod.Faults | None = None,
           kubeconfig_path: str | None = None, watch: watching.Options | None = None,
-          prepare: Callable[[serving.Server], None] | None = None) -> Handle:
+          history: int | None = None, prepare: Callable[[serving.Server], None] | None = None) -> Handle:
     """Start a simulator thread and return its handle once it listens. Call `stop()` when done."""
     watch_options = watch or watching.Options()
     if faults is not None and faults.watch_close_after is not None:
         watch_options.close_after = faults.watch_close_after
     settings = serving.Settings(port=port, state_dir=state_dir, faults=faults, watch=watch_options)
+    if history is not None:
+        settings.history = history
     loop = asyncio.new_event_loop()
     ready: concurrent.futures.Future[serving.Server] = concurrent.futures.Future()
 

@@ -99,7 +99,7 @@ class Handler:
         self.log_source = log_source
         self.watch_options = watch_options or watching.Options()
 
-    async def __call__(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
             return await self._route(request)
         except statuses.ApiError as exc:

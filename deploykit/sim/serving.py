@@ -20,7 +20,8 @@ from typing import Any, Callable
 from aiohttp import web
 
 from deploykit.sim import api as api_mod
-from deploykit.sim import collecting, faults as faults_mod, persistence, rest, statuses, watching
+from deploykit.sim import collecting, faults as faults_mod, persistence, rest, watching
+from deploykit.sim import store as store_mod
 
 CONTEXT = "deploykit-sim"
 SYSTEM_MANAGER = "kube-apiserver"
@@ -36,6 +37,7 @@ class Settings:
     faults: faults_mod.Faults | None = None
     watch: watching.Options = dataclasses.field(default_factory=watching.Options)
     snapshot_delay: float = 0.5  # debounce of state snapshots
+    history: int = store_mod.DEFAULT_HISTORY  # changes kept per collection for watches to resume from
 
 
 def kubeconfig_text(url: str, *, namespace: str = "default") -> str:
@@ -75,7 +77,7 @@ class Server:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
-        self.api = api_mod.Api()
+        self.api = api_mod.Api(store=store_mod.Store(history=self.settings.history))
         self.port = self.settings.port
         self.handler = rest.Handler(api=self.api, server_address=lambda: f"{self.settings.host}:{self.port}",
                                     watch_options=self.settings.watch)
@@ -97,7 +99,7 @@ class Server:
         if self.settings.faults is not None and self.settings.faults.active:
             middlewares.append(faults_mod.middleware(self.settings.faults))
         app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
-        app.router.add_route("*", "/{tail:.*}", self.handler)
+        app.router.add_route("*", "/{tail:.*}", self.handler.handle)
         return app
 
     def bootstrap(self) -> None:
@@ -166,4 +168,4 @@ def run_forever(settings: Settings, *, kubeconfig_out: str | None = None,
     asyncio.run(main())
 
 
-__all__ = ["Server", "Settings", "kubeconfig_text", "write_kubeconfig", "run_forever", "statuses"]
+__all__ = ["Server", "Settings", "kubeconfig_text", "write_kubeconfig", "run_forever"]

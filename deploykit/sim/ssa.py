@@ -12,9 +12,13 @@ from typing import Any, Callable, TypeVar
 from deploykit.sim import statuses, typeinfo
 
 try:  # INTERIM: the SSA core lands in parallel; until then writes skip managedFields.
-    from deploykit.sim import managing, patching
+    from deploykit.sim import managing
 except ImportError:  # pragma: no cover
-    managing = patching = None  # type: ignore[assignment]
+    managing = None  # type: ignore[assignment]
+try:
+    from deploykit.sim import patching
+except ImportError:  # pragma: no cover
+    patching = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 Schemas = typeinfo.Schemas
