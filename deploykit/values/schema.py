@@ -31,7 +31,7 @@ class Violation:
     """One way the values break the schema, at one value path."""
 
     path: str  # "image.tag", "ports[1].port"; "" for the top level
-    rule: str  # the schema keyword: "type", "required", "enum", "pattern", ...
+    rule: str  # the schema keyword: "type", "required", "enum", "pattern", ...; "false" for a false schema
     message: str  # what the value must be; never holds a secret value
     schema_file: str
     source: str | None  # the values file / --set that set the value; None when nothing did
@@ -130,7 +130,7 @@ def _draft_name(cls: Any) -> str:
 
 def _violations(error: Any, values: Values, *, schema_file: str) -> list[Violation]:
     path = tuple(error.absolute_path)
-    rule = str(error.validator)
+    rule = "false" if error.validator is None else str(error.validator)  # a `false` (sub)schema
     if rule == "required" and isinstance(error.instance, dict):
         missing = [name for name in error.validator_value if name not in error.instance]
         return [
@@ -165,6 +165,8 @@ def _unexpected_keys(instance: dict, schema: Mapping, rule: str) -> list[str]:
 def _describe(error: Any, *, secret: bool) -> str:
     """What the value must be, from the rule and the schema; the value itself only when not secret."""
     rule, expected, instance = error.validator, error.validator_value, error.instance
+    if rule is None:
+        return "is not allowed here (the schema is `false`)"
     got = " (got <secret>)" if secret else f" (got {_shown(instance)})"
     if rule == "type":
         wanted = " or ".join(expected) if isinstance(expected, list) else expected
