@@ -1,0 +1,77 @@
+"""From rendered text to the typed result: objects, hooks and CRDs in apply order.
+
+Owns: parsing every rendered file and every file of crds/ into manifests,
+setting hooks apart (sorted by weight, then apply order, then name), filling
+the release namespace into namespaced objects that have none (built-in
+cluster-scoped kinds and kinds the chart's CRDs declare `Cluster` are left
+alone), the structural checks and the duplicate check, and sorting objects
+into the apply order of DESIGN.md, stable within a group (template name,
+then document order).
+
+Must not: render templates or raise: every problem goes to `report`.
+"""
+
+from __future__ import annotations
+
+from typing import Collection, Iterable
+
+from deploykit.charts import checking, kinds, problems
+from deploykit.charts.manifests import Hook, Manifest, Rendered, hook_of, parse_documents
+
+
+def _cluster_scoped_custom(manifests: Iterable[Manifest]) -> set[tuple[str, str]]:
+    found = set()
+    for manifest in manifests:
+        if manifest.kind != "CustomResourceDefinition":
+            continue
+        spec = manifest.obj.get("spec")
+        if isinstance(spec, dict) and spec.get("scope") == "Cluster" and isinstance(spec.get("names"), dict):
+            found.add((str(spec.get("group") or ""), str(spec["names"].get("kind") or "")))
+    return found
+
+
+def _fill_namespace(manifest: Manifest, namespace: str, cluster_custom: set[tuple[str, str]]) -> None:
+    metadata = manifest.obj.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("namespace") or not manifest.kind:
+        return
+    if kinds.is_cluster_scoped(manifest.api_version, manifest.kind) or (manifest.group, manifest.kind) in cluster_custom:
+        return
+    # Rebuilt so that namespace follows name, where people look for it.
+    filled = {"name": metadata["name"], "namespace": namespace} if "name" in metadata else {"namespace": namespace}
+    filled.update(metadata)
+    manifest.obj["metadata"] = filled
+
+
+def assemble(
+    outputs: Iterable[tuple[str, str]],
+    *,
+    crd_files: Iterable[tuple[str, str]] = (),
+    notes: str | None = None,
+    namespace: str,
+    secrets: Collection[str] = (),
+    report: list[problems.Problem],
+) -> Rendered:
+    """Build the result from (template name, rendered text) pairs; problems go to `report`."""
+    crds: list[Manifest] = []
+    for name, text in crd_files:
+        crds.extend(parse_documents(text, template=name, secrets=secrets, report=report))
+    objects: list[Manifest] = []
+    for name, text in outputs:
+        objects.extend(parse_documents(text, template=name, secrets=secrets, report=report))
+    cluster_custom = _cluster_scoped_custom(crds) | _cluster_scoped_custom(objects)
+    plain: list[Manifest] = []
+    hooks: list[Hook] = []
+    for manifest in objects:
+        report.extend(checking.structure(manifest, secrets=secrets))
+        _fill_namespace(manifest, namespace, cluster_custom)
+        hook = hook_of(manifest, report=report)
+        if hook is None:
+            plain.append(manifest)
+        else:
+            hooks.append(hook)
+    for manifest in crds:
+        report.extend(checking.structure(manifest, secrets=secrets))
+    report.extend(checking.duplicates([*crds, *plain, *(hook.manifest for hook in hooks)]))
+    plain.sort(key=lambda m: kinds.apply_rank(m.api_version, m.kind))
+    hooks.sort(key=lambda h: (h.weight, kinds.apply_rank(h.manifest.api_version, h.manifest.kind), h.manifest.kind, h.manifest.name))
+    return Rendered(manifests=tuple(plain), hooks=tuple(hooks), crds=tuple(crds), notes=notes)

@@ -1,0 +1,159 @@
+"""Checks on rendered objects, each problem naming the template, the line and the field path.
+
+Owns what makes an object unusable before it reaches a cluster: missing
+apiVersion/kind/metadata.name, names and namespaces the API server would
+refuse for that kind, label and annotation values that are not strings (or
+labels that are not valid), duplicates (same group, kind, namespace and name,
+naming both templates), and for lint, kinds the target Kubernetes version
+does not serve (a warning) and fields its strict schema does not know.
+
+Must not: raise (problems are returned; the caller decides), or print.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Collection, Iterable
+
+from deploykit.charts import kinds, kubeapis, problems
+from deploykit.charts.manifests import Manifest
+
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _field(path: tuple) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif re.match(r"^[A-Za-z0-9_]+$", str(part)):
+            text += f".{part}" if text else str(part)
+        else:
+            text += f"[{part!r}]"
+    return text
+
+
+def _at(manifest: Manifest, path: tuple, message: str, *, level: str = problems.ERROR, hint: str | None = None) -> problems.Problem:
+    subject = f"{manifest.ident}: " if manifest.kind and manifest.name else ""
+    return problems.Problem(level, manifest.location, manifest.line_of(path), f"{subject}{_field(path)}: {message}", hint)
+
+
+def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[problems.Problem]:
+    """What the API server would refuse outright: identity fields, names, labels, annotations."""
+    found: list[problems.Problem] = []
+    obj = manifest.obj
+    for field in ("apiVersion", "kind"):
+        value = obj.get(field)
+        if not value or not isinstance(value, str):
+            found.append(_at(manifest, (field,), "is missing" if not value else "must be a string", hint="every object needs apiVersion, kind and metadata.name"))
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        found.append(_at(manifest, ("metadata",), "is missing" if metadata is None else "must be a mapping", hint="every object needs apiVersion, kind and metadata.name"))
+        return found
+    name = metadata.get("name")
+    if name is None or name == "":
+        hint = "generateName is not supported: server-side apply needs a fixed name" if metadata.get("generateName") else None
+        found.append(_at(manifest, ("metadata", "name"), "is missing", hint=hint))
+    elif not isinstance(name, str):
+        found.append(_at(manifest, ("metadata", "name"), f"must be a string, not {type(name).__name__}"))
+    elif isinstance(obj.get("kind"), str) and isinstance(obj.get("apiVersion"), str):
+        reason = kinds.name_problem(obj["apiVersion"], obj["kind"], name)
+        if reason:
+            found.append(_at(manifest, ("metadata", "name"), f"{problems.mask(repr(name), secrets)} {reason}"))
+    namespace = metadata.get("namespace")
+    if namespace is not None:
+        reason = kinds.namespace_problem(str(namespace)) if isinstance(namespace, str) else "must be a string"
+        if reason:
+            found.append(_at(manifest, ("metadata", "namespace"), f"{problems.mask(repr(namespace), secrets)} {reason}"))
+    found.extend(_labels(manifest, metadata.get("labels"), secrets))
+    found.extend(_annotations(manifest, metadata.get("annotations")))
+    return found
+
+
+def _labels(manifest: Manifest, labels: object, secrets: Collection[str]) -> Iterable[problems.Problem]:
+    if labels is None:
+        return
+    if not isinstance(labels, dict):
+        yield _at(manifest, ("metadata", "labels"), "must be a mapping of strings")
+        return
+    for key, value in labels.items():
+        path = ("metadata", "labels", key)
+        if not _valid_qualified_name(str(key)):
+            yield _at(manifest, path, "is not a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.')")
+        if not isinstance(value, str):
+            yield _at(manifest, path, f"must be a string, not {type(value).__name__}", hint='quote it: {{ value | quote }}')
+        elif len(value) > 63 or not _LABEL_VALUE.match(value):
+            yield _at(manifest, path, f"{problems.mask(repr(value), secrets)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)")
+
+
+def _annotations(manifest: Manifest, annotations: object) -> Iterable[problems.Problem]:
+    if annotations is None:
+        return
+    if not isinstance(annotations, dict):
+        yield _at(manifest, ("metadata", "annotations"), "must be a mapping of strings")
+        return
+    for key, value in annotations.items():
+        if not isinstance(value, str):
+            yield _at(manifest, ("metadata", "annotations", key), f"must be a string, not {type(value).__name__}", hint="quote it: {{ value | quote }}")
+
+
+def _valid_qualified_name(key: str) -> bool:
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return False
+    return 0 < len(name) <= 63 and bool(_LABEL_NAME.match(name))
+
+
+def duplicates(manifests: Iterable[Manifest]) -> list[problems.Problem]:
+    """One problem per object that has the same identity as an earlier one."""
+    seen: dict[tuple, Manifest] = {}
+    found = []
+    for manifest in manifests:
+        if not manifest.kind or not manifest.name:
+            continue
+        first = seen.setdefault(manifest.key, manifest)
+        if first is not manifest:
+            found.append(
+                problems.error(
+                    manifest.location,
+                    f"{manifest.ident} ({manifest.api_version}) is also rendered by {first.location}:{first.line}; "
+                    "two objects with the same kind, namespace and name would overwrite each other",
+                    line=manifest.line,
+                )
+            )
+    return found
+
+
+def api_problems(manifest: Manifest, *, kube_version: str, custom_kinds: Collection[tuple[str, str]], secrets: Collection[str] = ()) -> list[problems.Problem]:
+    """For lint: a kind the target version does not serve (warning), fields its schema rejects (errors)."""
+    pair = (manifest.api_version, manifest.kind)
+    if not all(pair) or (kinds.group_of(manifest.api_version), manifest.kind) in custom_kinds:
+        return []
+    known = kubeapis.known_kinds(kube_version)
+    if not known:
+        return []
+    if pair not in known:
+        others = kubeapis.versions_of(kube_version, manifest.kind)
+        if others:
+            reason = f"Kubernetes {kube_version} does not serve {manifest.kind} as {manifest.api_version}; it serves it as {', '.join(others)}"
+        else:
+            reason = f"{manifest.api_version} {manifest.kind} is not a built-in kind of Kubernetes {kube_version} and no CRD in the chart defines it"
+        return [_at(manifest, ("apiVersion",), reason, level=problems.WARNING)]
+    return [
+        _at(manifest, path, problems.mask(reason, secrets))
+        for path, reason in kubeapis.schema_errors(manifest.obj, kube_version=kube_version)
+    ]
+
+
+def custom_kinds(manifests: Iterable[Manifest]) -> set[tuple[str, str]]:
+    """(group, kind) of every CustomResourceDefinition among `manifests`."""
+    found = set()
+    for manifest in manifests:
+        if manifest.kind == "CustomResourceDefinition":
+            spec = manifest.obj.get("spec") or {}
+            names = spec.get("names") or {}
+            if isinstance(spec, dict) and isinstance(names, dict) and names.get("kind"):
+                found.add((str(spec.get("group") or ""), str(names["kind"])))
+    return found

@@ -1,0 +1,195 @@
+"""The Jinja2 environment of a chart tree: loader, name resolution, caches.
+
+Owns: one environment per chart tree (keyed by the tree's content digest and
+reused across renders in a process), whose loader serves only the tree's
+templates from memory under virtual names (`web/templates/deployment.yaml`,
+`web/charts/common/templates/_labels.j2`); how `import`/`include` names are
+resolved relative to the importing chart (its own templates, `templates/...`,
+or `<dependency name or alias>/...` for a dependency's templates; `..` and
+absolute paths are refused); StrictUndefined that names the missing value
+path; dict keys before dict methods for `Values.x`; and the on-disk bytecode
+cache ($DEPLOYKIT_CACHE_DIR/jinja, else $XDG_CACHE_HOME/deploykit/jinja,
+else ~/.cache/deploykit/jinja) so a new process does not recompile.
+
+Must not: read anything but the cache folder, or render (rendering does).
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import os
+import sys
+from typing import Any, Callable
+
+import jinja2
+import jinja2.sandbox
+
+from deploykit.charts import helpers
+from deploykit.charts.chart import Chart
+from deploykit.charts.context import ValuesDict, ValuesList
+
+# Compiled code depends on these: they are part of the bytecode cache folder name.
+OPTIONS: dict[str, Any] = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+    "autoescape": False,
+    "extensions": ("jinja2.ext.do", "jinja2.ext.loopcontrols"),
+}
+SANDBOXED = True
+_MAX_ENVIRONMENTS = 8
+
+
+class TemplatePathError(helpers.TemplateFailure):
+    """An `import`/`include` named a path outside the chart."""
+
+
+class PathUndefined(jinja2.StrictUndefined):
+    """StrictUndefined whose message names the full value path (`Values.image.tag`)."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        owner = self._undefined_obj
+        if isinstance(owner, (ValuesDict, ValuesList)):
+            name = self._undefined_name
+            if isinstance(name, str) and name.isidentifier():
+                return f"{owner.values_path}.{name} is not defined"
+            return f"{owner.values_path}[{name!r}] is not defined"
+        return super()._undefined_message
+
+
+def _getattr_keys_first(base: type) -> Callable[..., Any]:
+    parent = base.getattr
+
+    def getattr(self: jinja2.Environment, obj: Any, attribute: str) -> Any:  # noqa: A001 - Jinja's name
+        # `Values.items` is the key `items` when there is one, the dict method otherwise.
+        if type(obj) is ValuesDict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return parent(self, obj, attribute)
+
+    return getattr
+
+
+class _ChartEnvironmentMixin:
+    """Name resolution shared by the plain and the sandboxed environment."""
+
+    chart_imports: dict[str, dict[str, str]]
+    tpl_cache: dict[str, jinja2.Template]
+
+    def join_path(self, template: str, parent: str) -> str:
+        if template.startswith("/") or ".." in template.split("/"):
+            raise TemplatePathError(f"{template!r} is outside the chart: templates may only import or include the chart's own templates and its dependencies'")
+        owner = self._owner(parent)
+        if owner is None:
+            return template
+        head, _, rest = template.partition("/")
+        if head == "templates" and rest:
+            return f"{owner}/templates/{rest}"
+        dependency = self.chart_imports[owner].get(head)
+        if dependency is not None and rest:
+            return f"{dependency}/templates/{rest}"
+        return f"{owner}/templates/{template}"
+
+    def _owner(self, parent: str | None) -> str | None:
+        if not parent:
+            return None
+        best = None
+        for prefix in self.chart_imports:
+            if parent.startswith(prefix + "/templates/") and (best is None or len(prefix) > len(best)):
+                best = prefix
+        return best
+
+
+class ChartEnvironment(_ChartEnvironmentMixin, jinja2.Environment):
+    getattr = _getattr_keys_first(jinja2.Environment)
+
+
+class SandboxedChartEnvironment(_ChartEnvironmentMixin, jinja2.sandbox.SandboxedEnvironment):
+    getattr = _getattr_keys_first(jinja2.sandbox.SandboxedEnvironment)
+
+
+class _Loader(jinja2.BaseLoader):
+    """Serves the chart tree's templates from memory; nothing else exists."""
+
+    def __init__(self, sources: dict[str, str]) -> None:
+        self.sources = sources
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            source = self.sources[template]
+        except KeyError:
+            raise jinja2.TemplateNotFound(template) from None
+        return source, template, lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.sources)
+
+
+def tree_prefixes(chart: Chart, prefix: str | None = None) -> dict[str, Chart]:
+    """Virtual prefix -> chart, for the chart and every subchart (enabled or not)."""
+    prefix = prefix or chart.name
+    found = {prefix: chart}
+    for sub in chart.subcharts:
+        found.update(tree_prefixes(sub.chart, f"{prefix}/charts/{sub.key}"))
+    return found
+
+
+def cache_dir() -> str:
+    """Where compiled templates are kept between processes."""
+    base = os.environ.get("DEPLOYKIT_CACHE_DIR")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        base = os.path.join(xdg, "deploykit")
+    flavour = hashlib.sha256(
+        repr((sorted(OPTIONS.items()), SANDBOXED, jinja2.__version__, sys.version_info[:2])).encode()
+    ).hexdigest()[:12]
+    return os.path.join(base, "jinja", flavour)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    directory = cache_dir()
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    except OSError:
+        return None  # a read-only home must not stop a render; it only costs compile time
+    if not os.access(directory, os.W_OK):
+        return None
+    return jinja2.FileSystemBytecodeCache(directory)
+
+
+_environments: collections.OrderedDict[tuple[str, str], jinja2.Environment] = collections.OrderedDict()
+
+
+def environment_for(chart: Chart) -> jinja2.Environment:
+    """The environment for this chart tree; the same object while its content is unchanged."""
+    key = (chart.digest, cache_dir())
+    environment = _environments.get(key)
+    if environment is not None:
+        _environments.move_to_end(key)
+        return environment
+    prefixes = tree_prefixes(chart)
+    sources = {f"{prefix}/templates/{name}": text for prefix, tree in prefixes.items() for name, text in tree.templates.items()}
+    cls = SandboxedChartEnvironment if SANDBOXED else ChartEnvironment
+    environment = cls(
+        loader=_Loader(sources),
+        undefined=PathUndefined,
+        auto_reload=False,
+        cache_size=-1,
+        bytecode_cache=_bytecode_cache(),
+        **{k: v for k, v in OPTIONS.items() if k != "extensions"},
+        extensions=list(OPTIONS["extensions"]),
+    )
+    environment.chart_imports = {prefix: {sub.key: f"{prefix}/charts/{sub.key}" for sub in tree.subcharts} for prefix, tree in prefixes.items()}
+    environment.tpl_cache = {}
+    environment.filters.update(helpers.FILTERS)
+    environment.globals.update(helpers.FUNCTIONS)
+    _environments[key] = environment
+    while len(_environments) > _MAX_ENVIRONMENTS:
+        _environments.popitem(last=False)
+    return environment

@@ -1,0 +1,188 @@
+"""The filters and functions chart templates can call (documented in docs/charts.md).
+
+Owns the helper set on top of Jinja2's built-ins: filters `to_yaml`,
+`to_json`, `from_yaml`, `from_json`, `b64enc`, `b64dec`, `sha256sum`,
+`nindent`, `quote`, `squote`, `required`, `trunc`, `to_string`; functions
+`include`, `tpl`, `fail`, `semver_compare`. Also the exceptions a template
+raises on purpose (`required`, `fail`, include cycles, paths outside the
+chart), which rendering turns into `RenderError`s naming template and line.
+
+Must not: read files (`include` goes through the environment's loader, which
+holds the chart in memory), or produce output that differs between runs
+(no random or time functions: a plan must be reproducible).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any
+
+import jinja2
+import yaml
+
+from deploykit.charts import semver, yamlcodec
+from deploykit.charts.context import TemplateInfo
+
+INCLUDE_STACK = "_deploykit_include_stack"
+
+
+class TemplateFailure(jinja2.TemplateError):
+    """A template stopped on purpose, or asked for something it may not have."""
+
+
+class RequiredValueError(TemplateFailure):
+    """`required(msg)` met an empty value; the message is the chart author's."""
+
+
+class FailCalled(TemplateFailure):
+    """The template called `fail(msg)`."""
+
+
+def _text(value: Any) -> str:
+    """A value as Helm's text functions see it: true/false lower-case, null as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_yaml(value: Any) -> str:
+    """YAML without the trailing newline, as Helm's toYaml."""
+    text = yamlcodec.dump(value)
+    if text.endswith("\n...\n"):
+        text = text[:-5]
+    return text.rstrip("\n")
+
+
+def to_json(value: Any, indent: int | None = None) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=indent, separators=None if indent else (",", ":"))
+
+
+def from_yaml(text: str) -> Any:
+    try:
+        return yamlcodec.load(str(text))
+    except yaml.YAMLError as exc:
+        raise TemplateFailure(f"from_yaml: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+
+
+def from_json(text: str) -> Any:
+    try:
+        return json.loads(str(text))
+    except json.JSONDecodeError as exc:
+        raise TemplateFailure(f"from_json: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def b64enc(value: Any) -> str:
+    data = value if isinstance(value, bytes) else _text(value).encode("utf-8")
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64dec(value: Any) -> str:
+    try:
+        return base64.b64decode(_text(value), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise TemplateFailure("b64dec: the value is not base64 of UTF-8 text") from None
+
+
+def sha256sum(value: Any) -> str:
+    data = value if isinstance(value, bytes) else _text(value).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def nindent(value: Any, width: int = 2) -> str:
+    """A newline, then every line indented by `width` (blank lines stay empty)."""
+    pad = " " * width
+    return "\n" + "\n".join(pad + line if line.strip() else line for line in _text(value).split("\n"))
+
+
+def quote(value: Any) -> str:
+    """A double-quoted YAML/JSON string (escapes included), whatever the value's type."""
+    return json.dumps(_text(value), ensure_ascii=False)
+
+
+def squote(value: Any) -> str:
+    return "'" + _text(value).replace("'", "''") + "'"
+
+
+def required(value: Any, message: str = "a required value is missing") -> Any:
+    """`Values.x | required("why")`: the value, unless it is missing, null or empty."""
+    if isinstance(value, jinja2.Undefined) or value is None or value == "":
+        raise RequiredValueError(str(message))
+    return value
+
+
+def trunc(value: Any, length: int) -> str:
+    """The first `length` characters (the last ones when negative), as Helm's trunc."""
+    text = _text(value)
+    return text[:length] if length >= 0 else text[length:]
+
+
+def fail(message: str) -> None:
+    raise FailCalled(str(message))
+
+
+def semver_compare(constraint: str, version: Any) -> bool:
+    """`semver_compare(">=1.25.0-0", Capabilities.KubeVersion.Version)`."""
+    try:
+        return semver.satisfies(_text(version), str(constraint))
+    except ValueError as exc:
+        raise TemplateFailure(f"semver_compare: {exc}") from None
+
+
+@jinja2.pass_context
+def include(context: jinja2.runtime.Context, name: str, **extra: Any) -> str:
+    """Render another template of the chart to a string, with the caller's context."""
+    environment = context.environment
+    full = environment.join_path(str(name), context.name)
+    stack = context.get(INCLUDE_STACK, ())
+    if full in stack:
+        raise TemplateFailure("include cycle: " + " -> ".join((*stack, full)))
+    template = environment.get_template(full)
+    variables = dict(context.get_all())
+    variables.update(extra)
+    variables[INCLUDE_STACK] = (*stack, full)
+    variables["Template"] = TemplateInfo.of(full)
+    return template.render(variables)
+
+
+@jinja2.pass_context
+def tpl(context: jinja2.runtime.Context, text: Any, **extra: Any) -> str:
+    """Render a string (usually from values) as a template, with the caller's context."""
+    environment = context.environment
+    source = _text(text)
+    # Values strings repeat across templates and renders: compile each once.
+    cache = environment.tpl_cache  # type: ignore[attr-defined]
+    template = cache.get(source)
+    if template is None:
+        template = cache[source] = environment.from_string(source)
+    variables = dict(context.get_all())
+    variables.update(extra)
+    return template.render(variables)
+
+
+FILTERS = {
+    "to_yaml": to_yaml,
+    "to_json": to_json,
+    "from_yaml": from_yaml,
+    "from_json": from_json,
+    "b64enc": b64enc,
+    "b64dec": b64dec,
+    "sha256sum": sha256sum,
+    "nindent": nindent,
+    "quote": quote,
+    "squote": squote,
+    "required": required,
+    "trunc": trunc,
+    "to_string": _text,
+}
+
+FUNCTIONS = {
+    "include": include,
+    "tpl": tpl,
+    "fail": fail,
+    "semver_compare": semver_compare,
+}

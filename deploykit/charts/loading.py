@@ -1,0 +1,318 @@
+"""Loading a chart from a folder or a .tgz, with its dependencies.
+
+Owns: reading a chart's files (honouring .helmignore, within the same size
+bounds as archives), building the `Chart` model from them, and finding each
+dependency: a folder or .tgz under charts/, or `repository: file://...`
+relative to the chart folder; the version constraint is checked against the
+chart found. Every problem names the file (and field); problems found in a
+tree are collected into `report` when the caller passes one (lint shows them
+all), and the load then fails with a `ChartError` that lists them.
+
+Must not: render templates, merge values, or fetch anything from a network.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+from typing import Iterable
+
+import yaml
+
+from deploykit import errors
+from deploykit.charts import metadata as chart_metadata
+from deploykit.charts import problems, semver, unpacking, yamlcodec
+from deploykit.charts.chart import RESERVED_FILES, Chart, Subchart
+
+_NO_BASE = None
+
+
+def load_chart(path: str | os.PathLike[str], *, report: list[problems.Problem] | None = None) -> Chart:
+    """Load the chart at `path` (a chart folder or a .tgz archive)."""
+    display = os.fspath(path)
+    found: list[problems.Problem] = report if report is not None else []
+    if os.path.isdir(display):
+        files = _read_folder(display)
+        return _build(files, origin=display.rstrip("/") or "/", base_dir=display, report=found, stack=(os.path.realpath(display),))
+    if os.path.isfile(display):
+        return _build(_read_archive_file(display), origin=display, base_dir=_NO_BASE, report=found, stack=(os.path.realpath(display),))
+    raise errors.ChartError(
+        f"{display}: no such chart folder or archive",
+        hint="give the path of a folder holding Chart.yaml, or of a .tgz made by `helm package`",
+    )
+
+
+def _read_archive_file(path: str) -> dict[str, bytes]:
+    size = os.path.getsize(path)
+    if size > unpacking.MAX_TOTAL_BYTES:
+        raise errors.ArchiveError(f"{path}: the archive is {size} bytes, above the limit of {unpacking.MAX_TOTAL_BYTES}")
+    with open(path, "rb") as handle:
+        return unpacking.read_archive(handle.read(), archive=path)
+
+
+class _Ignore:
+    """The subset of .helmignore that charts use: globs, `dir/`, `/anchored`, comments."""
+
+    def __init__(self, text: str) -> None:
+        self.rules: list[tuple[str, bool, bool]] = []
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#") or line.startswith("!"):
+                continue
+            dir_only = line.endswith("/")
+            line = line.strip("/")
+            anchored = "/" in line
+            self.rules.append((line, dir_only, anchored))
+
+    def ignores(self, relative: str, *, is_dir: bool) -> bool:
+        name = relative.rsplit("/", 1)[-1]
+        for pattern, dir_only, anchored in self.rules:
+            if dir_only and not is_dir:
+                continue
+            if fnmatch.fnmatchcase(relative if anchored else name, pattern):
+                return True
+        return False
+
+
+def _read_folder(root: str) -> dict[str, bytes]:
+    ignore_file = os.path.join(root, ".helmignore")
+    ignore = _Ignore(open(ignore_file, encoding="utf-8", errors="replace").read()) if os.path.isfile(ignore_file) else _Ignore("")
+    real_root = os.path.realpath(root)
+    files: dict[str, bytes] = {}
+    total = 0
+    for folder, dirs, names in os.walk(root):
+        relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+        relative_folder = "" if relative_folder == "." else relative_folder + "/"
+        dirs[:] = sorted(d for d in dirs if d != ".git" and not ignore.ignores(relative_folder + d, is_dir=True))
+        for name in sorted(names):
+            relative = relative_folder + name
+            if ignore.ignores(relative, is_dir=False):
+                continue
+            full = os.path.join(folder, name)
+            real = os.path.realpath(full)
+            if os.path.islink(full) and not (real == real_root or real.startswith(real_root + os.sep)):
+                raise errors.ChartError(f"{full}: is a link pointing out of the chart (to {real}); the chart was not loaded")
+            if not os.path.isfile(real):
+                continue  # sockets, broken links: nothing a chart can use
+            size = os.path.getsize(real)
+            if size > unpacking.MAX_FILE_BYTES:
+                raise errors.ChartError(f"{full}: {size} bytes is above the per-file limit of {unpacking.MAX_FILE_BYTES}", hint="add it to .helmignore if the chart does not need it")
+            total += size
+            if total > unpacking.MAX_TOTAL_BYTES or len(files) >= unpacking.MAX_FILES:
+                raise errors.ChartError(f"{root}: the chart is larger than {unpacking.MAX_TOTAL_BYTES} bytes or {unpacking.MAX_FILES} files", hint="add what it does not need to .helmignore")
+            with open(real, "rb") as handle:
+                files[relative] = handle.read()
+    return files
+
+
+def _text(data: bytes, source: str, report: list[problems.Problem]) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        report.append(problems.error(source, f"is not UTF-8 text (byte {exc.start})"))
+        return None
+
+
+def _parse_values(text: str | None, source: str, report: list[problems.Problem]) -> dict:
+    if text is None:
+        return {}
+    try:
+        data = yamlcodec.load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        report.append(problems.error(source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line=mark.line + 1 if mark else None))
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        report.append(problems.error(source, f"must be a mapping of values, not {type(data).__name__}"))
+        return {}
+    return data
+
+
+def _parse_schema(text: str | None, source: str, report: list[problems.Problem]) -> dict | None:
+    if text is None:
+        return None
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        report.append(problems.error(source, f"not valid JSON: {exc.msg}", line=exc.lineno))
+        return None
+    if not isinstance(schema, dict):
+        report.append(problems.error(source, "must be a JSON Schema object"))
+        return None
+    return schema
+
+
+def _digest(files: dict[str, bytes], subcharts: Iterable[Subchart]) -> str:
+    hasher = hashlib.sha256()
+    for name in sorted(files):
+        hasher.update(name.encode())
+        hasher.update(b"\0")
+        hasher.update(hashlib.sha256(files[name]).digest())
+    for sub in subcharts:
+        hasher.update(f"{sub.key}\0{sub.chart.digest}".encode())
+    return hasher.hexdigest()
+
+
+def _fail_if_errors(report: list[problems.Problem], start: int) -> None:
+    mine = [p for p in report[start:] if p.level == problems.ERROR]
+    if mine:
+        raise errors.ChartError(problems.describe(mine), hint=mine[0].hint)
+
+
+def _build(files: dict[str, bytes], *, origin: str, base_dir: str | None, report: list[problems.Problem], stack: tuple[str, ...]) -> Chart:
+    start = len(report)
+    chart_yaml = files.get("Chart.yaml")
+    if chart_yaml is None:
+        raise errors.ChartError(
+            f"{origin}: no Chart.yaml, so this is not a chart",
+            hint="a chart folder holds Chart.yaml, values.yaml and templates/",
+        )
+    chart_text = _text(chart_yaml, f"{origin}/Chart.yaml", report)
+    requirements = files.get("requirements.yaml")
+    meta, found = chart_metadata.parse(
+        chart_text or "",
+        source=f"{origin}/Chart.yaml",
+        requirements=requirements.decode("utf-8", "replace") if requirements is not None else None,
+        requirements_source=f"{origin}/requirements.yaml",
+    )
+    report.extend(found)
+    values = _parse_values(_decode(files, "values.yaml", origin, report), f"{origin}/values.yaml", report)
+    schema_text = _decode(files, "values.schema.json", origin, report)
+    schema = _parse_schema(schema_text, f"{origin}/values.schema.json", report)
+    templates: dict[str, str] = {}
+    crds: dict[str, str] = {}
+    own_files: dict[str, bytes] = {}
+    for name in sorted(files):
+        if name.startswith("templates/"):
+            text = _text(files[name], f"{origin}/{name}", report)
+            if text is not None:
+                templates[name[len("templates/"):]] = text
+        elif name.startswith("charts/"):
+            continue
+        elif name in RESERVED_FILES:
+            continue
+        else:
+            if name.startswith("crds/") and name.endswith((".yaml", ".yml", ".json")):
+                text = _text(files[name], f"{origin}/{name}", report)
+                if text is not None:
+                    crds[name[len("crds/"):]] = text
+            own_files[name] = files[name]
+    _fail_if_errors(report, start)
+    assert meta is not None
+    subcharts = _subcharts(meta, files, origin=origin, base_dir=base_dir, report=report, stack=stack)
+    return Chart(
+        metadata=meta,
+        origin=origin,
+        templates=templates,
+        files=own_files,
+        crds=crds,
+        values=values,
+        schema=schema,
+        subcharts=subcharts,
+        digest=_digest(files, subcharts),
+        schema_text=schema_text,
+    )
+
+
+def _decode(files: dict[str, bytes], name: str, origin: str, report: list[problems.Problem]) -> str | None:
+    data = files.get(name)
+    return None if data is None else _text(data, f"{origin}/{name}", report)
+
+
+def _vendored(files: dict[str, bytes], *, origin: str, base_dir: str | None, report: list[problems.Problem], stack: tuple[str, ...]) -> list[tuple[Chart, str]]:
+    """Charts vendored under charts/: folders and .tgz archives."""
+    folders: dict[str, dict[str, bytes]] = {}
+    archives: dict[str, bytes] = {}
+    for name, data in files.items():
+        if not name.startswith("charts/"):
+            continue
+        entry, _, rest = name[len("charts/"):].partition("/")
+        if rest:
+            folders.setdefault(entry, {})[rest] = data
+        elif entry.endswith(".tgz"):
+            archives[entry] = data
+    found = []
+    for entry in sorted(folders):
+        if "Chart.yaml" not in folders[entry]:
+            continue
+        where = f"{origin}/charts/{entry}"
+        sub_base = os.path.join(base_dir, "charts", entry) if base_dir else None
+        found.append((_build(folders[entry], origin=where, base_dir=sub_base, report=report, stack=stack), f"charts/{entry}"))
+    for entry in sorted(archives):
+        where = f"{origin}/charts/{entry}"
+        inner = unpacking.read_archive(archives[entry], archive=where)
+        found.append((_build(inner, origin=where, base_dir=_NO_BASE, report=report, stack=stack), f"charts/{entry}"))
+    return found
+
+
+def _subcharts(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, origin: str, base_dir: str | None, report: list[problems.Problem], stack: tuple[str, ...]) -> tuple[Subchart, ...]:
+    vendored = _vendored(files, origin=origin, base_dir=base_dir, report=report, stack=stack)
+    used: set[int] = set()
+    result: list[Subchart] = []
+    source = meta.source if meta.api_version == "v2" else f"{origin}/requirements.yaml"
+    for dependency in meta.dependencies:
+        candidates = [(i, chart, where) for i, (chart, where) in enumerate(vendored) if chart.name == dependency.name and i not in used]
+        if candidates:
+            matching = [c for c in candidates if _version_ok(dependency, c[1])]
+            if not matching:
+                _, chart, where = candidates[0]
+                raise errors.ChartError(
+                    f"{source}: {dependency.field}: {dependency.name} {chart.metadata.version} found at {origin}/{where} "
+                    f"does not satisfy version {dependency.version!r}",
+                    hint="vendor a matching version or change the constraint",
+                )
+            index, chart, where = matching[0]
+            used.add(index)
+            result.append(Subchart(dependency, chart, where))
+            continue
+        if dependency.repository and dependency.repository.startswith("file://") and base_dir is not None:
+            result.append(_from_repository(dependency, source=source, origin=origin, base_dir=base_dir, report=report, stack=stack))
+            continue
+        where = f" (repository {dependency.repository})" if dependency.repository else ""
+        raise errors.ChartError(
+            f"{source}: {dependency.field}: dependency {dependency.name!r}{where} is not in {origin}/charts/",
+            hint=f"vendor it into {origin}/charts/ as a folder or .tgz (for example with `helm dependency build`), "
+            "or point repository at a local chart with file://../path; deploykit does not download charts",
+        )
+    # Helm treats every chart vendored in charts/ as a dependency, declared or not.
+    for index, (chart, where) in enumerate(vendored):
+        if index not in used:
+            implicit = chart_metadata.Dependency(name=chart.name, index=-1)
+            if any(sub.key == implicit.key for sub in result):
+                continue
+            result.append(Subchart(implicit, chart, where))
+    return tuple(result)
+
+
+def _version_ok(dependency: chart_metadata.Dependency, chart: Chart) -> bool:
+    if not dependency.version:
+        return True
+    return semver.parse_constraint(dependency.version).allows(semver.parse_version(chart.metadata.version))
+
+
+def _from_repository(dependency: chart_metadata.Dependency, *, source: str, origin: str, base_dir: str, report: list[problems.Problem], stack: tuple[str, ...]) -> Subchart:
+    relative = dependency.repository[len("file://"):]  # type: ignore[index]
+    path = os.path.normpath(os.path.join(base_dir, relative))
+    real = os.path.realpath(path)
+    if real in stack:
+        raise errors.ChartError(f"{source}: {dependency.field}: {dependency.repository} leads back to a chart already being loaded ({path}): dependency cycle")
+    if os.path.isdir(path):
+        chart = _build(_read_folder(path), origin=path, base_dir=path, report=report, stack=stack + (real,))
+    elif os.path.isfile(path):
+        chart = _build(_read_archive_file(path), origin=path, base_dir=_NO_BASE, report=report, stack=stack + (real,))
+    else:
+        raise errors.ChartError(
+            f"{source}: {dependency.field}: repository {dependency.repository} points to {path}, which does not exist",
+            hint="file:// paths are relative to the chart folder",
+        )
+    if chart.name != dependency.name:
+        raise errors.ChartError(f"{source}: {dependency.field}: {path} holds chart {chart.name!r}, not {dependency.name!r}")
+    if not _version_ok(dependency, chart):
+        raise errors.ChartError(
+            f"{source}: {dependency.field}: {dependency.name} {chart.metadata.version} at {path} does not satisfy version {dependency.version!r}"
+        )
+    return Subchart(dependency, chart, dependency.repository or path)

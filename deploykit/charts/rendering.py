@@ -1,0 +1,196 @@
+"""Rendering a chart tree: templates to text, text to the typed `Rendered` result.
+
+Owns: the template context of each chart (`Values`, `Release`, `Chart`,
+`Capabilities`, `Files`, `Template`), rendering every template of every
+enabled application chart (files starting with `_` hold macros only;
+NOTES.txt of the root chart is rendered apart and never applied), the
+kubeVersion check against the target, and turning every template failure
+into a problem that names the template, the line and what is wrong: a
+missing value path, a syntax error, the author's `required` message, an
+include outside the chart. Secret strings are masked in every message.
+
+Must not: merge values (the caller passes a resolved tree), touch files
+outside the cache, or print. Without `report`, any error raises one
+`RenderError` listing them all; with `report`, problems are collected and
+the best possible result is returned (lint).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from types import TracebackType
+from typing import Any, Collection, Iterator
+
+import jinja2
+
+from deploykit import errors
+from deploykit.charts import assembling, context, environment, helpers, kubeapis, problems, semver, yamlcodec
+from deploykit.charts.chart import NOTES
+from deploykit.charts.manifests import Rendered
+from deploykit.charts.metadata import kube_version_problem
+from deploykit.charts.resolving import ChartNode
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """Where the render is going: the release, and the Kubernetes version and APIs it offers."""
+
+    release: context.ReleaseInfo = context.ReleaseInfo()
+    kube_version: str = kubeapis.DEFAULT_KUBE_VERSION
+    api_versions: tuple[str, ...] = ()
+
+
+def kube_version_info(text: str) -> context.KubeVersion:
+    """`Capabilities.KubeVersion` for `1.30`, `v1.30.2` or `v1.29.3-gke.1`; ValueError if unreadable."""
+    version = semver.parse_version(text)
+    pre = "-" + ".".join(version.prerelease) if version.prerelease else ""
+    return context.KubeVersion(Version=f"v{version.major}.{version.minor}.{version.patch}{pre}", Major=str(version.major), Minor=str(version.minor))
+
+
+def render(
+    root: ChartNode,
+    *,
+    target: Target = Target(),
+    secrets: Collection[str] = (),
+    report: list[problems.Problem] | None = None,
+    check_partials: bool = False,
+) -> Rendered:
+    """Render the tree; see the module docstring for `report`. `check_partials` compiles `_*` files too."""
+    found: list[problems.Problem] = []
+    if root.chart.metadata.is_library:
+        found.append(
+            problems.error(
+                root.chart.metadata.source,
+                f"{root.chart.name} is a library chart: it renders nothing by itself",
+                hint="render an application chart that lists it under dependencies and imports its macros",
+            )
+        )
+        return _finish(Rendered(manifests=()), found, report)
+    for node in root.walk():
+        reason = kube_version_problem(node.chart.metadata, target.kube_version)
+        if reason:
+            found.append(problems.error(node.chart.metadata.source, reason, line=yamlcodec.line_of(node.chart.metadata.text, ("kubeVersion",)), hint="pass the cluster's version with --kube-version"))
+    if any(p.level == problems.ERROR for p in found):
+        return _finish(Rendered(manifests=()), found, report)
+    env = environment.environment_for(root.chart)
+    capabilities = _capabilities(target)
+    outputs: list[tuple[str, str]] = []
+    crd_files: list[tuple[str, str]] = []
+    notes: str | None = None
+    for node in root.walk():
+        crd_files.extend((f"{node.prefix}/crds/{name}", text) for name, text in sorted(node.chart.crds.items()))
+        if check_partials:
+            found.extend(_compile_partials(env, node, secrets))
+        if node.chart.metadata.is_library:
+            continue
+        variables = {
+            "Values": context.wrap_values(node.values),
+            "Release": target.release,
+            "Chart": context.ChartInfo.of(node.chart),
+            "Capabilities": capabilities,
+            "Files": context.Files(node.chart.files),
+        }
+        for name in sorted(node.chart.templates):
+            full = f"{node.prefix}/templates/{name}"
+            if posixpath.basename(name).startswith("_"):
+                continue
+            is_notes = name == NOTES
+            if is_notes and node is not root:
+                continue  # Helm shows only the top chart's notes
+            text = _render_one(env, full, variables, secrets=secrets, report=found)
+            if text is None:
+                continue
+            if is_notes:
+                notes = text
+            else:
+                outputs.append((full, text))
+    rendered = assembling.assemble(outputs, crd_files=crd_files, notes=notes, namespace=target.release.Namespace, secrets=secrets, report=found)
+    return _finish(rendered, found, report)
+
+
+def _finish(rendered: Rendered, found: list[problems.Problem], report: list[problems.Problem] | None) -> Rendered:
+    if report is not None:
+        report.extend(found)
+        return rendered
+    failures = [p for p in found if p.level == problems.ERROR]
+    if failures:
+        raise errors.RenderError(problems.describe(failures), hint=failures[0].hint)
+    return rendered
+
+
+def _capabilities(target: Target) -> context.Capabilities:
+    try:
+        kube = kube_version_info(target.kube_version)
+    except ValueError as exc:
+        raise errors.UsageError(f"--kube-version {target.kube_version!r}: {exc}", hint="e.g. --kube-version v1.30.0") from None
+
+    def everything() -> Iterator[str]:
+        yield from kubeapis.api_versions(kube.Version)
+        yield from target.api_versions
+
+    return context.Capabilities(KubeVersion=kube, APIVersions=context.APIVersions(everything))
+
+
+def _render_one(env: jinja2.Environment, name: str, variables: dict[str, Any], *, secrets: Collection[str], report: list[problems.Problem]) -> str | None:
+    try:
+        template = env.get_template(name)
+        return template.render({**variables, "Template": context.TemplateInfo.of(name)})
+    except Exception as exc:  # noqa: BLE001 - every template failure becomes a located problem
+        report.append(_problem(exc, name, env=env, secrets=secrets))
+        return None
+
+
+def _compile_partials(env: jinja2.Environment, node: ChartNode, secrets: Collection[str]) -> list[problems.Problem]:
+    found = []
+    for name in sorted(node.chart.templates):
+        if posixpath.basename(name).startswith("_"):
+            full = f"{node.prefix}/templates/{name}"
+            try:
+                env.get_template(full)
+            except Exception as exc:  # noqa: BLE001
+                found.append(_problem(exc, full, env=env, secrets=secrets))
+    return found
+
+
+def _locate(tb: TracebackType | None, known: Collection[str]) -> tuple[str, int] | None:
+    """The innermost template frame of a traceback (Jinja rewrites frames to template lines)."""
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename in known:
+            found = (filename, tb.tb_lineno)
+        elif filename == "<template>" and found is not None:
+            found = (found[0] + " (in a tpl string)", found[1])
+        tb = tb.tb_next
+    return found
+
+
+def _problem(exc: BaseException, name: str, *, env: jinja2.Environment, secrets: Collection[str]) -> problems.Problem:
+    hint = None
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        file, line = exc.name or exc.filename or name, exc.lineno
+        message = f"template syntax error: {exc.message}"
+    else:
+        located = _locate(exc.__traceback__, env.loader.sources)  # type: ignore[union-attr]
+        file, line = located if located else (name, None)
+        if isinstance(exc, jinja2.UndefinedError):
+            message = exc.message or "undefined value"
+            if message.startswith("Values"):
+                hint = "set it in values.yaml, a -f file or --set; or guard it with `is defined` or `| default(...)`"
+        elif isinstance(exc, jinja2.TemplateNotFound) and not isinstance(exc, jinja2.TemplatesNotFound):
+            message = f"no template {exc.name!r} in the chart"
+            hint = "import and include resolve names in the chart's templates/, `templates/...`, or `<dependency>/...` for a dependency's templates"
+        elif isinstance(exc, jinja2.TemplatesNotFound):
+            message = f"no template among {exc.templates!r} in the chart"
+        elif isinstance(exc, (helpers.TemplateFailure, context.FileAccessError)):
+            message = str(exc.args[0]) if exc.args else type(exc).__name__
+        elif isinstance(exc, jinja2.exceptions.SecurityError):
+            message = f"not allowed in a chart template: {exc}"
+        elif isinstance(exc, RecursionError):
+            message = "recursion too deep (a macro or include calls itself)"
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+        if file != name and located:
+            message += f" (while rendering {name})"
+    return problems.error(file, problems.mask(message, secrets), line=line, hint=hint)

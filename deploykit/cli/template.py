@@ -1,0 +1,109 @@
+"""`deploykit template`: render a chart and print its objects in apply order.
+
+Binds flags into `RenderOptions`, calls the render action, prints each object
+as a YAML document preceded by `# Source: <template>` (CRDs first, then
+objects in apply order, then hooks by weight), or writes one file per
+template under --output-dir. The values of Secret objects (`data`,
+`stringData`) print as *** unless --show-secrets; they are never written to
+--output-dir in plaintext.
+
+Must not: import Jinja2, jsonschema or the chart code at module level
+(`deploykit --help` stays fast), or print anything but the rendered objects
+on stdout. Errors leave through the CLI root (exit 2: nothing produced).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import typer
+
+from deploykit import errors
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+
+SECRET_MASK = "***"
+
+
+def _masked(obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a Secret with every value of data/stringData replaced by ***."""
+    masked = dict(obj)
+    for field in ("data", "stringData"):
+        if isinstance(obj.get(field), dict):
+            masked[field] = {key: SECRET_MASK for key in obj[field]}
+    return masked
+
+
+def _documents(result: Any, *, show_secrets: bool) -> list[tuple[str, str]]:
+    """(template, YAML document) for every object, in the order they are printed."""
+    from deploykit.charts import yamlcodec
+
+    rendered = result.rendered
+    ordered = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
+    found = []
+    for manifest in ordered:
+        obj = manifest.obj
+        if manifest.kind == "Secret" and manifest.api_version == "v1" and not show_secrets:
+            obj = _masked(obj)
+        found.append((manifest.template, yamlcodec.dump(obj)))
+    return found
+
+
+def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[str]:
+    by_template: dict[str, list[str]] = {}
+    for template, text in documents:
+        by_template.setdefault(template, []).append(text)
+    written = []
+    for template, texts in by_template.items():
+        path = os.path.join(directory, *template.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("".join(f"---\n# Source: {template}\n{text}" for text in texts))
+        written.append(path)
+    return written
+
+
+@app.command(no_args_is_help=True)
+def template(
+    chart: str = typer.Argument(..., help="Chart folder or .tgz archive.", show_default=False),
+    values_files: list[str] = typer.Option([], "-f", "--values", help="Values file (YAML or JSON); repeat for more, later wins."),
+    set_values: list[str] = typer.Option([], "--set", help="Set values: a.b=v,list[0]=x (typed as Helm does)."),
+    set_strings: list[str] = typer.Option([], "--set-string", help="Set values, always as strings."),
+    set_files: list[str] = typer.Option([], "--set-file", help="Set a value to the text of a file: key=path."),
+    set_json: list[str] = typer.Option([], "--set-json", help="Set values from JSON: key=<json>."),
+    release: str = typer.Option("release-name", "--release", help="Release name (Release.Name)."),
+    namespace: str = typer.Option("default", "-n", "--namespace", help="Namespace (Release.Namespace; filled into namespaced objects)."),
+    output_dir: str | None = typer.Option(None, "--output-dir", help="Write one file per template under this folder instead of printing."),
+    kube_version: str = typer.Option("v1.37.0", "--kube-version", help="Target Kubernetes version (Capabilities.KubeVersion, kubeVersion check)."),
+    api_versions: list[str] = typer.Option([], "-a", "--api-versions", help="Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind)."),
+    show_secrets: bool = typer.Option(False, "--show-secrets", help="Print the values of Secret objects instead of ***."),
+) -> None:
+    """Render CHART and print its objects as YAML, in apply order."""
+    from deploykit.release import rendering
+    from deploykit.release.inputs import RenderOptions
+
+    if show_secrets and output_dir:
+        raise errors.UsageError(
+            "--show-secrets cannot be combined with --output-dir: deploykit never writes secret values to disk",
+            hint="print to stdout with --show-secrets, or write masked files without it",
+        )
+    options = RenderOptions(
+        chart=chart,
+        values_files=tuple(values_files),
+        set_values=tuple(set_values),
+        set_strings=tuple(set_strings),
+        set_files=tuple(set_files),
+        set_json=tuple(set_json),
+        release=release,
+        namespace=namespace,
+        kube_version=kube_version,
+        api_versions=tuple(api_versions),
+    )
+    result = rendering.render(options)
+    documents = _documents(result, show_secrets=show_secrets)
+    if output_dir:
+        for path in _write_output_dir(output_dir, documents):
+            typer.echo(f"wrote {path}", err=True)
+        return
+    typer.echo("".join(f"---\n# Source: {template}\n{text}" for template, text in documents), nl=False)

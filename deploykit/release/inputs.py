@@ -1,0 +1,70 @@
+"""The inputs of a render, as the command line gives them, turned into values layers.
+
+Owns `RenderOptions` (chart path, values files, --set flags of every kind,
+release name, namespace, target Kubernetes version and extra API versions),
+the checks on the release name and namespace, and `collect_layers`, which
+reads the user's values in Helm's order: each -f file, then --set-json,
+--set, --set-string, --set-file. (The secrets work makes -f decrypt
+sops-encrypted files here, marking their layers secret.)
+
+Must not: load the chart, merge layers or render (rendering does), or print.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from deploykit import errors
+from deploykit.charts import kubeapis
+from deploykit.values import loading, setting
+from deploykit.values.layers import ValuesLayer
+
+DEFAULT_RELEASE = "release-name"
+DEFAULT_NAMESPACE = "default"
+# Helm's limit: release names end up in object names with suffixes.
+MAX_RELEASE_NAME = 53
+_RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderOptions:
+    """Everything a render needs from the user; CLI commands bind their flags into this."""
+
+    chart: str
+    values_files: tuple[str, ...] = ()
+    set_values: tuple[str, ...] = ()
+    set_strings: tuple[str, ...] = ()
+    set_files: tuple[str, ...] = ()
+    set_json: tuple[str, ...] = ()
+    release: str = DEFAULT_RELEASE
+    namespace: str = DEFAULT_NAMESPACE
+    kube_version: str = kubeapis.DEFAULT_KUBE_VERSION
+    api_versions: tuple[str, ...] = ()
+    revision: int = 1
+    is_upgrade: bool = False
+
+
+def check_identity(options: RenderOptions) -> None:
+    """Refuse a release name or namespace the cluster would refuse, before any work."""
+    if len(options.release) > MAX_RELEASE_NAME or not _RELEASE_NAME.match(options.release):
+        raise errors.UsageError(
+            f"release name {options.release!r} is invalid: at most {MAX_RELEASE_NAME} lowercase letters, digits, '-' and '.', "
+            "starting and ending with a letter or digit",
+        )
+    if len(options.namespace) > 63 or not _NAMESPACE.match(options.namespace):
+        raise errors.UsageError(
+            f"namespace {options.namespace!r} is invalid: at most 63 lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit",
+        )
+
+
+def collect_layers(options: RenderOptions) -> list[ValuesLayer]:
+    """The user's values layers, lowest priority first (chart defaults are not among them)."""
+    layers = [loading.load_file(path) for path in options.values_files]
+    layers += [setting.parse_set(expression, kind="json") for expression in options.set_json]
+    layers += [setting.parse_set(expression, kind="set") for expression in options.set_values]
+    layers += [setting.parse_set(expression, kind="string") for expression in options.set_strings]
+    layers += [setting.parse_set(expression, kind="file") for expression in options.set_files]
+    return layers

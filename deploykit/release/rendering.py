@@ -1,0 +1,154 @@
+"""The render action: from command-line inputs to rendered, checked manifests (and lint).
+
+Owns the script of a render, phase by phase: load the chart, compose values
+(chart defaults < each -f file < --set*), resolve the subchart tree, validate
+every chart's values.schema.json, render. `render` stops at the first phase
+that fails with a `DeploykitError` listing every problem of that phase;
+`lint` runs every phase it can and returns every problem it found, adding
+the checks only lint makes (macro files compiled, kinds the target version
+does not serve, fields its schema does not know).
+
+Must not: print (the CLI does), talk to a cluster, or put a secret value in
+any message: secret leaves (per provenance) are masked in render errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from deploykit import errors
+from deploykit.charts import checking, context, loading, problems, resolving
+from deploykit.charts import rendering as chart_rendering
+from deploykit.charts.chart import Chart
+from deploykit.charts.manifests import Rendered
+from deploykit.release.inputs import RenderOptions, check_identity, collect_layers
+from deploykit.secrets import redaction
+from deploykit.values import loading as values_loading
+from deploykit.values import merging, paths, provenance, schema, scoping
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderResult:
+    """A rendered release: the chart, the values it was rendered with, and the objects."""
+
+    chart: Chart
+    values: provenance.Values
+    tree: resolving.ChartNode
+    rendered: Rendered
+
+
+def _target(options: RenderOptions) -> chart_rendering.Target:
+    return chart_rendering.Target(
+        release=context.ReleaseInfo(
+            Name=options.release,
+            Namespace=options.namespace,
+            Revision=options.revision,
+            IsInstall=not options.is_upgrade,
+            IsUpgrade=options.is_upgrade,
+        ),
+        kube_version=options.kube_version,
+        api_versions=tuple(options.api_versions),
+    )
+
+
+def _compose(chart: Chart, options: RenderOptions) -> provenance.Values:
+    defaults = values_loading.load_mapping(chart.values, source=chart.values_file)
+    return provenance.compose([defaults, *collect_layers(options)])
+
+
+def secret_texts(values: provenance.Values) -> frozenset[str]:
+    """The printed forms of secret leaves long enough to mask without mangling other text."""
+    found = set()
+    for _, value in values.secret_leaves():
+        text = redaction.text_form(value)
+        if text and not redaction.is_too_short(value):
+            found.add(text)
+    return frozenset(found)
+
+
+def _node_values(tree: resolving.ChartNode, values: provenance.Values) -> list[tuple[resolving.ChartNode, provenance.Values]]:
+    """Each enabled chart with its values and their provenance (Helm's scoping, as resolving does it)."""
+    found = []
+
+    def walk(node: resolving.ChartNode, scoped: provenance.Values) -> None:
+        found.append((node, scoped))
+        for child in node.children:
+            key = child.prefix.rsplit("/", 1)[-1]
+            defaults = values_loading.load_mapping(child.chart.values, source=child.chart.values_file)
+            walk(child, scoping.subchart_values(scoped, key=key, defaults=defaults))
+
+    walk(tree, values)
+    return found
+
+
+def _schema_problems(tree: resolving.ChartNode, values: provenance.Values) -> list[problems.Problem]:
+    found = []
+    for node, scoped in _node_values(tree, values):
+        if node.chart.schema is None:
+            continue
+        schema_file = node.chart.schema_file
+        for violation in schema.validate(scoped, node.chart.schema, schema_file=schema_file):
+            where = f"Values.{violation.path}" if violation.path else "Values"
+            origin = f"; set by {violation.source}" if violation.source else ""
+            found.append(problems.error(schema_file, f"{where}: {violation.message} (rule `{violation.rule}`{origin})", line=_value_line(violation, node)))
+    return found
+
+
+def _value_line(violation: schema.Violation, node: resolving.ChartNode) -> int | None:
+    """The line of the rule's property in the schema file, for `file:line` output."""
+    if not violation.path:
+        return None
+    try:
+        path = paths.parse_path(violation.path)
+    except errors.ValuesError:
+        return None
+    schema_path: list = []
+    for part in path:
+        schema_path += ["items"] if isinstance(part, int) else ["properties", part]
+    text = node.chart.schema_text
+    if text is None:
+        return None
+    line = values_loading.line_of(text, tuple(schema_path))
+    return line + 1 if line is not None else None
+
+
+def render(options: RenderOptions) -> RenderResult:
+    """Load, compose, resolve, validate and render; raises the first failing phase's error."""
+    check_identity(options)
+    chart = loading.load_chart(options.chart)
+    values = _compose(chart, options)
+    tree = resolving.resolve(chart, values.data, merge=merging.merge)
+    failures = _schema_problems(tree, values)
+    if failures:
+        raise errors.SchemaError(problems.describe(failures), hint="change the values (or --set) named in each problem")
+    rendered = chart_rendering.render(tree, target=_target(options), secrets=secret_texts(values))
+    return RenderResult(chart=chart, values=values, tree=tree, rendered=rendered)
+
+
+def lint(options: RenderOptions) -> list[problems.Problem]:
+    """Every problem found in the chart with these inputs; raises only when lint cannot run at all."""
+    check_identity(options)
+    if not os.path.exists(options.chart):
+        raise errors.UsageError(f"{options.chart}: no such chart folder or archive")
+    found: list[problems.Problem] = []
+    try:
+        chart = loading.load_chart(options.chart, report=found)
+    except errors.ChartError as exc:
+        if not any(p.level == problems.ERROR for p in found):
+            found.append(problems.error(options.chart, exc.message, hint=exc.hint))
+        return found
+    values = _compose(chart, options)
+    secrets = secret_texts(values)
+    try:
+        tree = resolving.resolve(chart, values.data, merge=merging.merge, report=found)
+    except errors.DeploykitError as exc:
+        found.append(problems.error(chart.metadata.source, problems.mask(exc.message, secrets), hint=exc.hint))
+        return found
+    found.extend(_schema_problems(tree, values))
+    rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, report=found, check_partials=True)
+    every = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
+    custom = checking.custom_kinds(every)
+    for manifest in every:
+        found.extend(checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom, secrets=secrets))
+    return found
