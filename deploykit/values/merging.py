@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+_SCALARS = frozenset({str, int, float, bool})
+
 # A patch of list elements a `--set a[1]=x` assigned: list path -> assigned indices.
 ListPatches = dict[tuple, frozenset[int]]
 
@@ -64,19 +66,34 @@ def merge_into(
     tree = type(origin) is dict
     for key, value in overlay.items():
         leaf_origin = origin[key] if tree else origin
-        if value is None:
+        kind = type(value)
+        if kind in _SCALARS:
+            target[key] = value
+            origins[key] = leaf_origin
+        elif value is None:
             if key in target:
                 del target[key]
                 del origins[key]
-            continue
-        if isinstance(value, Mapping):
+        elif kind is list:
+            if patches and (*path, key) in patches:
+                previous = target.get(key)
+                target[key] = _patch_list(previous, value, (*path, key), patches)
+                patched = combine(origins.get(key), leaf_origin) if combine and previous is not None else leaf_origin
+                origins[key] = patched
+            else:
+                target[key] = _copy_list(value)
+                origins[key] = leaf_origin
+        elif kind is dict or isinstance(value, Mapping):
             current = target.get(key)
-            if type(current) is dict and (current or not value):
-                if not value:
-                    # `key: {}` over a mapping keeps it, as in Helm: only null deletes.
-                    if not current:
-                        origins[key] = leaf_origin
-                    continue
+            if type(current) is not dict or not (current or not value):
+                adopted, branch = _adopt(value, leaf_origin, owned)
+                target[key] = adopted
+                origins[key] = branch if adopted else leaf_origin
+            elif not value:
+                # `key: {}` over a mapping keeps it, as in Helm: only null deletes.
+                if not current:
+                    origins[key] = leaf_origin
+            else:
                 if id(current) not in owned:
                     current = target[key] = dict(current)
                     owned.add(id(current))
@@ -90,18 +107,6 @@ def merge_into(
                 )
                 if not current:
                     origins[key] = leaf_origin
-            else:
-                adopted, branch = _adopt(value, leaf_origin, owned)
-                target[key] = adopted
-                origins[key] = branch if adopted else leaf_origin
-        elif type(value) is list:
-            if patches and (*path, key) in patches:
-                previous = target.get(key)
-                target[key] = _patch_list(previous, value, (*path, key), patches)
-                origins[key] = combine(origins.get(key), leaf_origin) if combine and previous is not None else leaf_origin
-            else:
-                target[key] = _copy_list(value)
-                origins[key] = leaf_origin
         else:
             target[key] = value
             origins[key] = leaf_origin
@@ -113,34 +118,41 @@ def _adopt(mapping: Mapping, origin: Any, owned: set[int]) -> tuple[dict, dict]:
     data: dict = {}
     origins: dict = {}
     for key, value in mapping.items():
-        if value is None:
+        kind = type(value)
+        if kind in _SCALARS:
+            data[key] = value
+        elif value is None:
             continue
-        leaf_origin = origin[key] if tree else origin
-        if isinstance(value, Mapping) and value:
-            child, branch = _adopt(value, leaf_origin, owned)
-            data[key] = child
-            origins[key] = branch if child else leaf_origin
-            continue
-        if type(value) is list:
+        elif kind is list:
             data[key] = _copy_list(value)
+        elif (kind is dict or isinstance(value, Mapping)) and value:
+            child, branch = _adopt(value, origin[key] if tree else origin, owned)
+            data[key] = child
+            origins[key] = branch if child else (origin[key] if tree else origin)
+            continue
         else:
             data[key] = {} if isinstance(value, Mapping) else value
-        origins[key] = leaf_origin
+        origins[key] = origin[key] if tree else origin
     owned.add(id(data))
     owned.add(id(origins))
     return data, origins
 
 
 def _copy_value(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SCALARS or value is None:
+        return value
+    if kind is list or kind is tuple:
+        return _copy_list(value)
     if isinstance(value, Mapping):
         return {key: _copy_value(item) for key, item in value.items()}
-    if type(value) is list or type(value) is tuple:
-        return _copy_list(value)
     return value
 
 
 def _copy_list(items: list) -> list:
-    return [_copy_value(item) if isinstance(item, (Mapping, list, tuple)) else item for item in items]
+    if all(type(item) in _SCALARS or item is None for item in items):
+        return list(items)
+    return [_copy_value(item) for item in items]
 
 
 def _patch_list(previous: Any, items: list, path: tuple, patches: ListPatches) -> list:
