@@ -365,6 +365,8 @@ class Handler:
         raw = await request.read()
         if not raw.strip():
             return {}
+        if request.headers.get("Content-Type", "").split(";")[0].strip().lower() == PROTOBUF:
+            return protobuf.decode_delete_options(raw)
         body = _decode_json(raw)
         return body if isinstance(body, dict) else {}
 
