@@ -68,7 +68,8 @@ def load_file(path: str | os.PathLike, *, secret: bool = False) -> ValuesLayer:
 
 def load_text(text: str, *, source: str, secret: bool = False) -> ValuesLayer:
     """Parse YAML (or JSON) text held in memory, e.g. decrypted sops output; never touches disk."""
-    return ValuesLayer(data=_parse_yaml(text.lstrip("\ufeff"), source=source, secret=secret), source=source, secret=secret)
+    data = _parse_yaml(text.lstrip("\ufeff"), source=source, secret=secret)
+    return ValuesLayer(data=data, source=source, secret=secret)
 
 
 def load_mapping(data: Mapping, *, source: str, secret: bool = False) -> ValuesLayer:
@@ -271,7 +272,8 @@ def _checked_copy(value: Any, path: tuple, *, source: str) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise errors.ValuesError(
-                    f"{source}: keys must be strings, got {describe(key)} {key!r} under {paths.format_path(path) or 'the top level'}"
+                    f"{source}: keys must be strings, got {describe(key)} {key!r} "
+                    f"under {paths.format_path(path) or 'the top level'}"
                 )
             copy[key] = _checked_copy(item, (*path, key), source=source)
         return copy

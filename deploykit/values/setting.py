@@ -122,7 +122,7 @@ class _Parser:
         elif self.peek() == "{":
             value = self.list_value()
         else:
-            value = self.convert(self.read_until(frozenset(","))[0], self.pos)
+            value = self.convert(self.read_until(frozenset(","))[0])
         self.assign(path, value, key_text)
 
     def key_path(self) -> tuple:
@@ -186,20 +186,15 @@ class _Parser:
         items: list = []
         stops = frozenset(",}")
         while True:
-            start = self.pos
             raw, stop = self.read_until(stops)
             if stop is None:
                 self.fail(opening, "a closing '}' for this list", found="the end")
             if stop == "}" and not items and raw == "":
                 break  # `{}` is an empty list
-            items.append(self.convert(raw, start))
+            items.append(self.convert(raw))
             if stop == "}":
                 break
-        following = self.peek()
-        if following == ",":
-            self.pos += 1
-        elif following is not None:
-            self.fail(self.pos, "',' or the end after '}'", found=self.describe(following))
+        self.end_of_value("'}'")
         return items
 
     def json_value(self) -> Any:
@@ -217,23 +212,27 @@ class _Parser:
             self.fail(start, "a JSON value", found="one nested too deeply")
         tail = self.text[end:]
         self.pos = end + len(tail) - len(tail.lstrip())
+        self.end_of_value("the JSON value")
+        return value
+
+    def end_of_value(self, what: str) -> None:
+        """Consume the comma before the next assignment; anything else but the end is an error."""
         following = self.peek()
         if following == ",":
             self.pos += 1
         elif following is not None:
-            self.fail(self.pos, "',' or the end after the JSON value", found=self.describe(following))
-        return value
+            self.fail(self.pos, f"',' or the end after {what}", found=self.describe(following))
 
     # --- values -------------------------------------------------------------------------------
 
-    def convert(self, raw: str, position: int) -> Any:
+    def convert(self, raw: str) -> Any:
         if self.kind == "string":
             return raw
         if self.kind == "file":
-            return self.read_file(raw, position)
+            return self.read_file(raw)
         return typed_value(raw)
 
-    def read_file(self, raw: str, position: int) -> str:
+    def read_file(self, raw: str) -> str:
         path = os.path.join(self.base_dir, raw) if self.base_dir is not None else raw
         try:
             with open(path, encoding="utf-8") as handle:
@@ -309,7 +308,8 @@ class _Parser:
         got = f", found {found}" if found else ""
         caret = " " * (len(flag) + 1 + position) + "^"
         raise errors.ValuesError(
-            f"{flag} {self.text}: expected {expected} at position {position + 1}{got}\n    {flag} {self.text}\n    {caret}",
+            f"{flag} {self.text}: expected {expected} at position {position + 1}{got}"
+            f"\n    {flag} {self.text}\n    {caret}",
             hint=_HINTS.get(self.kind, _HINTS["set"]),
         )
 

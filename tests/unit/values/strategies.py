@@ -21,7 +21,9 @@ def trees(*, nulls: bool = False) -> st.SearchStrategy[dict]:
 
 SHAPES = st.dictionaries(
     KEYS,
-    st.recursive(st.just("leaf"), lambda children: st.dictionaries(KEYS, children, min_size=1, max_size=3), max_leaves=8),
+    st.recursive(
+        st.just("leaf"), lambda children: st.dictionaries(KEYS, children, min_size=1, max_size=3), max_leaves=8
+    ),
     min_size=1,
     max_size=4,
 )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,9 +11,9 @@ from deploykit import errors
 from deploykit.values import loading, merging, provenance, setting
 from deploykit.values.layers import ValuesLayer
 from deploykit.values.provenance import Origin
+from tests.unit.values.samples import WEB, web_values
 from tests.unit.values.strategies import MISSING, lookup, trees
 
-WEB = Path(__file__).parents[2] / "data" / "values" / "web"
 
 
 def _layer(data: dict, source: str, *, secret: bool = False) -> ValuesLayer:
@@ -25,12 +23,7 @@ def _layer(data: dict, source: str, *, secret: bool = False) -> ValuesLayer:
 @pytest.fixture
 def web() -> provenance.Values:
     """Chart defaults < staging.yaml < secrets.yaml (secret) < --set, as a deploy composes them."""
-    return provenance.compose([
-        loading.load_file(WEB / "values.yaml"),
-        loading.load_file(WEB / "staging.yaml"),
-        loading.load_file(WEB / "secrets.yaml", secret=True),
-        setting.parse_set("image.tag=1.5.0"),
-    ])
+    return web_values("image.tag=1.5.0")
 
 
 def test_composed_values_follow_helm_precedence(web: provenance.Values) -> None:
@@ -130,8 +123,12 @@ def test_compose_over_a_base_leaves_the_base_unchanged() -> None:
 
 def test_composed_values_can_be_a_layer_and_keep_their_origins() -> None:
     """A parent's section layered over subchart defaults would lose which file set each value."""
-    parent = provenance.compose([_layer({"redis": {"port": 1}}, "parent.yaml"), _layer({"redis": {"auth": "x"}}, "s.yaml", secret=True)])
-    sub = provenance.compose([_layer({"port": 6379, "image": "redis"}, "chart redis defaults"), parent.section("redis")])
+    parent = provenance.compose([
+        _layer({"redis": {"port": 1}}, "parent.yaml"),
+        _layer({"redis": {"auth": "x"}}, "s.yaml", secret=True),
+    ])
+    defaults = _layer({"port": 6379, "image": "redis"}, "chart redis defaults")
+    sub = provenance.compose([defaults, parent.section("redis")])
     assert sub.data == {"port": 1, "image": "redis", "auth": "x"}
     assert sub.source_of("port") == Origin("parent.yaml")
     assert sub.is_secret("auth")
@@ -155,7 +152,8 @@ def test_a_set_index_beyond_the_list_grows_it_with_nulls() -> None:
 
 def test_a_set_index_into_a_secret_list_keeps_it_secret() -> None:
     """Editing one element of a secret list would expose the other decrypted elements."""
-    values = provenance.compose([_layer({"tokens": ["t1", "t2"]}, "s.yaml", secret=True), setting.parse_set("tokens[1]=x")])
+    secret_list = _layer({"tokens": ["t1", "t2"]}, "s.yaml", secret=True)
+    values = provenance.compose([secret_list, setting.parse_set("tokens[1]=x")])
     assert values.data["tokens"] == ["t1", "x"]
     assert values.is_secret("tokens")
 

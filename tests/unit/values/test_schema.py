@@ -10,8 +10,8 @@ import pytest
 
 from deploykit import errors
 from deploykit.values import loading, provenance, schema, setting
+from tests.unit.values.samples import WEB, web_values
 
-WEB = Path(__file__).parents[2] / "data" / "values" / "web"
 SCHEMA_FILE = "web/values.schema.json"
 
 
@@ -22,12 +22,7 @@ def _values(*layers: tuple[dict, str] | tuple[dict, str, bool]) -> provenance.Va
 
 @pytest.fixture
 def web() -> provenance.Values:
-    return provenance.compose([
-        loading.load_file(WEB / "values.yaml"),
-        loading.load_file(WEB / "staging.yaml"),
-        loading.load_file(WEB / "secrets.yaml", secret=True),
-        setting.parse_set("replicas=0,ports[1].port=70000"),
-    ])
+    return web_values("replicas=0,ports[1].port=70000")
 
 
 @pytest.fixture
@@ -47,7 +42,8 @@ def test_matching_values_give_no_violations(web_schema: dict) -> None:
 
 def test_every_violation_is_reported_not_only_the_first(web: provenance.Values, web_schema: dict) -> None:
     """The user would fix one problem per CI run instead of all at once."""
-    found = {(violation.path, violation.rule) for violation in schema.validate(web, web_schema, schema_file=SCHEMA_FILE)}
+    violations = schema.validate(web, web_schema, schema_file=SCHEMA_FILE)
+    found = {(violation.path, violation.rule) for violation in violations}
     assert found == {
         ("image.tag", "pattern"),
         ("replicas", "minimum"),
@@ -111,7 +107,8 @@ def test_a_missing_required_key_is_reported_at_its_path() -> None:
 def test_an_unexpected_key_is_reported_at_its_own_path() -> None:
     """A typo like `imagee:` would be reported on the parent, far from the cause."""
     values = _values(({"image": {"tag": "1"}}, "values.yaml"), ({"imagee": {"tag": "2"}}, "prod.yaml"))
-    violations = schema.validate(values, {"properties": {"image": {}}, "additionalProperties": False}, schema_file="s.json")
+    closed = {"properties": {"image": {}}, "additionalProperties": False}
+    violations = schema.validate(values, closed, schema_file="s.json")
     assert [(v.path, v.rule, v.source) for v in violations] == [("imagee", "additionalProperties", "prod.yaml")]
 
 

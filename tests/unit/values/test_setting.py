@@ -163,7 +163,9 @@ def _maps(scalars: st.SearchStrategy) -> st.SearchStrategy[dict]:
     lists = st.lists(scalars, max_size=3).filter(_LIST_OK)
     return st.dictionaries(
         _KEYS,
-        st.recursive(st.one_of(scalars, lists), lambda c: st.dictionaries(_KEYS, c, min_size=1, max_size=3), max_leaves=8),
+        st.recursive(
+            st.one_of(scalars, lists), lambda c: st.dictionaries(_KEYS, c, min_size=1, max_size=3), max_leaves=8
+        ),
         min_size=1,
         max_size=4,
     )
