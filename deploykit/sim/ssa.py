@@ -1,4 +1,4 @@
-"""The server's seam to the pure SSA core (`managing`, `patching`, `defaulting`, `typeinfo`).
+"""The server's seam to the pure SSA core (`managing`, `patching`, `typeinfo`).
 
 Owns calling the core and translating its `RequestError` / `ApplyConflict`
 into `statuses.ApiError`, so the write path sees one error type. Must not
@@ -9,36 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
-from deploykit.sim import statuses, typeinfo
-
-try:  # INTERIM: the SSA core lands in parallel; until then writes skip managedFields.
-    from deploykit.sim import managing
-except ImportError:  # pragma: no cover
-    managing = None  # type: ignore[assignment]
-try:
-    from deploykit.sim import patching
-except ImportError:  # pragma: no cover
-    patching = None  # type: ignore[assignment]
+from deploykit.sim import managing, patching, statuses, typeinfo
 
 T = TypeVar("T")
 Schemas = typeinfo.Schemas
 
 
-def _merge(obj: Any, patch: Any) -> Any:
-    if not isinstance(patch, dict):
-        return patch
-    out = dict(obj) if isinstance(obj, dict) else {}
-    for k, v in patch.items():
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = _merge(out.get(k), v)
-    return out
-
-
 def _translated(call: Callable[[], T]) -> T:
-    if managing is None:
-        return call()
     try:
         return call()
     except managing.RequestError as exc:
@@ -48,17 +25,12 @@ def _translated(call: Callable[[], T]) -> T:
 
 
 def new_schemas() -> typeinfo.Schemas:
+    """Built-in types shared process-wide, CRD registrations private to one server."""
     return typeinfo.Schemas.fresh()
-
-
-def apply_interim(live, config, **_):
-    return _merge(live or {}, config)
 
 
 def apply(live: dict[str, Any] | None, config: dict[str, Any], *, manager: str, force: bool,
           subresource: str | None, has_status_subresource: bool, now: str, schemas: Schemas) -> dict[str, Any]:
-    if managing is None:
-        return apply_interim(live, config)
     return _translated(lambda: managing.apply(
         live, config, manager=manager, force=force, subresource=subresource,
         has_status_subresource=has_status_subresource, now=now, schemas=schemas))
@@ -66,28 +38,20 @@ def apply(live: dict[str, Any] | None, config: dict[str, Any], *, manager: str, 
 
 def update(live: dict[str, Any] | None, new: dict[str, Any], *, manager: str, subresource: str | None,
            has_status_subresource: bool, now: str, schemas: Schemas) -> dict[str, Any]:
-    if managing is None:
-        return new
     return _translated(lambda: managing.update(
         live, new, manager=manager, subresource=subresource, has_status_subresource=has_status_subresource,
         now=now, schemas=schemas))
 
 
 def manager_name(field_manager: str | None, user_agent: str | None) -> str:
-    if managing is None:
-        return field_manager or (user_agent or "unknown").split("/")[0]
     return managing.manager_name(field_manager, user_agent)
 
 
 def merge_patch(obj: dict[str, Any], patch: dict[str, Any]) -> Any:
-    if patching is None:
-        return _merge(obj, patch)
     return _translated(lambda: patching.merge_patch(obj, patch))
 
 
 def strategic_merge_patch(obj: dict[str, Any], patch: dict[str, Any], *, type_ref: Any) -> Any:
-    if patching is None:
-        return _merge(obj, patch)
     return _translated(lambda: patching.strategic_merge_patch(obj, patch, type_ref=type_ref))
 
 
