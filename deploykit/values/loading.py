@@ -13,8 +13,10 @@ secret source name the line and column but never show the line's text.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,7 +40,8 @@ class _Loader(_YAML_LOADER_BASE):  # type: ignore[misc, valid-type]
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
-_MAP_TAG = "tag:yaml.org,2002:map"
+_BRACKETS = re.compile(r"[\[\]{}]")
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SCALAR_TYPES = (str, int, float, bool, type(None))
 
@@ -83,6 +86,7 @@ def load_mapping(data: Mapping, *, source: str, secret: bool = False) -> ValuesL
 
 
 def _parse_yaml(text: str, *, source: str, secret: bool) -> dict[str, Any]:
+    _refuse_deep_flow_nesting(text, source=source)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -96,6 +100,22 @@ def _parse_yaml(text: str, *, source: str, secret: bool) -> dict[str, Any]:
     finally:
         loader.dispose()
     return _top_level(data, source=source, line=node.start_mark.line)
+
+
+def _refuse_deep_flow_nesting(text: str, *, source: str) -> None:
+    """libyaml composes flow collections recursively in C: thousands of `[` crash the interpreter."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    brackets = _NOT_BRACKETS.sub("", text)
+    steps = (1 if char in "[{" else -1 for char in brackets)
+    if max(itertools.accumulate(steps), default=0) <= MAX_DEPTH:
+        return
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, match.start())
+            raise errors.ValuesError(f"{source}:{line + 1}: nested deeper than {MAX_DEPTH} levels of [ ] or {{ }}")
 
 
 class _Builder:

@@ -147,3 +147,15 @@ def test_line_of_finds_where_a_path_is_written() -> None:
     text = '{\n  "properties": {\n    "port": {"type": "integr"}\n  }\n}\n'
     assert loading.line_of(text, ("properties", "port", "type")) == 2
     assert loading.line_of(text, ("properties", "missing")) is None
+
+
+def test_deeply_nested_brackets_are_refused_instead_of_crashing() -> None:
+    """Thousands of nested `[` would crash the interpreter inside libyaml (a segfault in CI)."""
+    with pytest.raises(errors.ValuesError, match=r"deep.yaml:2: nested deeper than 200 levels"):
+        loading.load_text("ok: 1\na: " + "[" * 100_000 + "]" * 100_000 + "\n", source="deep.yaml")
+
+
+def test_many_flat_brackets_are_fine() -> None:
+    """A large values file with many short lists would be refused as "too deep"."""
+    layer = loading.load_text("".join(f"k{i}: [1, {{a: 2}}]\n" for i in range(300)), source="flat.yaml")
+    assert layer.data["k299"] == [1, {"a": 2}]
