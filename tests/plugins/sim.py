@@ -4,6 +4,8 @@
     sim_fresh      a simulator of its own for one test (state-changing tests, restarts)
     sim_factory    start(faults=..., state_dir=..., watch=...) -> handle; all stopped after the test
     sim_namespace  a new, unique namespace on the session simulator
+    sim_http       raw HTTP against the session simulator: sim_http(method, path, body=None,
+                   content_type="application/json", headers=None) -> (status, decoded body, headers)
 
 A handle has `.url`, `.port`, `.kubeconfig` (path of a kubeconfig with context
 `deploykit-sim`), `.server`, `.call(fn)` (run fn on the server's loop thread)
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import urllib.error
 import urllib.request
 import uuid
 from typing import Any, Callable, Iterator
@@ -59,6 +62,36 @@ def create_namespace(url: str, name: str) -> None:
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         response.read()
+
+
+class Http:
+    """Raw HTTP to a simulator; answers (status code, JSON-decoded body or text, headers)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __call__(self, method: str, path: str, body: Any = None, *, content_type: str = "application/json",
+                 headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+        data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": content_type, **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, _decoded(response.read()), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, _decoded(exc.read()), dict(exc.headers)
+
+
+def _decoded(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode(errors="replace")
+
+
+@pytest.fixture
+def sim_http(sim: embedded.Handle) -> Http:
+    return Http(sim.url)
 
 
 @pytest.fixture
