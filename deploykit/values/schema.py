@@ -81,7 +81,7 @@ def validate(values: Values, schema: Mapping | bool, *, schema_file: str) -> lis
     try:
         for error in validator.iter_errors(values.data):
             found.extend(_violations(error, values, schema_file=schema_file))
-    except (referencing.exceptions.Unresolvable, jsonschema.exceptions.SchemaError, re.error) as exc:
+    except (referencing.exceptions.Unresolvable, jsonschema.exceptions.SchemaError) as exc:
         raise errors.SchemaError(
             f"{schema_file}: the schema cannot be applied: {exc}",
             hint="deploykit does not fetch remote $ref schemas; inline them or use local #/definitions",

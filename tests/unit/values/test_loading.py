@@ -159,3 +159,30 @@ def test_many_flat_brackets_are_fine() -> None:
     """A large values file with many short lists would be refused as "too deep"."""
     layer = loading.load_text("".join(f"k{i}: [1, {{a: 2}}]\n" for i in range(300)), source="flat.yaml")
     assert layer.data["k299"] == [1, {"a": 2}]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: !!int abc\n", r"t.yaml:1:4: a: cannot read this !!int value"),
+        ("a:\n  <<: 1\n", r"t.yaml:2:7: a: a `<<` merge key takes a mapping"),
+        ("? [a]\n: 1\n", r"t.yaml:1:3: a mapping key must be a plain scalar"),
+    ],
+)
+def test_yaml_that_parses_but_is_not_values_is_located(text: str, expected: str) -> None:
+    """An odd tag, merge key or complex key would crash with a Python error instead of a located one."""
+    with pytest.raises(errors.ValuesError, match=expected):
+        loading.load_text(text, source="t.yaml")
+
+
+def test_json_nested_without_end_is_refused(tmp_path: Path) -> None:
+    """A generated JSON file nested thousands deep would crash with RecursionError."""
+    path = _write(tmp_path, "values.json", '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(errors.ValuesError, match="values.json: JSON nested too deeply"):
+        loading.load_file(path)
+
+
+def test_load_mapping_refuses_a_non_mapping() -> None:
+    """A caller passing a list as values would get a confusing failure at merge time."""
+    with pytest.raises(errors.ValuesError, match="api: values must be a mapping, got a list"):
+        loading.load_mapping(["a"], source="api")  # type: ignore[arg-type]

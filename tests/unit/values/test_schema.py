@@ -161,3 +161,10 @@ def test_importing_the_values_package_does_not_import_jsonschema() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False", "False"]
+
+
+def test_a_pattern_python_cannot_compile_is_a_schema_error() -> None:
+    """A schema regex that Python's re rejects would crash validation with re.error."""
+    values = _values(({"a": "x"}, "v.yaml"))
+    with pytest.raises(errors.SchemaError, match=r"s.json: not a valid JSON Schema \(Draft 7\): at properties.a.pattern"):
+        schema.validate(values, {"properties": {"a": {"pattern": "[unclosed"}}}, schema_file="s.json")

@@ -188,3 +188,35 @@ def test_a_map_written_as_set_json_parses_back_to_itself(tree: dict) -> None:
     """Some JSON value would not survive --set-json, e.g. one holding commas."""
     parts = [f"{_escape(key)}={json.dumps(value)}" for key, value in tree.items()]
     assert setting.parse_set(",".join(parts), kind="json").data == tree
+
+
+@pytest.mark.parametrize(
+    ("expression", "kind", "expected"),
+    [
+        ("", "set", "expected a key=value assignment at position 1"),
+        ("a[1", "set", "expected a closing ']' for this list index at position 2"),
+        ("a]=1", "set", "expected '=' and a value after the key at position 2, found ']'"),
+        ("a.=1", "set", "expected a key at position 3, found '='"),
+        ("a[0]x=1", "set", "expected '.', '[' or '=' after the list index at position 5, found 'x'"),
+        ("a={x}y", "set", "expected ',' or the end after '}' at position 6, found 'y'"),
+        ("a[70000]=1", "set", "expected a list index of at most 65536 at position 3"),
+        ("a[0]=1,a.b=2", "set", "a.b needs a to be a mapping, but this expression already made it a list"),
+        ("a=[1] 2", "json", "expected ',' or the end after the JSON value at position 7, found '2'"),
+        ("a=" + "[" * 100_000, "json", "expected a JSON value at position 3, found one nested too deeply"),
+    ],
+)
+def test_a_syntax_error_names_the_expression_position_and_what_was_expected(
+    expression: str, kind: setting.Kind, expected: str
+) -> None:
+    """A typo in a CI variable would fail with no hint of where in the --set it is."""
+    with pytest.raises(errors.ValuesError) as caught:
+        setting.parse_set(expression, kind=kind)
+    assert expected in str(caught.value)
+    assert f"{setting.FLAGS[kind]} {expression[:40]}" in str(caught.value)
+
+
+def test_set_file_that_is_not_text_names_the_file(tmp_path: Path) -> None:
+    """A binary file passed with --set-file would crash with a UnicodeDecodeError traceback."""
+    (tmp_path / "blob.bin").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(errors.ValuesError, match=r"--set-file cert=blob.bin: cannot read .*blob.bin: not UTF-8 text"):
+        setting.parse_set("cert=blob.bin", kind="file", base_dir=tmp_path)
