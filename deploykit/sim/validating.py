@@ -101,7 +101,7 @@ def _go_map(labels: dict[str, Any] | None) -> str:
 
 def _selector_causes(kind: str, spec: dict[str, Any], *, template_path: str = "spec.template") -> list[statuses.Cause]:
     selector = spec.get("selector")
-    if not selector:
+    if selector is None:
         return [statuses.required("spec.selector")]
     if not selector.get("matchLabels") and not selector.get("matchExpressions"):
         return [statuses.invalid_value("spec.selector", selector, f"empty selector is invalid for {kind}")]
