@@ -47,10 +47,16 @@ KEYRING_PREFIX = "deploykit-gnupg-"
 _MAX_PARENT_LENGTH = 60
 
 
+KEYRING_DIR = "DEPLOYKIT_KEYRING_DIR"
+
+
 def keyring_parent() -> str:
-    """Where ephemeral homes go: /dev/shm (memory, so the key never reaches a disk) if usable,
-    else the temporary folder, else /tmp when that path is too long for gpg-agent's sockets."""
-    for candidate in ("/dev/shm", tempfile.gettempdir(), "/tmp"):
+    """Where ephemeral homes go: DEPLOYKIT_KEYRING_DIR if set, else /dev/shm (memory, so the key
+    never reaches a disk) if usable, else the temporary folder, else /tmp when that path is too
+    long for gpg-agent's sockets."""
+    for candidate in (os.environ.get(KEYRING_DIR, ""), "/dev/shm", tempfile.gettempdir(), "/tmp"):
+        if not candidate:
+            continue
         if len(candidate) <= _MAX_PARENT_LENGTH and os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
             return candidate
     return tempfile.gettempdir()

@@ -102,6 +102,8 @@ def read(text: bytes, *, fmt: str) -> SopsMetadata | None:
     A file that cannot be parsed at all is not encrypted by sops either; the
     caller decides whether that is an error.
     """
+    if b"sops" not in text:  # cheap: most values files are plain
+        return None
     section = _sops_section(text, fmt=fmt)
     if not isinstance(section, dict) or not ("mac" in section or "lastmodified" in section):
         return None

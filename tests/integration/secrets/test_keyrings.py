@@ -1,10 +1,12 @@
 """Keys handed over by CI: ephemeral GnuPG homes that are wiped, age keys kept in memory."""
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,17 +19,14 @@ from tests.plugins.secrets import AGE_KEY_FILE, CANARY, PGP_FINGERPRINT, PGP_PRI
 TEXT = f"password: {CANARY}\n"
 
 
-def ephemeral_homes() -> set[Path]:
-    """Ephemeral GnuPG homes present where deploykit creates them."""
-    return set(Path(keyrings.keyring_parent()).glob(keyrings.KEYRING_PREFIX + "*"))
-
-
 @pytest.fixture
-def new_keyrings():
-    """Ephemeral homes created during the test and still present; every keyring is closed afterwards."""
-    before = ephemeral_homes()
-    yield lambda: ephemeral_homes() - before
+def new_keyrings(monkeypatch):
+    """Ephemeral homes of this test still present (DEPLOYKIT_KEYRING_DIR is the test's own, short path)."""
+    folder = Path(tempfile.mkdtemp(prefix="kr-", dir="/tmp"))
+    monkeypatch.setenv(keyrings.KEYRING_DIR, str(folder))
+    yield lambda: set(folder.iterdir())
     keyrings.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def agent_running_for(home: Path) -> bool:
