@@ -5,7 +5,10 @@ release name, namespace, target Kubernetes version and extra API versions),
 the checks on the release name and namespace, and `collect_layers`, which
 reads the user's values in Helm's order: each -f file, then --set-json,
 --set, --set-string, --set-file. (The secrets work makes -f decrypt
-sops-encrypted files here, marking their layers secret.)
+sops-encrypted files here, marking their layers secret.) A -f file that is
+sops-encrypted, or declared secret (.sops.yaml rules, a secrets/ folder), is
+decrypted in memory by deploykit.secrets (in parallel, once per run, every
+leaf registered with the run's redactor) and becomes a secret layer.
 
 Must not: load the chart, merge layers or render (rendering does), or print.
 """
@@ -14,9 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 from deploykit import errors
 from deploykit.charts import kubeapis
+from deploykit.secrets import decrypting
 from deploykit.values import loading, setting
 from deploykit.values.layers import ValuesLayer
 
@@ -44,6 +49,8 @@ class RenderOptions:
     api_versions: tuple[str, ...] = ()
     revision: int = 1
     is_upgrade: bool = False
+    # None: DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS decides; ignored in CI either way.
+    allow_unencrypted_secrets: bool | None = None
 
 
 def check_identity(options: RenderOptions) -> None:
@@ -62,9 +69,26 @@ def check_identity(options: RenderOptions) -> None:
 
 def collect_layers(options: RenderOptions) -> list[ValuesLayer]:
     """The user's values layers, lowest priority first (chart defaults are not among them)."""
-    layers = [loading.load_file(path) for path in options.values_files]
+    secret_files = _decrypt_secret_files(options)
+    layers = [
+        loading.load_mapping(secret_files[path].data, source=path, secret=True)
+        if path in secret_files
+        else loading.load_file(path)
+        for path in options.values_files
+    ]
     layers += [setting.parse_set(expression, kind="json") for expression in options.set_json]
     layers += [setting.parse_set(expression, kind="set") for expression in options.set_values]
     layers += [setting.parse_set(expression, kind="string") for expression in options.set_strings]
     layers += [setting.parse_set(expression, kind="file") for expression in options.set_files]
     return layers
+
+
+def _decrypt_secret_files(options: RenderOptions) -> dict[str, decrypting.DecryptedFile]:
+    """The -f files that are sops-encrypted or declared secret, decrypted in parallel, by the path given."""
+    wanted = [path for path in dict.fromkeys(options.values_files) if decrypting.needs_decryption(Path(path))]
+    if not wanted:
+        return {}
+    decrypted = decrypting.decrypt_files(
+        [Path(path) for path in wanted], allow_unencrypted=options.allow_unencrypted_secrets
+    )
+    return dict(zip(wanted, decrypted))
