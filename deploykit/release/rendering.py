@@ -67,6 +67,23 @@ def secret_texts(values: provenance.Values) -> frozenset[str]:
     return frozenset(found)
 
 
+def short_secret_problems(values: provenance.Values) -> list[problems.Problem]:
+    """A warning per secret leaf too short to be masked in output, naming its path and file, never its value."""
+    found = []
+    for path, value in values.secret_leaves():
+        origin = values.source_of(path)
+        items = [(path + (index,), item) for index, item in enumerate(value)] if isinstance(value, list) else [(path, value)]
+        for item_path, item in items:
+            if redaction.is_too_short(item):
+                found.append(problems.warning(
+                    origin.source if origin else "values",
+                    f"Values.{paths.format_path(item_path)}: secret value too short to be masked in output "
+                    f"(under {redaction.MIN_LENGTH} characters, or a word such as true/yes/on); it would show in logs unmasked",
+                    hint="use a longer secret, or move this value out of the secret file if it is not secret",
+                ))
+    return found
+
+
 def _node_values(tree: resolving.ChartNode, values: provenance.Values) -> list[tuple[resolving.ChartNode, provenance.Values]]:
     """Each enabled chart with its values and their provenance (Helm's scoping, as resolving does it)."""
     found = []
@@ -140,6 +157,7 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
         return found
     values = _compose(chart, options)
     secrets = secret_texts(values)
+    found.extend(short_secret_problems(values))
     try:
         tree = resolving.resolve(chart, values.data, merge=merging.merge, report=found)
     except errors.DeploykitError as exc:
