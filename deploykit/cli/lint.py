@@ -30,6 +30,7 @@ def lint(
     namespace: str = typer.Option("default", "-n", "--namespace", help="Namespace (Release.Namespace)."),
     kube_version: str = typer.Option("v1.37.0", "--kube-version", help="Target Kubernetes version: kubeVersion check, known kinds, object schemas."),
     api_versions: list[str] = typer.Option([], "-a", "--api-versions", help="Extra API versions for Capabilities.APIVersions."),
+    allow_unencrypted_secrets: bool = typer.Option(False, "--allow-unencrypted-secrets", help="Local experiments only: accept plaintext secret files (ignored in CI)."),
 ) -> None:
     """Check CHART and its values; report every problem; exit 1 on errors."""
     from deploykit.charts import problems
@@ -47,6 +48,7 @@ def lint(
         namespace=namespace,
         kube_version=kube_version,
         api_versions=tuple(api_versions),
+        allow_unencrypted_secrets=allow_unencrypted_secrets or None,
     )
     found = rendering.lint(options)
     for problem in found:

@@ -51,6 +51,8 @@ def _documents(result: Any, *, show_secrets: bool) -> list[tuple[str, str]]:
 
 
 def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[str]:
+    from deploykit.secrets import redaction
+
     by_template: dict[str, list[str]] = {}
     for template, text in documents:
         by_template.setdefault(template, []).append(text)
@@ -59,7 +61,8 @@ def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[
         path = os.path.join(directory, *template.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write("".join(f"---\n# Source: {template}\n{text}" for text in texts))
+            # Files skip the masking stdout: mask registered secrets (decrypted -f values) here.
+            handle.write(redaction.mask("".join(f"---\n# Source: {template}\n{text}" for text in texts)))
         written.append(path)
     return written
 
@@ -78,6 +81,7 @@ def template(
     kube_version: str = typer.Option("v1.37.0", "--kube-version", help="Target Kubernetes version (Capabilities.KubeVersion, kubeVersion check)."),
     api_versions: list[str] = typer.Option([], "-a", "--api-versions", help="Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind)."),
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Print the values of Secret objects instead of ***."),
+    allow_unencrypted_secrets: bool = typer.Option(False, "--allow-unencrypted-secrets", help="Local experiments only: accept plaintext secret files (ignored in CI)."),
 ) -> None:
     """Render CHART and print its objects as YAML, in apply order."""
     from deploykit.release import rendering
@@ -99,6 +103,7 @@ def template(
         namespace=namespace,
         kube_version=kube_version,
         api_versions=tuple(api_versions),
+        allow_unencrypted_secrets=allow_unencrypted_secrets or None,
     )
     result = rendering.render(options)
     documents = _documents(result, show_secrets=show_secrets)
@@ -106,4 +111,11 @@ def template(
         for path in _write_output_dir(output_dir, documents):
             typer.echo(f"wrote {path}", err=True)
         return
-    typer.echo("".join(f"---\n# Source: {template}\n{text}" for template, text in documents), nl=False)
+    text = "".join(f"---\n# Source: {template}\n{text}" for template, text in documents)
+    if show_secrets:
+        from deploykit.secrets import redaction
+
+        with redaction.unmasked_stdout():  # asked for explicitly: decrypted values pass the redactor
+            typer.echo(text, nl=False)
+        return
+    typer.echo(text, nl=False)
