@@ -38,7 +38,9 @@ class Values:
     __slots__ = ("_origins", "data")
 
     def __init__(self, data: dict | None = None, *, origins: dict | None = None) -> None:
-        # Built by `compose`; `Values()` is empty values.
+        # Built by `compose`; `Values()` is empty values. Plain data has no origins: compose a layer.
+        if data and origins is None:
+            raise ValueError("Values(data) needs origins; use compose([loading.load_mapping(data, source=...)])")
         self.data: dict = data if data is not None else {}
         self._origins: dict = origins if origins is not None else {}
 

@@ -154,7 +154,7 @@ class _Parser:
         return position > 0 and self.text[position - 1] == "]"
 
     def indices(self) -> list[int]:
-        """One or more `[n]` after a key; leaves the position on `.` or `=` (consumed) or the next `[`."""
+        """One or more `[n]` after a key; stops on the `.` or `=` that follows, for `key_path` to read."""
         found: list[int] = []
         while True:
             start = self.pos
