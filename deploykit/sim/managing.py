@@ -309,9 +309,11 @@ _SKELETONS: dict[tuple[str, str], dict] = {
 }
 
 
-def _skeleton(obj: dict, t: TypeRef) -> dict:
-    """The empty object of a kind, as the real server starts a create from."""
+def _skeleton(obj: dict, t: TypeRef, *, custom: bool) -> dict:
+    """The empty object of a kind, as the real server starts a create from (custom resources: nothing)."""
     out: dict[str, Any] = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"), "metadata": {}}
+    if custom:
+        return out
     for name in ("spec", "status"):
         if name in t.fields and t.fields[name].kind == MAP:
             out[name] = {}
@@ -487,7 +489,7 @@ def update(
     if not managers and live is not None:
         # An existing object nobody tracks stays untracked until its first apply (skipnonapplied.go).
         return result
-    before = _without_managed_fields(live) if live is not None else _skeleton(result, t)
+    before = _without_managed_fields(live) if live is not None else _skeleton(result, t, custom=custom)
     managers = _record_update(
         managers,
         before,
@@ -560,7 +562,7 @@ def apply(
     if live is not None and not managers:
         managers = _record_update(
             {},
-            _skeleton(live_obj, t),
+            _skeleton(live_obj, t, custom=custom),
             live_obj,
             identity=_identity(BEFORE_FIRST_APPLY, UPDATE, api, subresource),
             api_version=api,
