@@ -1,0 +1,56 @@
+"""`deploykit sim serve` as a user runs it: listening line, kubeconfig, clean errors."""
+
+from __future__ import annotations
+
+import pathlib
+import socket
+import subprocess
+import sys
+
+import yaml
+
+DEPLOYKIT = str(pathlib.Path(sys.executable).parent / "deploykit")
+
+
+def test_serve_writes_a_kubeconfig_with_the_context(tmp_path):
+    """The kubeconfig names context deploykit-sim and points at the printed URL."""
+    kubeconfig = tmp_path / "kc"
+    process = subprocess.Popen([DEPLOYKIT, "sim", "serve", "--kubeconfig-out", str(kubeconfig)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        url = line.split("listening on ")[1].split()[0]
+        config = yaml.safe_load(kubeconfig.read_text())
+        assert config["current-context"] == "deploykit-sim"
+        assert config["clusters"][0]["cluster"]["server"] == url
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert process.returncode in (0, -15)
+
+
+def test_port_in_use_is_a_usage_error(tmp_path):
+    """A busy port gives exit 2 and a hint, not a traceback."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([DEPLOYKIT, "sim", "serve", "--port", str(port)], capture_output=True, text=True,
+                                timeout=30)
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_fault_option_is_a_usage_error():
+    """An error rate above 1 is refused with exit 2."""
+    result = subprocess.run([DEPLOYKIT, "sim", "serve", "--error-rate", "2"], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2 and "error rate 2.0 is not between 0 and 1" in result.stderr
+
+
+def test_corrupt_state_is_a_usage_error(tmp_path):
+    """An unreadable --state snapshot gives exit 2 naming the file."""
+    (tmp_path / "state.json").write_text("garbage")
+    result = subprocess.run([DEPLOYKIT, "sim", "serve", "--state", str(tmp_path)], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2 and "state.json" in result.stderr
