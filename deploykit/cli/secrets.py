@@ -111,10 +111,12 @@ def check(
             typer.echo(f"FAIL  {finding.path}\n      {problem}")
     bad = [f for f in findings if not f.ok]
     typer.echo(f"{len(findings)} secret files checked, {len(bad)} with problems")
+    for hint in dict.fromkeys(f.hint for f in bad if f.hint):
+        typer.echo(f"hint: {hint}")
     if bad:
         raise errors.SecretsError(
             f"{len(bad)} of {len(findings)} secret files are not encrypted or cannot be decrypted",
-            hint="encrypt with `deploykit secrets encrypt --in-place FILE`; `deploykit secrets keys FILE` shows which keys a file needs",
+            hint="`deploykit secrets keys FILE` shows which keys a file needs",
         )
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from deploykit import errors
-from deploykit.secrets import decrypting, keyrings, rules
+from deploykit.secrets import decrypting, keyrings, rules, sops
 
 _SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
 
@@ -30,6 +30,7 @@ class Finding:
 
     path: Path
     problem: str | None = None
+    hint: str | None = None
     error: type[errors.DeploykitError] | None = None
 
     @property
@@ -64,6 +65,7 @@ def check(paths: Sequence[Path], *, env: Mapping[str, str] | None = None, jobs: 
     files = secret_files(paths)
     if not files:
         return []
+    sops.binary()  # no sops is one error for the whole check, not one per file
     keyrings.sops_environment(env)  # a handed-over key is imported here, in the main thread, which owns signals
     workers = max(1, min(jobs or decrypting.default_jobs(), len(files)))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
@@ -74,5 +76,5 @@ def _check_one(file: Path, *, env: Mapping[str, str] | None) -> Finding:
     try:
         decrypting.decrypt_file(file, allow_unencrypted=False, env=env)
     except errors.DeploykitError as exc:
-        return Finding(path=file, problem=str(exc), error=type(exc))
+        return Finding(path=file, problem=exc.message, hint=exc.hint, error=type(exc))
     return Finding(path=file)
