@@ -121,8 +121,8 @@ class Api:
         if ns["metadata"].get("deletionTimestamp"):
             raise statuses.namespace_terminating(rt.group, rt.plural, name, namespace)
 
-    def _fields(self, rt: resources.ResourceType, obj: dict[str, Any], validation: str,
-                *, apply: bool = False) -> tuple[dict[str, Any], list[str]]:
+    def _fields(self, rt: resources.ResourceType, obj: dict[str, Any],
+                validation: str) -> tuple[dict[str, Any], list[str]]:
         """Drop undeclared fields; Strict raises, Warn returns warnings."""
         if validation == IGNORE and not rt.custom:
             return obj, []
@@ -130,8 +130,6 @@ class Api:
         if not unknown:
             return obj, []
         if validation == STRICT:
-            if apply:
-                raise validating.apply_schema_error(rt.group, rt.version, rt.kind, unknown)
             raise validating.strict_decoding_error(unknown)
         if validation == WARN:
             return pruned, [f'unknown field "{p}"' for p in unknown]
@@ -285,6 +283,7 @@ class Api:
         raise statuses.already_exists(rt.group, rt.plural, name)
 
     def _commit(self, rt: resources.ResourceType, obj: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
+        obj = _ordered(obj)
         if dry_run:
             return obj
         stored = self.store.put(rt.key, obj)
@@ -581,7 +580,11 @@ class Api:
         dry_run: bool = False,
         field_validation: str = WARN,
     ) -> Result:
-        """Server-side apply (PATCH application/apply-patch+yaml); creates the object when missing."""
+        """Server-side apply (PATCH application/apply-patch+yaml); creates the object when missing.
+
+        `field_validation` cannot soften an apply: undeclared fields fail it in the SSA core, as they do
+        on a real server; the parameter is accepted so every write takes the same options.
+        """
         namespace = self._ns(rt, namespace)
         if not isinstance(body, dict):
             raise statuses.bad_request("apply patch must be an object")
@@ -611,7 +614,9 @@ class Api:
         live = self.store.get(rt.key, namespace, name)
         if subresource == "scale":
             config = self._scale_config(rt, live, name, config)
-        config, warnings = self._fields(rt, config, field_validation, apply=True)
+        # Unknown fields fail the apply itself whatever fieldValidation says (the SSA core's typed
+        # conversion refuses them), as on a real server.
+        warnings: list[str] = []
         if live is None:
             if subresource:
                 raise statuses.not_found(rt.group, rt.plural, name)
@@ -804,6 +809,26 @@ class Api:
         rt = self.registry.lookup("", "v1", "namespaces")
         assert rt is not None
         self._remove(rt, "", name)
+
+
+_TOP = ("apiVersion", "kind", "metadata")
+_META_ORDER = ("name", "generateName", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
+               "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences",
+               "finalizers", "managedFields")
+
+
+def _ordered(obj: dict[str, Any]) -> dict[str, Any]:
+    """Fields in the order the real server writes them, so output reads the same (apiVersion, kind first)."""
+    meta = obj["metadata"]
+    ordered_meta = {k: meta[k] for k in _META_ORDER if k in meta}
+    if len(ordered_meta) != len(meta):
+        ordered_meta.update((k, v) for k, v in meta.items() if k not in ordered_meta)
+    out = {k: obj[k] for k in _TOP if k in obj}
+    out["metadata"] = ordered_meta
+    out.update((k, v) for k, v in obj.items() if k not in out and k != "status")
+    if "status" in obj:
+        out["status"] = obj["status"]
+    return out
 
 
 def _get_path(obj: dict[str, Any], path: str | None) -> Any:

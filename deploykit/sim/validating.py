@@ -312,9 +312,3 @@ def strict_decoding_error(paths: list[str]) -> statuses.ApiError:
     return statuses.bad_request(
         "strict decoding error: " + ", ".join(f'unknown field "{p}"' for p in paths)
     )
-
-
-def apply_schema_error(group: str, version: str, kind: str, paths: list[str]) -> statuses.ApiError:
-    gv = f"{group}/{version}" if group else version
-    listed = "\n".join(f".{p}: field not declared in schema" for p in paths)
-    return statuses.bad_request(f"failed to create typed patch object ({gv}, Kind={kind}): {listed}")
