@@ -121,10 +121,17 @@ class ResumableWatch:
                 self._known[_uid(obj)] = obj
             yield _rv(obj), WatchEvent(kind, obj, self.resource)
 
-    def events(self) -> Iterator[WatchEvent]:
-        """Every event until stop(): first the current objects as ADDED, then changes."""
-        resource_version, initial = self._relist()
-        yield from initial
+    def events(self, *, since: str | None = None) -> Iterator[WatchEvent]:
+        """Every event until stop(): first the current objects as ADDED, then changes.
+
+        With `since` (a resourceVersion), skip the initial list and watch from there; if that
+        version has expired (410 Gone) the watch relists and reports the difference.
+        """
+        if since is None:
+            resource_version, initial = self._relist()
+            yield from initial
+        else:
+            resource_version = since
         while not self._stopped.is_set():
             try:
                 for resource_version_seen, event in self._watch_once(resource_version):
