@@ -358,22 +358,11 @@ class Api:
         limit: int = 0,
         continue_token: str | None = None,
     ) -> dict[str, Any]:
-        objs, meta = self.page(rt, namespace, label_selector=label_selector, field_selector=field_selector,
-                               limit=limit, continue_token=continue_token)
-        return {"apiVersion": rt.api_version, "kind": rt.list_kind, "metadata": meta,
-                "items": [self.served(rt, o) for o in objs]}
+        """A List of the selected objects, one page of `limit` when asked (continue token in metadata).
 
-    def page(
-        self,
-        rt: resources.ResourceType,
-        namespace: str | None,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        limit: int = 0,
-        continue_token: str | None = None,
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """One page of a list and the list's metadata (resourceVersion, continue)."""
+        Items are the stored objects themselves where the served version is the stored one: treat
+        them as read-only (the REST layer reuses their cached encoding by identity).
+        """
         objs = self.list_objects(rt, namespace, label_selector=label_selector, field_selector=field_selector)
         rv = self.store.resource_version
         start = 0
@@ -387,14 +376,15 @@ class Api:
             start = next((i for i, o in enumerate(objs)
                           if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > after), len(objs))
         meta: dict[str, Any] = {"resourceVersion": str(rv)}
-        if limit and limit > 0 and len(objs) - start > limit:
-            page = objs[start:start + limit]
+        page = objs[start:]
+        if limit and limit > 0 and len(page) > limit:
+            page = page[:limit]
             last = page[-1]["metadata"]
             token = {"rv": rv, "start": [last.get("namespace", ""), last["name"]]}
             meta["continue"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
             meta["remainingItemCount"] = len(objs) - start - limit
-            return page, meta
-        return objs[start:], meta
+        return {"apiVersion": rt.api_version, "kind": rt.list_kind, "metadata": meta,
+                "items": [self.served(rt, o) for o in page]}
 
     # --- create -------------------------------------------------------------------
 

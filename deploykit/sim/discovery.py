@@ -38,6 +38,14 @@ def version() -> dict[str, Any]:
     }
 
 
+def _with_names(entry: dict[str, Any], rt: resources.ResourceType) -> dict[str, Any]:
+    if rt.short_names:
+        entry["shortNames"] = list(rt.short_names)
+    if rt.categories:
+        entry["categories"] = list(rt.categories)
+    return entry
+
+
 def _sub_kind(rt: resources.ResourceType, sub: str) -> tuple[str, str, str]:
     if sub == "scale":
         return ("autoscaling", "v1", "Scale")
@@ -94,18 +102,13 @@ class Discovery:
             return None
         listed: list[dict[str, Any]] = []
         for rt in sorted(types, key=lambda t: t.plural):
-            entry: dict[str, Any] = {
+            listed.append(_with_names({
                 "name": rt.plural,
                 "singularName": rt.singular,
                 "namespaced": rt.namespaced,
                 "kind": rt.kind,
                 "verbs": list(rt.verbs),
-            }
-            if rt.short_names:
-                entry["shortNames"] = list(rt.short_names)
-            if rt.categories:
-                entry["categories"] = list(rt.categories)
-            listed.append(entry)
+            }, rt))
             for sub in rt.subresources:
                 g, v, kind = _sub_kind(rt, sub)
                 sub_entry: dict[str, Any] = {"name": f"{rt.plural}/{sub}", "singularName": "",
@@ -129,17 +132,13 @@ class Discovery:
             for version in versions:
                 res = []
                 for rt in sorted(self.registry.in_group_version(group, version), key=lambda t: t.plural):
-                    entry: dict[str, Any] = {
+                    entry = _with_names({
                         "resource": rt.plural,
                         "responseKind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
                         "scope": "Namespaced" if rt.namespaced else "Cluster",
                         "singularResource": rt.singular,
                         "verbs": list(rt.verbs),
-                    }
-                    if rt.short_names:
-                        entry["shortNames"] = list(rt.short_names)
-                    if rt.categories:
-                        entry["categories"] = list(rt.categories)
+                    }, rt)
                     subs = []
                     for sub in rt.subresources:
                         g, v, kind = _sub_kind(rt, sub)

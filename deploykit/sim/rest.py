@@ -259,23 +259,20 @@ class Handler:
             limit = int(q.get("limit") or 0)
         except ValueError:
             raise statuses.bad_request(f"invalid limit: {q.get('limit')}") from None
-        objs, meta = self.api.page(rt, namespace, label_selector=q.get("labelSelector"),
-                                   field_selector=q.get("fieldSelector"), limit=limit,
-                                   continue_token=q.get("continue"))
+        listed = self.api.list(rt, namespace, label_selector=q.get("labelSelector"),
+                               field_selector=q.get("fieldSelector"), limit=limit,
+                               continue_token=q.get("continue"))
+        objs, meta = listed["items"], listed["metadata"]
         if accept.table:
-            table = tables.table(rt, [self.api.served(rt, o) for o in objs], now=self.api.clock(),
+            table = tables.table(rt, objs, now=self.api.clock(),
                                  include_object=q.get("includeObject", "PartialObjectMetadata"))
             table["metadata"] = meta
             return json_response(table)
         if accept.partial:
             return json_response({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
                                   "metadata": meta, "items": [tables.partial(o) for o in objs]})
-        # Items are pre-encoded once per object version: lists of many objects stay cheap.
-        store = self.api.store
-        if all(o.get("apiVersion") == rt.api_version for o in objs):
-            items = b",".join(store.encoded(rt.key, o) for o in objs)
-        else:
-            items = b",".join(dumps(self.api.served(rt, o)) for o in objs)
+        # Items are encoded once per object version and reused: lists of many objects stay cheap.
+        items = b",".join(self.api.store.encoded(rt.key, o) for o in objs)
         head = dumps({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta})
         body = head[:-1] + b',"items":[' + items + b"]}"
         return web.Response(body=body, content_type=JSON)
