@@ -82,28 +82,37 @@ def _read_folder(root: str) -> dict[str, bytes]:
     real_root = os.path.realpath(root)
     files: dict[str, bytes] = {}
     total = 0
-    for folder, dirs, names in os.walk(root):
-        relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
-        relative_folder = "" if relative_folder == "." else relative_folder + "/"
-        dirs[:] = sorted(d for d in dirs if d != ".git" and not ignore.ignores(relative_folder + d, is_dir=True))
-        for name in sorted(names):
-            relative = relative_folder + name
-            if ignore.ignores(relative, is_dir=False):
+
+    def visit(folder: str, prefix: str) -> None:
+        nonlocal total
+        with os.scandir(folder) as entries:
+            ordered = sorted(entries, key=lambda entry: entry.name)
+        for entry in ordered:
+            relative = prefix + entry.name
+            if entry.name == ".git":
                 continue
-            full = os.path.join(folder, name)
-            real = os.path.realpath(full)
-            if os.path.islink(full) and not (real == real_root or real.startswith(real_root + os.sep)):
-                raise errors.ChartError(f"{full}: is a link pointing out of the chart (to {real}); the chart was not loaded")
-            if not os.path.isfile(real):
-                continue  # sockets, broken links: nothing a chart can use
-            size = os.path.getsize(real)
+            path = entry.path
+            if entry.is_symlink():
+                real = os.path.realpath(path)
+                if not (real == real_root or real.startswith(real_root + os.sep)):
+                    raise errors.ChartError(f"{path}: is a link pointing out of the chart (to {real}); the chart was not loaded")
+                path = real
+            if entry.is_dir():
+                if not ignore.ignores(relative, is_dir=True):
+                    visit(path, relative + "/")
+                continue
+            if not entry.is_file() or ignore.ignores(relative, is_dir=False):
+                continue  # sockets, FIFOs, broken links: nothing a chart can use
+            size = entry.stat().st_size
             if size > unpacking.MAX_FILE_BYTES:
-                raise errors.ChartError(f"{full}: {size} bytes is above the per-file limit of {unpacking.MAX_FILE_BYTES}", hint="add it to .helmignore if the chart does not need it")
+                raise errors.ChartError(f"{entry.path}: {size} bytes is above the per-file limit of {unpacking.MAX_FILE_BYTES}", hint="add it to .helmignore if the chart does not need it")
             total += size
             if total > unpacking.MAX_TOTAL_BYTES or len(files) >= unpacking.MAX_FILES:
                 raise errors.ChartError(f"{root}: the chart is larger than {unpacking.MAX_TOTAL_BYTES} bytes or {unpacking.MAX_FILES} files", hint="add what it does not need to .helmignore")
-            with open(real, "rb") as handle:
+            with open(path, "rb") as handle:
                 files[relative] = handle.read()
+
+    visit(root, "")
     return files
 
 
@@ -119,7 +128,7 @@ def _parse_values(text: str | None, source: str, report: list[problems.Problem])
     if text is None:
         return {}
     try:
-        data = yamlcodec.load(text)
+        data = yamlcodec.load_fresh(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         report.append(problems.error(source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line=mark.line + 1 if mark else None))

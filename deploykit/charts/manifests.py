@@ -133,7 +133,7 @@ def parse_documents(text: str, *, template: str, secrets: Collection[str] = (), 
         if not document.strip():
             continue
         try:
-            obj = yamlcodec.load(document)
+            obj = yamlcodec.load_fresh(document)
         except yaml.YAMLError as exc:
             report.append(_yaml_problem(exc, document, template=template, first_line=line, secrets=secrets))
             index += 1

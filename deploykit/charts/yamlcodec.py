@@ -13,10 +13,14 @@ Must not: know about charts, templates or errors; callers translate
 
 from __future__ import annotations
 
+import collections
+import marshal
 import re
 from typing import Any, Iterator
 
 import yaml
+
+from deploykit.charts import blockyaml
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -67,13 +71,153 @@ def register_sequence(cls: type) -> None:
 
 
 def load(text: str | bytes) -> Any:
-    """Parse one YAML document."""
+    """Parse one YAML document (plain block YAML by the fast reader, the rest by PyYAML)."""
+    if isinstance(text, str):
+        data = blockyaml.parse(text)
+        if data is not blockyaml.UNSUPPORTED:
+            return data
     return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a safe loader
+
+
+# Rendered documents and values files repeat between renders (plan then apply,
+# the same chart for several stages): parse each distinct text once and hand
+# out fresh copies (marshal copies plain data in C, far faster than parsing).
+_PARSED: collections.OrderedDict[str, bytes] = collections.OrderedDict()
+_PARSED_LIMIT = 64 * 1024 * 1024
+_parsed_size = 0
+
+
+def load_fresh(text: str) -> Any:
+    """`load`, memoised by text; every call returns a new object the caller may mutate."""
+    global _parsed_size
+    packed = _PARSED.get(text)
+    if packed is not None:
+        _PARSED.move_to_end(text)
+        return marshal.loads(packed)
+    data = load(text)
+    try:
+        packed = marshal.dumps(data)
+    except ValueError:  # a type marshal cannot copy: do not cache
+        return data
+    _PARSED[text] = packed
+    _parsed_size += len(packed) + len(text)
+    while _parsed_size > _PARSED_LIMIT and _PARSED:
+        old_text, old_packed = _PARSED.popitem(last=False)
+        _parsed_size -= len(old_packed) + len(old_text)
+    return data
 
 
 def dump(data: Any) -> str:
     """Block-style YAML, keys in insertion order, ending with a newline."""
-    return yaml.dump(data, Dumper=Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True, width=1 << 16)
+    try:
+        return _emit(data, "")
+    except _Unsupported:
+        return yaml.dump(data, Dumper=Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True, width=1 << 16)
+
+
+# --- a fast emitter for the common case ---------------------------------------------
+# PyYAML's representer runs in Python and dominates `to_yaml`-heavy templates.
+# This writes the same block style for plain data and plain-safe strings, and
+# leaves everything unusual (odd strings, floats, other types) to PyYAML.
+
+
+class _Unsupported(Exception):
+    pass
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9 _./@%+=:,()-]*$")
+_RESOLVER = yaml.resolver.Resolver()
+_plain_memo: dict[str, bool] = {}
+
+
+def _plain_ok(text: str) -> bool:
+    known = _plain_memo.get(text)
+    if known is not None:
+        return known
+    ok = (
+        bool(_PLAIN.match(text))
+        and ": " not in text
+        and not text.endswith((" ", ":"))
+        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
+    )
+    if len(_plain_memo) > 100_000:
+        _plain_memo.clear()
+    _plain_memo[text] = ok
+    return ok
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is str:
+        if not value:
+            return "''"
+        if _plain_ok(value):
+            return value
+        if value.isascii() and value.isprintable():
+            return "'" + value.replace("'", "''") + "'"
+    raise _Unsupported
+
+
+def _literal(value: str, indent: str) -> str | None:
+    """`|` / `|-` block for a multi-line string, or None when PyYAML should decide."""
+    if not value.isascii() or "\r" in value or value.startswith((" ", "\n")) or value.endswith("\n\n"):
+        return None
+    body = value[:-1] if value.endswith("\n") else value
+    lines = body.split("\n")
+    if any(not (line.isprintable() or line == "") for line in lines) or any(line.endswith(" ") for line in lines):
+        return None
+    head = "|" if value.endswith("\n") else "|-"
+    pad = indent + "  "
+    return head + "\n" + "\n".join(pad + line if line else "" for line in lines) + "\n"
+
+
+def _value(value: Any, indent: str) -> str:
+    """The text after `key:` or `- ` for a value: ` scalar\n` or a nested block."""
+    if isinstance(value, dict):
+        return " {}\n" if not value else "\n" + _emit(value, indent + "  ")
+    if isinstance(value, list):
+        return " []\n" if not value else "\n" + _emit(value, indent)
+    if type(value) is str and "\n" in value:
+        literal = _literal(value, indent)
+        if literal is None:
+            raise _Unsupported
+        return " " + literal
+    return " " + _scalar(value) + "\n"
+
+
+def _emit(data: Any, indent: str) -> str:
+    if isinstance(data, dict):
+        if not data:
+            return indent + "{}\n"
+        parts = []
+        for key, value in data.items():
+            if type(key) is not str:
+                raise _Unsupported
+            parts.append(indent + _scalar(key) + ":" + _value(value, indent))
+        return "".join(parts)
+    if isinstance(data, list):
+        if not data:
+            return indent + "[]\n"
+        parts = []
+        for item in data:
+            if isinstance(item, (dict, list)) and item:
+                # The first line of a nested block shares the "- " line.
+                nested = _emit(item, indent + "  ")
+                parts.append(indent + "- " + nested[len(indent) + 2:])
+            else:
+                parts.append(indent + "-" + _value(item, indent))
+        return "".join(parts)
+    if indent == "" and not (type(data) is str and "\n" in data):
+        return _scalar(data) + "\n"
+    raise _Unsupported
 
 
 _DOCUMENT_START = re.compile(r"^---(?:[ \t]|$)", re.MULTILINE)

@@ -1,0 +1,148 @@
+"""Render benchmark: deploykit (Jinja2, to typed objects) vs Helm 4's engine (Go templates, to text).
+
+    .venv/bin/python bench/render/run.py [--templates 300] [--repeat 20]
+
+Generates the same chart in both template languages (bench/render/generate.py),
+checks that both render to the same objects, then measures, in one run:
+
+- cold: a new process with an empty compiled-template cache (deploykit) /
+  a new process (Helm): chart load + render, timed inside the process, and
+  the process's whole wall time (interpreter, imports, Go runtime);
+- cold, cache warm: a new deploykit process whose compiled templates are on
+  disk from an earlier run (what a CI job sees from its second stage on);
+- warm: repeated load + render in one process (median of --repeat).
+
+deploykit's side is the public render action (`deploykit.release.rendering.render`:
+load, compose values, resolve subcharts, render, parse to objects, check, sort);
+Helm's is `helm_python.Chart.load(path).render(...)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import generate  # noqa: E402
+
+DEPLOYKIT_CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+from deploykit.release import rendering
+from deploykit.release.inputs import RenderOptions
+t1 = time.perf_counter()
+result = rendering.render(RenderOptions(chart=sys.argv[1], release="bench", namespace="bench"))
+t2 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "render": t2 - t1, "objects": len(result.rendered.manifests)}))
+"""
+
+HELM_CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+import helm_python
+t1 = time.perf_counter()
+chart = helm_python.Chart.load(sys.argv[1])
+out = chart.render(name="bench", namespace="bench")
+t2 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "render": t2 - t1, "objects": len(out)}))
+"""
+
+
+def _child(code: str, chart: str, env: dict[str, str]) -> dict:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, chart], capture_output=True, text=True, env=env, check=True)
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["wall"] = time.perf_counter() - started
+    return figures
+
+
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
+def _normal(obj: dict) -> str:
+    """An object without what legitimately differs: the namespace deploykit fills, Release.Service."""
+    metadata = {k: v for k, v in obj["metadata"].items() if k != "namespace"}
+    metadata["labels"] = {k: v for k, v in metadata.get("labels", {}).items() if k != "app.kubernetes.io/managed-by"}
+    return json.dumps({**obj, "metadata": metadata}, sort_keys=True)
+
+
+def _same_objects(deploykit_chart: str, helm_chart: str) -> bool:
+    import yaml
+
+    import helm_python
+    from deploykit.release import rendering
+    from deploykit.release.inputs import RenderOptions
+
+    ours = rendering.render(RenderOptions(chart=deploykit_chart, release="bench", namespace="bench")).rendered.manifests
+    mine = sorted(_normal(m.obj) for m in ours)
+    theirs_text = helm_python.Chart.load(helm_chart).render(name="bench", namespace="bench")
+    theirs = sorted(
+        _normal(doc)
+        for name, text in theirs_text.items()
+        if not name.endswith("NOTES.txt")
+        for doc in yaml.safe_load_all(text)
+        if doc
+    )
+    return mine == theirs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--templates", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--cold-runs", type=int, default=3)
+    args = parser.parse_args()
+
+    import helm_python
+    from deploykit.release import rendering
+    from deploykit.release.inputs import RenderOptions
+
+    with tempfile.TemporaryDirectory(prefix="deploykit-bench-") as root:
+        ours, helms = generate.generate(root, count=args.templates)
+        env = dict(os.environ)
+        print(f"chart: {args.templates} templates; same objects from both: {_same_objects(ours, helms)}")
+
+        cold_ours = []
+        for run in range(args.cold_runs):
+            env["DEPLOYKIT_CACHE_DIR"] = os.path.join(root, f"cache-empty-{run}")
+            cold_ours.append(_child(DEPLOYKIT_CHILD, ours, env))
+        env["DEPLOYKIT_CACHE_DIR"] = os.path.join(root, "cache-empty-0")  # filled by the first cold run
+        cold_cached = [_child(DEPLOYKIT_CHILD, ours, env) for _ in range(args.cold_runs)]
+        cold_helm = [_child(HELM_CHILD, helms, env) for _ in range(args.cold_runs)]
+
+        os.environ["DEPLOYKIT_CACHE_DIR"] = os.path.join(root, "cache-warm")
+        options = RenderOptions(chart=ours, release="bench", namespace="bench")
+        rendering.render(options)
+        helm_python.Chart.load(helms).render(name="bench", namespace="bench")
+        warm_ours, warm_helm = [], []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            rendering.render(options)
+            warm_ours.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            helm_python.Chart.load(helms).render(name="bench", namespace="bench")
+            warm_helm.append(time.perf_counter() - started)
+
+    rows = [
+        ("cold: load+render in a new process, empty cache", _median(cold_ours, "render"), _median(cold_helm, "render")),
+        ("cold: load+render in a new process, compiled cache on disk", _median(cold_cached, "render"), _median(cold_helm, "render")),
+        ("cold: whole process (interpreter, imports, render)", _median(cold_cached, "wall"), _median(cold_helm, "wall")),
+        (f"warm: load+render again in-process (median of {args.repeat})", statistics.median(warm_ours), statistics.median(warm_helm)),
+    ]
+    print(f"{'':62} {'deploykit':>10} {'helm 4':>10} {'ratio':>7}")
+    for label, mine, theirs in rows:
+        print(f"{label:62} {mine * 1000:8.1f}ms {theirs * 1000:8.1f}ms {mine / theirs:7.2f}")
+    print(f"imports: deploykit {_median(cold_cached, 'import') * 1000:.0f}ms, helm_python (Go runtime) {_median(cold_helm, 'import') * 1000:.0f}ms")
+
+
+if __name__ == "__main__":
+    main()

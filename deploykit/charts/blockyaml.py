@@ -1,0 +1,291 @@
+"""A fast reader for the plain block-style YAML that chart templates render.
+
+Owns `parse(text)`: block mappings and sequences (`key: value`, `- item`,
+`- key: value`, `- - item`), plain scalars resolved exactly as PyYAML's safe
+loader does (same resolver and constructors, minus timestamps), single- and
+simple double-quoted scalars, `[]`/`{}`, `|`/`|-` literal blocks, comment
+lines. It returns `UNSUPPORTED` for anything else (anchors, tags, flow
+collections, folded or kept block scalars, multi-line plain scalars, inline
+comments, odd indentation, control characters, errors) and the caller then
+uses PyYAML, which also produces the error messages. So this module never
+decides what a document means when it is unsure: it only goes faster on
+the documents it understands (PyYAML's constructor runs in Python and was
+most of a render's time).
+
+Must not: raise on bad input, or differ from PyYAML on input it accepts
+(a property-based test holds it to that).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+UNSUPPORTED: Any = object()
+
+
+class _Unsupported(Exception):
+    pass
+
+
+_STR = "tag:yaml.org,2002:str"
+_BAD_CHARS = re.compile("[^\x09\x0a\x20-\x7e\u0085\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|\ufeff")
+_ASCII_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_PLAIN_FIRST_BAD = frozenset("#&*!|>%@`{}[],'\"")
+
+
+class _Resolver(yaml.resolver.Resolver):
+    """The loader's resolver (no timestamps), to give plain scalars their type."""
+
+
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+_RESOLVER = _Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_CONSTRUCT = {
+    "tag:yaml.org,2002:null": _CONSTRUCTOR.construct_yaml_null,
+    "tag:yaml.org,2002:bool": _CONSTRUCTOR.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _CONSTRUCTOR.construct_yaml_int,
+    "tag:yaml.org,2002:float": _CONSTRUCTOR.construct_yaml_float,
+}
+# Plain scalars repeat a lot ("true", "80", "v1"): memoise their typed value.
+_PLAIN_MEMO: dict[str, Any] = {}
+
+
+def _plain(text: str) -> Any:
+    try:
+        return _PLAIN_MEMO[text]
+    except KeyError:
+        pass
+    first = text[0]
+    if first in _PLAIN_FIRST_BAD or text.startswith(("- ", "? ", ": ")) or text in ("-", "?", ":"):
+        raise _Unsupported
+    if " #" in text or ": " in text or text.endswith(":") or "\t" in text:
+        raise _Unsupported
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == _STR:
+        value: Any = text
+    else:
+        construct = _CONSTRUCT.get(tag)
+        if construct is None:
+            raise _Unsupported  # e.g. the merge key `<<`
+        value = construct(yaml.ScalarNode(tag, text))
+    if len(_PLAIN_MEMO) > 50_000:
+        _PLAIN_MEMO.clear()
+    _PLAIN_MEMO[text] = value
+    return value
+
+
+def _scalar(text: str) -> Any:
+    first = text[0]
+    if first == "'":
+        if len(text) < 2 or text[-1] != "'" or "'" in text[1:-1].replace("''", ""):
+            raise _Unsupported
+        return text[1:-1].replace("''", "'")
+    if first == '"':
+        if len(text) < 2 or text[-1] != '"':
+            raise _Unsupported
+        inner = text[1:-1]
+        if "\\" in inner:
+            if "\\/" in inner:
+                raise _Unsupported  # YAML 1.1 readers disagree on this escape
+            try:
+                # JSON's escapes are a subset of YAML's, with the same meaning.
+                value = json.loads(text)
+            except ValueError:
+                raise _Unsupported from None
+            if not isinstance(value, str):
+                raise _Unsupported
+            return value
+        if '"' in inner:
+            raise _Unsupported
+        return inner
+    if text == "[]":
+        return []
+    if text == "{}":
+        return {}
+    return _plain(text)
+
+
+def _split(content: str) -> tuple[str, str]:
+    """`key: rest` -> (key, rest); a key with `: ` inside quotes is left to PyYAML (_key refuses it)."""
+    position = content.find(": ")
+    if position == -1:
+        if not content.endswith(":"):
+            raise _Unsupported
+        return content[:-1], ""
+    return content[:position], content[position + 2:].lstrip(" ")
+
+
+def _key(text: str) -> str:
+    if not text:
+        raise _Unsupported
+    if text[0] in "'\"":
+        key = _scalar(text)
+    else:
+        if text.endswith(" "):
+            raise _Unsupported
+        key = _plain(text)
+    if type(key) is not str:
+        raise _Unsupported  # PyYAML would give a bool, int or null key
+    return key
+
+
+class _Parser:
+    """Recursive descent over lines; every doubt raises _Unsupported."""
+
+    def __init__(self, text: str) -> None:
+        self.raw = text.split("\n")
+        # (indent, content) of structural lines; None for blank and comment lines.
+        self.lines: list[tuple[int, str] | None] = []
+        for line in self.raw:
+            stripped = line.strip(" ")
+            if not stripped or stripped.startswith("#"):
+                self.lines.append(None)
+                continue
+            indent = len(line) - len(line.lstrip(" "))
+            if line[indent] == "\t":
+                raise _Unsupported
+            self.lines.append((indent, stripped))
+        self.count = len(self.lines)
+
+    def next_line(self, index: int) -> int:
+        while index < self.count and self.lines[index] is None:
+            index += 1
+        return index
+
+    def parse(self) -> Any:
+        index = self.next_line(0)
+        if index >= self.count:
+            return None
+        indent, content = self.lines[index]  # type: ignore[misc]
+        if content.startswith(("---", "...")):
+            raise _Unsupported
+        value, index = self.node(index, indent)
+        if self.next_line(index) < self.count:
+            raise _Unsupported
+        return value
+
+    def node(self, index: int, indent: int) -> tuple[Any, int]:
+        _, content = self.lines[index]  # type: ignore[misc]
+        if content == "-" or content.startswith("- "):
+            return self.sequence(index, indent)
+        return self.mapping(index, indent)
+
+    def _after(self, index: int, indent: int, *, allow_sequence_at_same: bool) -> tuple[Any, int]:
+        """The value on the lines after a `key:` or `-` that has nothing on its line."""
+        following = self.next_line(index + 1)
+        if following < self.count:
+            next_indent, next_content = self.lines[following]  # type: ignore[misc]
+            if next_indent > indent:
+                return self.node(following, next_indent)
+            if allow_sequence_at_same and next_indent == indent and (next_content == "-" or next_content.startswith("- ")):
+                return self.sequence(following, indent)
+        return None, index + 1
+
+    def mapping(self, index: int, indent: int) -> tuple[dict, int]:
+        result: dict[str, Any] = {}
+        while True:
+            index = self.next_line(index)
+            if index >= self.count:
+                break
+            line_indent, content = self.lines[index]  # type: ignore[misc]
+            if line_indent != indent:
+                break
+            if content == "-" or content.startswith("- "):
+                break
+            key_text, rest = _split(content)
+            key = _key(key_text)
+            if not rest:
+                value, index = self._after(index, indent, allow_sequence_at_same=True)
+            elif rest in ("|", "|-"):
+                value, index = self.literal(index, indent, strip=rest == "|-")
+            else:
+                value, index = _scalar(rest), index + 1
+            result[key] = value
+        self._check_dedent(index, indent)
+        return result, index
+
+    def sequence(self, index: int, indent: int) -> tuple[list, int]:
+        result: list[Any] = []
+        while True:
+            index = self.next_line(index)
+            if index >= self.count:
+                break
+            line_indent, content = self.lines[index]  # type: ignore[misc]
+            if line_indent != indent or not (content == "-" or content.startswith("- ")):
+                break
+            rest = content[1:].lstrip(" ")
+            if not rest:
+                value, index = self._after(index, indent, allow_sequence_at_same=False)
+            elif rest in ("|", "|-"):
+                value, index = self.literal(index, indent, strip=rest == "|-")
+            elif rest == "-" or rest.startswith("- ") or ": " in rest or rest.endswith(":"):
+                # `- key: v` or `- - x`: a block starting on the item's line, at the column of its text.
+                column = indent + (len(content) - len(rest))
+                self.lines[index] = (column, rest)
+                value, index = self.node(index, column)
+            else:
+                value, index = _scalar(rest), index + 1
+            result.append(value)
+        self._check_dedent(index, indent)
+        return result, index
+
+    def _check_dedent(self, index: int, indent: int) -> None:
+        # After a block ends, the next line must belong to an enclosing block.
+        if index < self.count and self.lines[index] is not None and self.lines[index][0] > indent:  # type: ignore[index]
+            raise _Unsupported
+
+    def literal(self, index: int, indent: int, *, strip: bool) -> tuple[str, int]:
+        """A `|` or `|-` block: the raw lines indented deeper than `indent`."""
+        content: list[str] = []
+        block_indent = None
+        position = index + 1
+        while position < self.count:
+            line = self.raw[position]
+            stripped = line.lstrip(" ")
+            if not stripped:
+                if block_indent is None and line:
+                    raise _Unsupported  # leading whitespace-only lines: leave the rules to PyYAML
+                content.append(line[block_indent:] if block_indent is not None else "")
+                position += 1
+                continue
+            current = len(line) - len(stripped)
+            if block_indent is None:
+                if current <= indent:
+                    break
+                block_indent = current
+            elif current < block_indent:
+                break
+            content.append(line[block_indent:])
+            position += 1
+        while content and content[-1] == "":
+            content.pop()
+        if block_indent is None or not content:
+            raise _Unsupported
+        if any(line.strip(" ") == "" and line for line in content):
+            raise _Unsupported
+        # The structural view must not treat the block's lines as keys.
+        for skipped in range(index + 1, position):
+            self.lines[skipped] = None
+        text = "\n".join(content)
+        return (text if strip else text + "\n"), position
+
+
+def parse(text: str) -> Any:
+    """The document's data, or UNSUPPORTED when PyYAML should read it."""
+    if "\r" in text or ("\t" in text and "|" not in text):
+        return UNSUPPORTED
+    if (_ASCII_BAD if text.isascii() else _BAD_CHARS).search(text):
+        return UNSUPPORTED
+    try:
+        return _Parser(text).parse()
+    except (_Unsupported, RecursionError):
+        return UNSUPPORTED
+    except (ValueError, yaml.YAMLError, IndexError):
+        return UNSUPPORTED
