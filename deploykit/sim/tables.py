@@ -13,7 +13,7 @@ import calendar
 import time
 from typing import Any, Callable
 
-from deploykit.sim import resources
+from deploykit.sim import resources, selectors
 
 Row = Callable[[dict[str, Any], float], list[Any]]
 
@@ -95,21 +95,30 @@ def _pod_row(obj: dict[str, Any], now: float) -> list[Any]:
             status.get("podIP") or "<none>", _spec(obj).get("nodeName") or "<none>"]
 
 
+def _wide(obj: dict[str, Any]) -> list[Any]:
+    """CONTAINERS, IMAGES, SELECTOR: the -o wide columns of workloads."""
+    containers = ((_spec(obj).get("template") or {}).get("spec") or {}).get("containers") or []
+    selector = _spec(obj).get("selector") or {}
+    return [",".join(c.get("name", "") for c in containers), ",".join(c.get("image", "") for c in containers),
+            selectors.to_string(selector) or "<none>"]
+
+
 def _deployment_row(obj: dict[str, Any], now: float) -> list[Any]:
     s = _status(obj)
     desired = _spec(obj).get("replicas", 1)
     return [_name(obj), f"{s.get('readyReplicas', 0)}/{desired}", s.get("updatedReplicas", 0),
-            s.get("availableReplicas", 0), age(obj, now)]
+            s.get("availableReplicas", 0), age(obj, now)] + _wide(obj)
 
 
 def _replicaset_row(obj: dict[str, Any], now: float) -> list[Any]:
     s = _status(obj)
     return [_name(obj), _spec(obj).get("replicas", 1), s.get("replicas", 0), s.get("readyReplicas", 0),
-            age(obj, now)]
+            age(obj, now)] + _wide(obj)
 
 
 def _statefulset_row(obj: dict[str, Any], now: float) -> list[Any]:
-    return [_name(obj), f"{_status(obj).get('readyReplicas', 0)}/{_spec(obj).get('replicas', 1)}", age(obj, now)]
+    return [_name(obj), f"{_status(obj).get('readyReplicas', 0)}/{_spec(obj).get('replicas', 1)}",
+            age(obj, now)] + _wide(obj)[:2]
 
 
 def _daemonset_row(obj: dict[str, Any], now: float) -> list[Any]:
@@ -163,6 +172,7 @@ def _col(name: str, kind: str = "string", fmt: str = "", priority: int = 0, desc
 
 
 _NAME = _col("Name", fmt="name", description="Name must be unique within a namespace.")
+_WIDE_COLUMNS = [_col("Containers", priority=1), _col("Images", priority=1), _col("Selector", priority=1)]
 _AGE = _col("Age", description="CreationTimestamp is a timestamp representing the server time when this object "
                                "was created.")
 
@@ -171,10 +181,11 @@ _PRINTERS: dict[tuple[str, str], tuple[list[dict[str, Any]], Row]] = {
     ("", "Pod"): ([_NAME, _col("Ready"), _col("Status"), _col("Restarts", "string"), _AGE,
                    _col("IP", priority=1), _col("Node", priority=1)], _pod_row),
     ("apps", "Deployment"): ([_NAME, _col("Ready"), _col("Up-to-date", "integer"), _col("Available", "integer"),
-                              _AGE], _deployment_row),
+                              _AGE] + _WIDE_COLUMNS, _deployment_row),
     ("apps", "ReplicaSet"): ([_NAME, _col("Desired", "integer"), _col("Current", "integer"),
-                              _col("Ready", "integer"), _AGE], _replicaset_row),
-    ("apps", "StatefulSet"): ([_NAME, _col("Ready"), _AGE], _statefulset_row),
+                              _col("Ready", "integer"), _AGE] + _WIDE_COLUMNS,
+                             _replicaset_row),
+    ("apps", "StatefulSet"): ([_NAME, _col("Ready"), _AGE] + _WIDE_COLUMNS[:2], _statefulset_row),
     ("apps", "DaemonSet"): ([_NAME, _col("Desired", "integer"), _col("Current", "integer"), _col("Ready", "integer"),
                              _col("Up-to-date", "integer"), _col("Available", "integer"), _col("Node Selector"),
                              _AGE], _daemonset_row),
