@@ -222,14 +222,15 @@ def key_fields(element: str) -> dict[str, Any]:
 
 def has_prefix(path: Path, prefixes: FieldSet) -> bool:
     """Whether the path is, or lies under, one of the prefixes."""
-    return any(path[:n] in prefixes for n in range(1, len(path) + 1))
+    return any(path[:n] in prefixes for n in {len(p) for p in prefixes} if n <= len(path))
 
 
 def without_prefixes(paths: FieldSet, prefixes: FieldSet) -> FieldSet:
     """The paths that neither are nor lie under any of the prefixes (SMD's RecursiveDifference)."""
     if not prefixes or not paths:
         return paths
-    return frozenset(p for p in paths if not has_prefix(p, prefixes))
+    lengths = sorted({len(p) for p in prefixes})
+    return frozenset(p for p in paths if not any(p[:n] in prefixes for n in lengths))
 
 
 def parse_path(text: str) -> Path:
