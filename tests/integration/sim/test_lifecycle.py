@@ -178,3 +178,34 @@ def test_deleting_crd_removes_its_resource_and_objects(sim_http, sim_namespace, 
     sim_http("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")
     assert sim_http("GET", path)[0] == 404
     assert sim_http("GET", "/apis/example.com/v1")[0] == 404
+
+
+def test_crd_scale_subresource_and_second_version(sim_http, sim_namespace):
+    """A CRD's scale subresource reads and writes the declared paths; every served version sees the object."""
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "pools.example.org"},
+        "spec": {"group": "example.org", "scope": "Namespaced",
+                 "names": {"plural": "pools", "singular": "pool", "kind": "Pool"},
+                 "versions": [
+                     {"name": "v1", "served": True, "storage": True,
+                      "subresources": {"status": {}, "scale": {"specReplicasPath": ".spec.size",
+                                                              "statusReplicasPath": ".status.size"}},
+                      "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}},
+                     {"name": "v1beta1", "served": True, "storage": False,
+                      "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}},
+                 ]},
+    }
+    assert sim_http("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)[0] == 201
+    try:
+        base = f"/apis/example.org/v1/namespaces/{sim_namespace}/pools"
+        assert sim_http("POST", base, {"apiVersion": "example.org/v1", "kind": "Pool", "metadata": {"name": "p"},
+                                       "spec": {"size": 2}})[0] == 201
+        code, scale, _ = sim_http("PATCH", f"{base}/p/scale", {"spec": {"replicas": 5}},
+                                  content_type="application/merge-patch+json")
+        assert code == 200 and scale["spec"]["replicas"] == 5
+        assert sim_http("GET", f"{base}/p")[1]["spec"]["size"] == 5
+        code, other, _ = sim_http("GET", f"/apis/example.org/v1beta1/namespaces/{sim_namespace}/pools/p")
+        assert code == 200 and other["apiVersion"] == "example.org/v1beta1" and other["spec"]["size"] == 5
+    finally:
+        sim_http("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/pools.example.org")
