@@ -197,6 +197,23 @@ def decrypt_files(
     return [results[Path(p).resolve()] for p in paths]
 
 
+def decrypt_ciphertext(
+    ciphertext: bytes, *, fmt: str, source: str, env: Mapping[str, str] | None = None
+) -> DecryptedFile:
+    """Decrypt stored sops ciphertext (e.g. `DecryptedFile.ciphertext` kept by a release, for a rollback).
+
+    `source` names it in errors (e.g. `release web v3: secrets/prod.yaml`); nothing is read from disk.
+    """
+    if fmt not in metadata.FORMATS:
+        raise errors.SecretsError(f"{source}: unsupported secret format {fmt!r}")
+    key_info = metadata.read(ciphertext, fmt=fmt)
+    if key_info is None:
+        raise errors.NotEncryptedError(f"{source}: the stored data is not sops-encrypted")
+    sops_env = {**_SOPS_TUNING, **keyrings.sops_environment(env)}
+    digest = hashlib.sha256(ciphertext).hexdigest()
+    return _decrypt_one((Path(source), ciphertext, fmt, digest, key_info), sops_env)
+
+
 def _decrypt_one(
     item: tuple[Path, bytes, str, str, metadata.SopsMetadata], env: Mapping[str, str]
 ) -> DecryptedFile:

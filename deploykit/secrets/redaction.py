@@ -197,7 +197,7 @@ class MaskingStream(io.TextIOBase):
                 self.wrapped.write(text)
                 return len(text)
             data = self._pending + text
-            cut = data.rfind("\n") + 1
+            cut = max(data.rfind("\n"), data.rfind("\r")) + 1  # \r: progress lines redraw in place
             self._pending = data[cut:]
             if cut:
                 self.wrapped.write(self._mask(data[:cut]))

@@ -93,6 +93,7 @@ def test_errors_about_a_secret_value_never_show_it(canary_project, run_deploykit
     assert_no_canary_on_disk(tmp_path)
 
 
+@pytest.mark.slow
 def test_secrets_commands_never_show_the_canary(canary_project, run_deploykit, tmp_path):
     """Any `deploykit secrets` command other than `decrypt --stdout` would print the secret."""
     secret = "secrets/canary.yaml"

@@ -170,3 +170,18 @@ def test_too_short_leaves_are_reported_by_path(sops_project):
     """Lint could not say which secret is too short to be masked."""
     path = sops_project.encrypt("secrets/app.yaml", "pin: '12'\nflag: true\ntoken: long-enough-token\n")
     assert decrypting.decrypt_file(path).too_short() == ["pin", "flag"]
+
+
+def test_stored_ciphertext_decrypts_again_without_the_file(sops_project):
+    """A rollback could not recover the secrets of a revision whose file has changed or gone."""
+    path = sops_project.encrypt("secrets/app.yaml", YAML_TEXT)
+    stored = decrypting.decrypt_file(path).ciphertext
+    path.unlink()
+    again = decrypting.decrypt_ciphertext(stored, fmt="yaml", source="release web v3: secrets/app.yaml")
+    assert again.data["db"]["password"] == CANARY
+
+
+def test_stored_plaintext_is_refused_as_ciphertext():
+    """A record holding plaintext by mistake would be used as if it were encrypted."""
+    with pytest.raises(errors.NotEncryptedError, match="release web v3"):
+        decrypting.decrypt_ciphertext(YAML_TEXT.encode(), fmt="yaml", source="release web v3")

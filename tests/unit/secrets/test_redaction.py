@@ -132,3 +132,12 @@ def test_logging_filter_masks_formatted_message():
     record = logging.LogRecord("t", logging.INFO, __file__, 1, "connecting with %s", (SECRET,), None)
     redaction.RedactingFilter().filter(record)
     assert SECRET not in record.getMessage()
+
+
+def test_masking_stream_passes_carriage_return_progress_lines():
+    """A progress line redrawn with \\r would stay invisible until the next newline."""
+    sink = io.StringIO()
+    stream = redaction.MaskingStream(sink, redactor=redaction.Redactor())
+    stream.write("\rwaiting 3/5")
+    stream.write("\rwaiting 4/5\r")
+    assert sink.getvalue() == "\rwaiting 3/5\rwaiting 4/5\r"
