@@ -382,20 +382,13 @@ def _compare(lhs: Any, rhs: Any, t: TypeRef, path: Path, result: Comparison) -> 
         lmap = lmap or {}
         rmap = rmap or {}
         field_type = t.field_type
-        for name, lvalue in lmap.items():
+        for name in [*lmap, *(k for k in rmap if k not in lmap)]:
             child_type = field_type(name)
-            rvalue = rmap.get(name, ABSENT)
+            lvalue, rvalue = lmap.get(name, ABSENT), rmap.get(name, ABSENT)
             if child_type is None:
                 _leaf(lvalue, rvalue, path + ("f:" + name,), result)
             else:
                 _compare(lvalue, rvalue, child_type, path + ("f:" + name,), result)
-        for name, rvalue in rmap.items():
-            if name not in lmap:
-                child_type = field_type(name)
-                if child_type is None:
-                    _leaf(ABSENT, rvalue, path + ("f:" + name,), result)
-                else:
-                    _compare(ABSENT, rvalue, child_type, path + ("f:" + name,), result)
     elif kind == LIST and t.list_type != ATOMIC:
         llist = lhs if isinstance(lhs, list) else None
         rlist = rhs if isinstance(rhs, list) else None
@@ -412,25 +405,24 @@ def _compare(lhs: Any, rhs: Any, t: TypeRef, path: Path, result: Comparison) -> 
         result.removed.add(path)
 
 
+def _group_items(items: list, t: TypeRef, order: list[str]) -> dict[str, list]:
+    """Items by element (duplicates kept together); new elements are appended to `order`."""
+    grouped: dict[str, list] = {}
+    for item in items:
+        element = _safe_element(t, item)
+        if element in grouped:
+            grouped[element].append(item)
+        else:
+            grouped[element] = [item]
+            if element not in order:
+                order.append(element)
+    return grouped
+
+
 def _compare_items(lhs: list, rhs: list, t: TypeRef, path: Path, result: Comparison) -> None:
     order: list[str] = []
-    lvalues: dict[str, list] = {}
-    for item in lhs:
-        element = _safe_element(t, item)
-        if element in lvalues:
-            lvalues[element].append(item)
-        else:
-            lvalues[element] = [item]
-            order.append(element)
-    rvalues: dict[str, list] = {}
-    for item in rhs:
-        element = _safe_element(t, item)
-        if element in rvalues:
-            rvalues[element].append(item)
-        else:
-            rvalues[element] = [item]
-            if element not in lvalues:
-                order.append(element)
+    lvalues = _group_items(lhs, t, order)
+    rvalues = _group_items(rhs, t, order)
     element_type = t.element
     for element in order:
         litems = lvalues.get(element, ())

@@ -345,15 +345,20 @@ def _pointer(path: Any, what: str) -> list[str]:
     return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
 
 
-def _container(doc: Any, parts: list[str], path: str, op: str) -> Any:
+def _walk(doc: Any, parts: list[str], path: str, op: str) -> Any:
     node = doc
-    for part in parts[:-1]:
+    for part in parts:
         if isinstance(node, dict) and part in node:
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         else:
             raise _OperationError(f"{op} operation does not apply: doc is missing path: {path}: missing value")
+    return node
+
+
+def _container(doc: Any, parts: list[str], path: str, op: str) -> Any:
+    node = _walk(doc, parts[:-1], path, op)
     if not isinstance(node, (dict, list)):
         raise _OperationError(f"{op} operation does not apply: doc is missing path: {path}: missing value")
     return node
@@ -372,16 +377,7 @@ def _list_index(node: list, part: str, path: str, *, allow_end: bool) -> int:
 
 
 def _get(doc: Any, path: Any, op: str, what: str = "path") -> Any:
-    parts = _pointer(path, what)
-    node = doc
-    for part in parts:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            raise _OperationError(f"{op} operation does not apply: doc is missing path: {path}: missing value")
-    return node
+    return _walk(doc, _pointer(path, what), path, op)
 
 
 def _add(doc: Any, path: str, value: Any, op: str = "add") -> Any:

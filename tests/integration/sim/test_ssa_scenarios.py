@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from deploykit.sim import fieldpaths
+from tests.unit.sim.ssa_manifests import DROPPED, M0, S1_FIELDS, S2_CONFLICT, assert_dropped, edited
 
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
@@ -63,33 +64,8 @@ class Api:
 
 
 def manifest(ns: str, **changes: Any) -> dict:
-    """M0 of SSA.md, with `a__b__0__c=value` changes (None deletes)."""
-    obj = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": ns, "labels": {"app": "web", "team": "a"}},
-        "spec": {
-            "replicas": 3,
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{
-                    "name": "app", "image": "reg/app:1.0", "ports": [{"containerPort": 8080}],
-                    "env": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "DEBUG", "value": "0"}],
-                }]},
-            },
-        },
-    }
-    for path, value in changes.items():
-        node: Any = obj
-        parts = path.split("__")
-        for part in parts[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        if value is None:
-            del node[parts[-1]]
-        else:
-            node[parts[-1]] = value
-    return obj
+    """M0 of SSA.md in namespace `ns`, with `a__b__0__c=value` changes (None deletes)."""
+    return edited(M0, metadata__namespace=ns, **changes)
 
 
 def managers(obj: dict) -> list[tuple]:
@@ -106,21 +82,6 @@ def owned(obj: dict, manager: str, operation: str = "Apply") -> set[str]:
 
 def containers(obj: dict) -> list[tuple[str, str]]:
     return [(c["name"], c["image"]) for c in obj["spec"]["template"]["spec"]["containers"]]
-
-
-S1_FIELDS = {
-    "f:metadata": {"f:labels": {"f:app": {}, "f:team": {}}},
-    "f:spec": {"f:replicas": {}, "f:selector": {}, "f:template": {
-        "f:metadata": {"f:labels": {"f:app": {}}},
-        "f:spec": {"f:containers": {'k:{"name":"app"}': {
-            ".": {},
-            "f:env": {'k:{"name":"DEBUG"}': {".": {}, "f:name": {}, "f:value": {}},
-                      'k:{"name":"LOG_LEVEL"}': {".": {}, "f:name": {}, "f:value": {}}},
-            "f:image": {}, "f:name": {},
-            "f:ports": {'k:{"containerPort":8080,"protocol":"TCP"}': {".": {}, "f:containerPort": {}}},
-        }}},
-    }},
-}
 
 
 @pytest.fixture
@@ -209,15 +170,7 @@ def test_s2_reapply_after_scale_is_the_documented_409_and_changes_nothing(api, w
     before = api.get(api.deployment())
     status, body = api.apply(api.deployment(), manifest(api.ns), "deployer")
     assert status == 409
-    assert body == {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": 'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas',
-        "reason": "Conflict",
-        "details": {"causes": [{"reason": "FieldManagerConflict",
-                                "message": 'conflict with "kubectl" with subresource "scale" using apps/v1',
-                                "field": ".spec.replicas"}]},
-        "code": 409,
-    }
+    assert body == S2_CONFLICT
     after = api.get(api.deployment())
     assert after["spec"]["replicas"] == 0
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
@@ -283,21 +236,11 @@ def test_s3_changing_the_injected_sidecar_conflicts(api, web, injector_kind):
 # --- S4 ------------------------------------------------------------------------------------------
 
 
-def dropped(ns: str) -> dict:
-    return manifest(ns, metadata__labels={"app": "web"}, spec__replicas=None,
-                    spec__template__spec__containers__0__env=[{"name": "LOG_LEVEL", "value": "info"}])
-
-
 def test_s4_fields_the_deployer_stops_applying_are_deleted(api, web):
     """S4 step 2: the label, the env var and replicas go; replicas returns to its default 1."""
-    status, obj = api.apply(api.deployment(), dropped(api.ns), "deployer")
+    status, obj = api.apply(api.deployment(), edited(DROPPED, metadata__namespace=api.ns), "deployer")
     assert status == 200
-    assert obj["metadata"]["labels"] == {"app": "web"}
-    assert obj["spec"]["template"]["spec"]["containers"][0]["env"] == [{"name": "LOG_LEVEL", "value": "info"}]
-    assert obj["spec"]["replicas"] == 1
-    mine = owned(obj, "deployer")
-    assert ".metadata.labels.team" not in mine and ".spec.replicas" not in mine
-    assert not any('[name="DEBUG"]' in p for p in mine)
+    assert_dropped(obj, owned(obj, "deployer"))
 
 
 @pytest.mark.parametrize("co_owner", ["Apply", "Update"])

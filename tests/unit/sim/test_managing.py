@@ -8,71 +8,13 @@ import json
 import pytest
 
 from deploykit.sim import fieldpaths, managing, typeinfo
+from tests.unit.sim.ssa_manifests import DROPPED, M0, S1_FIELDS, S2_CONFLICT, assert_dropped, edited
 
 T0, T1, T2 = "2024-05-01T10:00:00Z", "2024-05-01T10:00:01Z", "2024-05-01T10:00:02Z"
 SCHEMAS = typeinfo.Schemas.builtin()
 
-M0 = {
-    "apiVersion": "apps/v1",
-    "kind": "Deployment",
-    "metadata": {"name": "web", "namespace": "prod", "labels": {"app": "web", "team": "a"}},
-    "spec": {
-        "replicas": 3,
-        "selector": {"matchLabels": {"app": "web"}},
-        "template": {
-            "metadata": {"labels": {"app": "web"}},
-            "spec": {
-                "containers": [
-                    {
-                        "name": "app",
-                        "image": "reg/app:1.0",
-                        "ports": [{"containerPort": 8080}],
-                        "env": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "DEBUG", "value": "0"}],
-                    }
-                ]
-            },
-        },
-    },
-}
-
-S1_FIELDS = {
-    "f:metadata": {"f:labels": {"f:app": {}, "f:team": {}}},
-    "f:spec": {
-        "f:replicas": {},
-        "f:selector": {},
-        "f:template": {
-            "f:metadata": {"f:labels": {"f:app": {}}},
-            "f:spec": {
-                "f:containers": {
-                    'k:{"name":"app"}': {
-                        ".": {},
-                        "f:env": {
-                            'k:{"name":"DEBUG"}': {".": {}, "f:name": {}, "f:value": {}},
-                            'k:{"name":"LOG_LEVEL"}': {".": {}, "f:name": {}, "f:value": {}},
-                        },
-                        "f:image": {},
-                        "f:name": {},
-                        "f:ports": {'k:{"containerPort":8080,"protocol":"TCP"}': {".": {}, "f:containerPort": {}}},
-                    }
-                }
-            },
-        },
-    },
-}
-
-
 def m0(**changes) -> dict:
-    obj = copy.deepcopy(M0)
-    for path, value in changes.items():
-        node = obj
-        parts = path.split("__")
-        for part in parts[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        if value is None:
-            del node[parts[-1]]
-        else:
-            node[parts[-1]] = value
-    return obj
+    return edited(M0, **changes)
 
 
 def stored(obj: dict, rv: str = "1") -> dict:
@@ -165,27 +107,14 @@ def test_inputs_are_not_mutated(created):
 
 def test_fields_the_manager_stops_applying_are_removed(created):
     """Dropping a label, an env var and replicas removes them; replicas falls back to its default 1."""
-    config = m0(metadata__labels={"app": "web"}, spec__replicas=None,
-                spec__template__spec__containers__0__env=[{"name": "LOG_LEVEL", "value": "info"}])
-    result = apply(created, config)
-    assert result["metadata"]["labels"] == {"app": "web"}
-    assert container(result)["env"] == [{"name": "LOG_LEVEL", "value": "info"}]
-    assert result["spec"]["replicas"] == 1
-    owned = fields_of(result, "deployer")
-    assert ".metadata.labels.team" not in owned and ".spec.replicas" not in owned
-    assert not any('name="DEBUG"' in p for p in owned)
+    result = apply(created, DROPPED)
+    assert_dropped(result, fields_of(result, "deployer"))
 
 
-@pytest.mark.parametrize("co_owner", ["Apply", "Update"])
-def test_a_shared_field_survives_when_one_owner_drops_it(created, co_owner):
-    """A label another manager also set stays; only the deployer's claim goes."""
+def test_a_shared_field_survives_when_one_owner_drops_it(created):
+    """A label another manager also applied stays; only the deployer's claim goes."""
     labelled = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"team": "a"}}}
-    if co_owner == "Apply":
-        shared = stored(apply(created, labelled, "other"))
-    else:
-        shared = stored(update(created, created, "other"))
-        shared = stored(update(shared, {**shared, "metadata": {**shared["metadata"], "labels": {"app": "web", "team": "a", "x": "1"}}}, "other"))
-        shared = stored(apply(shared, {**labelled, "metadata": {"name": "web", "labels": {"team": "a"}}}, "other"))
+    shared = stored(apply(created, labelled, "other"))
     result = apply(shared, m0(metadata__labels={"app": "web"}))
     assert result["metadata"]["labels"]["team"] == "a"
     assert ".metadata.labels.team" not in fields_of(result, "deployer")
@@ -226,15 +155,7 @@ def test_reapply_after_scale_conflicts_with_the_documented_body(created):
     """Re-applying replicas after a scale is a 409 naming kubectl, the subresource and the path."""
     with pytest.raises(managing.ApplyConflict) as caught:
         apply(scaled(created), M0)
-    assert caught.value.status() == {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": 'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas',
-        "reason": "Conflict",
-        "details": {"causes": [{"reason": "FieldManagerConflict",
-                                "message": 'conflict with "kubectl" with subresource "scale" using apps/v1',
-                                "field": ".spec.replicas"}]},
-        "code": 409,
-    }
+    assert caught.value.status() == S2_CONFLICT
 
 
 def test_force_takes_the_field_and_drops_the_emptied_manager(created):
