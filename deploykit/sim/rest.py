@@ -12,7 +12,9 @@ discovery); `Warning` headers. Must not implement API semantics: `api` does.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from typing import Any, Callable
 
 from aiohttp import web
@@ -20,6 +22,8 @@ from aiohttp import web
 from deploykit.sim import api as api_mod
 from deploykit.sim import discovery as discovery_mod
 from deploykit.sim import openapi, protobuf, resources, ssa, statuses, tables, watching
+
+log = logging.getLogger("deploykit.sim")
 
 JSON = "application/json"
 PROTOBUF = "application/vnd.kubernetes.protobuf"
@@ -104,6 +108,13 @@ class Handler:
             return await self._route(request)
         except statuses.ApiError as exc:
             return error_response(exc)
+        except web.HTTPException:
+            raise
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a simulator bug must still answer a Status, and be visible
+            log.exception("internal error on %s %s", request.method, request.path)
+            return error_response(statuses.internal(f"{type(exc).__name__} in the simulator (see its log)"))
 
     # --- routing -------------------------------------------------------------------
 
