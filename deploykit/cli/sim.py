@@ -43,7 +43,11 @@ def serve(
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the fault dice, for repeatable runs."),
 ) -> None:
     """Serve the Kubernetes API on 127.0.0.1 until interrupted."""
+    import logging
+
     from deploykit.sim import faults, serving, watching
+
+    logging.basicConfig(level=logging.WARNING, format="deploykit sim: %(levelname)s %(message)s")
 
     try:
         injected = faults.Faults(latency=latency, error_rate=error_rate, error_codes=_codes(error_codes),
