@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 
 from deploykit import errors
+from deploykit.secrets import redaction
 
 PGP_KEY = "DEPLOYKIT_PGP_KEY"
 PGP_KEY_FILE = "DEPLOYKIT_PGP_KEY_FILE"
@@ -200,9 +201,12 @@ def sops_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """
     source = dict(os.environ if env is None else env)
     result = {k: v for k, v in source.items() if k not in _HANDED_OVER}
+    # Private keys are secrets too: no line deploykit prints may show them.
+    _register_identities(source.get("SOPS_AGE_KEY", ""))
     pgp = _read_handed_over(source, text_var=PGP_KEY, file_var=PGP_KEY_FILE)
     if pgp is not None:
         armored, origin = pgp
+        redaction.register(armored.strip())
         result["GNUPGHOME"] = str(_session.keyring_for(armored, origin=origin).home)
     age = _read_handed_over(source, text_var=AGE_KEY, file_var=AGE_KEY_FILE)
     if age is not None:
@@ -212,8 +216,15 @@ def sops_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
                 f"{origin}: holds no age identity (a line starting with AGE-SECRET-KEY-1)",
                 hint="pass the private key file written by age-keygen",
             )
+        _register_identities(identities)
         result["SOPS_AGE_KEY"] = "\n".join(filter(None, [source.get("SOPS_AGE_KEY", ""), identities.strip()]))
     return result
+
+
+def _register_identities(text: str) -> None:
+    for line in text.splitlines():
+        if line.strip().upper().startswith("AGE-SECRET-KEY-1"):
+            redaction.register(line.strip())
 
 
 def handed_over(env: Mapping[str, str] | None = None) -> list[str]:

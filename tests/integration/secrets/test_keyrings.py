@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from deploykit import errors
-from deploykit.secrets import decrypting, keyrings
+from deploykit.secrets import decrypting, keyrings, redaction
 from tests.plugins.secrets import AGE_KEY_FILE, CANARY, PGP_FINGERPRINT, PGP_PRIVATE_KEY, PGP_PUBLIC_KEY
 
 TEXT = f"password: {CANARY}\n"
@@ -140,3 +140,12 @@ def test_sigterm_wipes_the_keyring_and_stops_its_agent(tmp_path, secrets_env, gn
     assert process.wait(timeout=30) == 128 + signal.SIGTERM
     assert not home.exists()
     assert not agent_running_for(home)
+
+
+def test_handed_over_keys_are_masked_in_output(new_keyrings, tmp_path):
+    """A private key passed by CI would be printed if it ever reached an error or a log line."""
+    identity = next(line for line in AGE_KEY_FILE.read_text().splitlines() if line.startswith("AGE-SECRET-KEY-1"))
+    armored = PGP_PRIVATE_KEY.read_text()
+    keyrings.sops_environment({"DEPLOYKIT_AGE_KEY": identity, "DEPLOYKIT_PGP_KEY": armored, "HOME": str(tmp_path)})
+    key_line = armored.splitlines()[5]
+    assert redaction.mask(f"key {identity} / {key_line}") == f"key {redaction.MASK} / {redaction.MASK}"
