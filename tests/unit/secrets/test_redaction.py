@@ -5,6 +5,9 @@ import io
 import json
 import logging
 
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from deploykit.secrets import redaction
 
 SECRET = "s3cr3t-Pa$$word/with'quote\"and\\slash"
@@ -141,3 +144,33 @@ def test_masking_stream_passes_carriage_return_progress_lines():
     stream.write("\rwaiting 3/5")
     stream.write("\rwaiting 4/5\r")
     assert sink.getvalue() == "\rwaiting 3/5\rwaiting 4/5\r"
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=st.text(min_size=4, max_size=40), before=st.text(max_size=30), after=st.text(max_size=30))
+def test_masked_text_never_contains_the_secret(secret, before, after):
+    """Some secret, or some text around it, would defeat the mask."""
+    assume(not redaction.is_too_short(secret) and secret.strip() == secret and secret not in redaction.MASK)
+    redactor = redaction.Redactor()
+    redactor.register(secret)
+    assert secret not in redactor.mask(before + secret + after)
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=st.text(min_size=12, max_size=40), before=st.binary(max_size=10), after=st.binary(max_size=10))
+def test_base64_of_text_around_a_secret_is_masked(secret, before, after):
+    """A secret base64-encoded together with other data (basic auth, a config blob) would leak."""
+    assume(not redaction.is_too_short(secret) and secret.strip() == secret)
+    redactor = redaction.Redactor()
+    redactor.register(secret)
+    encoded = base64.b64encode(before + secret.encode() + after).decode()
+    assert redaction.MASK in redactor.mask(encoded)
+
+
+@given(text=st.text(max_size=200))
+def test_text_without_secrets_is_unchanged(text):
+    """Masking would alter output that holds no secret."""
+    redactor = redaction.Redactor()
+    redactor.register("a-registered-secret-value")
+    assume("a-registered-secret-value" not in text)
+    assert redactor.mask(text) == text
