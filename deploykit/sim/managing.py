@@ -16,6 +16,11 @@ Owns what kube-apiserver's field manager does (apimachinery
   tracking; at most 10 Update entries (the oldest merge into
   `ancient-changes`).
 - `manager_name`: fieldManager, else the User-Agent's product, else `unknown`.
+- kubectl's migration from client-side apply: an apply by manager `kubectl`
+  may take fields it last applied client-side (per the
+  `kubectl.kubernetes.io/last-applied-configuration` annotation, where the
+  live value still matches) without conflict, and keeps that annotation in
+  step with what it applies.
 
 Entries are keyed as the real server keys them: (manager, operation,
 apiVersion for Update only, subresource); they are encoded sorted (Apply
@@ -42,6 +47,8 @@ from deploykit.sim.typeinfo import DEDUCED_TYPE, MAP, Schemas, TypeRef
 APPLY = "Apply"
 UPDATE = "Update"
 BEFORE_FIRST_APPLY = "before-first-apply"
+KUBECTL = "kubectl"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 ANCIENT_CHANGES = "ancient-changes"
 MAX_UPDATE_MANAGERS = 10
 MAX_MANAGER_LENGTH = 128
@@ -376,6 +383,21 @@ def _type_for(schemas: Schemas, obj: dict) -> TypeRef:
     return found
 
 
+class _Conflicts(Exception):
+    """Fields other managers own that an apply would change, per manager."""
+
+    def __init__(self, by_manager: dict[Identity, FieldSet]) -> None:
+        super().__init__("apply conflicts")
+        self.by_manager = by_manager
+
+    def error(self) -> ApplyConflict:
+        ordered = []
+        for identity in sorted(self.by_manager, key=_identifier):
+            label = _label(identity)
+            ordered.extend((label, fieldpaths.path_string(p)) for p in fieldpaths.sorted_paths(self.by_manager[identity]))
+        return ApplyConflict(ordered)
+
+
 def _remove_owned(
     managers: dict[Identity, _Entry], comparison: merging.Comparison, skip: Identity | None, force: bool
 ) -> dict[Identity, _Entry]:
@@ -389,11 +411,7 @@ def _remove_owned(
         if taken:
             conflicts[identity] = taken
     if conflicts and not force:
-        ordered = []
-        for identity in sorted(conflicts, key=_identifier):
-            label = _label(identity)
-            ordered.extend((label, fieldpaths.path_string(p)) for p in fieldpaths.sorted_paths(conflicts[identity]))
-        raise ApplyConflict(ordered)
+        raise _Conflicts(conflicts)
     removed = comparison.removed
     out: dict[Identity, _Entry] = {}
     for identity, entry in managers.items():
@@ -421,7 +439,7 @@ def _record_update(
 ) -> dict[Identity, _Entry]:
     """managedfieldsupdater + SMD Update: the writer takes every changed field from everyone."""
     comparison = merging.compare(before, after, t).excluding(resets)
-    managers = _remove_owned(managers, comparison, None, True)
+    managers = _remove_owned(managers, comparison, None, True)  # force: an update never conflicts
     taken = (frozenset(comparison.modified) | frozenset(comparison.added)) - _STRIPPED
     if taken:
         previous = managers.get(identity)
@@ -571,6 +589,41 @@ def apply(
             t=t,
         )
 
+    def applied_with(force_now: bool) -> dict:
+        return _apply_managed(live, live_obj, config, managers, manager=manager, force=force_now, subresource=subresource,
+                              resets=resets, custom=custom, api=api, now=now, t=t)
+
+    try:
+        result = applied_with(force)
+    except _Conflicts as conflicts:
+        # kubectl's first server-side apply over its own client-side applies (lastappliedmanager.go).
+        remaining = _conflicts_not_explained_by_last_applied(conflicts, live_obj, manager, t)
+        if remaining:
+            raise _Conflicts(remaining).error() from None
+        result = applied_with(True)
+    if manager == KUBECTL and _last_applied(live_obj) is not None:
+        # Keep kubectl's client-side apply annotation in step (lastappliedupdater.go).
+        annotations = result["metadata"].setdefault("annotations", {})
+        annotations[LAST_APPLIED] = _last_applied_text(config)
+    return result
+
+
+def _apply_managed(
+    live: dict | None,
+    live_obj: dict,
+    config: dict,
+    managers: dict[Identity, _Entry],
+    *,
+    manager: str,
+    force: bool,
+    subresource: str,
+    resets: FieldSet,
+    custom: bool,
+    api: str,
+    now: str,
+    t: TypeRef,
+) -> dict:
+    """SMD's Updater.Apply plus what the field manager layers add: merge, prune, conflicts, reset, default."""
     try:
         merged = merging.merge(live_obj, config, t)
         applier = _identity(manager or "unknown", APPLY, "", subresource)
@@ -593,6 +646,52 @@ def apply(
     else:
         managers.pop(applier, None)
     return _with_managed_fields(result, managers)
+
+
+def _last_applied(obj: dict) -> str | None:
+    annotations = _metadata(obj).get("annotations")
+    value = annotations.get(LAST_APPLIED) if isinstance(annotations, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _last_applied_text(config: dict) -> str:
+    """The annotation as kubectl's client-side apply writes it: sorted compact JSON and a newline."""
+    body = dict(config)
+    meta = dict(_metadata(config))
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
+    body["metadata"] = meta
+    return fieldpaths.go_json(_sorted_keys(body)) + "\n"
+
+
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(v) for v in value]
+    return value
+
+
+def _conflicts_not_explained_by_last_applied(
+    conflicts: _Conflicts, live_obj: dict, manager: str, t: TypeRef
+) -> dict[Identity, FieldSet]:
+    """The conflicts left once fields kubectl itself last applied client-side (and unchanged since) are allowed."""
+    text = _last_applied(live_obj) if manager == KUBECTL else None
+    if text is None:
+        return conflicts.by_manager
+    try:
+        last = json.loads(text)
+        if not isinstance(last, dict) or last.get("apiVersion") != live_obj.get("apiVersion") or merging.validate(last, t):
+            return conflicts.by_manager
+        differing = merging.compare(last, live_obj, t)
+        allowed = merging.field_set(last, t) - differing.modified - differing.added - differing.removed
+    except (ValueError, merging.TypedError):
+        return conflicts.by_manager
+    remaining = {identity: fields - allowed for identity, fields in conflicts.by_manager.items()}
+    return {identity: fields for identity, fields in remaining.items() if fields}
 
 
 def _check_uid(live: dict | None, config: dict) -> None:

@@ -7,7 +7,7 @@ whether a list is atomic, a set, or a map-list with its key fields (and key
 defaults such as a port's `protocol: TCP`); and, per struct field, the
 strategic-merge-patch strategy and merge key. Built-in kinds come from
 kubernetes-validate's v1.37 `_definitions.json`, read once per process;
-custom resources come from their CRD's `openAPIV3Schema`.
+custom resources come from their CRD's `openAPIV3Schema` (`definitions` reads the file).
 
 It follows kube-openapi's schemaconv rules: `x-kubernetes-list-type` wins,
 else a list with patch strategy `merge` and a merge key is a map-list (a set
@@ -19,10 +19,10 @@ reading the packaged schema file, and knows nothing about objects or managers.
 from __future__ import annotations
 
 import functools
-import json
-import pathlib
 import threading
 from typing import Any
+
+from deploykit.sim import definitions
 
 SCALAR = "scalar"
 MAP = "map"
@@ -33,8 +33,6 @@ ATOMIC = "atomic"
 SET = "set"
 ASSOCIATIVE = "map"
 
-KUBE_VERSION = "1.37.0"
-_REF_PREFIX = "#/$defs/"
 
 # kube-openapi's schemas carry defaults for a few map-list keys; the JSON
 # schemas in kubernetes-validate dropped them, so they are restated here.
@@ -248,35 +246,15 @@ def _string() -> TypeRef:
     return node
 
 
-def _definitions_path() -> pathlib.Path:
-    import kubernetes_validate
-
-    root = pathlib.Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-    return root / f"v{KUBE_VERSION}-local" / "_definitions.json"
-
-
 @functools.lru_cache(maxsize=1)
 def _builtin() -> _Compiler:
-    with open(_definitions_path(), encoding="utf-8") as fh:
-        definitions = json.load(fh)["$defs"]
-    return _Compiler(definitions, crd_lists_atomic=False)
-
-
-@functools.lru_cache(maxsize=1)
-def _builtin_index() -> dict[tuple[str, str], str]:
-    index: dict[tuple[str, str], str] = {}
-    for name, schema in _builtin().definitions.items():
-        for gvk in schema.get("x-kubernetes-group-version-kind") or ():
-            api_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
-            # Shared GVKs (DeleteOptions, WatchEvent): the definition named after the kind wins.
-            if name.endswith("." + gvk["kind"]) or (api_version, gvk["kind"]) not in index:
-                index[(api_version, gvk["kind"])] = name
-    return index
+    return _Compiler(definitions.all_definitions(), crd_lists_atomic=False)
 
 
 def builtin_definition(api_version: str, kind: str) -> str | None:
     """The definition name of a built-in kind, e.g. `io.k8s.api.apps.v1.Deployment`."""
-    return _builtin_index().get((api_version, kind))
+    group, _, version = api_version.rpartition("/")
+    return definitions.name_of(group, version, kind)
 
 
 def _crd_versions(crd: dict) -> list[tuple[str, str, dict | None]]:

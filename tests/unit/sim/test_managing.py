@@ -343,3 +343,45 @@ def test_entries_are_sorted_apply_first_then_by_time(created):
     assert [(e["manager"], e["operation"]) for e in live["metadata"]["managedFields"]] == [
         ("applier", "Apply"), ("zz-creator", "Update")]
     assert json.dumps(live["metadata"]["managedFields"][0]["fieldsV1"]) == '{"f:data": {"f:a": {}, "f:b": {}}}'
+
+
+# --- kubectl: client-side apply -> server-side apply ------------------------------------------------
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def client_side_applied(config: dict) -> dict:
+    """An object as `kubectl apply` (client-side) leaves it: the annotation and a kubectl-client-side-apply entry."""
+    annotated = edited(config, metadata__annotations={LAST_APPLIED: json.dumps(config)})
+    return stored(update(None, annotated, "kubectl-client-side-apply", now=T0))
+
+
+def test_kubectl_takes_over_fields_it_applied_client_side(created):
+    """`kubectl apply --server-side` after client-side applies changes them without conflicts."""
+    live = client_side_applied(M0)
+    result = managing.apply(live, m0(spec__replicas=5), manager="kubectl", force=False, subresource=None,
+                            has_status_subresource=True, now=T1, schemas=SCHEMAS)
+    assert result["spec"]["replicas"] == 5
+    assert ".spec.replicas" in fields_of(result, "kubectl")
+    assert ".spec.replicas" not in fields_of(result, "kubectl-client-side-apply", "Update")
+    assert json.loads(result["metadata"]["annotations"][LAST_APPLIED])["spec"]["replicas"] == 5
+    assert result["metadata"]["annotations"][LAST_APPLIED].endswith("}\n")
+
+
+def test_fields_changed_since_the_client_side_apply_still_conflict(created):
+    """A field someone changed after the client-side apply is not kubectl's to take silently."""
+    live = client_side_applied(M0)
+    scaled_live = copy.deepcopy(live)
+    scaled_live["spec"]["replicas"] = 0
+    live = stored(update(live, scaled_live, "hpa"))
+    with pytest.raises(managing.ApplyConflict) as caught:
+        managing.apply(live, m0(spec__replicas=5), manager="kubectl", force=False, subresource=None,
+                       has_status_subresource=True, now=T1, schemas=SCHEMAS)
+    assert caught.value.conflicts == [('"hpa" using apps/v1', ".spec.replicas")]
+
+
+def test_other_managers_do_not_inherit_kubectls_client_side_fields(created):
+    """Only the manager `kubectl` gets the migration; any other applier conflicts as usual."""
+    live = client_side_applied(M0)
+    with pytest.raises(managing.ApplyConflict):
+        apply(live, m0(spec__replicas=5), "deployer")
