@@ -154,7 +154,8 @@ def decrypt_files(
 
     A file appears once in the work however often it is named, and a file
     already decrypted in this run (same path, same bytes) is not decrypted
-    again. The first failure is raised once every started sops has ended.
+    again. After a failure no further sops is started; the first failure
+    (in the order given) is raised once the running ones have ended.
     `allow_unencrypted` None reads DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS.
     """
     base_env = dict(os.environ if env is None else env)
@@ -188,9 +189,14 @@ def decrypt_files(
         workers = max(1, min(jobs or default_jobs(), len(work)))
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sops") as pool:
             futures = [pool.submit(_decrypt_one, item, sops_env) for item in work]
-            concurrent.futures.wait(futures)
+            concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_EXCEPTION)
+            for future in futures:
+                future.cancel()  # after a failure, files not started yet are not worth a sops call
+        failures = [f.exception() for f in futures if not f.cancelled() and f.exception() is not None]
+        if failures:
+            raise failures[0]  # the first failure in the order given
         for future, item in zip(futures, work):
-            decrypted = future.result()  # raises the first failure, in the order given
+            decrypted = future.result()
             results[item[0].resolve()] = decrypted
             with _cache_lock:
                 _cache[(item[0].resolve(), item[3])] = decrypted

@@ -185,3 +185,15 @@ def test_stored_plaintext_is_refused_as_ciphertext():
     """A record holding plaintext by mistake would be used as if it were encrypted."""
     with pytest.raises(errors.NotEncryptedError, match="release web v3"):
         decrypting.decrypt_ciphertext(YAML_TEXT.encode(), fmt="yaml", source="release web v3")
+
+
+def test_first_failure_in_order_is_raised_among_many(sops_project):
+    """With several files, the error would name an arbitrary file, or be a CancelledError."""
+    good = [sops_project.encrypt(f"secrets/g{i}.yaml", f"v: value-{i}\n") for i in range(4)]
+    bad = sops_project.write("secrets/plain.yaml", "v: plain-value\n")
+    tampered = sops_project.encrypt("secrets/t.yaml", "v: tampered-value\nw: other-value\n")
+    tampered.write_text("\n".join(l for l in tampered.read_text().splitlines() if not l.startswith("w:")) + "\n")
+    with pytest.raises(errors.MacMismatchError, match="t.yaml"):
+        decrypting.decrypt_files([*good, tampered, *good], jobs=2)
+    with pytest.raises(errors.NotEncryptedError, match="plain.yaml"):
+        decrypting.decrypt_files([bad, tampered])
