@@ -508,16 +508,20 @@ def update(
         # An existing object nobody tracks stays untracked until its first apply (skipnonapplied.go).
         return result
     before = _without_managed_fields(live) if live is not None else _skeleton(result, t, custom=custom)
-    managers = _record_update(
-        managers,
-        before,
-        result,
-        identity=_identity(manager or "unknown", UPDATE, api_version, subresource),
-        api_version=api_version,
-        resets=resets,
-        now=now,
-        t=t,
-    )
+    try:
+        managers = _record_update(
+            managers,
+            before,
+            result,
+            identity=_identity(manager or "unknown", UPDATE, api_version, subresource),
+            api_version=api_version,
+            resets=resets,
+            now=now,
+            t=t,
+        )
+    except merging.TypedError:
+        # The real server drops managedFields it cannot compute (UpdateNoErrors); validation judges the object.
+        return result
     return _with_managed_fields(result, managers)
 
 
@@ -578,16 +582,19 @@ def apply(
         raise RequestError(500, "", f"failed to decode managed fields: {exc}") from exc
     live_obj = _without_managed_fields(live) if live is not None else {}
     if live is not None and not managers:
-        managers = _record_update(
-            {},
-            _skeleton(live_obj, t, custom=custom),
-            live_obj,
-            identity=_identity(BEFORE_FIRST_APPLY, UPDATE, api, subresource),
-            api_version=api,
-            resets=resets,
-            now=now,
-            t=t,
-        )
+        try:
+            managers = _record_update(
+                {},
+                _skeleton(live_obj, t, custom=custom),
+                live_obj,
+                identity=_identity(BEFORE_FIRST_APPLY, UPDATE, api, subresource),
+                api_version=api,
+                resets=resets,
+                now=now,
+                t=t,
+            )
+        except merging.TypedError as exc:
+            raise RequestError(500, "", f"failed to create manager for existing fields: {exc}") from exc
 
     def applied_with(force_now: bool) -> dict:
         return _apply_managed(live, live_obj, config, managers, manager=manager, force=force_now, subresource=subresource,

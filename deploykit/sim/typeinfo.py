@@ -6,14 +6,14 @@ fields, or a plain map such as `labels`), or a list; whether a map is atomic;
 whether a list is atomic, a set, or a map-list with its key fields (and key
 defaults such as a port's `protocol: TCP`); and, per struct field, the
 strategic-merge-patch strategy and merge key. Built-in kinds come from
-kubernetes-validate's v1.37 `_definitions.json`, read once per process;
-custom resources come from their CRD's `openAPIV3Schema` (`definitions` reads the file).
+kubernetes-validate's v1.37 `_definitions.json` (read once per process by
+`definitions`); custom resources come from their CRD's `openAPIV3Schema`.
 
 It follows kube-openapi's schemaconv rules: `x-kubernetes-list-type` wins,
 else a list with patch strategy `merge` and a merge key is a map-list (a set
 without a key), else it is atomic; a schema with no type is "deduced" (scalar,
-granular map or atomic list, decided by the value). Must not do I/O beyond
-reading the packaged schema file, and knows nothing about objects or managers.
+granular map or atomic list, decided by the value). Does no I/O of its own
+and knows nothing about objects or managers.
 """
 
 from __future__ import annotations

@@ -251,6 +251,15 @@ def test_empty_managed_fields_in_an_update_reset_tracking(created):
     assert caught.value.conflicts == [('"before-first-apply" using apps/v1', ".spec.replicas")]
 
 
+def test_an_update_whose_fields_cannot_be_tracked_drops_managed_fields(created):
+    """A PUT with a container missing its key is passed on untracked, for validation to judge, not a crash."""
+    new = copy.deepcopy(created)
+    new["spec"]["template"]["spec"]["containers"].append({"image": "nameless:1"})
+    result = update(created, new, "someone")
+    assert "managedFields" not in result["metadata"]
+    assert result["spec"]["template"]["spec"]["containers"][1]["image"] == "nameless:1"
+
+
 def test_update_entries_are_capped_at_ten(created):
     """The oldest of more than ten Update managers merge into ancient-changes."""
     live = created
