@@ -62,8 +62,8 @@ def assemble(
     plain: list[Manifest] = []
     hooks: list[Hook] = []
     for manifest in objects:
-        report.extend(checking.structure(manifest, secrets=secrets))
         _fill_namespace(manifest, namespace, cluster_custom)
+        report.extend(checking.structure(manifest, secrets=secrets))
         hook = hook_of(manifest, report=report)
         if hook is None:
             plain.append(manifest)

@@ -81,6 +81,8 @@ class _ChartEnvironmentMixin:
 
     chart_imports: dict[str, dict[str, str]]
     tpl_cache: dict[str, jinja2.Template]
+    # Resolved name -> the name a template asked for, so "not found" can quote the author.
+    requested: dict[str, str]
 
     def join_path(self, template: str, parent: str) -> str:
         if template.startswith("/") or ".." in template.split("/"):
@@ -89,12 +91,17 @@ class _ChartEnvironmentMixin:
         if owner is None:
             return template
         head, _, rest = template.partition("/")
+        own_key = owner.rsplit("/", 1)[-1]
         if head == "templates" and rest:
-            return f"{owner}/templates/{rest}"
-        dependency = self.chart_imports[owner].get(head)
-        if dependency is not None and rest:
-            return f"{dependency}/templates/{rest}"
-        return f"{owner}/templates/{template}"
+            resolved = f"{owner}/templates/{rest}"
+        elif head in self.chart_imports[owner] and rest:
+            resolved = f"{self.chart_imports[owner][head]}/templates/{rest}"
+        elif head == own_key and rest:
+            resolved = f"{owner}/templates/{rest}"
+        else:
+            resolved = f"{owner}/templates/{template}"
+        self.requested[resolved] = template
+        return resolved
 
     def _owner(self, parent: str | None) -> str | None:
         if not parent:
@@ -187,6 +194,7 @@ def environment_for(chart: Chart) -> jinja2.Environment:
     )
     environment.chart_imports = {prefix: {sub.key: f"{prefix}/charts/{sub.key}" for sub in tree.subcharts} for prefix, tree in prefixes.items()}
     environment.tpl_cache = {}
+    environment.requested = {}
     environment.filters.update(helpers.FILTERS)
     environment.globals.update(helpers.FUNCTIONS)
     _environments[key] = environment

@@ -258,20 +258,36 @@ def _vendored(files: dict[str, bytes], *, origin: str, base_dir: str | None, rep
     return found
 
 
+class _DependencyProblems:
+    """Reports a problem with one `dependencies` entry at its line, then fails the load."""
+
+    def __init__(self, meta: chart_metadata.ChartMetadata, origin: str, report: list[problems.Problem]) -> None:
+        self.v2 = meta.api_version == "v2"
+        self.source = meta.source if self.v2 else f"{origin}/requirements.yaml"
+        self.text = meta.text if self.v2 else ""
+        self.report = report
+
+    def fail(self, dependency: chart_metadata.Dependency, message: str, *, hint: str | None = None) -> errors.ChartError:
+        line = yamlcodec.line_of(self.text, ("dependencies", dependency.index)) if self.text else None
+        problem = problems.error(self.source, f"{dependency.field}: {message}", line=line, hint=hint)
+        self.report.append(problem)
+        return errors.ChartError(f"{problem.location}: {problem.message}", hint=hint)
+
+
 def _subcharts(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, origin: str, base_dir: str | None, report: list[problems.Problem], stack: tuple[str, ...]) -> tuple[Subchart, ...]:
     vendored = _vendored(files, origin=origin, base_dir=base_dir, report=report, stack=stack)
     used: set[int] = set()
     result: list[Subchart] = []
-    source = meta.source if meta.api_version == "v2" else f"{origin}/requirements.yaml"
+    refuse = _DependencyProblems(meta, origin, report)
     for dependency in meta.dependencies:
         candidates = [(i, chart, where) for i, (chart, where) in enumerate(vendored) if chart.name == dependency.name and i not in used]
         if candidates:
             matching = [c for c in candidates if _version_ok(dependency, c[1])]
             if not matching:
                 _, chart, where = candidates[0]
-                raise errors.ChartError(
-                    f"{source}: {dependency.field}: {dependency.name} {chart.metadata.version} found at {origin}/{where} "
-                    f"does not satisfy version {dependency.version!r}",
+                raise refuse.fail(
+                    dependency,
+                    f"{dependency.name} {chart.metadata.version} found at {origin}/{where} does not satisfy version {dependency.version!r}",
                     hint="vendor a matching version or change the constraint",
                 )
             index, chart, where = matching[0]
@@ -279,11 +295,12 @@ def _subcharts(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, o
             result.append(Subchart(dependency, chart, where))
             continue
         if dependency.repository and dependency.repository.startswith("file://") and base_dir is not None:
-            result.append(_from_repository(dependency, source=source, origin=origin, base_dir=base_dir, report=report, stack=stack))
+            result.append(_from_repository(dependency, refuse=refuse, base_dir=base_dir, report=report, stack=stack))
             continue
         where = f" (repository {dependency.repository})" if dependency.repository else ""
-        raise errors.ChartError(
-            f"{source}: {dependency.field}: dependency {dependency.name!r}{where} is not in {origin}/charts/",
+        raise refuse.fail(
+            dependency,
+            f"dependency {dependency.name!r}{where} is not in {origin}/charts/",
             hint=f"vendor it into {origin}/charts/ as a folder or .tgz (for example with `helm dependency build`), "
             "or point repository at a local chart with file://../path; deploykit does not download charts",
         )
@@ -303,25 +320,24 @@ def _version_ok(dependency: chart_metadata.Dependency, chart: Chart) -> bool:
     return semver.parse_constraint(dependency.version).allows(semver.parse_version(chart.metadata.version))
 
 
-def _from_repository(dependency: chart_metadata.Dependency, *, source: str, origin: str, base_dir: str, report: list[problems.Problem], stack: tuple[str, ...]) -> Subchart:
+def _from_repository(dependency: chart_metadata.Dependency, *, refuse: _DependencyProblems, base_dir: str, report: list[problems.Problem], stack: tuple[str, ...]) -> Subchart:
     relative = dependency.repository[len("file://"):]  # type: ignore[index]
     path = os.path.normpath(os.path.join(base_dir, relative))
     real = os.path.realpath(path)
     if real in stack:
-        raise errors.ChartError(f"{source}: {dependency.field}: {dependency.repository} leads back to a chart already being loaded ({path}): dependency cycle")
+        raise refuse.fail(dependency, f"{dependency.repository} leads back to a chart already being loaded ({path}): dependency cycle")
     if os.path.isdir(path):
         chart = _build(_read_folder(path), origin=path, base_dir=path, report=report, stack=stack + (real,))
     elif os.path.isfile(path):
         chart = _build(_read_archive_file(path), origin=path, base_dir=_NO_BASE, report=report, stack=stack + (real,))
     else:
-        raise errors.ChartError(
-            f"{source}: {dependency.field}: repository {dependency.repository} points to {path}, which does not exist",
+        raise refuse.fail(
+            dependency,
+            f"repository {dependency.repository} points to {path}, which does not exist",
             hint="file:// paths are relative to the chart folder",
         )
     if chart.name != dependency.name:
-        raise errors.ChartError(f"{source}: {dependency.field}: {path} holds chart {chart.name!r}, not {dependency.name!r}")
+        raise refuse.fail(dependency, f"{path} holds chart {chart.name!r}, not {dependency.name!r}")
     if not _version_ok(dependency, chart):
-        raise errors.ChartError(
-            f"{source}: {dependency.field}: {dependency.name} {chart.metadata.version} at {path} does not satisfy version {dependency.version!r}"
-        )
+        raise refuse.fail(dependency, f"{dependency.name} {chart.metadata.version} at {path} does not satisfy version {dependency.version!r}")
     return Subchart(dependency, chart, dependency.repository or path)

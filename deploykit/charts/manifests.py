@@ -168,7 +168,7 @@ def _yaml_problem(exc: yaml.YAMLError, document: str, *, template: str, first_li
     shown = problems.mask(shown, secrets)
     return problems.error(
         template,
-        f"rendered output is not valid YAML: {reason}\n    {line} | {shown}",
+        f"rendered output is not valid YAML: {reason}; rendered line {line} is {shown!r}",
         line=line,
         hint="line numbers count lines of the rendered output; check the indentation of what the template inserts there (nindent, to_yaml)",
     )

@@ -34,7 +34,7 @@ class Problem:
         return f"{self.file}:{self.line}" if self.line else self.file
 
     def __str__(self) -> str:
-        text = f"{self.level}: {self.location}: {self.message}"
+        text = f"{self.level}: {self.location}: {self.message}" if self.file else f"{self.level}: {self.message}"
         return f"{text} (hint: {self.hint})" if self.hint else text
 
 

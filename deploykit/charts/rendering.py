@@ -58,6 +58,9 @@ def render(
 ) -> Rendered:
     """Render the tree; see the module docstring for `report`. `check_partials` compiles `_*` files too."""
     found: list[problems.Problem] = []
+    if root.chart.metadata.is_library and check_partials:
+        # Lint of a library chart: its macro files must compile; there is nothing to render.
+        return _finish(Rendered(manifests=()), _compile_partials(environment.environment_for(root.chart), root, secrets), report)
     if root.chart.metadata.is_library:
         found.append(
             problems.error(
@@ -179,8 +182,9 @@ def _problem(exc: BaseException, name: str, *, env: jinja2.Environment, secrets:
             if message.startswith("Values"):
                 hint = "set it in values.yaml, a -f file or --set; or guard it with `is defined` or `| default(...)`"
         elif isinstance(exc, jinja2.TemplateNotFound) and not isinstance(exc, jinja2.TemplatesNotFound):
-            message = f"no template {exc.name!r} in the chart"
-            hint = "import and include resolve names in the chart's templates/, `templates/...`, or `<dependency>/...` for a dependency's templates"
+            asked = getattr(env, "requested", {}).get(exc.name, exc.name)
+            message = f"no template {asked!r} (looked for {exc.name})"
+            hint = "import and include find the chart's own templates by their path below templates/, and a dependency's as <name or alias>/<path>"
         elif isinstance(exc, jinja2.TemplatesNotFound):
             message = f"no template among {exc.templates!r} in the chart"
         elif isinstance(exc, (helpers.TemplateFailure, context.FileAccessError)):

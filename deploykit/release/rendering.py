@@ -153,7 +153,8 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
         chart = loading.load_chart(options.chart, report=found)
     except errors.ChartError as exc:
         if not any(p.level == problems.ERROR for p in found):
-            found.append(problems.error(options.chart, exc.message, hint=exc.hint))
+            # Not about a chart file (an unreadable folder, an unsafe archive): the message names the path.
+            found.append(problems.error("", exc.message, hint=exc.hint))
         return found
     values = _compose(chart, options)
     secrets = secret_texts(values)
@@ -167,6 +168,10 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
     rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, report=found, check_partials=True)
     every = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
     custom = checking.custom_kinds(every)
+    # A line already reported (e.g. a non-string annotation) need not be reported again by its schema.
+    reported = {(p.file, p.line) for p in found}
     for manifest in every:
-        found.extend(checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom, secrets=secrets))
+        for problem in checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom, secrets=secrets):
+            if (problem.file, problem.line) not in reported:
+                found.append(problem)
     return found
