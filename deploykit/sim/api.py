@@ -41,7 +41,7 @@ from typing import Any, Callable
 
 from deploykit.sim import resources, selectors, statuses, strategies, validating
 from deploykit.sim import store as store_mod
-from deploykit.sim import definitions, ssa
+from deploykit.sim import conversions, definitions, ssa
 
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
@@ -100,10 +100,25 @@ class Api:
         return obj
 
     def served(self, rt: resources.ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-        """`obj` as served at `rt`'s version (CRD versions share storage; no conversion)."""
-        if obj.get("apiVersion") == rt.api_version:
+        """`obj` as served at `rt`'s version (CRD versions share storage without conversion)."""
+        if obj.get("apiVersion") == rt.api_version or obj.get("kind") == "Status":
             return obj
+        if rt.storage == conversions.CORE_EVENTS:
+            return conversions.to_events_v1(obj)
         return dict(obj, apiVersion=rt.api_version)
+
+    def _stored_as(self, rt: resources.ResourceType, body: Any) -> tuple[resources.ResourceType, Any]:
+        """The type and body a write is stored as (events.k8s.io Events are core Events)."""
+        if rt.storage is None:
+            return rt, body
+        storage_rt = self.registry.by_key(rt.storage)
+        assert storage_rt is not None
+        if isinstance(body, dict) and body.get("apiVersion", rt.api_version) == rt.api_version:
+            body = conversions.to_core(dict(body, apiVersion=rt.api_version, kind=rt.kind))
+        return storage_rt, body
+
+    def _served_result(self, rt: resources.ResourceType, result: Result) -> Result:
+        return Result(result.code, self.served(rt, result.obj), result.warnings) if rt.storage else result
 
     def schema_root(self, rt: resources.ResourceType) -> dict[str, Any] | None:
         if rt.custom:
@@ -339,9 +354,11 @@ class Api:
         field_selector: str | None = None,
     ) -> list[dict[str, Any]]:
         labels = selectors.parse_labels(label_selector)
-        fields = selectors.parse_fields(field_selector, key=rt.key, custom=rt.custom)
+        fields = selectors.parse_fields(field_selector, key=(rt.group, rt.plural), custom=rt.custom)
         ns = namespace if rt.namespaced and namespace else None
         objs = self.store.list(rt.key, ns)
+        if rt.storage:
+            objs = [self.served(rt, o) for o in objs]
         if not labels.empty:
             objs = [o for o in objs if labels.matches(o["metadata"].get("labels"))]
         if not fields.empty:
@@ -398,6 +415,10 @@ class Api:
         dry_run: bool = False,
         field_validation: str = WARN,
     ) -> Result:
+        if rt.storage:
+            store_rt, body = self._stored_as(rt, body)
+            return self._served_result(rt, self.create(store_rt, namespace, body, manager=manager, dry_run=dry_run,
+                                                       field_validation=field_validation))
         namespace = self._ns(rt, namespace)
         obj = self._check_body(rt, body)
         self._set_namespace(rt, obj, namespace)
@@ -468,6 +489,11 @@ class Api:
         field_validation: str = WARN,
     ) -> Result:
         """PUT of the main resource or of /status."""
+        if rt.storage:
+            store_rt, body = self._stored_as(rt, body)
+            return self._served_result(rt, self.update(store_rt, namespace, name, body, manager=manager,
+                                                       subresource=subresource, dry_run=dry_run,
+                                                       field_validation=field_validation))
         namespace = self._ns(rt, namespace)
         if subresource == "scale":
             return self._write_scale(rt, namespace, name, body, patch_type=None, manager=manager,
@@ -518,11 +544,16 @@ class Api:
         if subresource == "scale":
             return self._write_scale(rt, namespace, name, body, patch_type=patch_type, manager=manager,
                                      dry_run=dry_run)
+        served_rt = rt
+        if rt.storage:
+            rt = self._stored_as(rt, None)[0]
         live = self._live(rt, namespace, name)
-        view = self.served(rt, live)
-        patched = self._patched(rt, view, body, patch_type)
+        view = self.served(served_rt, live)
+        patched = self._patched(served_rt, view, body, patch_type)
         if not isinstance(patched, dict):
             raise statuses.bad_request("the patch result is not an object")
+        if served_rt.storage:
+            patched = self._stored_as(served_rt, patched)[1]
         meta = patched.get("metadata")
         if not isinstance(meta, dict):
             patched["metadata"] = meta = {}
@@ -535,8 +566,8 @@ class Api:
         obj["metadata"]["name"] = name
         self._set_namespace(rt, obj, namespace)
         obj, warnings = self._fields(rt, obj, field_validation)
-        return self._update_with(rt, live, obj, manager=manager, subresource=subresource, dry_run=dry_run,
-                                 warnings=warnings)
+        return self._served_result(served_rt, self._update_with(
+            rt, live, obj, manager=manager, subresource=subresource, dry_run=dry_run, warnings=warnings))
 
     def _patched(self, rt: resources.ResourceType, view: dict[str, Any], body: Any, patch_type: str) -> Any:
         if patch_type == MERGE:
@@ -575,6 +606,10 @@ class Api:
         `field_validation` cannot soften an apply: undeclared fields fail it in the SSA core, as they do
         on a real server; the parameter is accepted so every write takes the same options.
         """
+        if rt.storage:
+            store_rt, body = self._stored_as(rt, body)
+            return self._served_result(rt, self.apply(store_rt, namespace, name, body, manager=manager, force=force,
+                                                      subresource=subresource, dry_run=dry_run))
         namespace = self._ns(rt, namespace)
         if not isinstance(body, dict):
             raise statuses.bad_request("apply patch must be an object")
@@ -707,6 +742,10 @@ class Api:
         dry_run: bool = False,
         grace_period: int | None = None,
     ) -> Result:
+        if rt.storage:
+            return self._served_result(rt, self.delete(self._stored_as(rt, None)[0], namespace, name,
+                                                       propagation=propagation, preconditions=preconditions,
+                                                       dry_run=dry_run, grace_period=grace_period))
         namespace = self._ns(rt, namespace)
         live = self._live(rt, namespace, name)
         if preconditions:

@@ -50,6 +50,8 @@ class ResourceType:
     custom: bool = False
     # DNS rule for metadata.name: "subdomain", "label" or "path" (RBAC allows ':' and more).
     name_rule: str = "subdomain"
+    # Served from another collection's storage through `conversions` (events.k8s.io Event: core Events).
+    storage: tuple[str, str] | None = None
 
     @property
     def api_version(self) -> str:
@@ -58,7 +60,7 @@ class ResourceType:
     @property
     def key(self) -> tuple[str, str]:
         """Storage key: one collection per (group, plural), whatever the served version."""
-        return (self.group, self.plural)
+        return self.storage or (self.group, self.plural)
 
     @property
     def list_kind(self) -> str:
@@ -134,7 +136,7 @@ BUILTINS: tuple[ResourceType, ...] = (
     _t("coordination.k8s.io", "v1", "leases", "Lease", namespaced=True),
     _t("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", namespaced=False,
        short_names=("crd", "crds"), categories=("api-extensions",), status=True, generation=GEN_CONTENT),
-    _t("events.k8s.io", "v1", "events", "Event", namespaced=True, short_names=("ev",)),
+    _t("events.k8s.io", "v1", "events", "Event", namespaced=True, short_names=("ev",), storage=("", "events")),
 )
 
 # Groups in the order the real server lists them in discovery (kubectl shows them so).

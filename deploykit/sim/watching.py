@@ -36,10 +36,11 @@ class Filter:
     """Namespace, label and field selection of one watch."""
 
     def __init__(self, rt: resources.ResourceType, namespace: str | None, label_selector: str | None,
-                 field_selector: str | None) -> None:
+                 field_selector: str | None, view: Any = None) -> None:
         self.namespace = namespace if rt.namespaced and namespace else None
         self.labels = selectors.parse_labels(label_selector)
-        self.fields = selectors.parse_fields(field_selector, key=rt.key, custom=rt.custom)
+        self.fields = selectors.parse_fields(field_selector, key=(rt.group, rt.plural), custom=rt.custom)
+        self.view = view  # the served form field selectors look at (events.k8s.io over core Events)
 
     def matches(self, obj: dict[str, Any] | None) -> bool:
         if obj is None:
@@ -49,7 +50,7 @@ class Filter:
             return False
         if not self.labels.empty and not self.labels.matches(meta.get("labels")):
             return False
-        return self.fields.empty or self.fields.matches(obj)
+        return self.fields.empty or self.fields.matches(self.view(obj) if self.view else obj)
 
     def translate(self, event: store_mod.Event) -> str | None:
         """The event type this watcher sees for a store change, or None to skip it."""
@@ -69,7 +70,8 @@ def _encode_event(kind: str, raw_object: bytes) -> bytes:
 async def serve(request: web.Request, *, api: Any, rt: resources.ResourceType, namespace: str | None,
                 table: bool, options: Options) -> web.StreamResponse:
     q = request.query
-    selection = Filter(rt, namespace, q.get("labelSelector"), q.get("fieldSelector"))
+    selection = Filter(rt, namespace, q.get("labelSelector"), q.get("fieldSelector"),
+                       view=(lambda o: api.served(rt, o)) if rt.storage else None)
     try:
         timeout = float(q.get("timeoutSeconds") or DEFAULT_TIMEOUT)
     except ValueError:

@@ -1,0 +1,53 @@
+"""Kinds served from another kind's storage: events.k8s.io/v1 Event over core/v1 Event.
+
+Owns the field mapping between the two Event shapes (regarding <->
+involvedObject, note <-> message, reportingController <-> reportingComponent,
+deprecatedSource / deprecatedFirstTimestamp / deprecatedLastTimestamp /
+deprecatedCount <-> source / firstTimestamp / lastTimestamp / count), as the
+real server's conversion does, so an event written through either API is
+readable and watchable through both. Pure: dicts in, dicts out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EVENTS_V1 = ("events.k8s.io", "v1")
+CORE_EVENTS = ("", "events")
+
+# core/v1 field -> events.k8s.io/v1 field
+_RENAMES = {
+    "involvedObject": "regarding",
+    "message": "note",
+    "reportingComponent": "reportingController",
+    "source": "deprecatedSource",
+    "firstTimestamp": "deprecatedFirstTimestamp",
+    "lastTimestamp": "deprecatedLastTimestamp",
+    "count": "deprecatedCount",
+}
+_BACK = {v: k for k, v in _RENAMES.items()}
+
+
+def shares_storage(group: str, version: str, plural: str) -> tuple[str, str] | None:
+    """The storage collection of a type served from another kind's storage, or None."""
+    if (group, version) == EVENTS_V1 and plural == "events":
+        return CORE_EVENTS
+    return None
+
+
+def to_events_v1(core: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"apiVersion": "events.k8s.io/v1", "kind": "Event"}
+    for key, value in core.items():
+        if key in ("apiVersion", "kind"):
+            continue
+        out[_RENAMES.get(key, key)] = value
+    return out
+
+
+def to_core(event: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"apiVersion": "v1", "kind": "Event"}
+    for key, value in event.items():
+        if key in ("apiVersion", "kind"):
+            continue
+        out[_BACK.get(key, key)] = value
+    return out
