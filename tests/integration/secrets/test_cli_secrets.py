@@ -251,3 +251,19 @@ def test_sops_too_old_is_reported(sops_project, tmp_path, run_deploykit):
     result = run_deploykit("secrets", "check", str(path), env={**sops_project.env, "DEPLOYKIT_SOPS": str(fake)})
     assert result.returncode == 2
     assert "sops 3.7.3" in result.stdout + result.stderr and "3.9.0 or newer" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("secrets/app.json", f'{{"token": "{CANARY}"}}', f'"token": "{CANARY}"'),
+        ("secrets/app.env", f"TOKEN={CANARY}\n", f"TOKEN={CANARY}"),
+    ],
+)
+def test_json_and_dotenv_round_trip_through_the_cli(sops_project, run_deploykit, name, text, expected):
+    """JSON or dotenv secret files would be encrypted or printed in the wrong format."""
+    path = sops_project.write(name, text)
+    result = run_deploykit("secrets", "encrypt", "--in-place", str(path), env=sops_project.env)
+    assert result.returncode == 0, result.stderr
+    assert CANARY not in path.read_text()
+    assert expected in decrypt(run_deploykit, path, sops_project.env)
