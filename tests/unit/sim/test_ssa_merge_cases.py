@@ -64,6 +64,18 @@ SCHEMA = {
             "additionalProperties": {"type": "string"},
         },
         "plain": {"type": "array", "items": {"type": "string"}},
+        "listOfLists": {
+            "type": "array",
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["name"],
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "value": {"type": "array", "items": {"type": "string"}, "x-kubernetes-list-type": "set"},
+                },
+            },
+        },
     },
 }
 
@@ -250,6 +262,37 @@ CASES: dict[str, Case] = {
              Apply("apply-one", {"list": [{"name": "a"}]})],
         result={"list": [{"name": "a"}]},
         managers={("apply-one", "Apply"): {'.list[name="a"]', '.list[name="a"].name'}},
+    ),
+    # multiple_appliers_test.go, TestMultipleAppliersNestedType (map-list items holding sets)
+    "nested_remove_one_keep_one_with_two_sub_items": Case(
+        ops=[Apply("apply-one", {"listOfLists": [{"name": "a"}, {"name": "b", "value": ["c"]}]}),
+             Apply("apply-two", {"listOfLists": [{"name": "b", "value": ["d"]}]}),
+             Apply("apply-one", {"listOfLists": [{"name": "a"}]})],
+        result={"listOfLists": [{"name": "a"}, {"name": "b", "value": ["d"]}]},
+        managers={("apply-one", "Apply"): {'.listOfLists[name="a"]', '.listOfLists[name="a"].name'},
+                  ("apply-two", "Apply"): {'.listOfLists[name="b"]', '.listOfLists[name="b"].name',
+                                           '.listOfLists[name="b"].value[="d"]'}},
+    ),
+    "nested_remove_one_keep_one_with_dangling_subitem": Case(
+        ops=[Apply("apply-one", {"listOfLists": [{"name": "a"}, {"name": "b", "value": ["c"]}]}),
+             Apply("apply-two", {"listOfLists": [{"name": "b", "value": ["d"]}]}),
+             Update("controller", {"listOfLists": [{"name": "a"}, {"name": "b", "value": ["c", "d", "e"]}]}),
+             Apply("apply-one", {"listOfLists": [{"name": "a"}]})],
+        result={"listOfLists": [{"name": "a"}, {"name": "b", "value": ["d", "e"]}]},
+        managers={("apply-one", "Apply"): {'.listOfLists[name="a"]', '.listOfLists[name="a"].name'},
+                  ("apply-two", "Apply"): {'.listOfLists[name="b"]', '.listOfLists[name="b"].name',
+                                           '.listOfLists[name="b"].value[="d"]'},
+                  ("controller", "Update"): {'.listOfLists[name="b"].value[="e"]'}},
+    ),
+    "nested_remove_one_with_dangling_subitem_keep_one": Case(
+        ops=[Apply("apply-one", {"listOfLists": [{"name": "a"}, {"name": "b", "value": ["c"]}]}),
+             Apply("apply-two", {"listOfLists": [{"name": "a", "value": ["b"]}]}),
+             Update("controller", {"listOfLists": [{"name": "a", "value": ["b"]}, {"name": "b", "value": ["c", "d"]}]}),
+             Apply("apply-one", {"listOfLists": [{"name": "a"}]})],
+        result={"listOfLists": [{"name": "a", "value": ["b"]}]},
+        managers={("apply-one", "Apply"): {'.listOfLists[name="a"]', '.listOfLists[name="a"].name'},
+                  ("apply-two", "Apply"): {'.listOfLists[name="a"]', '.listOfLists[name="a"].name',
+                                           '.listOfLists[name="a"].value[="b"]'}},
     ),
     # multiple_appliers_test.go, TestMultipleAppliersFieldUnsetting (one version)
     "struct_unset_scalar_sole_owner": Case(
