@@ -5,7 +5,9 @@ custom resource whose schema mirrors the SMD test schema (leaf fields, a set,
 a map-list keyed by name, a struct, an atomic map), then the expected object
 and the expected field set of every manager. The cases follow
 kubernetes-sigs/structured-merge-diff merge/leaf_test.go, set_test.go,
-multiple_appliers_test.go and default_keys_test.go, in our own words.
+multiple_appliers_test.go, nested_test.go and default_keys_test.go, in our
+own words. Nulls are dropped from stored objects, as a Go round trip of a
+built-in type drops them.
 """
 
 from __future__ import annotations
@@ -334,6 +336,26 @@ CASES: dict[str, Case] = {
              Apply("apply-one", {"struct": {"name": "a"}})],
         result={"struct": {"name": "a", "complexField": {"name": "b"}}},
         managers={("apply-one", "Apply"): {".struct.name"}, ("apply-two", "Apply"): {".struct.complexField.name"}},
+    ),
+    # nested_test.go: structs emptied, left dangling, or taken over
+    "struct_apply_remove_all": Case(
+        ops=[Apply("default", {"struct": {"name": "a", "scalarField": "1"}}), Apply("default", {})],
+        result={},
+        managers={},
+    ),
+    "struct_apply_update_dict_dangling": Case(
+        ops=[Apply("default", {"struct": {"name": "a"}}),
+             Update("controller", {"struct": {"name": "a", "scalarField": "1"}}),
+             Apply("default", {"struct": {}})],
+        result={"struct": {"scalarField": "1"}},
+        managers={("default", "Apply"): {".struct"}, ("controller", "Update"): {".struct.scalarField"}},
+    ),
+    "struct_apply_update_took_over": Case(
+        ops=[Apply("default", {"struct": {"name": "a"}}),
+             Update("controller", {"struct": {"name": "b", "scalarField": "1"}}),
+             Apply("default", {"struct": None})],
+        result={"struct": {"name": "b", "scalarField": "1"}},
+        managers={("default", "Apply"): {".struct"}, ("controller", "Update"): {".struct.name", ".struct.scalarField"}},
     ),
     # TestMultipleApplierAtomicMaps: an atomic map is one leaf, forcing takes it whole
     "atomic_map_force": Case(
