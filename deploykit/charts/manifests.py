@@ -99,7 +99,7 @@ class Manifest:
     def line_of(self, path: tuple) -> int:
         """Line in the rendered output where the value at `path` is (the document start if unknown)."""
         found = yamlcodec.line_of(self.text, path) if self.text else None
-        return self.line + found - 1 if found else self.line
+        return self.line - _leading_lines(self.text) + found - 1 if found else self.line
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -151,9 +151,18 @@ def parse_documents(text: str, *, template: str, secrets: Collection[str] = (), 
             )
             index += 1
             continue
-        found.append(Manifest(obj=obj, template=template, document_index=index, line=line, text=document))
+        found.append(Manifest(obj=obj, template=template, document_index=index, line=line + _leading_lines(document), text=document))
         index += 1
     return found
+
+
+def _leading_lines(document: str) -> int:
+    """How many blank or comment lines come before the document's first content line."""
+    for number, text in enumerate(document.split("\n", 50)):
+        stripped = text.strip()
+        if stripped and not stripped.startswith("#"):
+            return number
+    return 0
 
 
 def _yaml_problem(exc: yaml.YAMLError, document: str, *, template: str, first_line: int, secrets: Collection[str]) -> problems.Problem:

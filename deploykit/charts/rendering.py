@@ -138,7 +138,7 @@ def _capabilities(target: Target) -> context.Capabilities:
 def _render_one(env: jinja2.Environment, name: str, variables: dict[str, Any], *, secrets: Collection[str], report: list[problems.Problem]) -> str | None:
     try:
         template = env.get_template(name)
-        return template.render({**variables, "Template": context.TemplateInfo.of(name)})
+        return template.render({**variables, "Template": context.TemplateInfo.of(name), helpers.INCLUDE_STACK: (name,)})
     except Exception as exc:  # noqa: BLE001 - every template failure becomes a located problem
         report.append(_problem(exc, name, env=env, secrets=secrets))
         return None
