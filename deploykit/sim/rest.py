@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
@@ -26,6 +26,7 @@ from deploykit.sim import openapi, protobuf, resources, ssa, statuses, tables, w
 log = logging.getLogger("deploykit.sim")
 
 JSON = "application/json"
+MAX_BODY = 3 * 1024 * 1024  # the real server's request body limit (3145728 bytes)
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 _DRY_RUN_OPTIONS = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions",
                     "DELETE": "DeleteOptions"}
@@ -93,7 +94,7 @@ class Handler:
     """The aiohttp handler for every path the simulator serves."""
 
     def __init__(self, *, api: api_mod.Api, server_address: Callable[[], str],
-                 log_source: Callable[[dict[str, Any], dict[str, str]], str] | None = None,
+                 log_source: Callable[[web.Request, dict[str, Any]], Awaitable[web.StreamResponse]] | None = None,
                  watch_options: watching.Options | None = None) -> None:
         self.api = api
         self.registry = api.registry
@@ -108,6 +109,9 @@ class Handler:
             return await self._route(request)
         except statuses.ApiError as exc:
             return error_response(exc)
+        except web.HTTPRequestEntityTooLarge:
+            return error_response(statuses.ApiError(
+                413, "RequestEntityTooLarge", f"Request entity too large: limit is {MAX_BODY}"))
         except web.HTTPException:
             raise
         except (ConnectionResetError, asyncio.CancelledError):
@@ -226,7 +230,7 @@ class Handler:
             if sub == "scale":
                 return json_response(self.api.get_scale(rt, target.namespace, name))
             if sub == "log":
-                return self._log(rt, target.namespace, name, q)
+                return await self._log(request, rt, target.namespace, name)
             obj = self.api.get(rt, target.namespace, name)
             if accept.table:
                 return json_response(tables.table(rt, [obj], now=self.api.clock(),
@@ -257,6 +261,8 @@ class Handler:
                     propagation = "Orphan"
             result = self.api.delete(rt, target.namespace, name, propagation=propagation,
                                      preconditions=options.get("preconditions"),
+                                     grace_period=_grace_period(q.get("gracePeriodSeconds",
+                                                                      options.get("gracePeriodSeconds"))),
                                      dry_run=self._dry_run(q, "DELETE") or "All" in (options.get("dryRun") or []))
             return json_response(result.obj, status=result.code)
         raise statuses.method_not_allowed()
@@ -288,10 +294,13 @@ class Handler:
         body = head[:-1] + b',"items":[' + items + b"]}"
         return web.Response(body=body, content_type=JSON)
 
-    def _log(self, rt: resources.ResourceType, namespace: str | None, name: str, q: Any) -> web.Response:
+    async def _log(self, request: web.Request, rt: resources.ResourceType, namespace: str | None,
+                   name: str) -> web.StreamResponse:
+        """pods/log: the simulated kubelet answers (query options, follow streams); empty without one."""
         pod = self.api.get(rt, namespace, name)
-        text = self.log_source(pod, dict(q)) if self.log_source else ""
-        return web.Response(text=text, content_type="text/plain")
+        if self.log_source is None:
+            return web.Response(text="", content_type="text/plain")
+        return await self.log_source(request, pod)
 
     async def _create(self, request: web.Request, target: Target) -> web.Response:
         q = request.query
@@ -388,6 +397,15 @@ class Handler:
         if content_type not in (JSON, "", "*/*"):
             raise statuses.unsupported_media_type(content_type, [JSON, "application/yaml", PROTOBUF])
         return _decode_json(raw)
+
+
+def _grace_period(value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise statuses.bad_request(f"invalid gracePeriodSeconds: {value}") from None
 
 
 def _decode_json(raw: bytes) -> Any:

@@ -26,7 +26,6 @@ from deploykit.sim import store as store_mod
 CONTEXT = "deploykit-sim"
 SYSTEM_MANAGER = "kube-apiserver"
 BOOT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
-MAX_BODY = 16 * 1024 * 1024
 
 
 @dataclasses.dataclass
@@ -98,7 +97,7 @@ class Server:
         middlewares = []
         if self.settings.faults is not None and self.settings.faults.active:
             middlewares.append(faults_mod.middleware(self.settings.faults))
-        app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
+        app = web.Application(client_max_size=rest.MAX_BODY, middlewares=middlewares)
         app.router.add_route("*", "/{tail:.*}", self.handler.handle)
         return app
 

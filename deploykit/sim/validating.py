@@ -47,6 +47,26 @@ LABEL_VALUE_MSG = (
     "for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
 )
 IMMUTABLE = "field is immutable"
+MAX_DATA_BYTES = 1024 * 1024  # Secret and ConfigMap payloads (corev1.MaxSecretSize)
+MAX_ANNOTATION_BYTES = 256 * 1024
+
+
+def too_long(field: str, limit: int) -> statuses.Cause:
+    return statuses.Cause("FieldValueTooLong", field, f"Too long: may not be more than {limit} bytes")
+
+
+def _payload_causes(kind: str, obj: dict[str, Any]) -> list[statuses.Cause]:
+    """The 1 MiB limit that makes large Helm release Secrets fail on real clusters."""
+    total = 0
+    if kind == "Secret":
+        for value in (obj.get("data") or {}).values():
+            total += len(value or "") * 3 // 4  # base64 -> bytes, close enough for a limit
+        return [too_long("data", MAX_DATA_BYTES)] if total > MAX_DATA_BYTES else []
+    for key, value in (obj.get("data") or {}).items():
+        total += len(key) + len((value or "").encode())
+    for key, value in (obj.get("binaryData") or {}).items():
+        total += len(key) + len(value or "") * 3 // 4
+    return [too_long("[]", MAX_DATA_BYTES)] if total > MAX_DATA_BYTES else []
 
 
 def name_causes(rt: resources.ResourceType, name: str) -> list[statuses.Cause]:
@@ -126,8 +146,11 @@ def object_causes(rt: resources.ResourceType, obj: dict[str, Any]) -> list[statu
     meta = obj.get("metadata") or {}
     causes = name_causes(rt, meta.get("name", ""))
     causes += label_causes(meta.get("labels"), "metadata.labels")
-    for key in meta.get("annotations") or {}:
+    annotations = meta.get("annotations") or {}
+    for key in annotations:
         causes += key_causes(key, "metadata.annotations")
+    if annotations and sum(len(k) + len(str(v)) for k, v in annotations.items()) > MAX_ANNOTATION_BYTES:
+        causes.append(too_long("metadata.annotations", MAX_ANNOTATION_BYTES))
     spec = obj.get("spec") or {}
     workload = _WORKLOADS.get((rt.group, rt.kind))
     if workload:
@@ -138,6 +161,7 @@ def object_causes(rt: resources.ResourceType, obj: dict[str, Any]) -> list[statu
     if rt.group == "" and rt.kind == "Pod" or (rt.group in ("apps", "batch") and rt.kind != "ControllerRevision"):
         causes += _pod_spec_causes(rt, spec)
     if rt.group == "" and rt.kind in ("ConfigMap", "Secret"):
+        causes += _payload_causes(rt.kind, obj)
         for field in ("data", "binaryData"):
             for key in obj.get(field) or {}:
                 if not re.fullmatch(r"[-._a-zA-Z0-9]+", key):

@@ -188,3 +188,21 @@ def test_openapi_v3_patch_operation_lists_field_validation(sim_http):
     assert "fieldValidation" in [p["name"] for p in patch["parameters"]]
     replicas = doc["components"]["schemas"]["io.k8s.api.apps.v1.DeploymentSpec"]["properties"]["replicas"]
     assert replicas["type"] == "integer" and replicas["nullable"] is True
+
+
+def test_secret_over_one_mebibyte_is_refused_like_helm_sees_it(sim_http, sim_namespace):
+    """A Secret whose data passes 1 MiB is 422 `data: Too long`, the error big Helm releases hit."""
+    import base64
+
+    big = base64.b64encode(b"x" * (1024 * 1024 + 10)).decode()
+    code, body, _ = sim_http("POST", f"/api/v1/namespaces/{sim_namespace}/secrets",
+                             {"metadata": {"name": "big"}, "data": {"release": big}})
+    assert code == 422
+    assert body["message"] == 'Secret "big" is invalid: data: Too long: may not be more than 1048576 bytes'
+
+
+def test_request_body_over_three_mebibytes_is_413(sim_http, sim_namespace):
+    """A request body above the server's 3 MiB limit is 413 RequestEntityTooLarge."""
+    code, body, _ = sim_http("POST", f"/api/v1/namespaces/{sim_namespace}/configmaps",
+                             {"metadata": {"name": "huge"}, "data": {"a": "x" * (3 * 1024 * 1024)}})
+    assert code == 413 and body["message"] == "Request entity too large: limit is 3145728"
