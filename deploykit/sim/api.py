@@ -193,7 +193,9 @@ class Api:
                     out[field] = value
             meta = dict(out["metadata"])
             live_meta = (live or {}).get("metadata") or {}
-            for field in ("labels", "annotations", "finalizers", "ownerReferences") if rt.kind == "Deployment" \
+            # The Deployment status strategy resets labels but lets annotations through: the deployment
+            # controller writes its revision annotation with the status.
+            for field in ("labels", "finalizers", "ownerReferences") if rt.kind == "Deployment" \
                     else ("finalizers", "ownerReferences"):
                 if field in live_meta:
                     meta[field] = live_meta[field]
@@ -762,6 +764,10 @@ class Api:
             new = dict(live, status=status, metadata=dict(meta, deletionTimestamp=self.now(),
                                                            deletionGracePeriodSeconds=0))
             return Result(200, self._commit(rt, new, dry_run=dry_run))
+        if rt.group == "" and rt.kind == "Pod":
+            graceful = self._delete_pod_gracefully(rt, live, grace_period, dry_run=dry_run)
+            if graceful is not None:
+                return graceful
         finalizers = list(meta.get("finalizers") or [])
         has_dependents = bool(self.store.dependents(meta.get("uid", "")))
         if propagation == "Orphan" and not dry_run:
@@ -782,6 +788,44 @@ class Api:
             return Result(200, statuses.success(rt.group, rt.plural, name, meta.get("uid", "")))
         self._remove(rt, namespace, name)
         return Result(200, statuses.success(rt.group, rt.plural, name, meta.get("uid", "")))
+
+    def _delete_pod_gracefully(self, rt: resources.ResourceType, live: dict[str, Any], grace_period: int | None, *,
+                               dry_run: bool) -> Result | None:
+        """A pod on a node is not removed at once: deletionTimestamp becomes now + grace and the kubelet
+        removes it (grace 0) once its containers stopped. None: remove now (grace 0, unscheduled or
+        finished pods, as the real pod strategy's CheckGracefulDelete decides)."""
+        meta, spec = live["metadata"], live.get("spec") or {}
+        if grace_period is None:
+            grace_period = spec.get("terminationGracePeriodSeconds", 30)
+        if grace_period <= 0 or not spec.get("nodeName") or (live.get("status") or {}).get("phase") in (
+                "Succeeded", "Failed"):
+            return None
+        current = meta.get("deletionGracePeriodSeconds")
+        if meta.get("deletionTimestamp") and current is not None and current <= grace_period:
+            return Result(200, live)
+        new_meta = dict(meta, deletionTimestamp=now_rfc3339(lambda: self.clock() + grace_period),
+                        deletionGracePeriodSeconds=grace_period)
+        if meta.get("generation") is not None:
+            new_meta["generation"] = meta["generation"] + 1
+        return Result(200, self._commit(rt, dict(live, metadata=new_meta), dry_run=dry_run))
+
+    def bind_pod(self, namespace: str, name: str, node: str) -> dict[str, Any]:
+        """pods/binding: set spec.nodeName and the PodScheduled condition as the real binding storage does
+        (no managedFields entry, no generation bump). 409 when the pod is bound or being deleted."""
+        rt = self.registry.lookup("", "v1", "pods")
+        assert rt is not None
+        live = self._live(rt, namespace, name)
+        spec = live.get("spec") or {}
+        if spec.get("nodeName"):
+            raise statuses.conflict("", "pods", name, f'pod {name} is already assigned to node "{spec["nodeName"]}"')
+        if live["metadata"].get("deletionTimestamp"):
+            raise statuses.conflict("", "pods", name, f"pod {name} is being deleted, cannot be assigned to a host")
+        status = dict(live.get("status") or {})
+        conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+        conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                           "lastTransitionTime": self.now()})
+        status["conditions"] = conditions
+        return self._commit(rt, dict(live, spec=dict(spec, nodeName=node), status=status), dry_run=False)
 
     def orphan_dependents(self, owner_uid: str) -> None:
         """Remove ownerReferences to `owner_uid` from its dependents (propagationPolicy Orphan)."""
