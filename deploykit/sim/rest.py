@@ -26,6 +26,7 @@ from deploykit.sim import openapi, protobuf, resources, ssa, statuses, tables, w
 log = logging.getLogger("deploykit.sim")
 
 JSON = "application/json"
+MAX_BODY = 3 * 1024 * 1024  # the real server's request body limit (3145728 bytes)
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 _DRY_RUN_OPTIONS = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions",
                     "DELETE": "DeleteOptions"}
@@ -108,6 +109,9 @@ class Handler:
             return await self._route(request)
         except statuses.ApiError as exc:
             return error_response(exc)
+        except web.HTTPRequestEntityTooLarge:
+            return error_response(statuses.ApiError(
+                413, "RequestEntityTooLarge", f"Request entity too large: limit is {MAX_BODY}"))
         except web.HTTPException:
             raise
         except (ConnectionResetError, asyncio.CancelledError):
