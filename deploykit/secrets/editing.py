@@ -6,9 +6,10 @@ the file, passed to sops with --config so the working directory does not
 matter), the checks before sops runs (already encrypted? a creation rule
 matches?), and sops's non-interactive flags.
 
-Must not: write plaintext to disk itself (`edit` is sops's own editor flow,
-which keeps a temporary plaintext file while the editor runs: that is sops's
-design, documented in docs/secrets.md), or print anything: callers decide.
+Must not: write plaintext to disk itself, or print anything: callers decide.
+(`edit` is sops's own editor flow, which keeps a temporary plaintext file
+while the editor runs; deploykit points sops's TMPDIR at a memory-backed
+scratch folder that it removes even on SIGTERM, see `scratch`.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from deploykit import errors
-from deploykit.secrets import decrypting, keyrings, metadata, rules, sops
+from deploykit.secrets import decrypting, keyrings, metadata, rules, scratch, sops
 
 
 def _config(file: Path) -> rules.SopsConfig:
@@ -87,7 +88,9 @@ def edit(file: Path, *, env: Mapping[str, str] | None = None) -> bool:
         key_info = _encrypted_metadata(file)
     else:
         args = ["--config", str(_config(file).path), "edit"]
-    return sops.run_interactive([*args, str(file)], source=file, env=keyrings.sops_environment(env), key_info=key_info)
+    with scratch.memory_dir() as folder:
+        sops_env = {**keyrings.sops_environment(env), "TMPDIR": str(folder)}
+        return sops.run_interactive([*args, str(file)], source=file, env=sops_env, key_info=key_info)
 
 
 def rotate(file: Path, *, env: Mapping[str, str] | None = None) -> None:

@@ -267,3 +267,46 @@ def test_json_and_dotenv_round_trip_through_the_cli(sops_project, run_deploykit,
     assert result.returncode == 0, result.stderr
     assert CANARY not in path.read_text()
     assert expected in decrypt(run_deploykit, path, sops_project.env)
+
+
+def test_edit_plaintext_lives_in_a_private_memory_folder_removed_after(sops_project, run_deploykit, tmp_path):
+    """sops's temporary plaintext file would sit in a shared /tmp, or stay after the edit."""
+    path = sops_project.encrypt("secrets/app.yaml", TEXT)
+    marker = tmp_path / "editor-saw"
+    env = {**sops_project.env, "EDITOR": write_editor(tmp_path, f'dirname "$1" > "{marker}"\n')}
+    result = run_deploykit("secrets", "edit", str(path), env=env)
+    assert result.returncode == 0, result.stderr
+    folder = Path(marker.read_text().strip()).parent
+    assert folder.name.startswith("deploykit-edit-")
+    if Path("/dev/shm").is_dir():
+        assert folder.parent == Path("/dev/shm")
+    assert not folder.exists()
+
+
+@pytest.mark.slow
+def test_sigterm_during_edit_removes_the_plaintext(sops_project, tmp_path):
+    """A terminal closed (or a job cancelled) mid-edit would leave the decrypted file behind."""
+    import signal
+    import subprocess
+    import time
+
+    path = sops_project.encrypt("secrets/app.yaml", TEXT)
+    marker = tmp_path / "editor-file"
+    editor = write_editor(tmp_path, f'echo "$$ $1" > "{marker}"\nsleep 30\n')
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deploykit", "secrets", "edit", str(path)],
+        env={**sops_project.env, "EDITOR": editor}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not (marker.exists() and marker.read_text().strip()):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    editor_pid, plaintext = marker.read_text().split()
+    try:
+        assert Path(plaintext).exists()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 128 + signal.SIGTERM
+        assert not Path(plaintext).exists()
+        assert not Path(plaintext).parent.parent.exists()
+    finally:
+        os.kill(int(editor_pid), signal.SIGKILL)
