@@ -182,13 +182,6 @@ def from_crd(crd: dict[str, Any]) -> list[ResourceType]:
     return types
 
 
-def storage_version(crd: dict[str, Any]) -> str | None:
-    for version in (crd.get("spec") or {}).get("versions") or []:
-        if version.get("storage"):
-            return version["name"]
-    return None
-
-
 class Registry:
     """Lookup of served resource types; CRDs add and remove theirs at run time.
 

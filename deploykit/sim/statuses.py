@@ -172,10 +172,6 @@ def method_not_allowed() -> ApiError:
     return ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
 
 
-def not_acceptable(message: str) -> ApiError:
-    return ApiError(406, "NotAcceptable", message)
-
-
 def unsupported_media_type(content_type: str, accepted: list[str]) -> ApiError:
     return ApiError(
         415,
