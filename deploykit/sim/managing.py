@@ -367,12 +367,13 @@ def _restore(obj: dict, live: dict | None, resets: FieldSet, *, custom_status: b
     return out
 
 
-def _finish(obj: Any, live: dict | None, resets: FieldSet, *, custom_status: bool) -> dict:
-    """Drop nulls, restore reset fields and system metadata, default: the object as the store keeps it."""
-    cleaned = merging.drop_nulls(obj)
+def _finish(obj: Any, live: dict | None, resets: FieldSet, *, t: TypeRef, custom: bool, subresource: str) -> dict:
+    """Go round trip, reset fields and system metadata from live, defaults: the object as the store keeps it."""
+    cleaned = merging.stored_form(obj, t, omit_empty_maps=not custom)
     if not isinstance(cleaned, dict):
         cleaned = {}
-    return defaulting.apply_defaults(_restore(cleaned, live, resets, custom_status=custom_status))
+    restored = _restore(cleaned, live, resets, custom_status=custom and subresource == "status")
+    return defaulting.apply_defaults(restored)
 
 
 def _type_for(schemas: Schemas, obj: dict) -> TypeRef:
@@ -488,9 +489,7 @@ def update(
     t = _type_for(schemas, new)
     custom = schemas.is_custom(api_version, str(new.get("kind") or ""))
     resets = _reset_prefixes(new, subresource, has_status_subresource, custom)
-    result = _finish(
-        _without_managed_fields(new), live, resets, custom_status=custom and subresource == "status"
-    )
+    result = _finish(_without_managed_fields(new), live, resets, t=t, custom=custom, subresource=subresource)
     requested = _metadata(new).get("managedFields")
     reset_tracking = not subresource and _is_reset_request(requested)
     managers: dict[Identity, _Entry] = {}
@@ -644,7 +643,7 @@ def _apply_managed(
         raise RequestError(500, "", _typed_error("failed to merge", config, exc.errors)) from exc
     managers = _remove_owned(managers, comparison, applier, force)
 
-    result = _finish(pruned, live, resets, custom_status=custom and subresource == "status")
+    result = _finish(pruned, live, resets, t=t, custom=custom, subresource=subresource)
     unchanged = live is not None and result == live_obj
     owned = applied - _STRIPPED
     if owned:

@@ -14,6 +14,8 @@ with its `typeinfo.TypeRef`:
 - `compare`: the Modified / Added / Removed paths between two objects.
 - `remove`: an object without the given members (list items, map keys,
   struct fields), emptied containers left as null as SMD leaves them.
+- `stored_form`: what a Go round trip keeps of an object (no nulls; for
+  built-in kinds no empty `omitempty` maps).
 
 Pure functions: inputs are never mutated, but results share unchanged
 subtrees with their inputs; copy before mutating a result. Knows nothing of
@@ -26,7 +28,7 @@ from typing import Any
 
 from deploykit.sim import fieldpaths
 from deploykit.sim.fieldpaths import FieldSet, Path
-from deploykit.sim.typeinfo import ATOMIC, DEDUCED, LIST, MAP, SCALAR, TypeRef, for_value
+from deploykit.sim.typeinfo import ATOMIC, DEDUCED, DEDUCED_TYPE, LIST, MAP, SCALAR, TypeRef, for_value
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT", "__bool__": lambda self: False})()
 
@@ -486,8 +488,14 @@ def _remove(item: Any, node: dict, t: TypeRef) -> Any:
     return item
 
 
-def drop_nulls(obj: Any) -> Any:
-    """The object without null map values, as a Go round trip drops them; shares untouched subtrees."""
+def stored_form(obj: Any, t: TypeRef, *, omit_empty_maps: bool) -> Any:
+    """The object as the API server stores it after a Go round trip; shares untouched subtrees.
+
+    Null map values are dropped (a nil pointer, map or slice is omitted), and,
+    for built-in kinds (`omit_empty_maps`), so are empty plain maps such as
+    `labels: {}` (`omitempty` maps); empty structs such as `resources: {}` stay.
+    """
+    t = for_value(t, obj)
     if isinstance(obj, dict):
         changed = False
         out = {}
@@ -495,13 +503,25 @@ def drop_nulls(obj: Any) -> Any:
             if child is None:
                 changed = True
                 continue
-            cleaned = drop_nulls(child)
+            child_type = t.field_type(name) if t.kind == MAP else None
+            if child_type is None:
+                child_type = DEDUCED_TYPE
+            if omit_empty_maps and isinstance(child, dict) and not child and _is_plain_map(child_type):
+                changed = True
+                continue
+            cleaned = stored_form(child, child_type, omit_empty_maps=omit_empty_maps)
             changed = changed or cleaned is not child
             out[name] = cleaned
         return out if changed else obj
     if isinstance(obj, list):
-        cleaned_items = [drop_nulls(child) for child in obj]
+        element = t.element if t.kind == LIST and t.element is not None else DEDUCED_TYPE
+        cleaned_items = [stored_form(child, element, omit_empty_maps=omit_empty_maps) for child in obj]
         if any(a is not b for a, b in zip(cleaned_items, obj)):
             return cleaned_items
         return obj
     return obj
+
+
+def _is_plain_map(t: TypeRef) -> bool:
+    # A map of declared values (labels, data, limits), not a struct and not a free-form object.
+    return t.kind == MAP and not t.fields and t.element is not None and t.element is not DEDUCED_TYPE

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deploykit.sim import fieldpaths as fp
 
@@ -91,3 +93,22 @@ def test_without_prefixes_drops_a_subtree():
     """Reset fields remove a whole subtree (status and everything under it) from a set."""
     paths = frozenset({("f:status",), ("f:status", "f:replicas"), ("f:spec", "f:replicas"), ("f:statusx",)})
     assert fp.without_prefixes(paths, frozenset({("f:status",)})) == {("f:spec", "f:replicas"), ("f:statusx",)}
+
+
+_names = st.text(alphabet="abcxyz-./<&é", min_size=1, max_size=6)
+_elements = st.one_of(
+    _names.map(fp.field),
+    st.dictionaries(_names, st.one_of(st.integers(-5, 5), _names, st.booleans()), min_size=1, max_size=2).map(
+        lambda d: fp.key(d.items())),
+    st.one_of(st.integers(-5, 5), _names).map(fp.value),
+    st.integers(0, 9).map(fp.index),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.frozensets(st.lists(_elements, min_size=1, max_size=4).map(tuple), max_size=12))
+def test_any_field_set_survives_encoding(paths):
+    """Whatever a manager owns is read back identically from its fieldsV1."""
+    encoded = fp.encode(paths)
+    assert fp.decode(json.loads(json.dumps(encoded))) == paths
+    assert fp.encode(fp.decode(encoded)) == encoded

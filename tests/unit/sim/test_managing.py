@@ -6,6 +6,8 @@ import copy
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deploykit.sim import fieldpaths, managing, typeinfo
 from tests.unit.sim.ssa_manifests import DROPPED, M0, S1_FIELDS, S2_CONFLICT, assert_dropped, edited
@@ -251,6 +253,15 @@ def test_empty_managed_fields_in_an_update_reset_tracking(created):
     assert caught.value.conflicts == [('"before-first-apply" using apps/v1', ".spec.replicas")]
 
 
+def test_empty_maps_are_stored_as_a_real_server_stores_them(created):
+    """`annotations: {}` in a manifest is not stored (Go omitempty), so re-applying it is a no-op."""
+    config = m0(spec__template__metadata__annotations={})
+    once = stored(apply(created, config))
+    assert "annotations" not in once["spec"]["template"]["metadata"]
+    assert once["spec"]["template"]["spec"]["containers"][0]["resources"] == {}
+    assert apply(once, config, now=T2) == once
+
+
 def test_an_update_whose_fields_cannot_be_tracked_drops_managed_fields(created):
     """A PUT with a container missing its key is passed on untracked, for validation to judge, not a crash."""
     new = copy.deepcopy(created)
@@ -394,3 +405,22 @@ def test_other_managers_do_not_inherit_kubectls_client_side_fields(created):
     live = client_side_applied(M0)
     with pytest.raises(managing.ApplyConflict):
         apply(live, m0(spec__replicas=5), "deployer")
+
+
+_keys = st.text(alphabet="abcdef", min_size=1, max_size=3)
+_configmaps = st.fixed_dictionaries({
+    "apiVersion": st.just("v1"), "kind": st.just("ConfigMap"),
+    "metadata": st.fixed_dictionaries({"name": st.just("c"), "labels": st.dictionaries(_keys, _keys, max_size=3)}),
+    "data": st.dictionaries(_keys, _keys, max_size=4),
+})
+
+
+@settings(max_examples=40, deadline=None)
+@given(first=_configmaps, second=_configmaps)
+def test_applying_a_manifest_twice_is_always_a_no_op(first, second):
+    """Whatever was applied before, applying a manifest then applying it again writes nothing."""
+    live = stored(apply(None, first, now=T0))
+    once = stored(apply(live, second, now=T1), rv="2")
+    assert apply(once, second, now=T2) == once
+    assert once.get("data", {}) == second["data"]
+    assert once["metadata"].get("labels", {}) == second["metadata"]["labels"]
