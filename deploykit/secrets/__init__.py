@@ -9,6 +9,7 @@
     recipients.py   which of a file's recipients this environment can use
     checking.py     the CI guard behind `deploykit secrets check`
     editing.py      encrypt, edit, rotate, updatekeys, plaintext for `decrypt --stdout`
+    scratch.py      the memory-backed folder for sops's editor flow, removed even on SIGTERM
     redaction.py    Redactor, masking streams: no decrypted value in any printed line
     fingerprints.py keyed fingerprints of secret values for release records
 

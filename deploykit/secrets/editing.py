@@ -88,9 +88,11 @@ def edit(file: Path, *, env: Mapping[str, str] | None = None) -> bool:
         key_info = _encrypted_metadata(file)
     else:
         args = ["--config", str(_config(file).path), "edit"]
+    sops_env = keyrings.sops_environment(env)  # first: its SIGTERM handler then chains to the scratch one
     with scratch.memory_dir() as folder:
-        sops_env = {**keyrings.sops_environment(env), "TMPDIR": str(folder)}
-        return sops.run_interactive([*args, str(file)], source=file, env=sops_env, key_info=key_info)
+        return sops.run_interactive(
+            [*args, str(file)], source=file, env={**sops_env, "TMPDIR": str(folder)}, key_info=key_info
+        )
 
 
 def rotate(file: Path, *, env: Mapping[str, str] | None = None) -> None:
