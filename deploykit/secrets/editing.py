@@ -88,7 +88,8 @@ def edit(file: Path, *, env: Mapping[str, str] | None = None) -> bool:
         key_info = _encrypted_metadata(file)
     else:
         args = ["--config", str(_config(file).path), "edit"]
-    sops_env = keyrings.sops_environment(env)  # first: its SIGTERM handler then chains to the scratch one
+    # Keyring first: its signal handler is back once the scratch folder is gone (SystemExit runs its atexit anyway).
+    sops_env = keyrings.sops_environment(env)
     with scratch.memory_dir() as folder:
         return sops.run_interactive(
             [*args, str(file)], source=file, env={**sops_env, "TMPDIR": str(folder)}, key_info=key_info
