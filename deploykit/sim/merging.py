@@ -353,6 +353,9 @@ class Comparison:
 def compare(lhs: Any, rhs: Any, t: TypeRef) -> Comparison:
     """The paths Modified, Added and Removed from lhs to rhs."""
     result = Comparison()
+    if lhs == rhs:
+        # Equal in C first: most applies change nothing, and then there is nothing to walk.
+        return result
     _compare(lhs, rhs, t, (), result)
     return result
 
