@@ -52,6 +52,8 @@ class ResourceType:
     name_rule: str = "subdomain"
     # Served from another collection's storage through `conversions` (events.k8s.io Event: core Events).
     storage: tuple[str, str] | None = None
+    # CRD additionalPrinterColumns: ({name, type, format, description, priority, jsonPath}, ...).
+    printer_columns: tuple[dict[str, Any], ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -177,6 +179,7 @@ def from_crd(crd: dict[str, Any]) -> list[ResourceType]:
                 scale=scale,
                 generation=GEN_CONTENT,
                 custom=True,
+                printer_columns=tuple(version.get("additionalPrinterColumns") or ()),
             )
         )
     return types

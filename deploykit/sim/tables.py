@@ -10,6 +10,8 @@ the objects and the current time.
 from __future__ import annotations
 
 import calendar
+import json
+import re
 import time
 from typing import Any, Callable
 
@@ -234,6 +236,65 @@ _PRINTERS: dict[tuple[str, str], tuple[list[dict[str, Any]], Row]] = {
 }
 
 
+_FILTER = re.compile(r'\[\?\(@\.([\w.-]+)\s*==\s*["\']([^"\']*)["\']\)\]')
+
+
+def json_path(obj: Any, path: str) -> Any:
+    """The subset of JSONPath CRD printer columns use: `.a.b`, `[0]`, `[?(@.type=="Ready")]`."""
+    current: list[Any] = [obj]
+    text = path.strip().strip("{}")
+    pos = 0
+    while pos < len(text) and current:
+        if text[pos] == ".":
+            match = re.match(r"\.([\w-]+)", text[pos:])
+            if not match:
+                return None
+            current = [c.get(match.group(1)) for c in current if isinstance(c, dict) and match.group(1) in c]
+            pos += match.end()
+        elif text.startswith("[?", pos):
+            match = _FILTER.match(text, pos)
+            if not match:
+                return None
+            key, value = match.group(1), match.group(2)
+            current = [item for c in current if isinstance(c, list) for item in c
+                       if isinstance(item, dict) and str(json_path(item, "." + key)) == value]
+            pos = match.end()
+        elif text[pos] == "[":
+            match = re.match(r"\[(\d+|\*)\]", text[pos:])
+            if not match:
+                return None
+            index = match.group(1)
+            current = [item for c in current if isinstance(c, list)
+                       for item in (c if index == "*" else c[int(index):int(index) + 1])]
+            pos += match.end()
+        else:
+            return None
+    if not current:
+        return None
+    return current[0] if len(current) == 1 else current
+
+
+def _custom_printer(rt: resources.ResourceType) -> tuple[list[dict[str, Any]], Row]:
+    """Columns of a CRD version's additionalPrinterColumns (NAME is implicit, AGE only when declared)."""
+    specs = [c for c in rt.printer_columns if c.get("jsonPath")]
+    columns = [_NAME] + [_col(c.get("name", ""), c.get("type", "string"), c.get("format", ""),
+                              c.get("priority", 0), c.get("description", "")) for c in specs]
+
+    def row(obj: dict[str, Any], now: float) -> list[Any]:
+        cells: list[Any] = [_name(obj)]
+        for spec in specs:
+            value = json_path(obj, spec["jsonPath"])
+            if spec.get("type") == "date" and isinstance(value, str):
+                stamp = _parse_time(value)
+                value = human_duration(now - stamp) if stamp is not None else value
+            elif isinstance(value, (dict, list)):
+                value = json.dumps(value, separators=(",", ":"))
+            cells.append(value)
+        return cells
+
+    return columns, row
+
+
 def partial(obj: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
 
@@ -241,7 +302,10 @@ def partial(obj: dict[str, Any]) -> dict[str, Any]:
 def table(rt: resources.ResourceType, objs: list[dict[str, Any]], *, now: float,
           include_object: str = "PartialObjectMetadata") -> dict[str, Any]:
     """A meta.k8s.io/v1 Table of `objs` with the kind's columns."""
-    columns, row = _PRINTERS.get((rt.group, rt.kind), ([_NAME, _AGE], lambda o, t: [_name(o), age(o, t)]))
+    if rt.printer_columns:
+        columns, row = _custom_printer(rt)
+    else:
+        columns, row = _PRINTERS.get((rt.group, rt.kind), ([_NAME, _AGE], lambda o, t: [_name(o), age(o, t)]))
     rows = []
     for obj in objs:
         entry: dict[str, Any] = {"cells": row(obj, now)}

@@ -46,3 +46,31 @@ def test_kinds_without_printer_show_name_and_age():
     table = tables.table(rt, [{"metadata": {"name": "np"}}], now=0, include_object="None")
     assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Age"]
     assert "object" not in table["rows"][0]
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    (".spec.size", 3),
+    (".status.conditions[?(@.type==\"Ready\")].status", "True"),
+    (".spec.items[1].name", "b"),
+    (".spec.missing", None),
+    ("{.metadata.name}", "w"),
+])
+def test_printer_column_json_paths(path, expected):
+    """CRD printer columns resolve the JSONPath forms CRDs use."""
+    obj = {"metadata": {"name": "w"}, "spec": {"size": 3, "items": [{"name": "a"}, {"name": "b"}]},
+           "status": {"conditions": [{"type": "Synced", "status": "False"}, {"type": "Ready", "status": "True"}]}}
+    assert tables.json_path(obj, path) == expected
+
+
+def test_crd_printer_columns_replace_the_default():
+    """A CRD with additionalPrinterColumns prints NAME plus those columns; dates read as ages."""
+    [rt] = resources.from_crd({"spec": {"group": "example.com", "scope": "Namespaced",
+                                        "names": {"plural": "widgets", "kind": "Widget"},
+                                        "versions": [{"name": "v1", "served": True, "additionalPrinterColumns": [
+                                            {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
+                                            {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                                        ]}]}})
+    obj = {"metadata": {"name": "w", "creationTimestamp": "2026-01-01T00:00:00Z"}, "spec": {"size": 3}}
+    table = tables.table(rt, [obj], now=1767225600 + 30)
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Size", "Age"]
+    assert table["rows"][0]["cells"] == ["w", 3, "30s"]
