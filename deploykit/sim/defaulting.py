@@ -183,6 +183,10 @@ def _pod(obj: Obj) -> None:
             requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
             resources["requests"] = {**resources["limits"], **requests}
     _pod_spec(spec)
+    if spec.get("hostNetwork") is True:
+        for container in _items(spec, "containers") + _items(spec, "initContainers"):
+            for port in _items(container, "ports"):
+                port.setdefault("hostPort", port.get("containerPort"))
     spec.setdefault("enableServiceLinks", True)
     spec.setdefault("priority", 0)
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
@@ -387,6 +391,10 @@ def _horizontal_pod_autoscaler(obj: Obj) -> None:
     _status(obj, {"desiredReplicas": 0})
 
 
+def _pod_disruption_budget(obj: Obj) -> None:
+    _status(obj, {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0})
+
+
 def _custom_resource_definition(obj: Obj) -> None:
     spec = _spec(obj)
     names = _dict_at(spec, "names")
@@ -419,5 +427,6 @@ _DEFAULTERS: dict[tuple[str, str], Callable[[Obj], None]] = {
     ("rbac.authorization.k8s.io", "RoleBinding"): _binding,
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): _binding,
     ("autoscaling", "HorizontalPodAutoscaler"): _horizontal_pod_autoscaler,
+    ("policy", "PodDisruptionBudget"): _pod_disruption_budget,
     ("apiextensions.k8s.io", "CustomResourceDefinition"): _custom_resource_definition,
 }

@@ -146,14 +146,17 @@ class _Compiler:
         self.named: dict[str, TypeRef] = {}
         # Built-in lists without a list type follow their patch strategy; CRD lists are atomic.
         self.crd_lists_atomic = crd_lists_atomic
+        # Simulators in other threads may ask for a type while it is half built.
+        self._lock = threading.RLock()
 
     def named_type(self, name: str) -> TypeRef:
-        found = self.named.get(name)
-        if found is None:
-            found = TypeRef(DEDUCED, name)
-            self.named[name] = found  # registered before filling so that cycles resolve
-            self._fill(found, self.definitions[name], name)
-        return found
+        with self._lock:
+            found = self.named.get(name)
+            if found is None:
+                found = TypeRef(DEDUCED, name)
+                self.named[name] = found  # registered before filling so that cycles resolve
+                self._fill(found, self.definitions[name], name)
+            return found
 
     def compile(self, schema: dict, name: str = "") -> TypeRef:
         ref = schema.get("$ref")

@@ -157,3 +157,13 @@ def test_unknown_kinds_are_copied_unchanged():
     obj = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"a": [1]}}
     out = apply_defaults(obj)
     assert out == obj and out is not obj and out["spec"] is not obj["spec"]
+
+
+def test_host_network_pods_publish_their_ports_on_the_host():
+    """A hostNetwork Pod's container ports get hostPort = containerPort; a PDB starts with zero counts."""
+    pod = apply_defaults({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {
+        "hostNetwork": True, "containers": [{"name": "c", "image": "a:1", "ports": [{"containerPort": 53}]}]}})
+    assert pod["spec"]["containers"][0]["ports"] == [{"containerPort": 53, "protocol": "TCP", "hostPort": 53}]
+    pdb = apply_defaults({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "b"},
+                          "spec": {"minAvailable": 1}})
+    assert pdb["status"] == {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0}
