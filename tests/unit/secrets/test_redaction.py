@@ -174,3 +174,27 @@ def test_text_without_secrets_is_unchanged(text):
     redactor.register("a-registered-secret-value")
     assume("a-registered-secret-value" not in text)
     assert redactor.mask(text) == text
+
+
+def test_many_secrets_mask_fast():
+    """With hundreds of secrets, masking a large rendered output would take seconds per command."""
+    import random
+    import string
+    import time
+
+    generator = random.Random(7)
+    redactor = redaction.Redactor()
+    secrets = ["".join(generator.choices(string.ascii_letters + string.digits, k=24)) for _ in range(500)]
+    redactor.register_all(secrets)
+    text = "".join(generator.choices(string.ascii_letters + " \n", k=200_000)) + secrets[42]
+    start = time.perf_counter()
+    masked_text = redactor.mask(text)
+    assert time.perf_counter() - start < 1.0
+    assert masked_text.endswith(redaction.MASK)
+
+
+def test_deeply_nested_forms_still_mask():
+    """Secrets sharing long prefixes (a..., aa..., aaa...) would break the pattern compiler."""
+    redactor = redaction.Redactor()
+    redactor.register_all("k" * n for n in range(4, 600))  # deep enough for the fallback pattern
+    assert redactor.mask("x" + "k" * 800 + "x") == "x" + redaction.MASK + redaction.MASK + "x"
