@@ -306,13 +306,15 @@ def _without_managed_fields(obj: dict) -> dict:
 
 # Go's zero values of the built-in structs that are not pointers: an empty object of the kind
 # has them, so a creator's entry owns `.` for maps created inside them but not for them.
+_POD_TEMPLATE = {"metadata": {}, "spec": {"containers": None}}  # `containers` has no omitempty: null
 _SKELETONS: dict[tuple[str, str], dict] = {
-    ("apps", "Deployment"): {"spec": {"strategy": {}, "template": {"metadata": {}, "spec": {}}}},
-    ("apps", "ReplicaSet"): {"spec": {"template": {"metadata": {}, "spec": {}}}},
-    ("apps", "StatefulSet"): {"spec": {"template": {"metadata": {}, "spec": {}}, "updateStrategy": {}}},
-    ("apps", "DaemonSet"): {"spec": {"template": {"metadata": {}, "spec": {}}, "updateStrategy": {}}},
-    ("batch", "Job"): {"spec": {"template": {"metadata": {}, "spec": {}}}},
-    ("batch", "CronJob"): {"spec": {"jobTemplate": {"metadata": {}, "spec": {"template": {"metadata": {}, "spec": {}}}}}},
+    ("apps", "Deployment"): {"spec": {"strategy": {}, "template": _POD_TEMPLATE}},
+    ("apps", "ReplicaSet"): {"spec": {"template": _POD_TEMPLATE}},
+    ("apps", "StatefulSet"): {"spec": {"template": _POD_TEMPLATE, "updateStrategy": {}}},
+    ("apps", "DaemonSet"): {"spec": {"template": _POD_TEMPLATE, "updateStrategy": {}}},
+    ("batch", "Job"): {"spec": {"template": _POD_TEMPLATE}},
+    ("batch", "CronJob"): {"spec": {"jobTemplate": {"metadata": {}, "spec": {"template": _POD_TEMPLATE}}}},
+    ("", "Pod"): {"spec": {"containers": None}},
 }
 
 

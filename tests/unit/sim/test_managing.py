@@ -215,6 +215,8 @@ def test_create_by_post_owns_every_field_including_defaults():
     assert {".spec.strategy.type", ".spec.template.spec.dnsPolicy", ".metadata.labels",
             '.spec.template.spec.containers[name="app"].imagePullPolicy'} <= owned
     assert ".metadata.name" not in owned and ".spec" not in owned and ".status" not in owned
+    # Structs and lists present in Go's empty Deployment are not "created", so they get no `.`.
+    assert ".spec.strategy" not in owned and ".spec.template.spec.containers" not in owned
 
 
 def test_an_update_takes_changed_fields_silently():
