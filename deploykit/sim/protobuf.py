@@ -1,12 +1,15 @@
 """Decoding Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`).
 
 client-go's typed clients (Helm 4's release storage, `kubectl create
-configmap|secret|namespace|serviceaccount`) send core/v1 objects as protobuf:
+configmap|secret|namespace|serviceaccount|deployment|job|...`, `kubectl run`,
+`kubectl expose`) send objects as protobuf:
 the magic `k8s\\x00`, then a `runtime.Unknown` (1: typeMeta {1: apiVersion,
 2: kind}, 2: raw = the object's own message). This module owns a small
-wire-format reader and the field numbers of the few messages those clients
+wire-format reader and the field numbers of the messages those clients
 write (ObjectMeta and its parts, Secret, ConfigMap, Namespace,
-ServiceAccount, DeleteOptions), turning them into the JSON form the rest of
+ServiceAccount, DeleteOptions, and the fields kubectl's generators set on
+Deployment, Pod, Job, CronJob, Service, RBAC, Ingress, PodDisruptionBudget and
+ResourceQuota), turning them into the JSON form the rest of
 the server handles. Anything else is a 415 with the real message. Answers are
 always JSON. Must not know about HTTP or the store.
 """
@@ -75,6 +78,84 @@ MESSAGES: dict[str, dict[int, tuple[str, Any]]] = {
     "ServiceAccount": {1: ("metadata", _msg("ObjectMeta")), 2: ("secrets", _rep(_msg("ObjectReference"))),
                        3: ("imagePullSecrets", _rep(_msg("LocalObjectReference"))),
                        4: ("automountServiceAccountToken", BOOL)},
+    # apimachinery helpers
+    "LabelSelector": {1: ("matchLabels", _map(STR)), 2: ("matchExpressions", _rep(_msg("LabelSelectorRequirement")))},
+    "LabelSelectorRequirement": {1: ("key", STR), 2: ("operator", STR), 3: ("values", _rep(STR))},
+    "IntOrString": {1: ("type", INT), 2: ("intVal", INT), 3: ("strVal", STR)},
+    "Quantity": {1: ("string", STR)},
+    # workloads, as `kubectl create deployment|job|cronjob` and `kubectl run` write them
+    "Deployment": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("DeploymentSpec")),
+                   3: ("status", _msg("Empty"))},
+    "DeploymentSpec": {1: ("replicas", INT), 2: ("selector", _msg("LabelSelector")),
+                       3: ("template", _msg("PodTemplateSpec")), 4: ("strategy", _msg("DeploymentStrategy")),
+                       5: ("minReadySeconds", INT), 6: ("revisionHistoryLimit", INT), 7: ("paused", BOOL),
+                       9: ("progressDeadlineSeconds", INT)},
+    "DeploymentStrategy": {1: ("type", STR), 2: ("rollingUpdate", _msg("RollingUpdateDeployment"))},
+    "RollingUpdateDeployment": {1: ("maxUnavailable", _msg("IntOrString")), 2: ("maxSurge", _msg("IntOrString"))},
+    "Job": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("JobSpec")), 3: ("status", _msg("Empty"))},
+    "JobSpec": {1: ("parallelism", INT), 2: ("completions", INT), 3: ("activeDeadlineSeconds", INT),
+                7: ("backoffLimit", INT), 4: ("selector", _msg("LabelSelector")), 5: ("manualSelector", BOOL),
+                6: ("template", _msg("PodTemplateSpec")), 8: ("ttlSecondsAfterFinished", INT),
+                9: ("completionMode", STR), 10: ("suspend", BOOL), 14: ("podReplacementPolicy", STR)},
+    "CronJob": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("CronJobSpec")), 3: ("status", _msg("Empty"))},
+    "CronJobSpec": {1: ("schedule", STR), 8: ("timeZone", STR), 2: ("startingDeadlineSeconds", INT),
+                    3: ("concurrencyPolicy", STR), 4: ("suspend", BOOL), 5: ("jobTemplate", _msg("JobTemplateSpec")),
+                    6: ("successfulJobsHistoryLimit", INT), 7: ("failedJobsHistoryLimit", INT)},
+    "JobTemplateSpec": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("JobSpec"))},
+    "Pod": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("PodSpec")), 3: ("status", _msg("Empty"))},
+    "PodTemplateSpec": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("PodSpec"))},
+    "PodSpec": {2: ("containers", _rep(_msg("Container"))), 20: ("initContainers", _rep(_msg("Container"))),
+                3: ("restartPolicy", STR), 4: ("terminationGracePeriodSeconds", INT),
+                5: ("activeDeadlineSeconds", INT), 6: ("dnsPolicy", STR), 7: ("nodeSelector", _map(STR)),
+                8: ("serviceAccountName", STR), 9: ("serviceAccount", STR),
+                21: ("automountServiceAccountToken", BOOL), 10: ("nodeName", STR), 11: ("hostNetwork", BOOL),
+                15: ("imagePullSecrets", _rep(_msg("LocalObjectReference"))), 16: ("hostname", STR),
+                17: ("subdomain", STR), 19: ("schedulerName", STR), 24: ("priorityClassName", STR),
+                25: ("priority", INT), 30: ("enableServiceLinks", BOOL)},
+    "Container": {1: ("name", STR), 2: ("image", STR), 3: ("command", _rep(STR)), 4: ("args", _rep(STR)),
+                  5: ("workingDir", STR), 6: ("ports", _rep(_msg("ContainerPort"))), 7: ("env", _rep(_msg("EnvVar"))),
+                  8: ("resources", _msg("ResourceRequirements")), 24: ("restartPolicy", STR),
+                  13: ("terminationMessagePath", STR), 20: ("terminationMessagePolicy", STR),
+                  14: ("imagePullPolicy", STR), 16: ("stdin", BOOL), 17: ("stdinOnce", BOOL), 18: ("tty", BOOL)},
+    "ContainerPort": {1: ("name", STR), 2: ("hostPort", INT), 3: ("containerPort", INT), 4: ("protocol", STR),
+                      5: ("hostIP", STR)},
+    "EnvVar": {1: ("name", STR), 2: ("value", STR)},
+    "ResourceRequirements": {1: ("limits", _map(_msg("Quantity"))), 2: ("requests", _map(_msg("Quantity")))},
+    # services, RBAC, ingress, disruption budgets, quotas (`kubectl create service|role|...|quota`, `expose`)
+    "Service": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("ServiceSpec")), 3: ("status", _msg("Empty"))},
+    "ServiceSpec": {1: ("ports", _rep(_msg("ServicePort"))), 2: ("selector", _map(STR)), 3: ("clusterIP", STR),
+                    18: ("clusterIPs", _rep(STR)), 4: ("type", STR), 5: ("externalIPs", _rep(STR)),
+                    7: ("sessionAffinity", STR), 10: ("externalName", STR), 11: ("externalTrafficPolicy", STR),
+                    19: ("ipFamilies", _rep(STR)), 17: ("ipFamilyPolicy", STR), 22: ("internalTrafficPolicy", STR)},
+    "ServicePort": {1: ("name", STR), 2: ("protocol", STR), 6: ("appProtocol", STR), 3: ("port", INT),
+                    4: ("targetPort", _msg("IntOrString")), 5: ("nodePort", INT)},
+    "Role": {1: ("metadata", _msg("ObjectMeta")), 2: ("rules", _rep(_msg("PolicyRule")))},
+    "PolicyRule": {1: ("verbs", _rep(STR)), 2: ("apiGroups", _rep(STR)), 3: ("resources", _rep(STR)),
+                   4: ("resourceNames", _rep(STR)), 5: ("nonResourceURLs", _rep(STR))},
+    "RoleBinding": {1: ("metadata", _msg("ObjectMeta")), 2: ("subjects", _rep(_msg("Subject"))),
+                    3: ("roleRef", _msg("RoleRef"))},
+    "Subject": {1: ("kind", STR), 2: ("apiGroup", STR), 3: ("name", STR), 4: ("namespace", STR)},
+    "RoleRef": {1: ("apiGroup", STR), 2: ("kind", STR), 3: ("name", STR)},
+    "Ingress": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("IngressSpec")), 3: ("status", _msg("Empty"))},
+    "IngressSpec": {4: ("ingressClassName", STR), 1: ("defaultBackend", _msg("IngressBackend")),
+                    2: ("tls", _rep(_msg("IngressTLS"))), 3: ("rules", _rep(_msg("IngressRule")))},
+    "IngressRule": {1: ("host", STR), 2: ("", _msg("IngressRuleValue"))},  # inline in JSON
+    "IngressRuleValue": {1: ("http", _msg("HTTPIngressRuleValue"))},
+    "HTTPIngressRuleValue": {1: ("paths", _rep(_msg("HTTPIngressPath")))},
+    "HTTPIngressPath": {1: ("path", STR), 3: ("pathType", STR), 2: ("backend", _msg("IngressBackend"))},
+    "IngressBackend": {4: ("service", _msg("IngressServiceBackend"))},
+    "IngressServiceBackend": {1: ("name", STR), 2: ("port", _msg("ServiceBackendPort"))},
+    "ServiceBackendPort": {1: ("name", STR), 2: ("number", INT)},
+    "IngressTLS": {1: ("hosts", _rep(STR)), 2: ("secretName", STR)},
+    "PodDisruptionBudget": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("PodDisruptionBudgetSpec")),
+                            3: ("status", _msg("Empty"))},
+    "PodDisruptionBudgetSpec": {1: ("minAvailable", _msg("IntOrString")), 2: ("selector", _msg("LabelSelector")),
+                                3: ("maxUnavailable", _msg("IntOrString")),
+                                4: ("unhealthyPodEvictionPolicy", STR)},
+    "ResourceQuota": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("ResourceQuotaSpec")),
+                      3: ("status", _msg("Empty"))},
+    "ResourceQuotaSpec": {1: ("hard", _map(_msg("Quantity"))), 2: ("scopes", _rep(STR))},
+    "Empty": {},  # a status on create: the server resets it anyway
     "DeleteOptions": {1: ("gracePeriodSeconds", INT), 2: ("preconditions", _msg("Preconditions")),
                       3: ("orphanDependents", BOOL), 4: ("propagationPolicy", STR), 5: ("dryRun", _rep(STR)),
                       6: ("ignoreStoreReadErrorWithClusterBreakingPotential", BOOL)},
@@ -82,9 +163,27 @@ MESSAGES: dict[str, dict[int, tuple[str, Any]]] = {
 }
 
 # (apiVersion, kind) of request bodies we decode -> message.
-DECODABLE = {("v1", "Secret"): "Secret", ("v1", "ConfigMap"): "ConfigMap", ("v1", "Namespace"): "Namespace",
-             ("v1", "ServiceAccount"): "ServiceAccount", ("meta.k8s.io/v1", "DeleteOptions"): "DeleteOptions",
-             ("v1", "DeleteOptions"): "DeleteOptions"}
+DECODABLE = {
+    ("v1", "Secret"): "Secret", ("v1", "ConfigMap"): "ConfigMap", ("v1", "Namespace"): "Namespace",
+    ("v1", "ServiceAccount"): "ServiceAccount", ("v1", "Pod"): "Pod", ("v1", "Service"): "Service",
+    ("v1", "ResourceQuota"): "ResourceQuota",
+    ("apps/v1", "Deployment"): "Deployment", ("batch/v1", "Job"): "Job", ("batch/v1", "CronJob"): "CronJob",
+    ("rbac.authorization.k8s.io/v1", "Role"): "Role", ("rbac.authorization.k8s.io/v1", "ClusterRole"): "Role",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "RoleBinding",
+    ("networking.k8s.io/v1", "Ingress"): "Ingress", ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
+    ("meta.k8s.io/v1", "DeleteOptions"): "DeleteOptions", ("v1", "DeleteOptions"): "DeleteOptions",
+}
+
+# Fields that are pointers in Go: a zero or false on the wire is a value the user set, not an absent field.
+_POINTER_SCALARS = {
+    "replicas", "revisionHistoryLimit", "progressDeadlineSeconds", "terminationGracePeriodSeconds",
+    "activeDeadlineSeconds", "parallelism", "completions", "backoffLimit", "ttlSecondsAfterFinished",
+    "startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "priority",
+    "deletionGracePeriodSeconds", "gracePeriodSeconds", "immutable", "automountServiceAccountToken",
+    "manualSelector", "suspend", "enableServiceLinks", "controller", "blockOwnerDeletion", "orphanDependents",
+    "maxUnavailable", "maxSurge", "minAvailable",
+}
 
 
 class DecodeError(ValueError):
@@ -166,13 +265,16 @@ def decode_message(data: bytes, name: str) -> dict[str, Any]:
         elif isinstance(kind, tuple) and kind[0] == "map":
             entry = {n: v for n, _w, v in fields(value)}
             key = _scalar(STR, entry.get(1, b""))
-            out.setdefault(json_name, {})[key] = _scalar(kind[1], entry.get(2, b""))
+            out.setdefault(json_name, {})[key] = _value(kind[1], entry.get(2, b""))
         else:
             decoded = _value(kind, value)
-            # gogo-protobuf writes every optional scalar; JSON omits the empty ones (omitempty).
-            if decoded == "" or (kind == INT and decoded == 0):
-                continue
-            out[json_name] = decoded
+            # gogo-protobuf writes every non-pointer scalar; JSON omits the empty ones (omitempty).
+            if not isinstance(decoded, dict) and decoded in ("", 0) and json_name not in _POINTER_SCALARS:
+                continue  # also drops False (== 0)
+            if json_name == "":  # an inline struct (IngressRuleValue): its fields join the parent's
+                out.update(decoded)
+            else:
+                out[json_name] = decoded
     return out
 
 
@@ -183,6 +285,10 @@ def _value(kind: Any, value: Any) -> Any:
             return _time(decoded)
         if kind[1] == "FieldsV1":
             return decoded.get("Raw", {})
+        if kind[1] == "IntOrString":
+            return decoded.get("strVal", "") if decoded.get("type") == 1 else decoded.get("intVal", 0)
+        if kind[1] == "Quantity":
+            return decoded.get("string", "")
         return decoded
     return _scalar(kind, value)
 

@@ -188,3 +188,21 @@ def test_get_json_output(served, ns):
     live = get_json(env, "deploy", "web", "-n", ns)
     assert live["metadata"]["uid"] and live["metadata"]["generation"] == 1
     assert live["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"
+
+
+def test_kubectl_generators_create_through_protobuf(served, ns):
+    """`kubectl create deployment`, `run`, `expose` and `create job` (protobuf bodies) create what they say."""
+    env, _ = served
+    kubectl(env, "create", "deployment", "gen", "--image=nginx:1", "--replicas=0", "--port=80", "-n", ns)
+    kubectl(env, "expose", "deployment", "gen", "--port=80", "--target-port=8080", "-n", ns)
+    kubectl(env, "run", "one", "--image=busybox", "--restart=Never", "--labels=x=y", "-n", ns, "--", "echo", "hi")
+    kubectl(env, "create", "job", "once", "--image=busybox", "-n", ns, "--", "echo", "hi")
+    deploy = get_json(env, "deploy", "gen", "-n", ns)
+    assert deploy["spec"]["replicas"] == 0
+    assert deploy["spec"]["template"]["spec"]["containers"][0]["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
+    service = get_json(env, "svc", "gen", "-n", ns)
+    assert service["spec"]["ports"][0]["targetPort"] == 8080 and service["spec"]["selector"] == {"app": "gen"}
+    pod = get_json(env, "pod", "one", "-n", ns)
+    assert pod["spec"]["containers"][0]["args"] == ["echo", "hi"] and pod["metadata"]["labels"] == {"x": "y"}
+    job = get_json(env, "job", "once", "-n", ns)
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"

@@ -88,7 +88,7 @@ def test_delete_options_with_preconditions():
 def test_other_kinds_are_unsupported_media_type():
     """A protobuf body of a kind the simulator does not decode gets 415, which clients report clearly."""
     with pytest.raises(statuses.ApiError) as caught:
-        protobuf.decode_object(envelope("apps/v1", "Deployment", b""), api_version="apps/v1", kind="Deployment")
+        protobuf.decode_object(envelope("apps/v1", "StatefulSet", b""), api_version="apps/v1", kind="StatefulSet")
     assert caught.value.code == 415 and caught.value.reason == "UnsupportedMediaType"
 
 
@@ -104,3 +104,30 @@ def test_truncated_body_is_bad_request():
     with pytest.raises(statuses.ApiError) as caught:
         protobuf.decode_object(envelope("v1", "Secret", field(1, "x"))[:-3], api_version="v1", kind="Secret")
     assert caught.value.code == 400
+
+
+def test_deployment_with_zero_replicas_int_or_string_and_quantities():
+    """Pointer zeros survive (replicas: 0), IntOrString and Quantity become their JSON forms."""
+    rolling = field(1, field(1, 0) + field(2, 0)) + field(2, field(1, 1) + field(3, "25%"))
+    container = field(1, "app") + field(2, "nginx:1") + field(8, field(1, entry("cpu", field(1, "500m")))) \
+        + field(16, False)
+    template = field(1, field(11, entry("app", "web"))) + field(2, field(2, container))
+    spec = field(1, 0) + field(2, field(1, entry("app", "web"))) + field(3, template) \
+        + field(4, field(1, "RollingUpdate") + field(2, rolling))
+    obj = protobuf.decode_object(envelope("apps/v1", "Deployment", field(1, field(1, "web")) + field(2, spec)),
+                                 api_version="apps/v1", kind="Deployment")
+    assert obj["spec"]["replicas"] == 0
+    assert obj["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": "25%"}
+    assert obj["spec"]["template"]["spec"]["containers"] == [
+        {"name": "app", "image": "nginx:1", "resources": {"limits": {"cpu": "500m"}}}]
+
+
+def test_ingress_rule_value_is_inlined():
+    """IngressRule's embedded rule value appears as `http` next to `host`, as in JSON."""
+    backend = field(4, field(1, "svc") + field(2, field(2, 8080)))
+    path = field(1, "/api") + field(3, "Prefix") + field(2, backend)
+    rule = field(1, "example.com") + field(2, field(1, field(1, path)))
+    obj = protobuf.decode_object(envelope("networking.k8s.io/v1", "Ingress", field(1, field(1, "i")) + field(2, field(3, rule))),
+                                 api_version="networking.k8s.io/v1", kind="Ingress")
+    assert obj["spec"]["rules"] == [{"host": "example.com", "http": {"paths": [
+        {"path": "/api", "pathType": "Prefix", "backend": {"service": {"name": "svc", "port": {"number": 8080}}}}]}}]
