@@ -209,3 +209,15 @@ def test_crd_scale_subresource_and_second_version(sim_http, sim_namespace):
         assert code == 200 and other["apiVersion"] == "example.org/v1beta1" and other["spec"]["size"] == 5
     finally:
         sim_http("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/pools.example.org")
+
+
+def test_bound_pod_deletion_honours_grace_period_parameter(sim_http, sim_namespace):
+    """Deleting a pod on a node with gracePeriodSeconds sets the deletion time; grace 0 removes it."""
+    pods = f"/api/v1/namespaces/{sim_namespace}/pods"
+    pod = {"metadata": {"name": "p"}, "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "x"}]}}
+    assert sim_http("POST", pods, pod)[0] == 201
+    code, body, _ = sim_http("DELETE", f"{pods}/p?gracePeriodSeconds=5")
+    assert code == 200 and body["metadata"]["deletionGracePeriodSeconds"] == 5
+    assert exists(sim_http, f"{pods}/p")
+    assert sim_http("DELETE", f"{pods}/p", {"gracePeriodSeconds": 0})[0] == 200
+    assert not exists(sim_http, f"{pods}/p")
