@@ -33,6 +33,7 @@ class _Unsupported(Exception):
 
 _STR = "tag:yaml.org,2002:str"
 _BAD_CHARS = re.compile("[^\x09\x0a\x20-\x7e\u0085\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|\ufeff")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _ASCII_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _PLAIN_FIRST_BAD = frozenset("#&*!|>%@`{}[],'\"")
 
@@ -92,8 +93,8 @@ def _scalar(text: str) -> Any:
             raise _Unsupported
         inner = text[1:-1]
         if "\\" in inner:
-            if "\\/" in inner:
-                raise _Unsupported  # YAML 1.1 readers disagree on this escape
+            if "\\/" in inner or _SURROGATE_ESCAPE.search(inner):
+                raise _Unsupported  # escapes YAML 1.1 readers do not take as JSON does
             try:
                 # JSON's escapes are a subset of YAML's, with the same meaning.
                 value = json.loads(text)
@@ -109,7 +110,31 @@ def _scalar(text: str) -> Any:
         return []
     if text == "{}":
         return {}
+    if first == "[":
+        return _flow_sequence(text)
     return _plain(text)
+
+
+def _flow_sequence(text: str) -> list:
+    """`[a, "b", 3]`: a flow sequence of scalars (what `to_json` of a list renders); nothing nested."""
+    if text[-1] != "]":
+        raise _Unsupported
+    inner = text[1:-1]
+    if any(char in inner for char in "[]{}#\t"):
+        raise _Unsupported
+    items = []
+    for item in inner.split(","):
+        item = item.strip(" ")
+        if not item:
+            raise _Unsupported
+        if item[0] in "'\"":
+            # A comma inside quotes would have split the item: its quotes no longer match.
+            if len(item) < 2 or item[-1] != item[0]:
+                raise _Unsupported
+        elif ":" in item:
+            raise _Unsupported
+        items.append(_scalar(item))
+    return items
 
 
 def _split(content: str) -> tuple[str, str]:
