@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from deploykit.sim import managing, patching, typeinfo
 
@@ -215,3 +217,28 @@ def test_a_json_patch_that_is_not_a_list_is_a_bad_request():
     with pytest.raises(managing.RequestError) as caught:
         patching.json_patch(LIVE, {"op": "add"})
     assert caught.value.code == 400
+
+
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.text(alphabet="ab", max_size=2)),
+    lambda children: st.one_of(st.lists(children, max_size=3),
+                               st.dictionaries(st.text(alphabet="abc", min_size=1, max_size=2), children, max_size=3)),
+    max_leaves=8,
+)
+_objects = st.dictionaries(st.text(alphabet="abc", min_size=1, max_size=2), _json, max_size=4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(obj=_objects, patch=_objects)
+def test_a_merge_patch_applied_twice_changes_nothing_more(obj, patch):
+    """Retried merge patches (clients retry on conflicts) converge: applying one twice equals applying it once."""
+    once = patching.merge_patch(obj, patch)
+    assert patching.merge_patch(once, patch) == once
+
+
+@settings(max_examples=80, deadline=None)
+@given(obj=_objects, patch=_objects)
+def test_without_type_info_strategic_merge_equals_merge_patch(obj, patch):
+    """For custom resources a strategic merge patch gives exactly the merge patch result."""
+    assume(not any(isinstance(k, str) and k.startswith("$") for k in patch))
+    assert patching.strategic_merge_patch(obj, patch, type_ref=None) == patching.merge_patch(obj, patch)
