@@ -71,7 +71,7 @@ def assemble(
             hooks.append(hook)
     for manifest in crds:
         report.extend(checking.structure(manifest, secrets=secrets))
-    report.extend(checking.duplicates([*crds, *plain, *(hook.manifest for hook in hooks)]))
+    report.extend(checking.duplicates([*crds, *plain, *(hook.manifest for hook in hooks)], secrets=secrets))
     plain.sort(key=lambda m: kinds.apply_rank(m.api_version, m.kind))
     hooks.sort(key=lambda h: (h.weight, kinds.apply_rank(h.manifest.api_version, h.manifest.kind), h.manifest.kind, h.manifest.name))
     return Rendered(manifests=tuple(plain), hooks=tuple(hooks), crds=tuple(crds), notes=notes)

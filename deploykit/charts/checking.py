@@ -35,9 +35,9 @@ def _field(path: tuple) -> str:
     return text
 
 
-def _at(manifest: Manifest, path: tuple, message: str, *, level: str = problems.ERROR, hint: str | None = None) -> problems.Problem:
+def _at(manifest: Manifest, path: tuple, message: str, *, level: str = problems.ERROR, hint: str | None = None, secrets: Collection[str] = ()) -> problems.Problem:
     subject = f"{manifest.ident}: " if manifest.kind and manifest.name else ""
-    return problems.Problem(level, manifest.location, manifest.line_of(path), f"{subject}{_field(path)}: {message}", hint)
+    return problems.Problem(level, manifest.location, manifest.line_of(path), problems.mask(f"{subject}{_field(path)}: {message}", secrets), hint)
 
 
 def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[problems.Problem]:
@@ -47,28 +47,28 @@ def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[prob
     for field in ("apiVersion", "kind"):
         value = obj.get(field)
         if not value or not isinstance(value, str):
-            found.append(_at(manifest, (field,), "is missing" if not value else "must be a string", hint="every object needs apiVersion, kind and metadata.name"))
+            found.append(_at(manifest, (field,), "is missing" if not value else "must be a string", hint="every object needs apiVersion, kind and metadata.name", secrets=secrets))
     metadata = obj.get("metadata")
     if not isinstance(metadata, dict):
-        found.append(_at(manifest, ("metadata",), "is missing" if metadata is None else "must be a mapping", hint="every object needs apiVersion, kind and metadata.name"))
+        found.append(_at(manifest, ("metadata",), "is missing" if metadata is None else "must be a mapping", hint="every object needs apiVersion, kind and metadata.name", secrets=secrets))
         return found
     name = metadata.get("name")
     if name is None or name == "":
         hint = "generateName is not supported: server-side apply needs a fixed name" if metadata.get("generateName") else None
-        found.append(_at(manifest, ("metadata", "name"), "is missing", hint=hint))
+        found.append(_at(manifest, ("metadata", "name"), "is missing", hint=hint, secrets=secrets))
     elif not isinstance(name, str):
-        found.append(_at(manifest, ("metadata", "name"), f"must be a string, not {type(name).__name__}"))
+        found.append(_at(manifest, ("metadata", "name"), f"must be a string, not {type(name).__name__}", secrets=secrets))
     elif isinstance(obj.get("kind"), str) and isinstance(obj.get("apiVersion"), str):
         reason = kinds.name_problem(obj["apiVersion"], obj["kind"], name)
         if reason:
-            found.append(_at(manifest, ("metadata", "name"), f"{problems.mask(repr(name), secrets)} {reason}"))
+            found.append(_at(manifest, ("metadata", "name"), f"{repr(name)} {reason}", secrets=secrets))
     namespace = metadata.get("namespace")
     if namespace is not None:
         reason = kinds.namespace_problem(str(namespace)) if isinstance(namespace, str) else "must be a string"
         if reason:
-            found.append(_at(manifest, ("metadata", "namespace"), f"{problems.mask(repr(namespace), secrets)} {reason}"))
+            found.append(_at(manifest, ("metadata", "namespace"), f"{repr(namespace)} {reason}", secrets=secrets))
     found.extend(_labels(manifest, metadata.get("labels"), secrets))
-    found.extend(_annotations(manifest, metadata.get("annotations")))
+    found.extend(_annotations(manifest, metadata.get("annotations"), secrets))
     return found
 
 
@@ -76,27 +76,27 @@ def _labels(manifest: Manifest, labels: object, secrets: Collection[str]) -> Ite
     if labels is None:
         return
     if not isinstance(labels, dict):
-        yield _at(manifest, ("metadata", "labels"), "must be a mapping of strings")
+        yield _at(manifest, ("metadata", "labels"), "must be a mapping of strings", secrets=secrets)
         return
     for key, value in labels.items():
         path = ("metadata", "labels", key)
         if not _valid_qualified_name(str(key)):
-            yield _at(manifest, path, "is not a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.')")
+            yield _at(manifest, path, "is not a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.')", secrets=secrets)
         if not isinstance(value, str):
-            yield _at(manifest, path, f"must be a string, not {type(value).__name__}", hint='quote it: {{ value | quote }}')
+            yield _at(manifest, path, f"must be a string, not {type(value).__name__}", hint='quote it: {{ value | quote }}', secrets=secrets)
         elif len(value) > 63 or not _LABEL_VALUE.match(value):
-            yield _at(manifest, path, f"{problems.mask(repr(value), secrets)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)")
+            yield _at(manifest, path, f"{repr(value)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)", secrets=secrets)
 
 
-def _annotations(manifest: Manifest, annotations: object) -> Iterable[problems.Problem]:
+def _annotations(manifest: Manifest, annotations: object, secrets: Collection[str]) -> Iterable[problems.Problem]:
     if annotations is None:
         return
     if not isinstance(annotations, dict):
-        yield _at(manifest, ("metadata", "annotations"), "must be a mapping of strings")
+        yield _at(manifest, ("metadata", "annotations"), "must be a mapping of strings", secrets=secrets)
         return
     for key, value in annotations.items():
         if not isinstance(value, str):
-            yield _at(manifest, ("metadata", "annotations", key), f"must be a string, not {type(value).__name__}", hint="quote it: {{ value | quote }}")
+            yield _at(manifest, ("metadata", "annotations", key), f"must be a string, not {type(value).__name__}", hint="quote it: {{ value | quote }}", secrets=secrets)
 
 
 def _valid_qualified_name(key: str) -> bool:
@@ -106,7 +106,7 @@ def _valid_qualified_name(key: str) -> bool:
     return 0 < len(name) <= 63 and bool(_LABEL_NAME.match(name))
 
 
-def duplicates(manifests: Iterable[Manifest]) -> list[problems.Problem]:
+def duplicates(manifests: Iterable[Manifest], *, secrets: Collection[str] = ()) -> list[problems.Problem]:
     """One problem per object that has the same identity as an earlier one."""
     seen: dict[tuple, Manifest] = {}
     found = []
@@ -118,8 +118,11 @@ def duplicates(manifests: Iterable[Manifest]) -> list[problems.Problem]:
             found.append(
                 problems.error(
                     manifest.location,
-                    f"{manifest.ident} ({manifest.api_version}) is also rendered by {first.location}:{first.line}; "
-                    "two objects with the same kind, namespace and name would overwrite each other",
+                    problems.mask(
+                        f"{manifest.ident} ({manifest.api_version}) is also rendered by {first.location}:{first.line}; "
+                        "two objects with the same kind, namespace and name would overwrite each other",
+                        secrets,
+                    ),
                     line=manifest.line,
                 )
             )
@@ -140,11 +143,8 @@ def api_problems(manifest: Manifest, *, kube_version: str, custom_kinds: Collect
             reason = f"Kubernetes {kube_version} does not serve {manifest.kind} as {manifest.api_version}; it serves it as {', '.join(others)}"
         else:
             reason = f"{manifest.api_version} {manifest.kind} is not a built-in kind of Kubernetes {kube_version} and no CRD in the chart defines it"
-        return [_at(manifest, ("apiVersion",), reason, level=problems.WARNING)]
-    return [
-        _at(manifest, path, problems.mask(reason, secrets))
-        for path, reason in kubeapis.schema_errors(manifest.obj, kube_version=kube_version)
-    ]
+        return [_at(manifest, ("apiVersion",), reason, level=problems.WARNING, secrets=secrets)]
+    return [_at(manifest, path, reason, secrets=secrets) for path, reason in kubeapis.schema_errors(manifest.obj, kube_version=kube_version)]
 
 
 def custom_kinds(manifests: Iterable[Manifest]) -> set[tuple[str, str]]:

@@ -1,0 +1,92 @@
+"""Checks on rendered objects: names per kind, labels, annotations, unknown kinds and fields."""
+
+import pytest
+
+from deploykit.charts import checking, kinds, problems
+from deploykit.charts.manifests import Manifest
+
+
+def manifest(obj, text=""):
+    return Manifest(obj=obj, template="app/templates/x.yaml", line=3, text=text)
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "name", "valid"),
+    [
+        ("v1", "ConfigMap", "web.config-1", True),
+        ("v1", "ConfigMap", "Web", False),
+        ("v1", "ConfigMap", "a" * 254, False),
+        ("v1", "Service", "web-1", True),
+        ("v1", "Service", "1web", False),  # DNS-1035: must start with a letter
+        ("v1", "Service", "web.api", False),
+        ("v1", "Namespace", "team.a", False),
+        ("batch/v1", "Job", "m" * 64, False),
+        ("batch/v1", "CronJob", "c" * 53, False),
+        ("rbac.authorization.k8s.io/v1", "ClusterRole", "system:aggregate-to-view", True),
+        ("rbac.authorization.k8s.io/v1", "Role", "a/b", False),
+        ("apps/v1", "Deployment", "web_app", False),
+        ("example.com/v1", "Widget", "w.1", True),
+    ],
+)
+def test_names_follow_the_api_servers_rule_for_the_kind(api_version, kind, name, valid):
+    """A name the API server refuses would pass lint, or a valid one (e.g. system:... roles) would fail it."""
+    assert (kinds.name_problem(api_version, kind, name) is None) is valid
+
+
+def test_structure_problems_name_the_field_and_line():
+    """Lint would say an object is broken without saying which field."""
+    obj = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "Bad_Name", "namespace": "Team", "labels": {"ok": "yes", "bad key!": "v", "long": "x" * 64, "num": 5}, "annotations": {"replicas": 3}}}
+    text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: Bad_Name\n  namespace: Team\n  labels:\n    ok: 'yes'\n    bad key!: v\n    long: xx\n    num: 5\n  annotations:\n    replicas: 3\n"
+    found = checking.structure(manifest(obj, text))
+    assert [(p.line, p.message.split(":")[1].strip()) for p in found] == [
+        (6, "metadata.name"), (7, "metadata.namespace"), (10, "metadata.labels['bad key!']"),
+        (11, "metadata.labels.long"), (12, "metadata.labels.num"), (14, "metadata.annotations.replicas"),
+    ]
+    assert all(p.level == problems.ERROR and p.file == "app/templates/x.yaml" for p in found)
+
+
+def test_missing_identity_fields_are_reported():
+    """An object without kind or name would reach the cluster."""
+    found = checking.structure(manifest({"metadata": {"generateName": "job-"}}))
+    assert [p.message for p in found] == ["apiVersion: is missing", "kind: is missing", "metadata.name: is missing"]
+    assert "generateName is not supported" in found[2].hint
+
+
+def test_secret_name_values_are_masked():
+    """A name templated from a secret would print the secret in a lint message."""
+    found = checking.structure(manifest({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Top_Secret_Value"}}), secrets=("Top_Secret_Value",))
+    assert "Top_Secret_Value" not in found[0].message and "***" in found[0].message
+
+
+def test_kind_the_target_version_does_not_serve_is_a_warning_with_the_replacement():
+    """A chart still using a removed API version would only fail at apply time."""
+    obj = {"apiVersion": "extensions/v1beta1", "kind": "Ingress", "metadata": {"name": "web"}}
+    (found,) = checking.api_problems(manifest(obj), kube_version="v1.37.0", custom_kinds=set())
+    assert found.level == problems.WARNING
+    assert "serves it as networking.k8s.io/v1" in found.message
+
+
+def test_custom_kinds_from_the_charts_crds_are_known():
+    """Custom resources whose CRD the chart ships would be warned about."""
+    obj = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    crd = manifest({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "widgets.example.com"}, "spec": {"group": "example.com", "names": {"kind": "Widget"}}})
+    assert checking.api_problems(manifest(obj), kube_version="v1.37.0", custom_kinds=checking.custom_kinds([crd])) == []
+    assert checking.api_problems(manifest(obj), kube_version="v1.37.0", custom_kinds=set())[0].level == problems.WARNING
+
+
+def test_unknown_fields_are_errors_with_their_path():
+    """A misspelled field (`replica:`) would be dropped silently by the API server."""
+    obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+           "spec": {"replica": 2, "selector": {"matchLabels": {"a": "b"}}, "template": {"spec": {"containers": [{"name": "c", "image": "i", "imagePullPolicy": 3}]}}}}
+    found = checking.api_problems(manifest(obj), kube_version="v1.37.0", custom_kinds=set())
+    messages = [p.message for p in found]
+    assert "Deployment web: spec: unknown field 'replica'" in messages
+    assert "Deployment web: spec.template.spec.containers[0].imagePullPolicy: must be of type string, not number" in messages
+
+
+def test_duplicates_are_found_across_api_versions_of_one_group():
+    """The same object under two versions (apps/v1 and apps/v1beta2) would be applied twice."""
+    a = Manifest(obj={"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w", "namespace": "n"}}, template="a.yaml")
+    b = Manifest(obj={"apiVersion": "apps/v1beta2", "kind": "Deployment", "metadata": {"name": "w", "namespace": "n"}}, template="b.yaml")
+    (found,) = checking.duplicates([a, b])
+    assert found.file == "b.yaml" and "also rendered by a.yaml" in found.message
