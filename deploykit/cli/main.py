@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("deploykit.cli.lint", "Check a chart and its values; report every problem found."),
     "secrets": ("deploykit.cli.secrets", "Encrypt, decrypt, edit, rotate and check sops secret files."),
     "sim": ("deploykit.cli.sim", "Run the embedded Kubernetes API simulator."),
+    "track": ("deploykit.cli.track", "Wait for objects to become ready; fail fast and show why."),
 }
 
 

@@ -1,0 +1,124 @@
+"""`deploykit track`: wait for objects to become ready, failing at the first fatal signal.
+
+Binds flags into `TrackOptions`, reads the objects to track (manifests from
+`-f`, or KIND/NAME arguments), connects to the cluster, runs the tracker and
+exits 0 when everything is ready, 1 when something failed (the failing
+object, pod, container, reason, exit code and last log lines are printed).
+With --report FILE the per-resource results are written as JSON.
+
+Must not hold tracking logic; kubernetes and YAML are imported lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Optional
+
+import typer
+
+from deploykit import errors
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+
+# KIND/NAME arguments: the names kubectl users type, mapped to (apiVersion, Kind).
+KINDS = {
+    **dict.fromkeys(("deployment", "deployments", "deploy"), ("apps/v1", "Deployment")),
+    **dict.fromkeys(("statefulset", "statefulsets", "sts"), ("apps/v1", "StatefulSet")),
+    **dict.fromkeys(("daemonset", "daemonsets", "ds"), ("apps/v1", "DaemonSet")),
+    **dict.fromkeys(("replicaset", "replicasets", "rs"), ("apps/v1", "ReplicaSet")),
+    **dict.fromkeys(("job", "jobs"), ("batch/v1", "Job")),
+    **dict.fromkeys(("pod", "pods", "po"), ("v1", "Pod")),
+    **dict.fromkeys(("service", "services", "svc"), ("v1", "Service")),
+    **dict.fromkeys(("persistentvolumeclaim", "persistentvolumeclaims", "pvc"), ("v1", "PersistentVolumeClaim")),
+    **dict.fromkeys(("customresourcedefinition", "customresourcedefinitions", "crd", "crds"),
+                    ("apiextensions.k8s.io/v1", "CustomResourceDefinition")),
+}
+
+
+def _from_argument(text: str, namespace: str) -> dict[str, Any]:
+    kind, _, name = text.partition("/")
+    if not name or kind.lower() not in KINDS:
+        known = ", ".join(sorted({k for k in KINDS if len(k) > 3 and not k.endswith("s")}))
+        raise errors.UsageError(f"cannot track {text!r}: write KIND/NAME with KIND one of {known}")
+    api_version, kind_name = KINDS[kind.lower()]
+    return {"apiVersion": api_version, "kind": kind_name, "metadata": {"name": name, "namespace": namespace}}
+
+
+def _from_files(paths: list[str], namespace: str) -> list[dict[str, Any]]:
+    import yaml
+
+    objects = []
+    for path in paths:
+        try:
+            text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+            documents = list(yaml.safe_load_all(text))
+        except OSError as exc:
+            raise errors.UsageError(f"{path}: cannot read: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else path
+            raise errors.UsageError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        for index, doc in enumerate(documents):
+            if doc is None:
+                continue
+            items = doc.get("items", []) if isinstance(doc, dict) and doc.get("kind", "").endswith("List") else [doc]
+            for item in items:
+                if not isinstance(item, dict) or not item.get("kind") or not (item.get("metadata") or {}).get("name"):
+                    raise errors.UsageError(f"{path}: document {index + 1} is not an object with kind and metadata.name")
+                item.setdefault("metadata", {}).setdefault("namespace", namespace)
+                objects.append(item)
+    return objects
+
+
+@app.command(no_args_is_help=True)
+def track(
+    resources: list[str] = typer.Argument(None, help="KIND/NAME to track, e.g. deployment/web job/migrate."),
+    files: list[str] = typer.Option([], "-f", "--filename", help="Manifests to track (YAML; - for stdin)."),
+    namespace: Optional[str] = typer.Option(None, "-n", "--namespace", help="Namespace (default: the context's)."),
+    timeout: str = typer.Option("5m", "--timeout", help="Give up after this long (90s, 5m, 1h)."),
+    rules_file: Optional[str] = typer.Option(None, "--rules", help="Ready/failed rules for custom resources (YAML)."),
+    no_logs: bool = typer.Option(False, "--no-logs", help="Do not stream the pods' logs."),
+    no_events: bool = typer.Option(False, "--no-events", help="Do not print Warning events."),
+    report: Optional[str] = typer.Option(None, "--report", help="Write per-resource results as JSON to this file."),
+    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", help="Path of the kubeconfig (default: KUBECONFIG)."),
+    kube_context: Optional[str] = typer.Option(None, "--kube-context", help="Context of the kubeconfig to use."),
+) -> None:
+    """Wait until objects are ready; fail within a second of the first fatal signal and show why."""
+    from deploykit.kube.client import Kube
+    from deploykit.track import custom, printing, settings
+    from deploykit.track.tracking import Tracker, TrackOptions
+
+    seconds = settings.parse_duration(timeout, what="--timeout")
+    custom_rules = []
+    if rules_file:
+        import yaml
+
+        try:
+            with open(rules_file, encoding="utf-8") as handle:
+                custom_rules = custom.parse_rules(yaml.safe_load(handle), source=rules_file)
+        except OSError as exc:
+            raise errors.UsageError(f"{rules_file}: cannot read: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise errors.UsageError(f"{rules_file}: not valid YAML") from exc
+    with Kube.connect(kubeconfig=kubeconfig, context=kube_context) as kube:
+        target_namespace = namespace or kube.connection.default_namespace
+        objects = _from_files(files, target_namespace) + [_from_argument(r, target_namespace) for r in resources or []]
+        if not objects:
+            raise errors.UsageError("nothing to track", hint="name objects as KIND/NAME or pass -f manifests.yaml")
+        write = lambda line: typer.echo(line)  # noqa: E731 - stdout is the redacting stream
+        printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
+        options = TrackOptions(timeout=seconds, custom_rules=tuple(custom_rules), show_logs=not no_logs,
+                               show_events=not no_events)
+        result = Tracker(kube, printer=printer, options=options).track(objects)
+    if report:
+        from dataclasses import asdict
+
+        with open(report, "w", encoding="utf-8") as handle:
+            json.dump(asdict(result), handle, indent=2)
+    if not result.ok:
+        failed = result.failed
+        raise errors.TrackError(
+            f"{failed.title} failed: {failed.reason}" if failed else "tracking failed",
+            hint="the lines above show the pod, container, exit code and last log lines",
+        )
