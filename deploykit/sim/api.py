@@ -41,7 +41,7 @@ from typing import Any, Callable
 
 from deploykit.sim import resources, selectors, statuses, strategies, validating
 from deploykit.sim import store as store_mod
-from deploykit.sim import conversions, definitions, ssa
+from deploykit.sim import conversions, definitions, objects, ssa
 
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
@@ -62,10 +62,6 @@ class Result:
 
 def now_rfc3339(clock: Callable[[], float] = time.time) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock()))
-
-
-def _strip_server_meta(meta: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in meta.items() if k not in ("resourceVersion", "selfLink")}
 
 
 class Api:
@@ -180,61 +176,6 @@ class Api:
         else:
             meta.pop("namespace", None)
 
-    def _reset_status(self, rt: resources.ResourceType, new: dict[str, Any], live: dict[str, Any] | None,
-                      subresource: str | None) -> dict[str, Any]:
-        """Main resource may not change status (when status is a subresource); /status may not change spec."""
-        if subresource == "status":
-            out = dict(new)
-            for field in list(out):
-                if field not in ("apiVersion", "kind", "metadata", "status"):
-                    del out[field]
-            for field, value in (live or {}).items():
-                if field not in ("apiVersion", "kind", "metadata", "status"):
-                    out[field] = value
-            meta = dict(out["metadata"])
-            live_meta = (live or {}).get("metadata") or {}
-            # The Deployment status strategy resets labels but lets annotations through: the deployment
-            # controller writes its revision annotation with the status.
-            for field in ("labels", "finalizers", "ownerReferences") if rt.kind == "Deployment" \
-                    else ("finalizers", "ownerReferences"):
-                if field in live_meta:
-                    meta[field] = live_meta[field]
-                else:
-                    meta.pop(field, None)
-            out["metadata"] = meta
-            return out
-        if rt.status and subresource is None:
-            out = dict(new)
-            if live is not None:
-                if "status" in live:
-                    out["status"] = live["status"]
-                else:
-                    out.pop("status", None)
-            else:
-                status = strategies.initial_status(rt, new)
-                if status is None:
-                    out.pop("status", None)
-                else:
-                    out["status"] = status
-            return out
-        return new
-
-    def _generation(self, rt: resources.ResourceType, live: dict[str, Any], new: dict[str, Any]) -> int | None:
-        old_gen = live["metadata"].get("generation")
-        if rt.generation == resources.GEN_NONE:
-            return old_gen
-        old_gen = old_gen or 1
-        if rt.generation == resources.GEN_CONTENT:
-            strip = ("metadata", "status")
-            changed = {k: v for k, v in live.items() if k not in strip} != {
-                k: v for k, v in new.items() if k not in strip
-            }
-        else:
-            changed = live.get("spec") != new.get("spec")
-            if rt.generation == resources.GEN_SPEC_ANNOTATIONS and not changed:
-                changed = (live["metadata"].get("annotations") or {}) != (new["metadata"].get("annotations") or {})
-        return old_gen + 1 if changed else old_gen
-
     def _prepare(self, rt: resources.ResourceType, obj: dict[str, Any], live: dict[str, Any] | None) -> dict[str, Any]:
         """Kind strategies after defaulting and managed fields: allocation, folding, CRD status."""
         if rt.group == "":
@@ -260,37 +201,6 @@ class Api:
                 used_ports.extend(p.get("nodePort") for p in spec.get("ports") or [] if p.get("nodePort"))
         return strategies.prepare_service(obj, live, used_ips, used_ports)
 
-    def _stamp_new(self, rt: resources.ResourceType, obj: dict[str, Any], uid: str) -> dict[str, Any]:
-        meta = _strip_server_meta(obj["metadata"])
-        for field in ("deletionTimestamp", "deletionGracePeriodSeconds"):
-            meta.pop(field, None)
-        meta["uid"] = uid
-        meta["creationTimestamp"] = self.now()
-        if rt.generation != resources.GEN_NONE:
-            meta["generation"] = 1
-        else:
-            meta.pop("generation", None)
-        return dict(obj, metadata=meta)
-
-    def _carry_meta(self, rt: resources.ResourceType, live: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-        live_meta = live["metadata"]
-        meta = dict(new["metadata"])
-        for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace",
-                      "name"):
-            if field in live_meta:
-                meta[field] = live_meta[field]
-            else:
-                meta.pop(field, None)
-        meta.pop("selfLink", None)
-        meta["resourceVersion"] = live_meta.get("resourceVersion")
-        out = dict(new, metadata=meta)
-        generation = self._generation(rt, live, out)
-        if generation is None:
-            meta.pop("generation", None)
-        else:
-            meta["generation"] = generation
-        return out
-
     def _generate_name(self, rt: resources.ResourceType, namespace: str, prefix: str) -> str:
         prefix = prefix[: 63 - 5]
         for _ in range(8):
@@ -300,7 +210,7 @@ class Api:
         raise statuses.already_exists(rt.group, rt.plural, name)
 
     def _commit(self, rt: resources.ResourceType, obj: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
-        obj = _ordered(obj)
+        obj = objects.ordered(obj)
         if dry_run:
             return obj
         stored = self.store.put(rt.key, obj)
@@ -435,13 +345,13 @@ class Api:
         self._check_namespace(rt, namespace, name)
         obj, warnings = self._fields(rt, obj, field_validation)
         meta = obj["metadata"]
-        obj["metadata"] = _strip_server_meta(meta)
-        obj = self._reset_status(rt, obj, None, None)
+        obj["metadata"] = objects.strip_server_meta(meta)
+        obj = objects.reset_status(rt, obj, None, None)
         obj = ssa.update(None, obj, manager=manager, subresource=None, has_status_subresource=rt.status,
                               now=self.now(), schemas=self.schemas)
         if self.store.get(rt.key, namespace, name) is not None:
             raise statuses.already_exists(rt.group, rt.plural, name)
-        obj = self._stamp_new(rt, obj, str(uuid.uuid4()))
+        obj = objects.stamp_new(rt, obj, uid=str(uuid.uuid4()), now=self.now())
         obj = self._prepare(rt, obj, None)
         validating.check(rt, obj)
         return Result(201, self.served(rt, self._commit(rt, obj, dry_run=dry_run)), warnings)
@@ -466,7 +376,7 @@ class Api:
         dry_run: bool,
         warnings: list[str],
     ) -> Result:
-        new = self._carry_meta(rt, live, new)
+        new = objects.carry_meta(rt, live, new)
         new = self._prepare(rt, new, live)
         validating.check(rt, new, live)
         if new == live:
@@ -518,7 +428,7 @@ class Api:
                      subresource: str | None, dry_run: bool, warnings: list[str]) -> Result:
         if rt.kind == "Secret" and rt.group == "":
             obj = strategies.fold_string_data(obj)
-        obj = self._reset_status(rt, obj, live, subresource)
+        obj = objects.reset_status(rt, obj, live, subresource)
         obj = ssa.update(live, obj, manager=manager, subresource=subresource, has_status_subresource=rt.status,
                               now=self.now(), schemas=self.schemas)
         return self._finish_update(rt, live, obj, dry_run=dry_run, warnings=warnings)
@@ -650,10 +560,10 @@ class Api:
             if meta.get("uid"):
                 raise statuses.conflict(rt.group, rt.plural, name, "uid mismatch")
             self._check_namespace(rt, namespace, name)
-            config["metadata"] = _strip_server_meta(config["metadata"])
+            config["metadata"] = objects.strip_server_meta(config["metadata"])
             obj = self._apply_core(rt, None, config, manager=manager, force=force, subresource=None)
-            obj = self._reset_status(rt, obj, None, None)
-            obj = self._stamp_new(rt, obj, str(uuid.uuid4()))
+            obj = objects.reset_status(rt, obj, None, None)
+            obj = objects.stamp_new(rt, obj, uid=str(uuid.uuid4()), now=self.now())
             obj = self._prepare(rt, obj, None)
             validating.check(rt, obj)
             return Result(201, self.served(rt, self._commit(rt, obj, dry_run=dry_run)), warnings)
@@ -663,7 +573,7 @@ class Api:
         obj = self._apply_core(rt, self.served(rt, live), config, manager=manager, force=force,
                                subresource=subresource)
         if subresource != "scale":
-            obj = self._reset_status(rt, obj, live, subresource)
+            obj = objects.reset_status(rt, obj, live, subresource)
         return self._finish_update(rt, live, obj, dry_run=dry_run, warnings=warnings)
 
     def _apply_core(self, rt: resources.ResourceType, live: dict[str, Any] | None, config: dict[str, Any], *,
@@ -675,24 +585,7 @@ class Api:
 
     def scale_of(self, rt: resources.ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
         """The autoscaling/v1 Scale view of an object."""
-        assert rt.scale is not None
-        meta = obj["metadata"]
-        spec_replicas = _get_path(obj, rt.scale.spec_replicas)
-        status_replicas = _get_path(obj, rt.scale.status_replicas)
-        selector = _get_path(obj, rt.scale.label_selector) if rt.scale.label_selector else None
-        if isinstance(selector, dict):
-            selector = selectors.to_string(selector)
-        status: dict[str, Any] = {"replicas": status_replicas or 0}
-        if selector:
-            status["selector"] = selector
-        return {
-            "kind": "Scale",
-            "apiVersion": "autoscaling/v1",
-            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                         if k in meta},
-            "spec": {"replicas": spec_replicas or 0} if spec_replicas is not None else {},
-            "status": status,
-        }
+        return objects.scale_view(rt, obj)
 
     def get_scale(self, rt: resources.ResourceType, namespace: str | None, name: str) -> dict[str, Any]:
         if rt.scale is None:
@@ -706,7 +599,7 @@ class Api:
         replicas = (config.get("spec") or {}).get("replicas")
         out = {"apiVersion": rt.api_version, "kind": rt.kind, "metadata": config["metadata"]}
         if replicas is not None:
-            _set_path(out, rt.scale.spec_replicas, replicas)
+            objects.set_path(out, rt.scale.spec_replicas, replicas)
         return out
 
     def _write_scale(self, rt: resources.ResourceType, namespace: str, name: str, body: Any, *,
@@ -725,7 +618,7 @@ class Api:
             raise statuses.invalid("autoscaling", "Scale", name, [
                 statuses.invalid_value("spec.replicas", replicas, "must be greater than or equal to 0")])
         new = copy.deepcopy(self.served(rt, live))
-        _set_path(new, rt.scale.spec_replicas, replicas)
+        objects.set_path(new, rt.scale.spec_replicas, replicas)
         new = ssa.update(self.served(rt, live), new, manager=manager, subresource="scale",
                               has_status_subresource=rt.status, now=self.now(), schemas=self.schemas)
         result = self._finish_update(rt, live, new, dry_run=dry_run, warnings=[])
@@ -882,45 +775,3 @@ class Api:
         rt = self.registry.lookup("", "v1", "namespaces")
         assert rt is not None
         self._remove(rt, "", name)
-
-
-_TOP = ("apiVersion", "kind", "metadata")
-_META_ORDER = ("name", "generateName", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
-               "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences",
-               "finalizers", "managedFields")
-
-
-def _ordered(obj: dict[str, Any]) -> dict[str, Any]:
-    """Fields in the order the real server writes them, so output reads the same (apiVersion, kind first)."""
-    meta = obj["metadata"]
-    ordered_meta = {k: meta[k] for k in _META_ORDER if k in meta}
-    if len(ordered_meta) != len(meta):
-        ordered_meta.update((k, v) for k, v in meta.items() if k not in ordered_meta)
-    out = {k: obj[k] for k in _TOP if k in obj}
-    out["metadata"] = ordered_meta
-    out.update((k, v) for k, v in obj.items() if k not in out and k != "status")
-    if "status" in obj:
-        out["status"] = obj["status"]
-    return out
-
-
-def _get_path(obj: dict[str, Any], path: str | None) -> Any:
-    current: Any = obj
-    for part in (path or "").strip(".").split("."):
-        if not part:
-            continue
-        if not isinstance(current, dict):
-            return None
-        current = current.get(part)
-    return current
-
-
-def _set_path(obj: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.strip(".").split(".")
-    current = obj
-    for part in parts[:-1]:
-        nxt = current.get(part)
-        nxt = dict(nxt) if isinstance(nxt, dict) else {}
-        current[part] = nxt
-        current = nxt
-    current[parts[-1]] = value

@@ -175,7 +175,7 @@ def parse_labels(text: str | None) -> LabelSelector:
                 i += 1
                 value = peek()
                 if value is None or not re.fullmatch(r"-?\d+", value):
-                    raise _parse_error(f"for 'Gt', 'Lt' operators, the value must be an integer")
+                    raise _parse_error("for 'Gt', 'Lt' operators, the value must be an integer")
                 i += 1
                 requirements.append(Requirement(key, op, (value,)))
             else:
