@@ -11,8 +11,8 @@ creationTimestamp, generation; the store sets resourceVersion); no-op writes
 (same object: no write, same resourceVersion).
 
 Managed fields, defaults and patches are computed by the pure SSA core
-(`managing`, `patching`, `defaulting`); kind rules by `strategies` and
-`validating`. Errors are `statuses.ApiError`. Must not know about HTTP.
+(`managing`, `patching`, `defaulting`); kind rules by `strategies`,
+`validating` and `objects`. Errors are `statuses.ApiError`. Must not know about HTTP.
 
 For controllers (all on the server's loop thread):
 

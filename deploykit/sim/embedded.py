@@ -116,9 +116,11 @@ def start(*, port: int = 0, state_dir: str | None = None, faults: faults_mod.Fau
 
 @contextlib.contextmanager
 def running(*, port: int = 0, state_dir: str | None = None, faults: faults_mod.Faults | None = None,
-            kubeconfig_path: str | None = None, watch: watching.Options | None = None) -> Iterator[Handle]:
-    """A simulator for the duration of a `with` block."""
-    handle = start(port=port, state_dir=state_dir, faults=faults, kubeconfig_path=kubeconfig_path, watch=watch)
+            kubeconfig_path: str | None = None, watch: watching.Options | None = None, history: int | None = None,
+            prepare: Callable[[serving.Server], None] | None = None) -> Iterator[Handle]:
+    """A simulator for the duration of a `with` block (options as `start`)."""
+    handle = start(port=port, state_dir=state_dir, faults=faults, kubeconfig_path=kubeconfig_path, watch=watch,
+                   history=history, prepare=prepare)
     try:
         yield handle
     finally:
