@@ -35,7 +35,7 @@ app = typer.Typer(
 FILE_ARG = typer.Argument(..., help="A sops secret file (YAML, JSON or dotenv).", show_default=False)
 
 
-@app.command()
+@app.command(short_help="Encrypt FILE with its .sops.yaml rule.")
 def encrypt(
     file: Path = FILE_ARG,
     in_place: bool = typer.Option(False, "--in-place", "-i", help="Write the ciphertext back to FILE."),
@@ -48,7 +48,7 @@ def encrypt(
         typer.echo(ciphertext.decode("utf-8"), nl=False)
 
 
-@app.command()
+@app.command(short_help="Print FILE's plaintext (only with --stdout).")
 def decrypt(
     file: Path = FILE_ARG,
     stdout: bool = typer.Option(False, "--stdout", help="Print the plaintext to stdout (required: decrypt never writes files)."),
@@ -71,21 +71,21 @@ def decrypt(
     out.flush()
 
 
-@app.command()
+@app.command(short_help="Edit FILE in $EDITOR through sops.")
 def edit(file: Path = FILE_ARG) -> None:
     """Edit FILE in $EDITOR through sops (creates it, encrypted, if it does not exist)."""
     changed = editing.edit(file)
     typer.echo(f"{file}: {'saved' if changed else 'not changed'}", err=True)
 
 
-@app.command()
+@app.command(short_help="Re-encrypt FILE under a new data key.")
 def rotate(file: Path = FILE_ARG) -> None:
     """Re-encrypt FILE in place under a new data key."""
     editing.rotate(file)
     typer.echo(f"{file}: rotated to a new data key", err=True)
 
 
-@app.command()
+@app.command(short_help="Give FILE the recipients of its .sops.yaml.")
 def updatekeys(file: Path = FILE_ARG) -> None:
     """Re-encrypt FILE's data key to the recipients of its .sops.yaml rule (no prompt)."""
     summary = editing.updatekeys(file)
@@ -94,7 +94,7 @@ def updatekeys(file: Path = FILE_ARG) -> None:
     typer.echo(f"{file}: keys updated from its .sops.yaml", err=True)
 
 
-@app.command()
+@app.command(short_help="CI guard: secret files encrypted and decryptable.")
 def check(
     paths: list[Path] = typer.Argument(None, help="Files or folders to check (default: the current folder).", show_default=False),
 ) -> None:
@@ -120,7 +120,7 @@ def check(
         )
 
 
-@app.command()
+@app.command(short_help="Which recipients of FILE this environment has.")
 def keys(file: Path = FILE_ARG) -> None:
     """Show which recipients of FILE the current environment can use to decrypt it."""
     try:
