@@ -134,16 +134,18 @@ def schema_errors(obj: dict, *, kube_version: str, limit: int = 20) -> list[tupl
         return []
     found = []
     for error in _validator(folder, definition).iter_errors(obj):
-        found.append((tuple(error.absolute_path), _reason(error)))
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            declared = error.schema.get("properties", {})
+            found.extend((path + (key,), "unknown field") for key in error.instance if key not in declared)
+        else:
+            found.append((path, _reason(error)))
         if len(found) >= limit:
             break
     return sorted(found, key=lambda item: [str(p) for p in item[0]])
 
 
 def _reason(error: Any) -> str:
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return f"unknown field{'s' if len(extra) > 1 else ''} " + ", ".join(repr(e) for e in extra)
     if error.validator == "type":
         expected = error.validator_value
         expected = [t for t in expected if t != "null"] if isinstance(expected, list) else [expected]

@@ -130,8 +130,8 @@ def _parse_values(text: str | None, source: str, report: list[problems.Problem])
     try:
         data = yamlcodec.load_fresh(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        report.append(problems.error(source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line=mark.line + 1 if mark else None))
+        line = yamlcodec.error_line(exc, text)
+        report.append(problems.error(source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line=line + 1 if line is not None else None))
         return {}
     if data is None:
         return {}

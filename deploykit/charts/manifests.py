@@ -166,13 +166,13 @@ def _leading_lines(document: str) -> int:
 
 
 def _yaml_problem(exc: yaml.YAMLError, document: str, *, template: str, first_line: int, secrets: Collection[str]) -> problems.Problem:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    at = yamlcodec.error_line(exc, document)
     reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is None:
+    if at is None:
         return problems.error(template, f"rendered output is not valid YAML: {reason}", line=first_line)
-    line = first_line + mark.line
+    line = first_line + at
     lines = document.split("\n")
-    shown = lines[mark.line] if mark.line < len(lines) else ""
+    shown = lines[at] if at < len(lines) else ""
     # The line comes from rendered output, which may hold values: mask secret ones.
     shown = problems.mask(shown, secrets)
     return problems.error(
@@ -186,38 +186,32 @@ def _yaml_problem(exc: yaml.YAMLError, document: str, *, template: str, first_li
 def hook_of(manifest: Manifest, *, report: list[problems.Problem]) -> Hook | None:
     """The hook a manifest declares, or None for a plain object; bad annotations go to `report`."""
     annotations = manifest.annotations
-    value = next((annotations[a] for a in HOOK_ANNOTATIONS if a in annotations), None)
-    if value is None:
+    hook_key = next((a for a in HOOK_ANNOTATIONS if a in annotations), None)
+    if hook_key is None:
         return None
+
+    def refuse(key: str, message: str) -> None:
+        report.append(problems.error(manifest.template, f"{manifest.ident}: {message}", line=manifest.line_of(("metadata", "annotations", key))))
+
+    value = annotations[hook_key]
     events = tuple(e.strip() for e in str(value).split(",") if e.strip())
     unknown = [e for e in events if e not in HOOK_EVENTS]
     if unknown or not events:
-        report.append(
-            problems.error(
-                manifest.template,
-                f"{manifest.ident}: unknown hook event {', '.join(repr(e) for e in unknown) or repr(value)}; known: {', '.join(HOOK_EVENTS)}",
-                line=manifest.line_of(("metadata", "annotations")),
-            )
-        )
+        refuse(hook_key, f"unknown hook event {', '.join(repr(e) for e in unknown) or repr(value)}; known: {', '.join(HOOK_EVENTS)}")
         return None
-    weight_text = next((annotations[a] for a in WEIGHT_ANNOTATIONS if a in annotations), 0)
-    try:
-        weight = int(str(weight_text).strip())
-    except ValueError:
-        report.append(problems.error(manifest.template, f"{manifest.ident}: hook weight {weight_text!r} is not an integer", line=manifest.line_of(("metadata", "annotations"))))
-        weight = 0
-    policies_text = next((annotations[a] for a in DELETE_POLICY_ANNOTATIONS if a in annotations), None)
+    weight = 0
+    weight_key = next((a for a in WEIGHT_ANNOTATIONS if a in annotations), None)
+    if weight_key is not None:
+        try:
+            weight = int(str(annotations[weight_key]).strip())
+        except ValueError:
+            refuse(weight_key, f"hook weight {annotations[weight_key]!r} is not an integer")
     policies = DEFAULT_DELETE_POLICIES
-    if policies_text is not None:
-        policies = tuple(p.strip() for p in str(policies_text).split(",") if p.strip())
+    policy_key = next((a for a in DELETE_POLICY_ANNOTATIONS if a in annotations), None)
+    if policy_key is not None:
+        policies = tuple(p.strip() for p in str(annotations[policy_key]).split(",") if p.strip())
         bad = [p for p in policies if p not in DELETE_POLICIES]
         if bad:
-            report.append(
-                problems.error(
-                    manifest.template,
-                    f"{manifest.ident}: unknown hook delete policy {', '.join(repr(b) for b in bad)}; known: {', '.join(DELETE_POLICIES)}",
-                    line=manifest.line_of(("metadata", "annotations")),
-                )
-            )
+            refuse(policy_key, f"unknown hook delete policy {', '.join(repr(b) for b in bad)}; known: {', '.join(DELETE_POLICIES)}")
             policies = tuple(p for p in policies if p in DELETE_POLICIES)
     return Hook(manifest=manifest, events=events, weight=weight, delete_policies=policies)

@@ -109,8 +109,8 @@ def _load_mapping(text: str, collector: _Collector, what: str) -> dict | None:
     try:
         data = yamlcodec.load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
+        found_line = yamlcodec.error_line(exc, text)
+        line = found_line + 1 if found_line is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         collector.found.append(problems.error(collector.source, f"not valid YAML: {reason}", line=line))
         return None

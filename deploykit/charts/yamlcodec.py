@@ -240,6 +240,18 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
     yield line, text[start:]
 
 
+def error_line(exc: yaml.YAMLError, text: str) -> int | None:
+    """0-based line a YAML error is about: where the parser stopped, or where an unclosed construct began."""
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    if problem is None:
+        return context.line if context is not None else None
+    # Stopped at the end of the text (an unclosed [ or quote): the start is what the user must fix.
+    if context is not None and problem.index >= len(text.rstrip()):
+        return context.line
+    return problem.line
+
+
 def line_of(text: str, path: tuple) -> int | None:
     """1-based line where the value at `path` starts in a YAML document (None if absent)."""
     try:

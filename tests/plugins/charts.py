@@ -4,11 +4,13 @@
   so tests never write to the user's ~/.cache and never see a stale one;
 - `make_chart(files, name=...)` writes a chart folder from {path: text};
 - `render_chart(path, values=..., ...)` loads, resolves and renders in-process;
-- `run_cli(*args)` runs `python -m deploykit ...` in a subprocess.
+- `run_cli(*args)` runs `python -m deploykit ...` in a subprocess;
+- `invoke_cli(*args)` runs a command in-process (typer's runner), for the many-case tests.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -102,3 +104,30 @@ def run_deploykit(*args: str, cwd: str | os.PathLike[str] | None = None, env: di
 @pytest.fixture
 def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run_deploykit
+
+
+@dataclasses.dataclass(frozen=True)
+class CliOutcome:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def invoke_deploykit(*args: str) -> CliOutcome:
+    """Run a command in-process with typer's runner, mapping errors to exit codes as `deploykit` does."""
+    from typer.testing import CliRunner
+
+    from deploykit import errors
+    from deploykit.cli import main
+
+    result = CliRunner().invoke(main.app, list(args))
+    if isinstance(result.exception, errors.DeploykitError):
+        return CliOutcome(result.exception.exit_code, result.stdout, result.stderr + f"error: {result.exception}\n")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return CliOutcome(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def invoke_cli() -> Callable[..., CliOutcome]:
+    return invoke_deploykit
