@@ -12,6 +12,7 @@ Must not: raise (problems are returned; the caller decides), or print.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Collection, Iterable
 
@@ -99,6 +100,7 @@ def _annotations(manifest: Manifest, annotations: object, secrets: Collection[st
             yield _at(manifest, ("metadata", "annotations", key), f"must be a string, not {type(value).__name__}", hint="quote it: {{ value | quote }}", secrets=secrets)
 
 
+@functools.lru_cache(maxsize=4096)
 def _valid_qualified_name(key: str) -> bool:
     prefix, slash, name = key.rpartition("/")
     if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):

@@ -27,7 +27,7 @@ import jinja2.sandbox
 
 from deploykit.charts import helpers
 from deploykit.charts.chart import Chart
-from deploykit.charts.context import ValuesDict, ValuesList
+from deploykit.charts.context import ChartInfo, KubeVersion, ReleaseInfo, TemplateInfo, ValuesDict, ValuesList
 
 # Compiled code depends on these: they are part of the bytecode cache folder name.
 OPTIONS: dict[str, Any] = {
@@ -61,15 +61,25 @@ class PathUndefined(jinja2.StrictUndefined):
         return super()._undefined_message
 
 
+# The context's own records hold only plain public data: reading their fields needs no sandbox check.
+_PLAIN_RECORDS = frozenset({ReleaseInfo, ChartInfo, KubeVersion, TemplateInfo})
+
+
 def _getattr_keys_first(base: type) -> Callable[..., Any]:
     parent = base.getattr
 
     def getattr(self: jinja2.Environment, obj: Any, attribute: str) -> Any:  # noqa: A001 - Jinja's name
+        kind = type(obj)
         # `Values.items` is the key `items` when there is one, the dict method otherwise.
-        if type(obj) is ValuesDict:
+        if kind is ValuesDict:
             try:
                 return obj[attribute]
             except KeyError:
+                pass
+        elif kind in _PLAIN_RECORDS and attribute[:1].isupper():
+            try:
+                return object.__getattribute__(obj, attribute)
+            except AttributeError:
                 pass
         return parent(self, obj, attribute)
 

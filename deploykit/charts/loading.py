@@ -13,6 +13,7 @@ Must not: render templates, merge values, or fetch anything from a network.
 
 from __future__ import annotations
 
+import contextvars
 import fnmatch
 import hashlib
 import json
@@ -29,22 +30,62 @@ from deploykit.charts.chart import RESERVED_FILES, Chart, Subchart
 _NO_BASE = None
 
 
+# Loaded charts by path, with the (path, mtime, size) of every folder and file read to load them:
+# a pipeline renders the same chart for each stage, and plan then apply render it twice.
+_LOADED: dict[str, tuple[tuple[tuple[str, int, int], ...], Chart]] = {}
+_reads: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("deploykit_chart_reads", default=None)
+
+
+def _record(path: str) -> None:
+    reads = _reads.get()
+    if reads is not None:
+        reads.append(path)
+
+
+def _signature(paths: list[str]) -> tuple[tuple[str, int, int], ...] | None:
+    try:
+        return tuple((path, stat.st_mtime_ns, stat.st_size) for path, stat in ((p, os.stat(p)) for p in paths))
+    except OSError:
+        return None
+
+
 def load_chart(path: str | os.PathLike[str], *, report: list[problems.Problem] | None = None) -> Chart:
-    """Load the chart at `path` (a chart folder or a .tgz archive)."""
+    """Load the chart at `path` (a chart folder or a .tgz archive).
+
+    A chart loaded before in this process is reused when no folder or file it
+    was read from has changed (same modification time and size).
+    """
     display = os.fspath(path)
+    key = f"{display}\0{os.path.realpath(display)}"
+    cached = _LOADED.get(key)
+    if cached is not None and _signature([entry[0] for entry in cached[0]]) == cached[0]:
+        return cached[1]
     found: list[problems.Problem] = report if report is not None else []
-    if os.path.isdir(display):
-        files = _read_folder(display)
-        return _build(files, origin=display.rstrip("/") or "/", base_dir=display, report=found, stack=(os.path.realpath(display),))
-    if os.path.isfile(display):
-        return _build(_read_archive_file(display), origin=display, base_dir=_NO_BASE, report=found, stack=(os.path.realpath(display),))
-    raise errors.ChartError(
-        f"{display}: no such chart folder or archive",
-        hint="give the path of a folder holding Chart.yaml, or of a .tgz made by `helm package`",
-    )
+    reads: list[str] = []
+    token = _reads.set(reads)
+    try:
+        if os.path.isdir(display):
+            files = _read_folder(display)
+            chart = _build(files, origin=display.rstrip("/") or "/", base_dir=display, report=found, stack=(os.path.realpath(display),))
+        elif os.path.isfile(display):
+            chart = _build(_read_archive_file(display), origin=display, base_dir=_NO_BASE, report=found, stack=(os.path.realpath(display),))
+        else:
+            raise errors.ChartError(
+                f"{display}: no such chart folder or archive",
+                hint="give the path of a folder holding Chart.yaml, or of a .tgz made by `helm package`",
+            )
+    finally:
+        _reads.reset(token)
+    signature = _signature(reads)
+    if signature is not None:
+        if len(_LOADED) >= 16:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = (signature, chart)
+    return chart
 
 
 def _read_archive_file(path: str) -> dict[str, bytes]:
+    _record(path)
     size = os.path.getsize(path)
     if size > unpacking.MAX_TOTAL_BYTES:
         raise errors.ArchiveError(f"{path}: the archive is {size} bytes, above the limit of {unpacking.MAX_TOTAL_BYTES}")
@@ -85,6 +126,7 @@ def _read_folder(root: str) -> dict[str, bytes]:
 
     def visit(folder: str, prefix: str) -> None:
         nonlocal total
+        _record(folder)  # a folder's mtime changes when an entry is added or removed
         with os.scandir(folder) as entries:
             ordered = sorted(entries, key=lambda entry: entry.name)
         for entry in ordered:
@@ -109,6 +151,7 @@ def _read_folder(root: str) -> dict[str, bytes]:
             total += size
             if total > unpacking.MAX_TOTAL_BYTES or len(files) >= unpacking.MAX_FILES:
                 raise errors.ChartError(f"{root}: the chart is larger than {unpacking.MAX_TOTAL_BYTES} bytes or {unpacking.MAX_FILES} files", hint="add what it does not need to .helmignore")
+            _record(path)
             with open(path, "rb") as handle:
                 files[relative] = handle.read()
 

@@ -181,3 +181,16 @@ def test_digest_changes_with_any_file(make_chart):
     before = loading.load_chart(path).digest
     (path / "templates" / "a.yaml").write_text("a: 2\n")
     assert loading.load_chart(path).digest != before
+
+
+def test_reloading_sees_edited_added_and_removed_files(make_chart):
+    """A second render in the same process (plan, then apply; the next stage) would use a stale chart."""
+    path = make_chart({"templates/a.yaml": "a: 1\n"})
+    assert loading.load_chart(path).templates == {"a.yaml": "a: 1\n"}
+    assert loading.load_chart(path) is loading.load_chart(path)  # unchanged: reused
+    (path / "templates" / "a.yaml").write_text("a: 22\n")
+    assert loading.load_chart(path).templates == {"a.yaml": "a: 22\n"}
+    (path / "templates" / "b.yaml").write_text("b: 1\n")
+    assert sorted(loading.load_chart(path).templates) == ["a.yaml", "b.yaml"]
+    (path / "templates" / "a.yaml").unlink()
+    assert sorted(loading.load_chart(path).templates) == ["b.yaml"]
