@@ -117,8 +117,21 @@ def config_for(file: Path) -> SopsConfig | None:
 
 
 def in_secret_folder(file: Path) -> bool:
-    """True when the file sits (at any depth) under a folder named `secrets`."""
-    return SECRET_FOLDER in file.resolve().parent.parts
+    """True when the file sits (at any depth) under a folder named `secrets` inside the project.
+
+    Only folders below the project root count (the folder of the governing
+    .sops.yaml, else the working directory), so that a checkout that happens
+    to live under some `.../secrets/...` path does not make every file secret.
+    Outside both, only the file's own folder counts.
+    """
+    resolved = file.resolve()
+    config = find_config(resolved)
+    root = config.parent if config else Path.cwd().resolve()
+    try:
+        folders = resolved.parent.relative_to(root).parts
+    except ValueError:
+        folders = (resolved.parent.name,)
+    return SECRET_FOLDER in folders
 
 
 def is_declared_secret(file: Path) -> bool:

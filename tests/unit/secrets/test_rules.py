@@ -28,8 +28,9 @@ def test_path_regex_matches_relative_to_the_config(tmp_path):
     assert not rules.is_declared_secret(dev)
 
 
-def test_files_in_a_secrets_folder_are_secret_without_config(tmp_path):
+def test_files_in_a_secrets_folder_are_secret_without_config(tmp_path, monkeypatch):
     """A plaintext file in secrets/ would be used without complaint."""
+    monkeypatch.chdir(tmp_path)
     assert rules.is_declared_secret(tmp_path / "secrets" / "db.yaml")
     assert rules.is_declared_secret(tmp_path / "deploy" / "secrets" / "nested" / "x.env")
     assert not rules.is_declared_secret(tmp_path / "values" / "staging.yaml")
@@ -53,3 +54,16 @@ def test_invalid_yaml_names_the_config_and_line(tmp_path):
     _config(tmp_path, "creation_rules:\n  - path_regex: a\n   age: [\n")
     with pytest.raises(errors.SecretsError, match=r"\.sops\.yaml:\d+: not valid YAML"):
         rules.is_declared_secret(tmp_path / "a.yaml")
+
+
+def test_a_checkout_under_a_secrets_path_does_not_make_every_file_secret(tmp_path, monkeypatch):
+    """A project cloned into /builds/team/secrets/... would have all its values files refused."""
+    project = tmp_path / "secrets" / "project"
+    (project / "values").mkdir(parents=True)
+    (project / ".sops.yaml").write_text("creation_rules: []\n")
+    assert not rules.is_declared_secret(project / "values" / "a.yaml")
+    assert rules.is_declared_secret(project / "secrets" / "a.yaml")
+    bare = tmp_path / "secrets" / "bare"
+    (bare / "values").mkdir(parents=True)
+    monkeypatch.chdir(bare)
+    assert not rules.is_declared_secret(bare / "values" / "a.yaml")
