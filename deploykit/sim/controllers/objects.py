@@ -1,0 +1,190 @@
+"""Plain-dict helpers the simulated components share: owner references, conditions, pod states, times.
+
+Owns the small rules every controller applies the way client-go's helpers
+do: which object controls another (the ownerReference with controller: true),
+building a controller reference, reading and setting status conditions while
+keeping lastTransitionTime when the status does not change, whether a pod is
+active, ready or available (Ready for minReadySeconds), int-or-percent
+values, label selector matching and RFC 3339 times. Pure: no store, no API.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import time
+from typing import Any, Iterable
+
+from deploykit.sim import selectors
+
+Obj = dict[str, Any]
+
+
+# --- time -----------------------------------------------------------------------------------------
+
+
+def rfc3339(at: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+
+
+def rfc3339_micro(at: float) -> str:
+    """metav1.MicroTime, as eventTime is written."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at % 1 * 1_000_000):06d}Z"
+
+
+def parse_time(stamp: Any) -> float | None:
+    if not isinstance(stamp, str) or len(stamp) < 19:
+        return None
+    try:
+        whole = float(calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")))
+    except ValueError:
+        return None
+    if len(stamp) > 20 and stamp[19] == ".":
+        digits = stamp[20:].rstrip("Z")
+        if digits.isdigit():
+            whole += float("0." + digits)
+    return whole
+
+
+# --- ownership ------------------------------------------------------------------------------------
+
+
+def controller_of(obj: Obj) -> Obj | None:
+    """The ownerReference marked controller: true, if any."""
+    for ref in obj["metadata"].get("ownerReferences") or ():
+        if ref.get("controller"):
+            return ref
+    return None
+
+
+def controlled_by(obj: Obj, uid: str) -> bool:
+    ref = controller_of(obj)
+    return ref is not None and ref.get("uid") == uid
+
+
+def controller_ref(owner: Obj) -> Obj:
+    """The ownerReference a controller puts on what it creates (GC waits for it on foreground deletion)."""
+    meta = owner["metadata"]
+    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": meta["name"], "uid": meta["uid"],
+            "controller": True, "blockOwnerDeletion": True}
+
+
+# --- conditions -----------------------------------------------------------------------------------
+
+
+def condition(status: Obj | None, kind: str) -> Obj | None:
+    for cond in (status or {}).get("conditions") or ():
+        if cond.get("type") == kind:
+            return cond
+    return None
+
+
+def condition_true(status: Obj | None, kind: str) -> bool:
+    cond = condition(status, kind)
+    return cond is not None and cond.get("status") == "True"
+
+
+def set_condition(conditions: list[Obj], new: Obj) -> list[Obj]:
+    """`conditions` with `new` in place of the one of its type (SetDeploymentCondition's rules).
+
+    Same status and reason: nothing changes (the old entry stays, times included). Same status,
+    another reason: lastTransitionTime is kept. The changed condition moves to the end, as the
+    controllers' filter-and-append does.
+    """
+    current = next((c for c in conditions if c.get("type") == new["type"]), None)
+    if current is not None and current.get("status") == new["status"] and current.get("reason") == new.get("reason"):
+        return conditions
+    if current is not None and current.get("status") == new["status"] and "lastTransitionTime" in current:
+        new = dict(new, lastTransitionTime=current["lastTransitionTime"])
+    return [c for c in conditions if c.get("type") != new["type"]] + [new]
+
+
+def without_condition(conditions: list[Obj], kind: str) -> list[Obj]:
+    return [c for c in conditions if c.get("type") != kind]
+
+
+# --- pods -----------------------------------------------------------------------------------------
+
+
+def pod_terminal(pod: Obj) -> bool:
+    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
+def pod_active(pod: Obj) -> bool:
+    """Counted by workload controllers: not finished and not being deleted (FilterActivePods)."""
+    return not pod_terminal(pod) and not pod["metadata"].get("deletionTimestamp")
+
+
+def pod_ready(pod: Obj) -> bool:
+    return condition_true(pod.get("status"), "Ready")
+
+
+def pod_available(pod: Obj, min_ready_seconds: float, now: float) -> bool:
+    """Ready, and for at least `min_ready_seconds` (already scaled to real seconds)."""
+    cond = condition(pod.get("status"), "Ready")
+    if cond is None or cond.get("status") != "True":
+        return False
+    if min_ready_seconds <= 0:
+        return True
+    since = parse_time(cond.get("lastTransitionTime"))
+    return since is not None and since + min_ready_seconds <= now
+
+
+def restarts(pod: Obj) -> int:
+    return sum(int(c.get("restartCount") or 0) for c in (pod.get("status") or {}).get("containerStatuses") or ())
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+def int_or_percent(value: Any, total: int, *, round_up: bool) -> int:
+    """An IntOrString scaled against `total` (GetScaledValueFromIntOrPercent)."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if text.endswith("%"):
+        try:
+            percent = float(text[:-1])
+        except ValueError:
+            return 0
+        exact = percent * total / 100.0
+        return int(math.ceil(exact)) if round_up else int(math.floor(exact))
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def selector_matches(selector: Obj | None, labels: dict[str, str] | None) -> bool:
+    """A metav1.LabelSelector against labels; an empty selector matches everything, None nothing."""
+    if selector is None:
+        return False
+    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        return True
+    return selectors.from_label_selector(selector).matches(labels or {})
+
+
+def dependents(store: Any, owner: Obj, key: tuple[str, str]) -> list[Obj]:
+    """Objects of collection `key` controlled by `owner` (through the store's owner index)."""
+    uid = owner["metadata"].get("uid", "")
+    out = []
+    for dep_key, namespace, name in store.dependents(uid):
+        if dep_key != key:
+            continue
+        obj = store.get(key, namespace, name)
+        if obj is not None and controlled_by(obj, uid):
+            out.append(obj)
+    return out
+
+
+def first(items: Iterable[Obj]) -> Obj | None:
+    return next(iter(items), None)
+
+
+__all__ = [
+    "condition", "condition_true", "controlled_by", "controller_of", "controller_ref", "dependents",
+    "int_or_percent", "parse_time", "pod_active", "pod_available", "pod_ready", "pod_terminal", "restarts",
+    "rfc3339", "rfc3339_micro", "selector_matches", "set_condition", "without_condition",
+]
