@@ -375,8 +375,9 @@ class Api:
         *,
         dry_run: bool,
         warnings: list[str],
+        subresource: str | None = None,
     ) -> Result:
-        new = objects.carry_meta(rt, live, new)
+        new = objects.carry_meta(rt, live, new, subresource=subresource)
         new = self._prepare(rt, new, live)
         validating.check(rt, new, live)
         if new == live:
@@ -431,7 +432,7 @@ class Api:
         obj = objects.reset_status(rt, obj, live, subresource)
         obj = ssa.update(live, obj, manager=manager, subresource=subresource, has_status_subresource=rt.status,
                               now=self.now(), schemas=self.schemas)
-        return self._finish_update(rt, live, obj, dry_run=dry_run, warnings=warnings)
+        return self._finish_update(rt, live, obj, dry_run=dry_run, warnings=warnings, subresource=subresource)
 
     # --- patch --------------------------------------------------------------------
 
@@ -574,7 +575,7 @@ class Api:
                                subresource=subresource)
         if subresource != "scale":
             obj = objects.reset_status(rt, obj, live, subresource)
-        return self._finish_update(rt, live, obj, dry_run=dry_run, warnings=warnings)
+        return self._finish_update(rt, live, obj, dry_run=dry_run, warnings=warnings, subresource=subresource)
 
     def _apply_core(self, rt: resources.ResourceType, live: dict[str, Any] | None, config: dict[str, Any], *,
                     manager: str, force: bool, subresource: str | None) -> dict[str, Any]:

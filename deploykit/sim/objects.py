@@ -59,10 +59,15 @@ def reset_status(rt: resources.ResourceType, new: dict[str, Any], live: dict[str
     return new
 
 
-def generation(rt: resources.ResourceType, live: dict[str, Any], new: dict[str, Any]) -> int | None:
-    """metadata.generation after `live` becomes `new`, as the kind's registry strategy moves it."""
+def generation(rt: resources.ResourceType, live: dict[str, Any], new: dict[str, Any], *,
+               subresource: str | None = None) -> int | None:
+    """metadata.generation after `live` becomes `new`, as the kind's registry strategy moves it.
+
+    Writes to /status never move it (the status strategies leave generation alone), even when they
+    change annotations, as the deployment controller's revision annotation does.
+    """
     old_gen = live["metadata"].get("generation")
-    if rt.generation == resources.GEN_NONE:
+    if rt.generation == resources.GEN_NONE or subresource == "status":
         return old_gen
     old_gen = old_gen or 1
     if rt.generation == resources.GEN_CONTENT:
@@ -91,7 +96,8 @@ def stamp_new(rt: resources.ResourceType, obj: dict[str, Any], *, uid: str, now:
     return dict(obj, metadata=meta)
 
 
-def carry_meta(rt: resources.ResourceType, live: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def carry_meta(rt: resources.ResourceType, live: dict[str, Any], new: dict[str, Any], *,
+               subresource: str | None = None) -> dict[str, Any]:
     """An update keeps what only the server sets (uid, creationTimestamp, deletion marks) and moves generation."""
     live_meta = live["metadata"]
     meta = dict(new["metadata"])
@@ -104,7 +110,7 @@ def carry_meta(rt: resources.ResourceType, live: dict[str, Any], new: dict[str, 
     meta.pop("selfLink", None)
     meta["resourceVersion"] = live_meta.get("resourceVersion")
     out = dict(new, metadata=meta)
-    moved = generation(rt, live, out)
+    moved = generation(rt, live, out, subresource=subresource)
     if moved is None:
         meta.pop("generation", None)
     else:
