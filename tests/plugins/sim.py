@@ -1,6 +1,6 @@
 """Shared fixtures for sim tests: running simulators on free loopback ports.
 
-    sim            session-scoped simulator (share it; use a unique namespace per test)
+    sim            session-scoped simulator, API server alone (share it; use a unique namespace per test)
     sim_fresh      a simulator of its own for one test (state-changing tests, restarts)
     sim_factory    start(faults=..., state_dir=..., watch=...) -> handle; all stopped after the test
     sim_namespace  a new, unique namespace on the session simulator
@@ -30,14 +30,14 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="session")
 def sim() -> Iterator[embedded.Handle]:
-    handle = embedded.start()
+    handle = embedded.start(controllers=False)
     yield handle
     handle.stop()
 
 
 @pytest.fixture
 def sim_fresh() -> Iterator[embedded.Handle]:
-    handle = embedded.start()
+    handle = embedded.start(controllers=False)
     yield handle
     handle.stop()
 
@@ -47,6 +47,7 @@ def sim_factory() -> Iterator[Callable[..., embedded.Handle]]:
     handles: list[embedded.Handle] = []
 
     def start(**options: Any) -> embedded.Handle:
+        options.setdefault("controllers", False)
         handle = embedded.start(**options)
         handles.append(handle)
         return handle
