@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.plugins.charts",
     "tests.plugins.secrets",
     "tests.plugins.sim",
+    "tests.plugins.cluster",
 ]
