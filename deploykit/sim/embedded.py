@@ -70,12 +70,19 @@ class Handle:
 
 def start(*, port: int = 0, state_dir: str | None = None, faults: faults_mod.Faults | None = None,
           kubeconfig_path: str | None = None, watch: watching.Options | None = None,
-          history: int | None = None, prepare: Callable[[serving.Server], None] | None = None) -> Handle:
-    """Start a simulator thread and return its handle once it listens. Call `stop()` when done."""
+          history: int | None = None, prepare: Callable[[serving.Server], None] | None = None,
+          controllers: bool = True, speed: float = 1.0, nodes: int = 3) -> Handle:
+    """Start a simulator thread and return its handle once it listens. Call `stop()` when done.
+
+    `controllers=False` serves the API alone (objects never change by themselves); `speed` divides
+    every simulated delay (speed 10: the kubelet's 10 s crash back-off takes 1 s); `nodes` is the
+    number of simulated worker nodes.
+    """
     watch_options = watch or watching.Options()
     if faults is not None and faults.watch_close_after is not None:
         watch_options.close_after = faults.watch_close_after
-    settings = serving.Settings(port=port, state_dir=state_dir, faults=faults, watch=watch_options)
+    settings = serving.Settings(port=port, state_dir=state_dir, faults=faults, watch=watch_options,
+                                controllers=controllers, speed=speed, nodes=nodes)
     if history is not None:
         settings.history = history
     loop = asyncio.new_event_loop()
@@ -117,10 +124,11 @@ def start(*, port: int = 0, state_dir: str | None = None, faults: faults_mod.Fau
 @contextlib.contextmanager
 def running(*, port: int = 0, state_dir: str | None = None, faults: faults_mod.Faults | None = None,
             kubeconfig_path: str | None = None, watch: watching.Options | None = None, history: int | None = None,
-            prepare: Callable[[serving.Server], None] | None = None) -> Iterator[Handle]:
+            prepare: Callable[[serving.Server], None] | None = None, controllers: bool = True,
+            speed: float = 1.0, nodes: int = 3) -> Iterator[Handle]:
     """A simulator for the duration of a `with` block (options as `start`)."""
     handle = start(port=port, state_dir=state_dir, faults=faults, kubeconfig_path=kubeconfig_path, watch=watch,
-                   history=history, prepare=prepare)
+                   history=history, prepare=prepare, controllers=controllers, speed=speed, nodes=nodes)
     try:
         yield handle
     finally:

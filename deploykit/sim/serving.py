@@ -22,6 +22,8 @@ from aiohttp import web
 from deploykit.sim import api as api_mod
 from deploykit.sim import collecting, faults as faults_mod, persistence, rest, watching
 from deploykit.sim import store as store_mod
+from deploykit.sim.controllers import running as controllers_mod
+from deploykit.sim.controllers import timing as timing_mod
 
 CONTEXT = "deploykit-sim"
 SYSTEM_MANAGER = "kube-apiserver"
@@ -37,6 +39,9 @@ class Settings:
     watch: watching.Options = dataclasses.field(default_factory=watching.Options)
     snapshot_delay: float = 0.5  # debounce of state snapshots
     history: int = store_mod.DEFAULT_HISTORY  # changes kept per collection for watches to resume from
+    controllers: bool = True  # simulated controllers, scheduler and kubelet (deploykit.sim.controllers)
+    speed: float = 1.0  # divides every simulated delay (back-off, readiness, deadlines)
+    nodes: int = 3  # simulated worker nodes
 
 
 def kubeconfig_text(url: str, *, namespace: str = "default") -> str:
@@ -86,6 +91,11 @@ class Server:
             self.persistence = persistence.Snapshots(self.api.store, self.settings.state_dir,
                                                      delay=self.settings.snapshot_delay)
         self._runner: web.AppRunner | None = None
+        self.controllers: controllers_mod.Controllers | None = None
+        if self.settings.controllers:
+            self.controllers = controllers_mod.Controllers(
+                self.api, timing=timing_mod.Timing(speed=self.settings.speed), nodes=self.settings.nodes)
+            self.handler.log_source = self.controllers.serve_log
         # Hooks run once the server listens (controllers of the next layer start here).
         self.on_started: list[Callable[["Server"], Any]] = []
 
@@ -122,6 +132,8 @@ class Server:
         self.collector.start()
         if self.persistence is not None:
             self.persistence.start()
+        if self.controllers is not None:
+            self.controllers.start()
         self._runner = web.AppRunner(self.application(), access_log=None, handle_signals=False,
                                      shutdown_timeout=0.5)
         await self._runner.setup()
@@ -137,6 +149,8 @@ class Server:
                 await result
 
     async def stop(self) -> None:
+        if self.controllers is not None:
+            self.controllers.stop()
         self.collector.stop()
         if self.persistence is not None:
             await self.persistence.stop()
