@@ -41,6 +41,12 @@ def serve(
         None, "--watch-close-after", help="Fault: close every watch after this many seconds."),
     bookmark_interval: float = typer.Option(30.0, "--bookmark-interval", help="Seconds between watch bookmarks."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the fault dice, for repeatable runs."),
+    controllers: bool = typer.Option(
+        True, "--controllers/--no-controllers",
+        help="Run the simulated controllers, scheduler and kubelet (off: the API server alone)."),
+    speed: float = typer.Option(
+        1.0, "--speed", help="Simulated cluster speed: every delay (readiness, back-off, deadlines) divided by it."),
+    nodes: int = typer.Option(3, "--nodes", help="Number of simulated worker nodes."),
 ) -> None:
     """Serve the Kubernetes API on 127.0.0.1 until interrupted."""
     import logging
@@ -54,9 +60,14 @@ def serve(
                                  watch_close_after=watch_close_after, seed=seed)
     except ValueError as exc:
         raise errors.UsageError(str(exc)) from None
+    if not speed > 0:
+        raise errors.UsageError(f"--speed {speed} must be greater than 0", hint="--speed 10 runs ten times faster")
+    if nodes < 1:
+        raise errors.UsageError(f"--nodes {nodes}: a simulated cluster needs at least 1 node")
     settings = serving.Settings(port=port, state_dir=state, faults=injected,
                                 watch=watching.Options(bookmark_interval=bookmark_interval,
-                                                       close_after=watch_close_after))
+                                                       close_after=watch_close_after),
+                                controllers=controllers, speed=speed, nodes=nodes)
 
     def ready(server: serving.Server) -> None:
         where = f" (kubeconfig: {kubeconfig_out}, context {serving.CONTEXT})" if kubeconfig_out else ""
