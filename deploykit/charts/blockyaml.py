@@ -112,29 +112,48 @@ def _scalar(text: str) -> Any:
         return {}
     if first == "[":
         return _flow_sequence(text)
+    if first == "{":
+        return _flow_mapping(text)
     return _plain(text)
 
 
-def _flow_sequence(text: str) -> list:
-    """`[a, "b", 3]`: a flow sequence of scalars (what `to_json` of a list renders); nothing nested."""
-    if text[-1] != "]":
+def _flow_items(text: str, closing: str) -> list[str]:
+    """The comma-separated items of a one-line flow collection of scalars; nothing nested."""
+    if text[-1] != closing:
         raise _Unsupported
     inner = text[1:-1]
     if any(char in inner for char in "[]{}#\t"):
         raise _Unsupported
-    items = []
-    for item in inner.split(","):
-        item = item.strip(" ")
-        if not item:
-            raise _Unsupported
-        if item[0] in "'\"":
-            # A comma inside quotes would have split the item: its quotes no longer match.
-            if len(item) < 2 or item[-1] != item[0]:
-                raise _Unsupported
-        elif ":" in item:
-            raise _Unsupported
-        items.append(_scalar(item))
+    items = [item.strip(" ") for item in inner.split(",")]
+    if any(not item for item in items):
+        raise _Unsupported
     return items
+
+
+def _flow_scalar(item: str) -> Any:
+    if item[0] in "'\"":
+        # A comma inside quotes would have split the item: its quotes no longer match.
+        if len(item) < 2 or item[-1] != item[0]:
+            raise _Unsupported
+    elif ":" in item:
+        raise _Unsupported
+    return _scalar(item)
+
+
+def _flow_mapping(text: str) -> dict:
+    """`{cpu: 10m, memory: "16Mi"}`: a flow mapping of plain keys and scalar values."""
+    result: dict[str, Any] = {}
+    for item in _flow_items(text, "}"):
+        key, separator, value = item.partition(": ")
+        if not separator or not value.strip(" ") or key[:1] in "'\"" or ":" in key:
+            raise _Unsupported
+        result[_key(key.strip(" "))] = _flow_scalar(value.strip(" "))
+    return result
+
+
+def _flow_sequence(text: str) -> list:
+    """`[a, "b", 3]`: a flow sequence of scalars (what `to_json` of a list renders)."""
+    return [_flow_scalar(item) for item in _flow_items(text, "]")]
 
 
 def _split(content: str) -> tuple[str, str]:
@@ -250,7 +269,7 @@ class _Parser:
                 value, index = self._after(index, indent, allow_sequence_at_same=False)
             elif rest in ("|", "|-"):
                 value, index = self.literal(index, indent, strip=rest == "|-")
-            elif rest == "-" or rest.startswith("- ") or ": " in rest or rest.endswith(":"):
+            elif rest[0] not in "[{'\"" and (rest == "-" or rest.startswith("- ") or ": " in rest or rest.endswith(":")):
                 # `- key: v` or `- - x`: a block starting on the item's line, at the column of its text.
                 column = indent + (len(content) - len(rest))
                 self.lines[index] = (column, rest)
