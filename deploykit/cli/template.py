@@ -20,6 +20,7 @@ from typing import Any
 import typer
 
 from deploykit import errors
+from deploykit.cli import chartflags
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
@@ -69,41 +70,40 @@ def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[
 
 @app.command(no_args_is_help=True)
 def template(
-    chart: str = typer.Argument(..., help="Chart folder or .tgz archive.", show_default=False),
-    values_files: list[str] = typer.Option([], "-f", "--values", help="Values file (YAML or JSON); repeat for more, later wins."),
-    set_values: list[str] = typer.Option([], "--set", help="Set values: a.b=v,list[0]=x (typed as Helm does)."),
-    set_strings: list[str] = typer.Option([], "--set-string", help="Set values, always as strings."),
-    set_files: list[str] = typer.Option([], "--set-file", help="Set a value to the text of a file: key=path."),
-    set_json: list[str] = typer.Option([], "--set-json", help="Set values from JSON: key=<json>."),
-    release: str = typer.Option("release-name", "--release", help="Release name (Release.Name)."),
-    namespace: str = typer.Option("default", "-n", "--namespace", help="Namespace (Release.Namespace; filled into namespaced objects)."),
+    chart: str = chartflags.CHART,
+    values_files: list[str] = chartflags.VALUES,
+    set_values: list[str] = chartflags.SET,
+    set_strings: list[str] = chartflags.SET_STRING,
+    set_files: list[str] = chartflags.SET_FILE,
+    set_json: list[str] = chartflags.SET_JSON,
+    release: str = chartflags.RELEASE,
+    namespace: str = chartflags.NAMESPACE,
     output_dir: str | None = typer.Option(None, "--output-dir", help="Write one file per template under this folder instead of printing."),
-    kube_version: str = typer.Option("v1.37.0", "--kube-version", help="Target Kubernetes version (Capabilities.KubeVersion, kubeVersion check)."),
-    api_versions: list[str] = typer.Option([], "-a", "--api-versions", help="Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind)."),
+    kube_version: str = chartflags.KUBE_VERSION,
+    api_versions: list[str] = chartflags.API_VERSIONS,
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Print the values of Secret objects instead of ***."),
-    allow_unencrypted_secrets: bool = typer.Option(False, "--allow-unencrypted-secrets", help="Local experiments only: accept plaintext secret files (ignored in CI)."),
+    allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
 ) -> None:
     """Render CHART and print its objects as YAML, in apply order."""
     from deploykit.release import rendering
-    from deploykit.release.inputs import RenderOptions
 
     if show_secrets and output_dir:
         raise errors.UsageError(
             "--show-secrets cannot be combined with --output-dir: deploykit never writes secret values to disk",
             hint="print to stdout with --show-secrets, or write masked files without it",
         )
-    options = RenderOptions(
-        chart=chart,
-        values_files=tuple(values_files),
-        set_values=tuple(set_values),
-        set_strings=tuple(set_strings),
-        set_files=tuple(set_files),
-        set_json=tuple(set_json),
+    options = chartflags.bind(
+        chart,
+        values_files=values_files,
+        set_values=set_values,
+        set_strings=set_strings,
+        set_files=set_files,
+        set_json=set_json,
         release=release,
         namespace=namespace,
         kube_version=kube_version,
-        api_versions=tuple(api_versions),
-        allow_unencrypted_secrets=allow_unencrypted_secrets or None,
+        api_versions=api_versions,
+        allow_unencrypted_secrets=allow_unencrypted_secrets,
     )
     result = rendering.render(options)
     documents = _documents(result, show_secrets=show_secrets)

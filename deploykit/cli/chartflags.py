@@ -1,0 +1,59 @@
+"""Flags shared by the commands that render a chart (`template`, `lint`; `plan` and `upgrade` can reuse them).
+
+Owns the typer options for values (-f, --set, --set-string, --set-file,
+--set-json), release identity (--release, -n), the target cluster
+(--kube-version, -a) and --allow-unencrypted-secrets, and `bind`, which turns
+their values into the `RenderOptions` of the render action.
+
+Must not: import anything but typer at module level (`--help` stays fast).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+CHART = typer.Argument(..., help="Chart folder or .tgz archive.", show_default=False)
+VALUES = typer.Option([], "-f", "--values", help="Values file (YAML or JSON, sops-encrypted or not); repeat for more, later wins.")
+SET = typer.Option([], "--set", help="Set values: a.b=v,list[0]=x (typed as Helm does).")
+SET_STRING = typer.Option([], "--set-string", help="Set values, always as strings.")
+SET_FILE = typer.Option([], "--set-file", help="Set a value to the text of a file: key=path.")
+SET_JSON = typer.Option([], "--set-json", help="Set values from JSON: key=<json>.")
+RELEASE = typer.Option("release-name", "--release", help="Release name (Release.Name).")
+NAMESPACE = typer.Option("default", "-n", "--namespace", help="Namespace (Release.Namespace; filled into namespaced objects).")
+KUBE_VERSION = typer.Option("v1.37.0", "--kube-version", help="Target Kubernetes version: Capabilities.KubeVersion, the kubeVersion check, known kinds.")
+API_VERSIONS = typer.Option([], "-a", "--api-versions", help="Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind).")
+ALLOW_UNENCRYPTED = typer.Option(False, "--allow-unencrypted-secrets", help="Local experiments only: accept plaintext secret files (ignored in CI).")
+
+
+def bind(
+    chart: str,
+    *,
+    values_files: list[str],
+    set_values: list[str],
+    set_strings: list[str],
+    set_files: list[str],
+    set_json: list[str],
+    release: str,
+    namespace: str,
+    kube_version: str,
+    api_versions: list[str],
+    allow_unencrypted_secrets: bool,
+) -> Any:
+    """The `RenderOptions` for these flag values."""
+    from deploykit.release.inputs import RenderOptions
+
+    return RenderOptions(
+        chart=chart,
+        values_files=tuple(values_files),
+        set_values=tuple(set_values),
+        set_strings=tuple(set_strings),
+        set_files=tuple(set_files),
+        set_json=tuple(set_json),
+        release=release,
+        namespace=namespace,
+        kube_version=kube_version,
+        api_versions=tuple(api_versions),
+        allow_unencrypted_secrets=allow_unencrypted_secrets or None,
+    )
