@@ -14,16 +14,16 @@ from typing import Any
 
 import typer
 
-CHART = typer.Argument(..., help="Chart folder or .tgz archive.", show_default=False)
-VALUES = typer.Option([], "-f", "--values", help="Values file (YAML or JSON, sops-encrypted or not); repeat for more, later wins.")
-SET = typer.Option([], "--set", help="Set values: a.b=v,list[0]=x (typed as Helm does).")
-SET_STRING = typer.Option([], "--set-string", help="Set values, always as strings.")
-SET_FILE = typer.Option([], "--set-file", help="Set a value to the text of a file: key=path.")
-SET_JSON = typer.Option([], "--set-json", help="Set values from JSON: key=<json>.")
-RELEASE = typer.Option("release-name", "--release", help="Release name (Release.Name).")
-NAMESPACE = typer.Option("default", "-n", "--namespace", help="Namespace (Release.Namespace; filled into namespaced objects).")
-KUBE_VERSION = typer.Option("v1.37.0", "--kube-version", help="Target Kubernetes version: Capabilities.KubeVersion, the kubeVersion check, known kinds.")
-API_VERSIONS = typer.Option([], "-a", "--api-versions", help="Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind).")
+CHART = typer.Argument(..., metavar="CHART", help="Chart folder or .tgz archive.", show_default=False)
+VALUES = typer.Option([], "-f", "--values", metavar="FILE", help="Values file (YAML or JSON, sops-encrypted or not); repeat for more, later wins.")
+SET = typer.Option([], "--set", metavar="KEY=VALUE", help="Set values: a.b=v,list[0]=x (typed as Helm does).")
+SET_STRING = typer.Option([], "--set-string", metavar="KEY=VALUE", help="Set values, always as strings.")
+SET_FILE = typer.Option([], "--set-file", metavar="KEY=PATH", help="Set a value to the text of a file: key=path.")
+SET_JSON = typer.Option([], "--set-json", metavar="KEY=JSON", help="Set values from JSON: key=<json>.")
+RELEASE = typer.Option("release-name", "--release", metavar="NAME", help="Release name (Release.Name).")
+NAMESPACE = typer.Option("default", "-n", "--namespace", metavar="NS", help="Namespace (Release.Namespace; filled into namespaced objects).")
+KUBE_VERSION = typer.Option("v1.37.0", "--kube-version", metavar="VERSION", help="Target Kubernetes version: Capabilities.KubeVersion, the kubeVersion check, known kinds.")
+API_VERSIONS = typer.Option([], "-a", "--api-versions", metavar="GROUP/VERSION", help="Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind).")
 ALLOW_UNENCRYPTED = typer.Option(False, "--allow-unencrypted-secrets", help="Local experiments only: accept plaintext secret files (ignored in CI).")
 
 

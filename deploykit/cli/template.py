@@ -78,7 +78,7 @@ def template(
     set_json: list[str] = chartflags.SET_JSON,
     release: str = chartflags.RELEASE,
     namespace: str = chartflags.NAMESPACE,
-    output_dir: str | None = typer.Option(None, "--output-dir", help="Write one file per template under this folder instead of printing."),
+    output_dir: str | None = typer.Option(None, "--output-dir", metavar="DIR", help="Write one file per template under this folder instead of printing."),
     kube_version: str = chartflags.KUBE_VERSION,
     api_versions: list[str] = chartflags.API_VERSIONS,
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Print the values of Secret objects instead of ***."),
