@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -49,18 +50,30 @@ def make_files(folder: Path, count: int, binary: Path) -> list[Path]:
         return list(pool.map(one, range(count)))
 
 
-def baseline(paths: list[Path], command: list[str]) -> float:
-    start = time.perf_counter()
+CPU: dict[str, list[float]] = {}
+
+
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its finished children."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def baseline(paths: list[Path], command: list[str], *, label: str = "") -> float:
+    cpu, start = _cpu(), time.perf_counter()
     for path in paths:
         subprocess.run([*command, "decrypt", str(path)], check=True, capture_output=True)
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    CPU.setdefault(label, []).append(_cpu() - cpu)
+    return elapsed
 
 
 def deploykit_side(paths: list[Path], jobs: int | None) -> float:
     decrypting.forget()
-    start = time.perf_counter()
+    cpu, start = _cpu(), time.perf_counter()
     results = decrypting.decrypt_files(paths, jobs=jobs)
     elapsed = time.perf_counter() - start
+    CPU.setdefault("deploykit", []).append(_cpu() - cpu)
     assert len(results) == len(paths) and all(r.data for r in results)
     return elapsed
 
@@ -79,9 +92,9 @@ def main() -> None:
         paths = make_files(Path(tmp), args.files, binary.path)
         deploykit_side(paths[:2], args.jobs)  # warm-up: locate sops, check its version once
         for _ in range(args.rounds):  # interleaved, so that load from elsewhere hits every side
-            sides["binary"].append(baseline(paths, [str(binary.path)]))
+            sides["binary"].append(baseline(paths, [str(binary.path)], label="binary"))
             if on_path:
-                sides["path"].append(baseline(paths, [on_path]))
+                sides["path"].append(baseline(paths, [on_path], label="path"))
             sides["deploykit"].append(deploykit_side(paths, args.jobs))
 
     def line(label: str, times: list[float]) -> str:
@@ -100,6 +113,14 @@ def main() -> None:
     print(f"ratio deploykit / Go-binary loop: best {best:.3f}, median {median:.3f}  (target <= 0.5)")
     if on_path:
         print(f"ratio deploykit / `sops` on PATH loop: best {min(sides['deploykit']) / min(sides['path']):.3f}")
+    # CPU per file does not depend on what else runs on the machine: with it, the wall time
+    # deploykit would reach on idle cores is CPU / cores (a projection, printed as such).
+    cpu_base = statistics.median(CPU["binary"]) / args.files * 1000
+    cpu_dk = statistics.median(CPU["deploykit"]) / args.files * 1000
+    cores = os.cpu_count() or 1
+    print(f"CPU per file: baseline (Go binary) {cpu_base:.1f} ms, deploykit {cpu_dk:.1f} ms (sops + deploykit itself)")
+    print(f"projection on {cores} idle cores: deploykit {cpu_dk / min(cores, jobs):.1f} ms/file vs baseline "
+          f"{min(sides['binary']) / args.files * 1000:.1f} ms/file -> ratio {cpu_dk / min(cores, jobs) / (min(sides['binary']) / args.files * 1000):.3f}")
 
 
 if __name__ == "__main__":
