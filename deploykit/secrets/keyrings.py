@@ -41,14 +41,10 @@ AGE_KEY = "DEPLOYKIT_AGE_KEY"
 AGE_KEY_FILE = "DEPLOYKIT_AGE_KEY_FILE"
 _HANDED_OVER = (PGP_KEY, PGP_KEY_FILE, AGE_KEY, AGE_KEY_FILE)
 _CLEANUP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
+KEYRING_DIR = "DEPLOYKIT_KEYRING_DIR"
 KEYRING_PREFIX = "deploykit-gnupg-"
 # gpg-agent's sockets live in the home: a longer path than this overflows a Unix socket address.
 _MAX_PARENT_LENGTH = 60
-
-
-KEYRING_DIR = "DEPLOYKIT_KEYRING_DIR"
 
 
 def keyring_parent() -> str:
@@ -124,7 +120,8 @@ class EphemeralKeyring:
 
 
 class _Session:
-    """The process's keys: at most one ephemeral keyring, closed at exit and on SIGTERM/SIGHUP."""
+    """The process's keys: at most one ephemeral keyring (the first key handed over), closed at exit
+    and on SIGTERM/SIGHUP."""
 
     def __init__(self) -> None:
         self.keyring: EphemeralKeyring | None = None
