@@ -158,6 +158,8 @@ def tpl(context: jinja2.runtime.Context, text: Any, **extra: Any) -> str:
     cache = environment.tpl_cache  # type: ignore[attr-defined]
     template = cache.get(source)
     if template is None:
+        if len(cache) >= 1000:
+            cache.clear()
         template = cache[source] = environment.from_string(source)
     variables = dict(context.get_all())
     variables.update(extra)

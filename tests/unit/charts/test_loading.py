@@ -194,3 +194,15 @@ def test_reloading_sees_edited_added_and_removed_files(make_chart):
     assert sorted(loading.load_chart(path).templates) == ["a.yaml", "b.yaml"]
     (path / "templates" / "a.yaml").unlink()
     assert sorted(loading.load_chart(path).templates) == ["b.yaml"]
+
+
+def test_v1_chart_takes_dependencies_from_requirements_yaml(make_chart):
+    """A Helm 2 era chart (apiVersion v1, requirements.yaml) would lose its subcharts."""
+    path = make_chart({
+        "Chart.yaml": "apiVersion: v1\nname: old\nversion: 0.1.0\n",
+        "requirements.yaml": "dependencies:\n  - name: redis\n    version: ~1.2.0\n    alias: cache\n",
+        "charts/redis/Chart.yaml": "apiVersion: v1\nname: redis\nversion: 1.2.3\n",
+    })
+    chart = loading.load_chart(path)
+    assert [(sub.key, sub.chart.metadata.version) for sub in chart.subcharts] == [("cache", "1.2.3")]
+    assert "requirements.yaml" not in chart.files
