@@ -7,6 +7,8 @@
     sim_cluster_factory    start(**options) -> handle with controllers on (speed CLUSTER_SPEED unless
                            given); all stopped after the test
     wait_until             wait_until(predicate, timeout=5.0, what="...") -> the predicate's first truthy value
+    cluster_client         the official kubernetes ApiClient for sim_cluster (session-scoped)
+    cluster_core / cluster_apps / cluster_batch   CoreV1Api / AppsV1Api / BatchV1Api on it
 
 At CLUSTER_SPEED every simulated delay is 20 times shorter: a Deployment is
 Available in about 25 ms, the kubelet's 10 s crash back-off takes 0.5 s and a
@@ -77,3 +79,32 @@ def _wait_until(predicate: Callable[[], Any], timeout: float = 5.0, what: str = 
 @pytest.fixture
 def wait_until() -> Callable[..., Any]:
     return _wait_until
+
+
+@pytest.fixture(scope="session")
+def cluster_client(sim_cluster: embedded.Handle) -> Any:
+    """The official kubernetes ApiClient for sim_cluster, from its kubeconfig alone."""
+    from kubernetes import config
+
+    return config.new_client_from_config(config_file=str(sim_cluster.kubeconfig))
+
+
+@pytest.fixture
+def cluster_core(cluster_client: Any) -> Any:
+    from kubernetes import client
+
+    return client.CoreV1Api(cluster_client)
+
+
+@pytest.fixture
+def cluster_apps(cluster_client: Any) -> Any:
+    from kubernetes import client
+
+    return client.AppsV1Api(cluster_client)
+
+
+@pytest.fixture
+def cluster_batch(cluster_client: Any) -> Any:
+    from kubernetes import client
+
+    return client.BatchV1Api(cluster_client)

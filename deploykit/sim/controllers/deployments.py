@@ -16,9 +16,10 @@ Available and Progressing conditions, ProgressDeadlineExceeded included
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from deploykit.sim import statuses
+from deploykit.sim import store as store_mod
 from deploykit.sim.controllers import events, objects, reconciling, rollouts, templates
 
 Obj = dict[str, Any]
@@ -26,7 +27,7 @@ Obj = dict[str, Any]
 
 class Deployments(reconciling.Controller):
     resource = ("apps", "v1", "deployments")
-    owned = (("apps", "v1", "replicasets"),)
+    owned = (("apps", "v1", "replicasets"), ("", "v1", "pods"))
     component = "deployment-controller"
 
     def __init__(self, ctx: reconciling.Context) -> None:
@@ -34,6 +35,22 @@ class Deployments(reconciling.Controller):
         self.rs_rt = ctx.rt("apps", "v1", "replicasets")
         # uid -> (lastUpdateTime written, when): timestamps are whole seconds, deadlines may be shorter.
         self._progress: dict[str, tuple[str, float]] = {}
+
+    def keys_for(self, event: store_mod.Event) -> Iterable[reconciling.Key]:
+        """Its own changes and its ReplicaSets'; a pod's deletion too (Recreate waits for old pods to go)."""
+        if event.key != ("", "pods"):
+            yield from super().keys_for(event)
+            return
+        if event.type != store_mod.DELETED:
+            return
+        ref = objects.controller_of(event.obj)
+        if ref is None or ref.get("kind") != "ReplicaSet":
+            return
+        namespace = event.obj["metadata"].get("namespace", "")
+        rs = self.store.get(self.rs_rt.key, namespace, ref["name"])
+        owner = objects.controller_of(rs) if rs is not None else None
+        if owner is not None and owner.get("kind") == "Deployment":
+            yield namespace, owner["name"]
 
     # --- the sync loop --------------------------------------------------------------------------------
 
