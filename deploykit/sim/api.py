@@ -678,9 +678,14 @@ class Api:
                 new_meta["generation"] = meta["generation"] + 1
             stored = self._commit(rt, dict(live, metadata=new_meta), dry_run=dry_run)
             return Result(202 if propagation == "Foreground" else 200, self.served(rt, stored))
+        returns_object = rt.group == "" and rt.kind == "Pod"  # the pod storage's ReturnDeletedObject
         if dry_run:
+            if returns_object:
+                return Result(200, self.served(rt, live))
             return Result(200, statuses.success(rt.group, rt.plural, name, meta.get("uid", "")))
-        self._remove(rt, namespace, name)
+        gone = self._remove(rt, namespace, name)
+        if returns_object and gone is not None:
+            return Result(200, self.served(rt, gone))
         return Result(200, statuses.success(rt.group, rt.plural, name, meta.get("uid", "")))
 
     def _delete_pod_gracefully(self, rt: resources.ResourceType, live: dict[str, Any], grace_period: int | None, *,
