@@ -360,7 +360,9 @@ class PodWorker:
             self.event(events.WARNING, "Failed", "Error: InvalidImageName", run)
             self.flush()
             await asyncio.Event().wait()  # the kubelet retries, and fails, forever
-        present = image in self.kubelet.images.setdefault(self.node, set())
+        fails = behaviour.pull_fails or registry_host(image).endswith(".invalid")
+        # An image asked to fail is never in the node's cache, whatever pulled it before.
+        present = not fails and image in self.kubelet.images.setdefault(self.node, set())
         policy = spec.get("imagePullPolicy") or "IfNotPresent"
         if policy == "Never" and not present:
             message = f'Container image "{image}" is not present with pull policy of Never'
@@ -373,7 +375,6 @@ class PodWorker:
             self._pulled(run)
             self.event(events.NORMAL, "Pulled", f'Container image "{image}" already present on machine', run)
             return
-        fails = behaviour.pull_fails or registry_host(image).endswith(".invalid")
         backoff = Backoff(self.timing.backoff, self.timing.backoff_max, immediate_first=False)
         while True:
             self.event(events.NORMAL, "Pulling", f'Pulling image "{image}"', run)
