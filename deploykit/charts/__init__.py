@@ -1,1 +1,23 @@
-"""charts"""
+"""Charts: Helm-layout charts with Jinja2 templates, loaded, resolved and rendered without a cluster.
+
+    chart.py        Chart, Subchart: a loaded chart as plain data
+    metadata.py     Chart.yaml (and requirements.yaml): fields checked, problems with their lines
+    semver.py       versions and Helm's constraint syntax (kubeVersion, dependency versions)
+    unpacking.py    .tgz archives read in memory, unsafe entries refused
+    loading.py      load_chart(path): folder or archive, .helmignore, dependencies (charts/, file://)
+    resolving.py    resolve(chart, values, merge=...): enabled subcharts and the values each sees
+    context.py      what templates see: Values (path-aware), Release, Chart, Capabilities, Files, Template
+    helpers.py      the filters and functions templates can call (to_yaml, include, tpl, required, ...)
+    environment.py  the Jinja2 environment per chart tree: loader, import rules, sandbox, bytecode cache
+    rendering.py    render(tree, target=...): templates to Rendered, every failure located
+    blockyaml.py    the fast reader for plain block YAML (PyYAML reads everything else)
+    yamlcodec.py    YAML in and out: safe loader without timestamps, block-style dumper, documents
+    manifests.py    Manifest, Hook, Rendered; rendered text to manifests
+    assembling.py   hooks apart, namespaces filled, checks, apply order
+    checking.py     object checks: identity fields, names per kind, labels, duplicates, API schemas
+    kinds.py        built-in kinds: cluster scope, apply-order groups, naming rules
+    kubeapis.py     the built-in API of a Kubernetes version (kubernetes-validate's schemas)
+    problems.py     Problem (level, file, line, message) and secret masking
+
+Must not import values/, secrets/ or kube/ (siblings): release/ joins them.
+"""

@@ -108,12 +108,12 @@ def _schema_problems(tree: resolving.ChartNode, values: provenance.Values) -> li
         for violation in schema.validate(scoped, node.chart.schema, schema_file=schema_file):
             where = f"Values.{violation.path}" if violation.path else "Values"
             origin = f"; set by {violation.source}" if violation.source else ""
-            found.append(problems.error(schema_file, f"{where}: {violation.message} (rule `{violation.rule}`{origin})", line=_value_line(violation, node)))
+            found.append(problems.error(schema_file, f"{where}: {violation.message} (rule `{violation.rule}`{origin})", line=_schema_line(violation, node)))
     return found
 
 
-def _value_line(violation: schema.Violation, node: resolving.ChartNode) -> int | None:
-    """The line of the rule's property in the schema file, for `file:line` output."""
+def _schema_line(violation: schema.Violation, node: resolving.ChartNode) -> int | None:
+    """The line in values.schema.json of the property the violation is about (for `file:line`); None if not found."""
     if not violation.path:
         return None
     try:
