@@ -678,7 +678,8 @@ class Api:
                 new_meta["generation"] = meta["generation"] + 1
             stored = self._commit(rt, dict(live, metadata=new_meta), dry_run=dry_run)
             return Result(202 if propagation == "Foreground" else 200, self.served(rt, stored))
-        returns_object = rt.group == "" and rt.kind == "Pod"  # the pod storage's ReturnDeletedObject
+        # The pod, service and service account storages set ReturnDeletedObject: typed clients expect the object.
+        returns_object = rt.group == "" and rt.kind in ("Pod", "Service", "ServiceAccount")
         if dry_run:
             if returns_object:
                 return Result(200, self.served(rt, live))
