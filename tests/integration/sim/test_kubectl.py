@@ -80,7 +80,8 @@ def test_apply_server_side_creates_with_default_validation(served, ns):
     assert "deployment.apps/web serverside-applied" in out
     live = get_json(env, "deploy", "web", "-n", ns)
     assert live["spec"]["replicas"] == 3
-    assert [(m["manager"], m["operation"]) for m in live["metadata"]["managedFields"]] == [("kubectl", "Apply")]
+    appliers = [m["manager"] for m in live["metadata"]["managedFields"] if m["operation"] == "Apply"]
+    assert appliers == ["kubectl"]
 
 
 def test_apply_rejects_unknown_field_under_strict_validation(served, ns):
@@ -133,7 +134,8 @@ def test_get_prints_server_side_columns(served, ns):
     kubectl(env, "apply", "--server-side", "-f", "-", stdin=manifest(ns))
     out = kubectl(env, "get", "deploy", "-n", ns).stdout.splitlines()
     assert out[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
-    assert out[1].split()[:2] == ["web", "0/3"]
+    name, ready = out[1].split()[:2]
+    assert name == "web" and ready.endswith("/3")
 
 
 def test_get_configmaps_and_secrets_columns(served, ns):

@@ -214,7 +214,9 @@ def test_crd_scale_subresource_and_second_version(sim_http, sim_namespace):
 def test_bound_pod_deletion_honours_grace_period_parameter(sim_http, sim_namespace):
     """Deleting a pod on a node with gracePeriodSeconds sets the deletion time; grace 0 removes it."""
     pods = f"/api/v1/namespaces/{sim_namespace}/pods"
-    pod = {"metadata": {"name": "p"}, "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "x"}]}}
+    # A node no simulated kubelet serves: the pod stays Terminating until deleted with grace 0.
+    pod = {"metadata": {"name": "p"}, "spec": {"nodeName": "no-such-node",
+                                               "containers": [{"name": "c", "image": "x"}]}}
     assert sim_http("POST", pods, pod)[0] == 201
     code, body, _ = sim_http("DELETE", f"{pods}/p?gracePeriodSeconds=5")
     assert code == 200 and body["metadata"]["deletionGracePeriodSeconds"] == 5

@@ -181,6 +181,14 @@ def test_dynamic_client_discovers_and_applies(dyn, sim_namespace):
     applied = resource.server_side_apply(body=body, field_manager="deployer")
     assert applied.metadata.name == "ssa"
     assert applied.spec.replicas == 2
+
+
+def test_dynamic_client_reapply_writes_nothing(dyn, sim_namespace):
+    """Re-applying the same manifest with server_side_apply leaves the resourceVersion as it was."""
+    resource = dyn.resources.get(api_version="v1", kind="ConfigMap")
+    body = configmap("same", {"a": "1"})
+    body["metadata"]["namespace"] = sim_namespace
+    applied = resource.server_side_apply(body=body, field_manager="deployer")
     again = resource.server_side_apply(body=body, field_manager="deployer")
     assert again.metadata.resourceVersion == applied.metadata.resourceVersion
 

@@ -111,14 +111,15 @@ def test_warn_field_validation_drops_field_with_warning(sim_http, sim_namespace)
 
 def test_status_subresource_changes_only_status(sim_http, sim_namespace):
     """A PUT to /status changes status, not spec; a main-resource update cannot change status."""
-    code, created, _ = sim_http("POST", deploys(sim_namespace), deploy("st"))
-    changed = dict(created, status={"replicas": 7})
-    changed["spec"] = dict(created["spec"], replicas=9)
-    code, body, _ = sim_http("PUT", deploys(sim_namespace, "st") + "/status", changed)
-    assert code == 200 and body["status"]["replicas"] == 7 and body["spec"]["replicas"] == 1
-    code, body, _ = sim_http("PATCH", deploys(sim_namespace, "st"), {"status": {"replicas": 1}},
+    path = f"/api/v1/namespaces/{sim_namespace}/resourcequotas"
+    code, created, _ = sim_http("POST", path, {"metadata": {"name": "q"}, "spec": {"hard": {"pods": "2"}}})
+    assert code == 201
+    changed = dict(created, spec={"hard": {"pods": "9"}}, status={"used": {"pods": "1"}})
+    code, body, _ = sim_http("PUT", f"{path}/q/status", changed)
+    assert code == 200 and body["status"] == {"used": {"pods": "1"}} and body["spec"] == {"hard": {"pods": "2"}}
+    code, body, _ = sim_http("PATCH", f"{path}/q", {"status": {"used": {"pods": "0"}}},
                              content_type="application/merge-patch+json")
-    assert code == 200 and body["status"]["replicas"] == 7
+    assert code == 200 and body["status"] == {"used": {"pods": "1"}}
 
 
 def test_scale_subresource_reads_and_writes_replicas(sim_http, sim_namespace):
