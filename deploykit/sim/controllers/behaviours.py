@@ -16,7 +16,9 @@ Services and Ingresses) into plain data the kubelet and controllers follow:
     sim.deploykit.io/logs.<container>: "..."      what one container prints
     sim.deploykit.io/behavior: pending            (PVC, LoadBalancer Service, Ingress) never bound / no address
 
-Tokens combine, separated by commas or spaces (`crashloop, exit-after:1s`);
+A container told to exit (crashloop, oom, exit:N) never becomes Ready before
+it does, unless `ready-after` says when. Tokens combine, separated by commas
+or spaces (`crashloop, exit-after:1s`);
 `{attempt}` in a log line becomes the attempt number (1 for the first run).
 Unknown tokens are reported as problems (the kubelet turns them into a
 Warning event) and otherwise ignored. Images whose registry host ends in

@@ -485,6 +485,8 @@ class PodWorker:
                     await self.sleep(period)
             delay = behaviour.ready_after
             if delay is None:
+                if behaviour.exit_code is not None:
+                    return  # a container told to exit (crashloop, oom, exit:N) is not Ready unless ready-after says
                 probe = self.specs[run.name].get("readinessProbe") or {}
                 delay = probe.get("initialDelaySeconds") or self.timing.ready
             await self.sleep(delay)
