@@ -7,8 +7,8 @@ time: a pod starts in about half a second, the kubelet backs off 10 s, 20 s,
 40 s ...), then installs with Helm 4 (helm-python-sdk, Helm's Go SDK) and
 `wait="watcher"` (Helm 4's kstatus watcher):
 
-1. a healthy chart (a 3-replica Deployment and a Service): how long the wait
-   takes to return `deployed`;
+1. a healthy chart (tests/data/charts/sim-web: a 3-replica Deployment and a
+   Service): how long the wait takes to return `deployed`;
 2. the same chart with `sim.deploykit.io/behavior: crashloop` on the pod
    template: how long Helm takes to report the failure, measured from the
    install call and from the first CrashLoopBackOff status the simulated
@@ -37,40 +37,7 @@ from helm_python.errors import HelmError
 
 DEPLOYKIT = str(pathlib.Path(sys.executable).parent / "deploykit")
 
-CHART = {
-    "Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    "values.yaml": "replicas: 3\nannotations: {}\n",
-    "templates/service.yaml": """\
-apiVersion: v1
-kind: Service
-metadata: {name: {{ .Release.Name }}}
-spec:
-  selector: {app: {{ .Release.Name }}}
-  ports: [{port: 80, targetPort: 8080}]
-""",
-    "templates/deployment.yaml": """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: {{ .Release.Name }}}
-spec:
-  replicas: {{ .Values.replicas }}
-  selector: {matchLabels: {app: {{ .Release.Name }}}}
-  template:
-    metadata:
-      labels: {app: {{ .Release.Name }}}
-      annotations: {{ toJson .Values.annotations }}
-    spec:
-      containers: [{name: app, image: "registry.example.com/web:1.0"}]
-""",
-}
-
-
-def write_chart(root: pathlib.Path) -> pathlib.Path:
-    for name, text in CHART.items():
-        path = root / "web" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root / "web"
+CHART = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data" / "charts" / "sim-web"
 
 
 def create_namespace(url: str, name: str) -> None:
@@ -110,7 +77,7 @@ def main() -> None:
         try:
             line = server.stdout.readline()
             url = line.split("listening on ", 1)[1].split()[0]
-            chart = write_chart(root)
+            chart = CHART
             os.environ.setdefault("HELM_CACHE_HOME", str(root / "helm-cache"))
             print(f"simulator: {url} (speed {args.speed:g}); Helm 4 wait=watcher, timeout {args.timeout} s")
 

@@ -51,18 +51,11 @@ def sim_cluster_http(sim_cluster: embedded.Handle) -> Http:
 
 
 @pytest.fixture
-def sim_cluster_factory() -> Iterator[Callable[..., embedded.Handle]]:
-    handles: list[embedded.Handle] = []
-
+def sim_cluster_factory(sim_factory: Callable[..., embedded.Handle]) -> Callable[..., embedded.Handle]:
     def start(**options: Any) -> embedded.Handle:
-        options.setdefault("speed", CLUSTER_SPEED)
-        handle = embedded.start(**options)
-        handles.append(handle)
-        return handle
+        return sim_factory(**{"controllers": True, "speed": CLUSTER_SPEED, **options})
 
-    yield start
-    for handle in handles:
-        handle.stop()
+    return start
 
 
 def _wait_until(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:

@@ -88,7 +88,7 @@ class DaemonSets(reconciling.Controller):
             elif not pod["metadata"].get("deletionTimestamp"):
                 stray.append(pod)
         for pod in stray:
-            self._delete(ds, pod)
+            self.delete_pod(ds, pod)
         for node in eligible:
             pods = [p for p in by_node.get(node, []) if not p["metadata"].get("deletionTimestamp")]
             for pod in pods:
@@ -96,12 +96,12 @@ class DaemonSets(reconciling.Controller):
                     self.event(ds, events.WARNING, "FailedDaemonPod",
                                f"Found failed daemon pod {namespace}/{pod['metadata']['name']} on node {node}, "
                                f"will try to kill it")
-                    self._delete(ds, pod)
+                    self.delete_pod(ds, pod)
             pods = [p for p in pods if (p.get("status") or {}).get("phase") != "Failed"]
             if not pods and not by_node.get(node):
                 self._create(ds, node, digest)
             for extra in sorted(pods, key=lambda p: p["metadata"].get("creationTimestamp", ""))[1:]:
-                self._delete(ds, extra)
+                self.delete_pod(ds, extra)
         self._roll(ds, eligible, digest)
         self._write_status(ds, eligible, digest)
         self.history.trim(ds, keep={revision["metadata"]["name"]})
@@ -123,7 +123,7 @@ class DaemonSets(reconciling.Controller):
                 if unavailable >= budget:
                     break
                 unavailable += 1
-            self._delete(ds, pod)
+            self.delete_pod(ds, pod)
 
     def _create(self, ds: Obj, node: str, digest: str) -> None:
         template = (ds.get("spec") or {}).get("template") or {}
@@ -137,13 +137,6 @@ class DaemonSets(reconciling.Controller):
             return
         self.event(ds, events.NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
 
-    def _delete(self, ds: Obj, pod: Obj) -> None:
-        try:
-            self.api.delete(self.pods_rt, pod["metadata"]["namespace"], pod["metadata"]["name"])
-        except statuses.ApiError:
-            return
-        self.event(ds, events.NORMAL, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
-
     def _write_status(self, ds: Obj, eligible: list[str], digest: str) -> None:
         pods = [p for p in objects.dependents(self.store, ds, self.pods_rt.key) if objects.pod_active(p)]
         scheduled = {pinned_node(p) for p in pods}
@@ -156,12 +149,8 @@ class DaemonSets(reconciling.Controller):
                        "numberMisscheduled": len(scheduled - set(eligible)),
                        "desiredNumberScheduled": len(eligible), "numberReady": ready,
                        "observedGeneration": ds["metadata"].get("generation", 1)}
-        if updated:
-            status["updatedNumberScheduled"] = updated
-        if available:
-            status["numberAvailable"] = available
-        if len(eligible) - available > 0:
-            status["numberUnavailable"] = len(eligible) - available
+        status.update(objects.nonzero(updatedNumberScheduled=updated, numberAvailable=available,
+                                      numberUnavailable=max(0, len(eligible) - available)))
         if (ds.get("status") or {}).get("collisionCount") is not None:
             status["collisionCount"] = ds["status"]["collisionCount"]
         self.write_status(ds, status)

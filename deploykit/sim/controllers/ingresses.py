@@ -21,28 +21,20 @@ class Ingresses(reconciling.Controller):
     manager = "nginx-ingress-controller"
     component = "nginx-ingress-controller"
 
-    def __init__(self, ctx: reconciling.Context) -> None:
-        super().__init__(ctx)
-        self._due: dict[reconciling.Key, float] = {}
-
     def reconcile(self, namespace: str, name: str) -> float | None:
         key = (namespace, name)
         ing = self.live(namespace, name)
         if ing is None or ing["metadata"].get("deletionTimestamp"):
-            self._due.pop(key, None)
+            self.forget_delay(key)
             return None
         if ((ing.get("status") or {}).get("loadBalancer") or {}).get("ingress") or \
                 "pending" in behaviours.object_tokens(ing["metadata"].get("annotations")):
             return None
-        due = self._due.get(key)
-        if due is None:
+        if not self.delaying(key):
             self.event(ing, events.NORMAL, "Sync", "Scheduled for sync")
-            wait = self.timing.scaled(self.timing.load_balancer)
-            self._due[key] = self.ctx.now() + wait
-            return wait
-        if due > self.ctx.now():
-            return due - self.ctx.now()
-        del self._due[key]
+        left = self.delay(key, self.timing.scaled(self.timing.load_balancer))
+        if left is not None:
+            return left
         self.write_status(ing, dict(ing.get("status") or {}, loadBalancer={"ingress": [{"ip": ADDRESS}]}))
         return None
 

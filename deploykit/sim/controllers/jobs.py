@@ -93,7 +93,7 @@ class Jobs(reconciling.Controller):
         again: float | None = None
         if target is None and spec.get("suspend"):
             for pod in active:
-                self._delete(job, pod)
+                self.delete_pod(job, pod)
             conditions = objects.set_condition(conditions, _condition("Suspended", "JobSuspended", "Job suspended",
                                                                       stamp))
         elif target is None:
@@ -111,7 +111,7 @@ class Jobs(reconciling.Controller):
                 conditions.append(target)
                 if target["type"] == "FailureTarget":
                     for pod in active:
-                        self._delete(job, pod)
+                        self.delete_pod(job, pod)
             else:
                 again = self._run(job, active, failed, succeeded, done_indexes, now)
                 if deadline is not None:
@@ -150,7 +150,7 @@ class Jobs(reconciling.Controller):
         if len(active) > wanted:
             for pod in sorted(active, key=lambda p: p["metadata"].get("creationTimestamp", ""),
                               reverse=True)[: len(active) - wanted]:
-                self._delete(job, pod)
+                self.delete_pod(job, pod)
             return None
         missing = wanted - len(active)
         if missing <= 0:
@@ -195,13 +195,6 @@ class Jobs(reconciling.Controller):
             return
         self.event(job, events.NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
 
-    def _delete(self, job: Obj, pod: Obj) -> None:
-        try:
-            self.api.delete(self.pods_rt, pod["metadata"]["namespace"], pod["metadata"]["name"])
-        except statuses.ApiError:
-            return
-        self.event(job, events.NORMAL, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
-
     def _status(self, status: Obj, conditions: list[Obj], *, active: list[Obj], terminating: list[Obj],
                 succeeded: int, failed: int, done_indexes: set[int] | None) -> Obj:
         out: Obj = {}
@@ -210,12 +203,7 @@ class Jobs(reconciling.Controller):
         out["startTime"] = status["startTime"]
         if status.get("completionTime"):
             out["completionTime"] = status["completionTime"]
-        if active:
-            out["active"] = len(active)
-        if succeeded:
-            out["succeeded"] = succeeded
-        if failed:
-            out["failed"] = failed
+        out.update(objects.nonzero(active=len(active), succeeded=succeeded, failed=failed))
         out["terminating"] = len(terminating)
         if done_indexes:
             out["completedIndexes"] = index_ranges(done_indexes)

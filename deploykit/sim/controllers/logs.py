@@ -109,7 +109,6 @@ class LogBook:
 
     async def serve(self, request: web.Request, pod: Obj) -> web.StreamResponse:
         options = _Options.parse(request.query)
-        name = pod["metadata"]["name"]
         container = _pick_container(pod, options.container)
         if not (pod.get("spec") or {}).get("nodeName"):
             return web.Response(text="", content_type="text/plain")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import math
 import time
-from typing import Any, Iterable
+from typing import Any
 
 from deploykit.sim import selectors
 
@@ -157,6 +157,11 @@ def int_or_percent(value: Any, total: int, *, round_up: bool) -> int:
         return 0
 
 
+def nonzero(**fields: Any) -> Obj:
+    """The fields whose value is not zero / empty, in order: the `omitempty` counters of workload statuses."""
+    return {k: v for k, v in fields.items() if v}
+
+
 def selector_matches(selector: Obj | None, labels: dict[str, str] | None) -> bool:
     """A metav1.LabelSelector against labels; an empty selector matches everything, None nothing."""
     if selector is None:
@@ -179,12 +184,8 @@ def dependents(store: Any, owner: Obj, key: tuple[str, str]) -> list[Obj]:
     return out
 
 
-def first(items: Iterable[Obj]) -> Obj | None:
-    return next(iter(items), None)
-
-
 __all__ = [
     "condition", "condition_true", "controlled_by", "controller_of", "controller_ref", "dependents",
-    "int_or_percent", "parse_time", "pod_active", "pod_available", "pod_ready", "pod_terminal", "restarts",
+    "int_or_percent", "nonzero", "parse_time", "pod_active", "pod_available", "pod_ready", "pod_terminal", "restarts",
     "rfc3339", "rfc3339_micro", "selector_matches", "set_condition", "without_condition",
 ]

@@ -23,7 +23,6 @@ class Claims(reconciling.Controller):
 
     def __init__(self, ctx: reconciling.Context) -> None:
         super().__init__(ctx)
-        self._due: dict[reconciling.Key, float] = {}
         self._told: set[str] = set()
 
     def reconcile(self, namespace: str, name: str) -> float | None:
@@ -31,7 +30,7 @@ class Claims(reconciling.Controller):
         pvc = self.live(namespace, name)
         if pvc is None or pvc["metadata"].get("deletionTimestamp") or \
                 (pvc.get("status") or {}).get("phase") == "Bound":
-            self._due.pop(key, None)
+            self.forget_delay(key)
             return None
         if "pending" in behaviours.object_tokens(pvc["metadata"].get("annotations")):
             uid = pvc["metadata"]["uid"]
@@ -40,10 +39,9 @@ class Claims(reconciling.Controller):
                 self.event(pvc, events.NORMAL, "FailedBinding",
                            "no persistent volumes available for this claim and no storage class is set")
             return None
-        due = self._due.setdefault(key, self.ctx.now() + self.timing.scaled(self.timing.bind_claim))
-        if due > self.ctx.now():
-            return due - self.ctx.now()
-        del self._due[key]
+        left = self.delay(key, self.timing.scaled(self.timing.bind_claim))
+        if left is not None:
+            return left
         spec = pvc.get("spec") or {}
         volume = spec.get("volumeName") or f"pvc-{pvc['metadata']['uid']}"
         if spec.get("volumeName") != volume:

@@ -22,7 +22,8 @@ from typing import Any, Iterable
 
 from deploykit.sim import statuses
 from deploykit.sim import store as store_mod
-from deploykit.sim.controllers import events, logs, objects, timing
+from deploykit.sim.controllers import events, logs, objects
+from deploykit.sim.controllers import timing as timing_mod
 
 log = logging.getLogger("deploykit.sim")
 
@@ -36,7 +37,7 @@ class Context:
     """What every simulated component works with."""
 
     api: Any
-    timing: timing.Timing
+    timing: timing_mod.Timing
     recorder: events.Recorder
     logbook: logs.LogBook
 
@@ -69,6 +70,7 @@ class Controller:
         self._unsubscribe: list[Any] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped = False
+        self._due: dict[Key, float] = {}
 
     # --- lifecycle ------------------------------------------------------------------------------------
 
@@ -179,8 +181,33 @@ class Controller:
                                  subresource="status")
         return result.obj
 
+    def delay(self, key: Key, seconds: float) -> float | None:
+        """Real seconds left before acting on `key`, counted from the first call; None once they passed."""
+        now = self.ctx.now()
+        due = self._due.setdefault(key, now + seconds)
+        if due > now:
+            return due - now
+        del self._due[key]
+        return None
+
+    def delaying(self, key: Key) -> bool:
+        return key in self._due
+
+    def forget_delay(self, key: Key) -> None:
+        self._due.pop(key, None)
+
     def event(self, obj: dict[str, Any], type_: str, reason: str, message: str) -> None:
         self.ctx.recorder.emit(obj, type_, reason, message, component=self.component)
+
+    def delete_pod(self, owner: dict[str, Any], pod: dict[str, Any]) -> bool:
+        """Delete one of `owner`'s pods (gracefully) and record SuccessfulDelete; False if it was gone."""
+        meta = pod["metadata"]
+        try:
+            self.api.delete(self.ctx.rt("", "v1", "pods"), meta["namespace"], meta["name"])
+        except statuses.ApiError:
+            return False
+        self.event(owner, events.NORMAL, "SuccessfulDelete", f"Deleted pod: {meta['name']}")
+        return True
 
 
 __all__ = ["Context", "Controller"]

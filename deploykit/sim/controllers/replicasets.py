@@ -47,14 +47,9 @@ def replica_status(rs: Obj, pods: list[Obj], *, min_ready: float, now: float,
                                            for k, v in template_labels.items()))
     ready = sum(1 for p in active if objects.pod_ready(p))
     available = sum(1 for p in active if objects.pod_available(p, min_ready, now))
-    status: Obj = {"replicas": len(active)}
-    if labeled:
-        status["fullyLabeledReplicas"] = labeled
-    if ready:
-        status["readyReplicas"] = ready
-    if available:
-        status["availableReplicas"] = available
-    status["observedGeneration"] = rs["metadata"].get("generation", 1)
+    status: Obj = {"replicas": len(active), **objects.nonzero(fullyLabeledReplicas=labeled, readyReplicas=ready,
+                                                               availableReplicas=available),
+                   "observedGeneration": rs["metadata"].get("generation", 1)}
     conditions = [c for c in (rs.get("status") or {}).get("conditions") or () if c.get("type") != "ReplicaFailure"]
     if failure is not None:
         conditions.append(failure)
@@ -81,11 +76,7 @@ class ReplicaSets(reconciling.Controller):
             failure = self._create(rs, wanted - len(active))
         elif len(active) > wanted:
             for pod in deletion_order(active)[: len(active) - wanted]:
-                try:
-                    self.api.delete(pods_rt, namespace, pod["metadata"]["name"])
-                except statuses.ApiError:
-                    continue
-                self.event(rs, events.NORMAL, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
+                self.delete_pod(rs, pod)
         if failure is None:
             current = objects.condition(rs.get("status"), "ReplicaFailure")
             failure = current if current is not None and len(active) < wanted else None

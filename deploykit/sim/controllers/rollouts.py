@@ -122,22 +122,24 @@ def by_creation(rss: list[Obj]) -> list[Obj]:
     return sorted(rss, key=lambda rs: (rs["metadata"].get("creationTimestamp", ""), rs["metadata"]["name"]))
 
 
-def cleanup_unhealthy(old_rss: list[Obj], deployment: Obj, budget: int) -> list[tuple[Obj, int]]:
-    """Old ReplicaSets scaled down by their unavailable pods first, within `budget` (cleanupUnhealthyReplicas)."""
+def _shrink_oldest_first(rss: list[Obj], budget: int, room: Any) -> list[tuple[Obj, int]]:
+    """(ReplicaSet, new size) taking up to `room(rs)` replicas from each, oldest first, `budget` in all."""
     plan, done = [], 0
-    for rs in by_creation(old_rss):
+    for rs in by_creation(rss):
         if done >= budget:
             break
         replicas = spec_replicas(rs)
-        if replicas == 0:
+        cut = min(budget - done, room(rs)) if replicas else 0
+        if cut <= 0:
             continue
-        unhealthy = replicas - _status(rs, "availableReplicas")
-        if unhealthy <= 0:
-            continue
-        cut = min(budget - done, unhealthy)
         plan.append((rs, replicas - cut))
         done += cut
     return plan
+
+
+def cleanup_unhealthy(old_rss: list[Obj], deployment: Obj, budget: int) -> list[tuple[Obj, int]]:
+    """Old ReplicaSets scaled down by their unavailable pods first, within `budget` (cleanupUnhealthyReplicas)."""
+    return _shrink_oldest_first(old_rss, budget, lambda rs: spec_replicas(rs) - _status(rs, "availableReplicas"))
 
 
 def scale_down_old(all_rss: list[Obj], old_rss: list[Obj], deployment: Obj) -> list[tuple[Obj, int]]:
@@ -146,17 +148,7 @@ def scale_down_old(all_rss: list[Obj], old_rss: list[Obj], deployment: Obj) -> l
     available = available_count(all_rss)
     if available <= floor:
         return []
-    budget, done, plan = available - floor, 0, []
-    for rs in by_creation(old_rss):
-        if done >= budget:
-            break
-        replicas = spec_replicas(rs)
-        if replicas == 0:
-            continue
-        cut = min(replicas, budget - done)
-        plan.append((rs, replicas - cut))
-        done += cut
-    return plan
+    return _shrink_oldest_first(old_rss, available - floor, spec_replicas)
 
 
 def old_scale_down_budget(all_rss: list[Obj], old_rss: list[Obj], new_rs: Obj, deployment: Obj) -> int:
@@ -286,12 +278,9 @@ def calculate_status(deployment: Obj, all_rss: list[Obj], new_rs: Obj | None, *,
     rss: list[Obj | None] = list(all_rss)
     available = available_count(rss)
     unavailable = max(0, replica_count(rss) - available)
-    status: Obj = {"observedGeneration": deployment["metadata"].get("generation", 1)}
-    for field, value in (("replicas", actual_count(rss)), ("updatedReplicas", actual_count([new_rs])),
-                         ("readyReplicas", ready_count(rss)), ("availableReplicas", available),
-                         ("unavailableReplicas", unavailable)):
-        if value:
-            status[field] = value
+    status: Obj = {"observedGeneration": deployment["metadata"].get("generation", 1), **objects.nonzero(
+        replicas=actual_count(rss), updatedReplicas=actual_count([new_rs]), readyReplicas=ready_count(rss),
+        availableReplicas=available, unavailableReplicas=unavailable)}
     conditions = list(((deployment.get("status") or {}).get("conditions")) or [])
     if available >= spec_replicas(deployment) - max_unavailable(deployment):
         conditions = objects.set_condition(conditions, condition(

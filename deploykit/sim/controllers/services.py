@@ -30,35 +30,27 @@ class LoadBalancers(reconciling.Controller):
     resource = ("", "v1", "services")
     component = "service-controller"
 
-    def __init__(self, ctx: reconciling.Context) -> None:
-        super().__init__(ctx)
-        self._due: dict[reconciling.Key, float] = {}
-
     def reconcile(self, namespace: str, name: str) -> float | None:
         key = (namespace, name)
         svc = self.live(namespace, name)
         if svc is None or svc["metadata"].get("deletionTimestamp"):
-            self._due.pop(key, None)
+            self.forget_delay(key)
             return None
         spec, status = svc.get("spec") or {}, dict(svc.get("status") or {})
         ingress = (status.get("loadBalancer") or {}).get("ingress")
         if spec.get("type") != "LoadBalancer":
-            self._due.pop(key, None)
+            self.forget_delay(key)
             if ingress:
                 status["loadBalancer"] = {}
                 self.write_status(svc, status)
             return None
         if ingress or "pending" in behaviours.object_tokens(svc["metadata"].get("annotations")):
             return None
-        due = self._due.get(key)
-        if due is None:
+        if not self.delaying(key):
             self.event(svc, events.NORMAL, "EnsuringLoadBalancer", "Ensuring load balancer")
-            wait = self.timing.scaled(self.timing.load_balancer)
-            self._due[key] = self.ctx.now() + wait
-            return wait
-        if due > self.ctx.now():
-            return due - self.ctx.now()
-        del self._due[key]
+        left = self.delay(key, self.timing.scaled(self.timing.load_balancer))
+        if left is not None:
+            return left
         status["loadBalancer"] = {"ingress": [{"ip": self._free_ip(), "ipMode": "VIP"}]}
         svc = self.write_status(svc, status)
         self.event(svc, events.NORMAL, "EnsuredLoadBalancer", "Ensured load balancer")

@@ -185,13 +185,8 @@ class StatefulSets(reconciling.Controller):
         current = sum(1 for p in counted if revision(p) == current_name)
         if updated == replicas and ready == replicas and len(counted) == replicas:
             current_name, current = update_name, updated
-        status: Obj = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(counted)}
-        if ready:
-            status["readyReplicas"] = ready
-        if current:
-            status["currentReplicas"] = current
-        if updated:
-            status["updatedReplicas"] = updated
+        status: Obj = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(counted),
+                       **objects.nonzero(readyReplicas=ready, currentReplicas=current, updatedReplicas=updated)}
         status.update(currentRevision=current_name, updateRevision=update_name,
                       collisionCount=(sts.get("status") or {}).get("collisionCount", 0), availableReplicas=available)
         self.write_status(sts, status)
