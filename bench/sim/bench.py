@@ -1,11 +1,13 @@
 """Simulator throughput: server-side applies/s (1 and 8 clients), list latency (1,000 objects), watch fan-out.
 
-Runs `deploykit sim serve` in its own process (as users and CI do) and drives it
-over loopback HTTP with aiohttp from this process, so server and client each
-get a core. There is no other Kubernetes API server on this machine to compare
-against; the figures are absolute. Usage:
+Runs `deploykit sim serve --no-controllers` in its own process (as users and CI
+do) and drives it over loopback HTTP with aiohttp from this process, so server
+and client each get a core. `--controllers` runs it with the simulated
+controllers on, which then also roll out every applied Deployment (a different,
+heavier workload). There is no other Kubernetes API server on this machine to
+compare against; the figures are absolute. Usage:
 
-    .venv/bin/python bench/sim/bench.py [--applies 1500] [--objects 1000] [--watchers 20] [--events 200]
+    .venv/bin/python bench/sim/bench.py [--applies 1600] [--objects 1000] [--watchers 20] [--events 200] [--controllers]
 """
 
 from __future__ import annotations
@@ -139,9 +141,12 @@ def main() -> None:
     parser.add_argument("--objects", type=int, default=1000)
     parser.add_argument("--watchers", type=int, default=20)
     parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--controllers", action="store_true", help="run the simulated controllers too")
     args = parser.parse_args()
 
-    server = subprocess.Popen([DEPLOYKIT, "sim", "serve", "--port", "0"], stdout=subprocess.PIPE, text=True,
+    mode = "--controllers" if args.controllers else "--no-controllers"
+    print(f"deploykit sim serve {mode}")
+    server = subprocess.Popen([DEPLOYKIT, "sim", "serve", "--port", "0", mode], stdout=subprocess.PIPE, text=True,
                               env=dict(os.environ, PYTHONOPTIMIZE="1"))
     try:
         url = server.stdout.readline().split("listening on ")[1].split()[0]
