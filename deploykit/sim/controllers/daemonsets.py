@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from deploykit.sim import statuses
 from deploykit.sim.controllers import events, nodes as nodes_mod, objects, reconciling, revisions, scheduling
 from deploykit.sim.controllers import templates
 
@@ -130,12 +129,7 @@ class DaemonSets(reconciling.Controller):
         pod = templates.pod_from_template(template, ds, extra_labels={
             REVISION_LABEL: digest, GENERATION_LABEL: str(ds["metadata"].get("generation", 1))})
         pod["spec"] = pin(pod["spec"], node)
-        try:
-            created = self.api.create(self.pods_rt, ds["metadata"]["namespace"], pod, manager=self.manager).obj
-        except statuses.ApiError as exc:
-            self.event(ds, events.WARNING, "FailedCreate", f"Error creating: {exc.message}")
-            return
-        self.event(ds, events.NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+        self.create_pod(ds, pod)
 
     def _write_status(self, ds: Obj, eligible: list[str], digest: str) -> None:
         pods = [p for p in objects.dependents(self.store, ds, self.pods_rt.key) if objects.pod_active(p)]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from deploykit.sim import statuses
 from deploykit.sim.controllers import events, objects, reconciling, templates
 
 Obj = dict[str, Any]
@@ -188,12 +187,7 @@ class Jobs(reconciling.Controller):
                                           spec_changes=changes)
         if index is not None:
             pod["metadata"]["annotations"] = {**(pod["metadata"].get("annotations") or {}), INDEX: str(index)}
-        try:
-            created = self.api.create(self.pods_rt, job["metadata"]["namespace"], pod, manager=self.manager).obj
-        except statuses.ApiError as exc:
-            self.event(job, events.WARNING, "FailedCreate", f"Error creating: {exc.message}")
-            return
-        self.event(job, events.NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+        self.create_pod(job, pod)
 
     def _status(self, status: Obj, conditions: list[Obj], *, active: list[Obj], terminating: list[Obj],
                 succeeded: int, failed: int, done_indexes: set[int] | None) -> Obj:

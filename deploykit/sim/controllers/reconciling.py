@@ -199,6 +199,17 @@ class Controller:
     def event(self, obj: dict[str, Any], type_: str, reason: str, message: str) -> None:
         self.ctx.recorder.emit(obj, type_, reason, message, component=self.component)
 
+    def create_pod(self, owner: dict[str, Any], pod: dict[str, Any]) -> statuses.ApiError | None:
+        """Create one of `owner`'s pods and record SuccessfulCreate, or FailedCreate and return the refusal."""
+        try:
+            created = self.api.create(self.ctx.rt("", "v1", "pods"), owner["metadata"]["namespace"], pod,
+                                      manager=self.manager).obj
+        except statuses.ApiError as exc:
+            self.event(owner, events.WARNING, "FailedCreate", f"Error creating: {exc.message}")
+            return exc
+        self.event(owner, events.NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+        return None
+
     def delete_pod(self, owner: dict[str, Any], pod: dict[str, Any]) -> bool:
         """Delete one of `owner`'s pods (gracefully) and record SuccessfulDelete; False if it was gone."""
         meta = pod["metadata"]

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deploykit.sim import statuses
-from deploykit.sim.controllers import events, objects, reconciling, templates
+from deploykit.sim.controllers import objects, reconciling, templates
 
 Obj = dict[str, Any]
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
@@ -91,18 +90,12 @@ class ReplicaSets(reconciling.Controller):
 
     def _create(self, rs: Obj, count: int) -> Obj | None:
         """Create `count` pods; the ReplicaFailure condition when the API refuses one."""
-        pods_rt = self.ctx.rt("", "v1", "pods")
         template = (rs.get("spec") or {}).get("template") or {}
         for _ in range(count):
-            pod = templates.pod_from_template(template, rs)
-            try:
-                created = self.api.create(pods_rt, rs["metadata"]["namespace"], pod, manager=self.manager).obj
-            except statuses.ApiError as exc:
-                message = f"Error creating: {exc.message}"
-                self.event(rs, events.WARNING, "FailedCreate", message)
+            refused = self.create_pod(rs, templates.pod_from_template(template, rs))
+            if refused is not None:
                 return {"type": "ReplicaFailure", "status": "True", "lastTransitionTime": self.api.now(),
-                        "reason": "FailedCreate", "message": exc.message}
-            self.event(rs, events.NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+                        "reason": "FailedCreate", "message": refused.message}
         return None
 
 
