@@ -54,6 +54,9 @@ class Deployments(reconciling.Controller):
 
     # --- the sync loop --------------------------------------------------------------------------------
 
+    def forget(self, uid: str) -> None:
+        self._progress.pop(uid, None)
+
     def reconcile(self, namespace: str, name: str) -> float | None:
         d = self.live(namespace, name)
         if d is None:

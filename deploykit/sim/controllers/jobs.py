@@ -62,6 +62,9 @@ class Jobs(reconciling.Controller):
         self.pods_rt = ctx.rt("", "v1", "pods")
         self._failures: dict[str, tuple[int, float]] = {}  # job uid -> (failures seen, when the last was seen)
 
+    def forget(self, uid: str) -> None:
+        self._failures.pop(uid, None)
+
     def reconcile(self, namespace: str, name: str) -> float | None:
         job = self.live(namespace, name)
         if job is None or job["metadata"].get("deletionTimestamp"):

@@ -25,6 +25,9 @@ class Claims(reconciling.Controller):
         super().__init__(ctx)
         self._told: set[str] = set()
 
+    def forget(self, uid: str) -> None:
+        self._told.discard(uid)
+
     def reconcile(self, namespace: str, name: str) -> float | None:
         key = (namespace, name)
         pvc = self.live(namespace, name)

@@ -97,6 +97,8 @@ class Controller:
     def _observe(self, event: store_mod.Event) -> None:
         # Runs inside the store's write: it may only queue, and must never fail the writer.
         try:
+            if event.type == store_mod.DELETED and event.key == self.rt.key:
+                self.forget(event.obj["metadata"].get("uid", ""))
             for key in self.keys_for(event):
                 self.enqueue(key)
         except Exception:  # noqa: BLE001
@@ -162,6 +164,9 @@ class Controller:
     def reconcile(self, namespace: str, name: str) -> float | None:
         """Move the object one step towards its spec; return real seconds until it must look again."""
         raise NotImplementedError
+
+    def forget(self, uid: str) -> None:
+        """An object of `resource` is gone for good: drop what the controller remembers about it."""
 
     # --- helpers --------------------------------------------------------------------------------------
 
