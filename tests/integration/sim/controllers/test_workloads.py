@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
 
 from tests.integration.sim.controllers import manifests as m
@@ -41,14 +42,22 @@ def test_a_statefulset_creates_its_pods_in_order(cluster_apps, cluster_core, pla
                                                  wait_until):
     """db-0 is Running and Ready before db-1 exists (OrderedReady), and the status says Ready 3/3."""
     ns = sim_cluster_namespace
+    start = cluster_core.list_namespaced_pod(ns).metadata.resource_version
     cluster_apps.create_namespaced_stateful_set(ns, statefulset("db"))
     d = wait_until(lambda: (lambda o: sts_ready(o, 3) and o)(sts(cluster_apps, plain, ns, "db")), what="db ready")
-    pods = sorted((plain(p) for p in cluster_core.list_namespaced_pod(ns).items),
-                  key=lambda p: p["metadata"]["creationTimestamp"] + p["metadata"]["name"])
-    assert [p["metadata"]["name"] for p in pods] == ["db-0", "db-1", "db-2"]
-    created = {p["metadata"]["name"]: p["metadata"]["creationTimestamp"] for p in pods}
-    ready_at = {p["metadata"]["name"]: m.condition(p, "Ready")["lastTransitionTime"] for p in pods}
-    assert created["db-1"] >= ready_at["db-0"] and created["db-2"] >= ready_at["db-1"]
+    ready_when_next_created, ready = [], set()
+    stream = watch.Watch()
+    for event in stream.stream(cluster_core.list_namespaced_pod, ns, resource_version=start, timeout_seconds=5):
+        pod = plain(event["object"])
+        name = pod["metadata"]["name"]
+        if event["type"] == "ADDED":
+            ready_when_next_created.append((name, sorted(ready)))
+        if (m.condition(pod, "Ready") or {}).get("status") == "True":
+            ready.add(name)
+        if len(ready) == 3:
+            stream.stop()
+    assert ready_when_next_created == [("db-0", []), ("db-1", ["db-0"]), ("db-2", ["db-0", "db-1"])]
+    pods = sorted((plain(p) for p in cluster_core.list_namespaced_pod(ns).items), key=lambda p: p["metadata"]["name"])
     revision = d["status"]["updateRevision"]
     assert revision.startswith("db-")
     for index, pod in enumerate(pods):
@@ -62,6 +71,25 @@ def test_a_statefulset_creates_its_pods_in_order(cluster_apps, cluster_core, pla
     events = [e.message for e in cluster_core.list_namespaced_event(ns, field_selector="reason=SuccessfulCreate").items]
     assert events == ["create Pod db-0 in StatefulSet db successful", "create Pod db-1 in StatefulSet db successful",
                       "create Pod db-2 in StatefulSet db successful"]
+
+
+def test_a_parallel_statefulset_creates_every_pod_at_once(cluster_apps, cluster_core, plain, sim_cluster_namespace,
+                                                          wait_until):
+    """podManagementPolicy Parallel: db-0..2 exist before any of them is ready."""
+    ns = sim_cluster_namespace
+    start = cluster_core.list_namespaced_pod(ns).metadata.resource_version
+    cluster_apps.create_namespaced_stateful_set(ns, statefulset("db", podManagementPolicy="Parallel"))
+    added, ready_seen = [], False
+    stream = watch.Watch()
+    for event in stream.stream(cluster_core.list_namespaced_pod, ns, resource_version=start, timeout_seconds=5):
+        pod = plain(event["object"])
+        if event["type"] == "ADDED":
+            added.append((pod["metadata"]["name"], ready_seen))
+        if (m.condition(pod, "Ready") or {}).get("status") == "True":
+            ready_seen = True
+        if len(added) == 3:
+            stream.stop()
+    assert added == [("db-0", False), ("db-1", False), ("db-2", False)]
 
 
 def test_a_statefulset_update_rolls_from_the_highest_ordinal(cluster_apps, cluster_core, plain,
