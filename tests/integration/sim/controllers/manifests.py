@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 BEHAVIOR = "sim.deploykit.io/behavior"
 LOGS = "sim.deploykit.io/logs"
@@ -56,3 +56,14 @@ def state_of(pod_obj: dict, name: str = "app", *, init: bool = False) -> str:
             reason = state[kind].get("reason")
             return f"{kind}:{reason}" if reason else kind
     return "none"
+
+
+def gone(read: Callable[[], Any]) -> bool:
+    """True when the client's read answers 404 (the object no longer exists)."""
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        read()
+    except ApiException as exc:
+        return exc.status == 404
+    return False

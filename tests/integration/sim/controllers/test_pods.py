@@ -311,15 +311,7 @@ def test_deleting_a_running_pod_is_graceful(cluster_core, plain, sim_cluster_nam
     deleted = plain(cluster_core.delete_namespaced_pod("web", ns))
     assert deleted["metadata"]["deletionTimestamp"] and deleted["metadata"]["deletionGracePeriodSeconds"] == 30
     assert ("Normal", "Killing", "Stopping container app") in [e[:3] for e in events(cluster_core, ns, "web")]
-
-    def gone():
-        try:
-            cluster_core.read_namespaced_pod("web", ns)
-        except ApiException as exc:
-            return exc.status == 404
-        return False
-
-    wait_until(gone, what="pod removed")
+    wait_until(lambda: m.gone(lambda: cluster_core.read_namespaced_pod("web", ns)), what="pod removed")
 
 
 def test_a_zero_grace_period_deletes_at_once(cluster_core, plain, sim_cluster_namespace, wait_until):

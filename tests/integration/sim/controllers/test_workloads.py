@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from kubernetes import watch
-from kubernetes.client.exceptions import ApiException
 
 from tests.integration.sim.controllers import manifests as m
 
@@ -255,12 +254,4 @@ def test_a_finished_job_with_a_ttl_is_deleted(cluster_batch, plain, sim_cluster_
     """ttlSecondsAfterFinished 0: the Job goes once it completed."""
     ns = sim_cluster_namespace
     cluster_batch.create_namespaced_job(ns, m.job("once", ttlSecondsAfterFinished=0))
-
-    def gone():
-        try:
-            cluster_batch.read_namespaced_job("once", ns)
-        except ApiException as exc:
-            return exc.status == 404
-        return False
-
-    wait_until(gone, timeout=5, what="job deleted")
+    wait_until(lambda: m.gone(lambda: cluster_batch.read_namespaced_job("once", ns)), what="job deleted")
