@@ -23,8 +23,22 @@ from deploykit.charts import yamlcodec
 from deploykit.charts.chart import Chart
 
 
+def _wrapped(value: Any, path: str) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return ValuesDict(value, path)
+    if kind is list:
+        return ValuesList(value, path)
+    return value
+
+
 class ValuesDict(dict):
-    """A values mapping that knows its path (`Values.image`) for error messages."""
+    """A values mapping that knows its path (`Values.image`) for error messages.
+
+    Children become ValuesDict/ValuesList when a template reaches them (by
+    key, `get`, `items()` or `values()`), not before: a chart's templates
+    read a small part of a large values tree.
+    """
 
     __slots__ = ("_path",)
 
@@ -36,9 +50,26 @@ class ValuesDict(dict):
     def values_path(self) -> str:
         return self._path
 
+    def __getitem__(self, key: Any) -> Any:
+        value = dict.__getitem__(self, key)
+        kind = type(value)
+        if kind is dict or kind is list:
+            value = _wrapped(value, child_path(self._path, key))
+            dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def items(self) -> Iterator[tuple[Any, Any]]:  # type: ignore[override]
+        return ((key, self[key]) for key in dict.keys(self))  # type: ignore[return-value]
+
+    def values(self) -> Iterator[Any]:  # type: ignore[override]
+        return (self[key] for key in dict.keys(self))  # type: ignore[return-value]
+
 
 class ValuesList(list):
-    """A values list that knows its path (`Values.ports`)."""
+    """A values list that knows its path (`Values.ports`); its items are wrapped as they are reached."""
 
     __slots__ = ("_path",)
 
@@ -49,6 +80,20 @@ class ValuesList(list):
     @property
     def values_path(self) -> str:
         return self._path
+
+    def __getitem__(self, index: Any) -> Any:
+        value = list.__getitem__(self, index)
+        if isinstance(index, slice):
+            return value
+        kind = type(value)
+        if kind is dict or kind is list:
+            position = index if index >= 0 else len(self) + index
+            value = _wrapped(value, f"{self._path}[{position}]")
+            list.__setitem__(self, index, value)
+        return value
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[index] for index in range(len(self)))
 
 
 yamlcodec.register_mapping(ValuesDict)
@@ -62,13 +107,9 @@ def child_path(parent: str, key: Any) -> str:
     return f"{parent}[{key!r}]"
 
 
-def wrap_values(value: Any, path: str = "Values") -> Any:
-    """Copy a plain values tree into ValuesDict/ValuesList nodes that know their paths."""
-    if type(value) is dict:
-        return ValuesDict({k: wrap_values(v, child_path(path, k)) for k, v in value.items()}, path)
-    if type(value) is list:
-        return ValuesList([wrap_values(v, f"{path}[{i}]") for i, v in enumerate(value)], path)
-    return value
+def wrap_values(value: dict, path: str = "Values") -> ValuesDict:
+    """The template's view of a values tree: path-aware, wrapping nested values on first access."""
+    return ValuesDict(value, path)
 
 
 @dataclasses.dataclass(frozen=True)

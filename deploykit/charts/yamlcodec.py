@@ -198,10 +198,17 @@ def _emit(data: Any, indent: str) -> str:
         if not data:
             return indent + "{}\n"
         parts = []
+        append = parts.append
+        memo = _plain_memo
         for key, value in data.items():
             if type(key) is not str:
                 raise _Unsupported
-            parts.append(indent + _scalar(key) + ":" + _value(value, indent))
+            shown_key = key if memo.get(key) else _scalar(key)
+            # The common leaf, a one-line plain string (labels, names), without the general path.
+            if type(value) is str and memo.get(value):
+                append(f"{indent}{shown_key}: {value}\n")
+            else:
+                append(indent + shown_key + ":" + _value(value, indent))
         return "".join(parts)
     if isinstance(data, list):
         if not data:

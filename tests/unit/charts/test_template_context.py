@@ -188,3 +188,13 @@ def test_sandbox_refuses_python_internals(make_chart, render_chart):
     path = make_chart({"templates/out.yaml": configmap("  a: {{ Values.__class__.__mro__ }}\n")})
     with pytest.raises(errors.RenderError, match="app/templates/out.yaml:6"):
         render_chart(path)
+
+
+def test_missing_key_in_a_loop_item_names_the_item_path(make_chart, render_chart):
+    """A typo inside `{% for port in Values.ports %}` would not say which item or key."""
+    path = make_chart({"templates/out.yaml": configmap("{% for p in Values.ports %}\n  p{{ loop.index }}: '{{ p.nmae }}'\n{% endfor %}\n")})
+    with pytest.raises(errors.RenderError, match=r"Values.ports\[0\].nmae is not defined"):
+        render_chart(path, {"ports": [{"name": "http"}, {"name": "metrics"}]})
+    nested = make_chart({"templates/out.yaml": configmap("{% for k, v in Values.apps.items() %}\n  {{ k }}: '{{ v.image.tag }}'\n{% endfor %}\n")}, name="nested")
+    with pytest.raises(errors.RenderError, match=r"Values.apps.web.image.tag is not defined"):
+        render_chart(nested, {"apps": {"web": {"image": {"repo": "x"}}}})
