@@ -62,6 +62,7 @@ class PathUndefined(jinja2.StrictUndefined):
 
 
 # The context's own records hold only plain public data: reading their fields needs no sandbox check.
+_MISSING = object()
 _PLAIN_RECORDS = frozenset({ReleaseInfo, ChartInfo, KubeVersion, TemplateInfo})
 
 
@@ -72,10 +73,10 @@ def _getattr_keys_first(base: type) -> Callable[..., Any]:
         kind = type(obj)
         # `Values.items` is the key `items` when there is one, the dict method otherwise.
         if kind is ValuesDict:
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
+            value = dict.get(obj, attribute, _MISSING)
+            if value is not _MISSING:
+                nested = type(value)
+                return obj[attribute] if nested is dict or nested is list else value
         elif kind in _PLAIN_RECORDS and attribute[:1].isupper():
             try:
                 return object.__getattribute__(obj, attribute)
