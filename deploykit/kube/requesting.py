@@ -10,6 +10,7 @@ bodies (they may hold tokens and secret data).
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -191,9 +192,19 @@ class LineStream:
             self.close()
 
     def close(self) -> None:
-        if not self.closed:
-            self.closed = True
+        """End the stream, also from another thread blocked reading it."""
+        if self.closed:
+            return
+        self.closed = True
+        # Closing the response waits for the reader's buffer lock; shutting the socket down
+        # first makes a blocked read return at once instead of at the server's watch timeout.
+        sock = getattr(getattr(self._raw, "connection", None), "sock", None)
+        if sock is not None:
             try:
-                self._raw.close()
-            except Exception:  # closing a half-read socket from another thread may fail; it is closed either way
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
                 pass
+        try:
+            self._raw.close()
+        except Exception:  # noqa: BLE001 - the socket is already shut; nothing more to release
+            pass

@@ -206,18 +206,19 @@ class Tracker:
             event = self._merged.next(timeout=wait)
             now = self.clock()
             if event is not None:
-                self._absorb(event, by_key, now)
+                self._absorb(event, by_key)
                 # drain what is already queued before evaluating: one verdict per burst
                 while (more := self._merged.next(timeout=0)) is not None:
-                    self._absorb(more, by_key, now)
+                    self._absorb(more, by_key)
             failed = self._evaluate(pending, now)
             if failed is not None:
                 return self._fail(targets, failed, start)
             expired = self._expired(pending, now, deadline)
             if expired is not None:
-                return self._fail(targets, expired, start, timed_out=True)
+                target, timed_out = expired
+                return self._fail(targets, target, start, timed_out=timed_out)
 
-    def _absorb(self, event: Any, by_key: dict, now: float) -> None:
+    def _absorb(self, event: Any, by_key: dict) -> None:
         obj, kind = event.object, event.resource.kind
         meta = obj.get("metadata") or {}
         uid = meta.get("uid", "")
@@ -237,14 +238,6 @@ class Tracker:
         target = by_key.get((kind, meta.get("namespace"), meta.get("name")))
         if target is not None:
             target.live = None if event.type == "DELETED" else obj
-            target.last_activity = now
-        if kind in ("Pod", "ReplicaSet"):
-            for owner in self._owners_of(obj, by_key):
-                owner.last_activity = now
-
-    def _owners_of(self, obj: dict, by_key: dict) -> list[_Target]:
-        chain = set(ownership.pod_owner_chain(obj, self._replica_sets))
-        return [t for t in by_key.values() if t.live and (t.live.get("metadata") or {}).get("uid") in chain]
 
     def _related(self, target: _Target) -> rules.Related:
         namespace_pods = [p for p in self._pods.values() if (p.get("metadata") or {}).get("namespace") == target.namespace]
@@ -267,6 +260,8 @@ class Tracker:
                     self._follow_logs(related.pods)
             if target.verdict is None or (verdict.phase, verdict.reason, verdict.progress) != (
                     target.verdict.phase, target.verdict.reason, target.verdict.progress):
+                # activity is progress: a changed verdict, not the repeated events of a stuck pod
+                target.last_activity = now
                 self.printer.progress(target.title, verdict)
             target.verdict = verdict
             if verdict.phase is Phase.FAILED:
@@ -276,7 +271,8 @@ class Tracker:
                 target.done_at = now
         return None
 
-    def _expired(self, pending: list[_Target], now: float, deadline: float) -> _Target | None:
+    def _expired(self, pending: list[_Target], now: float, deadline: float) -> tuple[_Target, bool] | None:
+        """The first target out of time: (target, True) at a timeout, (target, False) when quiet too long."""
         for target in pending:
             if target.done_at is not None:
                 continue
@@ -286,12 +282,12 @@ class Tracker:
             if quiet is not None and now - target.last_activity >= quiet:
                 target.verdict = Verdict(Phase.FAILED, f"no activity for {quiet:g}s while waiting: {waiting_for}",
                                          target.verdict.progress if target.verdict else "")
-                return target
+                return target, False
             if now >= deadline or (own is not None and now - target.since >= own):
                 limit = own if own is not None and now - target.since >= own else self.options.timeout
                 target.verdict = Verdict(Phase.FAILED, f"timed out after {limit:g}s waiting: {waiting_for}",
                                          target.verdict.progress if target.verdict else "")
-                return target
+                return target, True
         return None
 
     # -- events and logs ----------------------------------------------------------
@@ -374,7 +370,8 @@ class Tracker:
         result = self._result(targets, start, ok=False, timed_out=timed_out)
         result.failed = next(r for r in result.resources if (r.kind, r.namespace, r.name) == culprit.key)
         result.failed.logs = logs
-        self.printer.done(False, f"{culprit.title}: {culprit.verdict.reason}")
+        ready = sum(1 for r in result.resources if r.phase == Phase.READY.value)
+        self.printer.done(False, f"{culprit.title} failed; {ready}/{len(result.resources)} resources ready")
         return result
 
     def _result(self, targets: list[_Target], start: float, *, ok: bool, timed_out: bool = False) -> TrackResult:

@@ -1,0 +1,159 @@
+"""The tracker against simulated rollouts over real HTTP: ready, each fatal signal, resumed watches, timeouts."""
+
+import time
+
+import pytest
+
+from deploykit.kube.client import Kube
+from deploykit.sim.faults import Faults
+from deploykit.track.printing import LinePrinter
+from deploykit.track.tracking import Tracker, TrackOptions
+
+
+def pod_template(app, *, annotations=None, image="registry.example.com/app:1.0", restart_policy=None):
+    spec = {"containers": [{"name": "app", "image": image}]}
+    if restart_policy:
+        spec["restartPolicy"] = restart_policy
+    return {"metadata": {"labels": {"app": app}, "annotations": annotations or {}}, "spec": spec}
+
+
+def deployment(namespace, name, *, replicas=2, annotations=None, image="registry.example.com/app:1.0", meta=None):
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": namespace, "annotations": meta or {}},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": pod_template(name, annotations=annotations, image=image)}}
+
+
+def statefulset(namespace, name, *, replicas=2):
+    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": replicas, "serviceName": name, "selector": {"matchLabels": {"app": name}},
+                     "template": pod_template(name)}}
+
+
+def daemonset(namespace, name):
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"selector": {"matchLabels": {"app": name}}, "template": pod_template(name)}}
+
+
+def job(namespace, name, *, exit_code=0, backoff_limit=1, logs=None):
+    annotations = {"sim.deploykit.io/behavior": f"exit:{exit_code}"}
+    if logs:
+        annotations["sim.deploykit.io/logs"] = logs
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"backoffLimit": backoff_limit,
+                     "template": pod_template(name, annotations=annotations, restart_policy="Never")}}
+
+
+class Lines:
+    def __init__(self):
+        self.lines = []
+
+    def __call__(self, line):
+        self.lines.append(line)
+
+    @property
+    def text(self):
+        return "\n".join(self.lines)
+
+
+def run(kube, objects, *, timeout=20.0, **options):
+    for obj in objects:
+        kube.apply(obj)
+    out = Lines()
+    result = Tracker(kube, printer=LinePrinter(out), options=TrackOptions(timeout=timeout, **options)).track(objects)
+    return result, out
+
+
+@pytest.fixture
+def kube(sim_cluster):
+    with Kube.connect(kubeconfig=sim_cluster.kubeconfig) as client:
+        yield client
+
+
+def test_healthy_workloads_become_ready(kube, sim_cluster_namespace):
+    """A healthy release would not be reported ready (or only at the timeout)."""
+    objects = [deployment(sim_cluster_namespace, "web", replicas=3), statefulset(sim_cluster_namespace, "db"),
+               daemonset(sim_cluster_namespace, "agent"), job(sim_cluster_namespace, "migrate"),
+               {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": sim_cluster_namespace}}]
+    result, out = run(kube, objects)
+    assert result.ok, out.text
+    assert {r.title: r.phase for r in result.resources} == {
+        "Deployment/web": "Ready", "StatefulSet/db": "Ready", "DaemonSet/agent": "Ready", "Job/migrate": "Ready",
+        "ConfigMap/cfg": "Ready"}
+    assert "Deployment/web 3/3 ready" in out.text
+    assert all(r.seconds is not None for r in result.resources)
+
+
+@pytest.mark.parametrize(
+    ("annotations", "image", "reason"),
+    [({"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "boom: cannot connect to db"},
+      "registry.example.com/app:1.0", "CrashLoopBackOff"),
+     ({"sim.deploykit.io/behavior": "imagepull-fail"}, "registry.example.com/app:1.0", "Err"),
+     ({}, "registry.invalid/app:1.0", "Err")],
+)
+def test_fatal_pod_signal_fails_fast_with_the_reason(kube, sim_cluster_namespace, annotations, image, reason):
+    """A broken roll out would be waited on until the timeout instead of failing at the first fatal signal."""
+    started = time.monotonic()
+    result, out = run(kube, [deployment(sim_cluster_namespace, "web", annotations=annotations, image=image)], timeout=60)
+    assert not result.ok
+    assert time.monotonic() - started < 20
+    assert result.failed.title == "Deployment/web"
+    assert reason in result.failed.reason
+    assert result.failed.problems[0]["container"] == "app"
+    assert "FAILED Deployment/web" in out.text
+
+
+def test_crash_loop_failure_shows_exit_code_and_last_log_lines(kube, sim_cluster_namespace):
+    """A crash loop would be reported without the exit code and the crashed container's last words."""
+    annotations = {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "starting\nboom: cannot connect to db"}
+    result, out = run(kube, [deployment(sim_cluster_namespace, "web", replicas=1, annotations=annotations)], timeout=60)
+    problem = result.failed.problems[0]
+    assert problem["exit_code"] == 1
+    assert any("boom: cannot connect to db" in line for lines in result.failed.logs.values() for line in lines)
+    assert "exit code 1" in out.text
+    assert "boom: cannot connect to db" in out.text
+
+
+def test_failed_job_fails_with_backoff_limit_exceeded(kube, sim_cluster_namespace):
+    """A failed migration Job would be reported as still running."""
+    result, out = run(kube, [job(sim_cluster_namespace, "migrate", exit_code=3, backoff_limit=0, logs="migration 42 failed")],
+                      timeout=60)
+    assert not result.ok
+    assert "BackoffLimitExceeded" in result.failed.reason
+
+
+def test_never_ready_pod_ends_at_the_timeout_with_a_clear_message(kube, sim_cluster_namespace):
+    """A pod that never becomes ready would hang the deploy, or end without saying what it waited for."""
+    annotations = {"sim.deploykit.io/behavior": "never-ready"}
+    result, out = run(kube, [deployment(sim_cluster_namespace, "web", replicas=1, annotations=annotations)], timeout=3)
+    assert not result.ok and result.timed_out
+    assert "timed out after 3s" in result.failed.reason
+    assert "0/1" in result.failed.reason or "available" in result.failed.reason
+
+
+def test_no_activity_timeout_annotation_fails_a_quiet_object(kube, sim_cluster_namespace):
+    """A per-resource no-activity timeout from the chart would be ignored."""
+    obj = deployment(sim_cluster_namespace, "web", replicas=1, annotations={"sim.deploykit.io/behavior": "never-ready"},
+                     meta={"deploykit.io/no-activity-timeout": "2s"})
+    result, _ = run(kube, [obj], timeout=30)
+    assert not result.ok and not result.timed_out
+    assert "no activity for 2s" in result.failed.reason
+
+
+def test_warning_events_and_pod_logs_are_streamed(kube, sim_cluster_namespace):
+    """While waiting, the user would see nothing of the pods' logs and Warning events."""
+    annotations = {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "hello from the app"}
+    result, out = run(kube, [deployment(sim_cluster_namespace, "web", replicas=1, annotations=annotations)], timeout=60)
+    assert "| hello from the app" in out.text
+    assert "Warning BackOff" in out.text or "Warning Failed" in out.text
+
+
+def test_dropped_watches_are_resumed_without_a_false_verdict(sim_cluster_factory):
+    """A watch closed by the API server would fail the deploy ("watch closed before Until timeout")."""
+    handle = sim_cluster_factory(faults=Faults(watch_close_after=0.2), speed=1.0)
+    with Kube.connect(kubeconfig=handle.kubeconfig) as kube:
+        kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "drops"}})
+        annotations = {"sim.deploykit.io/behavior": "ready-after:1s"}
+        result, out = run(kube, [deployment("drops", "web", replicas=2, annotations=annotations)], timeout=30)
+    assert result.ok, out.text
+    assert result.resumes >= 1
