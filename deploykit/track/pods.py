@@ -40,12 +40,17 @@ def condition(obj: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
     return None
 
 
-def _terminated_exit(status: Mapping[str, Any]) -> int | None:
+def _terminated(status: Mapping[str, Any]) -> Mapping[str, Any]:
     for key in ("state", "lastState"):
         terminated = (status.get(key) or {}).get("terminated")
         if terminated and terminated.get("exitCode") is not None:
-            return int(terminated["exitCode"])
-    return None
+            return terminated
+    return {}
+
+
+def _terminated_exit(status: Mapping[str, Any]) -> int | None:
+    terminated = _terminated(status)
+    return int(terminated["exitCode"]) if terminated else None
 
 
 def _container_problems(pod_name: str, statuses: list, *, init: bool, restart_never: bool) -> list[PodProblem]:
@@ -56,9 +61,11 @@ def _container_problems(pod_name: str, statuses: list, *, init: bool, restart_ne
         waiting = (status.get("state") or {}).get("waiting") or {}
         terminated = (status.get("state") or {}).get("terminated") or {}
         if waiting.get("reason") in FATAL_WAITING_REASONS:
+            terminated_before = _terminated(status)
             problems.append(PodProblem(
                 pod=pod_name, container=name, reason=waiting["reason"], message=waiting.get("message", ""),
                 exit_code=_terminated_exit(status), restarts=restarts, init_container=init,
+                last_reason=terminated_before.get("reason") if terminated_before else None,
             ))
         elif init and terminated and terminated.get("exitCode") not in (None, 0) and restart_never:
             problems.append(PodProblem(

@@ -23,6 +23,7 @@ class PodProblem:
     exit_code: int | None = None
     restarts: int = 0
     init_container: bool = False
+    last_reason: str | None = None  # why the last attempt ended (Error, OOMKilled...)
 
     @property
     def attempts(self) -> int:
@@ -34,6 +35,8 @@ class PodProblem:
         if self.init_container:
             where += " (init)"
         text = f"{where}: {self.reason}"
+        if self.last_reason and self.last_reason not in (self.reason, "Error"):
+            text += f" (last attempt {self.last_reason})"
         if self.exit_code is not None:
             text += f", exit code {self.exit_code}"
         if self.restarts:

@@ -157,3 +157,74 @@ def test_dropped_watches_are_resumed_without_a_false_verdict(sim_cluster_factory
         result, out = run(kube, [deployment("drops", "web", replicas=2, annotations=annotations)], timeout=30)
     assert result.ok, out.text
     assert result.resumes >= 1
+
+
+def with_pod_spec(obj, **spec_fields):
+    obj["spec"]["template"]["spec"].update(spec_fields)
+    return obj
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [("config-error", "CreateContainerConfigError"), ("init-fail", "init"), ("unschedulable", "Unschedulable"),
+     ("oom", "OOMKilled"), ("progress-deadline", "progress deadline exceeded")],
+)
+def test_each_fatal_signal_fails_the_deployment(kube, sim_cluster_namespace, case, reason):
+    """A deploy would wait for its timeout on a failure the cluster already reports."""
+    ns = sim_cluster_namespace
+    meta = {"deploykit.io/unschedulable-after": "1s"}
+    if case == "config-error":
+        obj = with_pod_spec(deployment(ns, "web", replicas=1),
+                            containers=[{"name": "app", "image": "r/app:1", "envFrom": [{"configMapRef": {"name": "missing"}}]}])
+    elif case == "init-fail":
+        obj = deployment(ns, "web", replicas=1, annotations={"sim.deploykit.io/behavior": "init-fail"})
+        with_pod_spec(obj, initContainers=[{"name": "migrate", "image": "r/migrate:1"}])
+    elif case == "unschedulable":
+        obj = with_pod_spec(deployment(ns, "web", replicas=1, meta=meta), nodeSelector={"disk": "nvme-none-has"})
+    elif case == "oom":
+        obj = deployment(ns, "web", replicas=1, annotations={"sim.deploykit.io/behavior": "oom"})
+    else:
+        obj = deployment(ns, "web", replicas=1, annotations={"sim.deploykit.io/behavior": "never-ready"})
+        obj["spec"]["progressDeadlineSeconds"] = 10  # 0.5 s at the test cluster's speed
+    result, out = run(kube, [obj], timeout=30)
+    assert not result.ok and not result.timed_out, out.text
+    assert reason.lower() in result.failed.reason.lower()
+
+
+def test_statefulset_crash_loop_fails(kube, sim_cluster_namespace):
+    """A crashing StatefulSet pod would leave the deploy waiting for ordered start-up forever."""
+    sts = statefulset(sim_cluster_namespace, "db", replicas=2)
+    sts["spec"]["template"]["metadata"]["annotations"] = {"sim.deploykit.io/behavior": "crashloop"}
+    result, _ = run(kube, [sts], timeout=30)
+    assert not result.ok
+    assert "CrashLoopBackOff" in result.failed.reason
+
+
+def test_job_deadline_exceeded_fails(kube, sim_cluster_namespace):
+    """A Job past its activeDeadlineSeconds would be reported as still running."""
+    slow = job(sim_cluster_namespace, "slow")
+    slow["spec"]["activeDeadlineSeconds"] = 10  # 0.5 s at the test cluster's speed
+    slow["spec"]["template"]["metadata"]["annotations"] = {"sim.deploykit.io/behavior": "exit:0, exit-after:600s"}
+    result, _ = run(kube, [slow], timeout=30)
+    assert not result.ok
+    assert "DeadlineExceeded" in result.failed.reason
+
+
+def test_bare_pod_that_fails_fails(kube, sim_cluster_namespace):
+    """A standalone pod that exited non-zero would be waited on until the timeout."""
+    bare = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "once", "namespace": sim_cluster_namespace,
+                                                            "annotations": {"sim.deploykit.io/behavior": "exit:4"}},
+            "spec": {"restartPolicy": "Never", "containers": [{"name": "app", "image": "r/app:1"}]}}
+    result, _ = run(kube, [bare], timeout=30)
+    assert not result.ok
+    assert result.failed.problems and result.failed.problems[0]["exit_code"] == 4
+
+
+def test_skip_tracking_annotation_is_not_waited_for(kube, sim_cluster_namespace):
+    """An object the chart marks as not tracked would still block the deploy."""
+    stuck = deployment(sim_cluster_namespace, "stuck", replicas=1, annotations={"sim.deploykit.io/behavior": "never-ready"},
+                       meta={"deploykit.io/track": "false"})
+    healthy = deployment(sim_cluster_namespace, "web", replicas=1)
+    result, _ = run(kube, [stuck, healthy], timeout=10)
+    assert result.ok
+    assert [r.title for r in result.resources] == ["Deployment/web"]
