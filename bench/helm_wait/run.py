@@ -77,6 +77,8 @@ def main() -> None:
         try:
             line = server.stdout.readline()
             url = line.split("listening on ", 1)[1].split()[0]
+            # keep draining the server's output: a full pipe would stall the simulator
+            threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
             chart = CHART
             os.environ.setdefault("HELM_CACHE_HOME", str(root / "helm-cache"))
             print(f"simulator: {url} (speed {args.speed:g}); Helm 4 wait=watcher, timeout {args.timeout} s")

@@ -20,6 +20,7 @@ import pathlib
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 import aiohttp
@@ -150,6 +151,8 @@ def main() -> None:
                               env=dict(os.environ, PYTHONOPTIMIZE="1"))
     try:
         url = server.stdout.readline().split("listening on ")[1].split()[0]
+        # keep draining the server's output: a full pipe would stall the simulator
+        threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
 
         async def run() -> None:
             async with aiohttp.ClientSession() as session:

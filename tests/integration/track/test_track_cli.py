@@ -1,0 +1,75 @@
+"""`deploykit track` as a user runs it in CI: exit codes, output lines, the JSON report."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from deploykit.kube.client import Kube
+from tests.integration.track.test_tracker import deployment
+
+
+def deploykit(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "deploykit", *args], capture_output=True, text=True, timeout=120,
+                          input=stdin)
+
+
+@pytest.fixture
+def kube(sim_cluster):
+    with Kube.connect(kubeconfig=sim_cluster.kubeconfig) as client:
+        yield client
+
+
+def test_healthy_deployment_exits_0_with_progress_lines(sim_cluster, kube, sim_cluster_namespace, tmp_path):
+    """CI would not see the roll out progress, or a ready release would fail the job."""
+    kube.apply(deployment(sim_cluster_namespace, "web", replicas=2))
+    report = tmp_path / "track.json"
+    result = deploykit("track", "deployment/web", "-n", sim_cluster_namespace, "--kubeconfig", str(sim_cluster.kubeconfig),
+                       "--timeout", "30s", "--report", str(report))
+    assert result.returncode == 0, result.stderr
+    assert "Deployment/web 2/2 ready: Ready" in result.stdout
+    data = json.loads(report.read_text())
+    assert data["ok"] is True
+    assert data["resources"][0]["phase"] == "Ready"
+
+
+def test_crash_loop_exits_1_naming_pod_container_exit_code_and_logs(sim_cluster, kube, sim_cluster_namespace):
+    """A crash-looping release would pass CI, or fail without saying which container crashed and why."""
+    annotations = {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "panic: missing DATABASE_URL"}
+    obj = deployment(sim_cluster_namespace, "web", replicas=1, annotations=annotations)
+    kube.apply(obj)
+    import yaml
+
+    result = deploykit("track", "-f", "-", "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "60s",
+                       stdin=yaml.safe_dump(obj))
+    assert result.returncode == 1
+    assert "FAILED Deployment/web" in result.stdout
+    assert "container app: CrashLoopBackOff, exit code 1" in result.stdout
+    assert "panic: missing DATABASE_URL" in result.stdout
+    assert "error: Deployment/web failed" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["widget/web"], "cannot track 'widget/web'"), (["deployment"], "cannot track 'deployment'"),
+     (["deployment/web", "--timeout", "soon"], "--timeout: 'soon' is not a duration"),
+     (["--rules", "/nonexistent/rules.yaml", "deployment/web"], "/nonexistent/rules.yaml: cannot read")],
+)
+def test_bad_input_exits_2_with_a_clear_message(sim_cluster, args, message):
+    """A typo in the CI job would look like a failed deploy, or print a traceback."""
+    result = deploykit("track", *args, "-n", "default", "--kubeconfig", str(sim_cluster.kubeconfig))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_cluster_exits_3(tmp_path):
+    """A wrong kubeconfig would be reported as a failed roll out instead of a connection problem."""
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {}}]\ncontexts: [{name: c, context: {cluster: c, user: u, namespace: ns}}]\n")
+    result = deploykit("track", "deployment/web", "--kubeconfig", str(kubeconfig), "--timeout", "5s")
+    assert result.returncode == 3
+    assert "cannot reach the API server" in result.stderr
