@@ -32,7 +32,8 @@ class _Unsupported(Exception):
 
 
 _STR = "tag:yaml.org,2002:str"
-_BAD_CHARS = re.compile("[^\x09\x0a\x20-\x7e\u0085\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|\ufeff")
+# YAML's other line breaks (NEL, LS, PS) go to PyYAML too: they split lines where this reader would not
+_BAD_CHARS = re.compile("[^\x09\x0a\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|\ufeff")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _ASCII_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _PLAIN_FIRST_BAD = frozenset("#&*!|>%@`{}[],'\"")

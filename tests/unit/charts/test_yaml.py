@@ -104,3 +104,10 @@ def test_line_of_a_value_path():
     text = "a:\n  b:\n    - x\n    - y: 1\n"
     assert yamlcodec.line_of(text, ("a", "b", 1, "y")) == 4
     assert yamlcodec.line_of(text, ("a", "missing")) == 1
+
+
+@pytest.mark.parametrize("line_break", ["\x85", "\u2028", "\u2029"])
+def test_fast_reader_leaves_yaml_line_breaks_to_pyyaml(line_break):
+    """A value holding NEL/LS/PS would be read differently than PyYAML reads it."""
+    text = yaml.safe_dump({"name": [line_break]}, allow_unicode=True)
+    assert blockyaml.parse(text) is blockyaml.UNSUPPORTED
