@@ -44,7 +44,10 @@ class LinePrinter:
 
     def failure(self, name: str, verdict: Verdict, logs: dict[str, list[str]]) -> None:
         self._line(f"FAILED {name}: {verdict.reason}")
-        for problem in verdict.problems[:5]:
+        others = [p for p in verdict.problems if p.describe() != verdict.reason]
+        if others:
+            self.write("  also:")
+        for problem in others[:5]:
             self.write(f"  - {problem.describe()}")
         for source, lines in logs.items():
             self.write(f"  last log lines of {source}:")
@@ -52,7 +55,7 @@ class LinePrinter:
                 self.write(f"    {line}")
 
     def done(self, ok: bool, summary: str) -> None:
-        self._line(("OK " if ok else "FAILED ") + summary)
+        self._line(("OK: " if ok else "tracking failed: ") + summary)
 
 
 class TablePrinter(LinePrinter):

@@ -91,7 +91,8 @@ def deployment(obj: Mapping[str, Any], related: Related, ctx: Context) -> Verdic
     if updated < replicas:
         return verdicts.in_progress(f"{updated}/{replicas} replicas updated", progress)
     if total > updated:
-        return verdicts.in_progress(f"{total - updated} old replicas pending termination", progress)
+        old = total - updated
+        return verdicts.in_progress(f"{old} old replica{'s' if old != 1 else ''} pending termination", progress)
     if available < updated:
         return verdicts.in_progress(f"{available}/{replicas} replicas available", progress)
     return verdicts.ready(f"{available}/{replicas} replicas available", progress)

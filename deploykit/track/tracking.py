@@ -262,7 +262,8 @@ class Tracker:
                     target.verdict.phase, target.verdict.reason, target.verdict.progress):
                 # activity is progress: a changed verdict, not the repeated events of a stuck pod
                 target.last_activity = now
-                self.printer.progress(target.title, verdict)
+                if verdict.phase is not Phase.FAILED:  # a failure is printed whole by printer.failure
+                    self.printer.progress(target.title, verdict)
             target.verdict = verdict
             if verdict.phase is Phase.FAILED:
                 target.done_at = now
@@ -371,7 +372,7 @@ class Tracker:
         result.failed = next(r for r in result.resources if (r.kind, r.namespace, r.name) == culprit.key)
         result.failed.logs = logs
         ready = sum(1 for r in result.resources if r.phase == Phase.READY.value)
-        self.printer.done(False, f"{culprit.title} failed; {ready}/{len(result.resources)} resources ready")
+        self.printer.done(False, f"{culprit.title} failed, {ready}/{len(result.resources)} resources ready")
         return result
 
     def _result(self, targets: list[_Target], start: float, *, ok: bool, timed_out: bool = False) -> TrackResult:

@@ -64,7 +64,7 @@ def test_stale_deployment_status_is_never_ready():
     ("fields", "expected"),
     [
         ({"updated": 1}, "1/3 replicas updated"),
-        ({"total": 4}, "1 old replicas pending termination"),
+        ({"total": 4}, "1 old replica pending termination"),
         ({"available": 2}, "2/3 replicas available"),
     ],
 )
