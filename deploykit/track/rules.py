@@ -87,6 +87,9 @@ def deployment(obj: Mapping[str, Any], related: Related, ctx: Context) -> Verdic
         return stale
     updated, total = _int(status.get("updatedReplicas")), _int(status.get("replicas"))
     available, ready_count = _int(status.get("availableReplicas")), _int(status.get("readyReplicas"))
+    if related.replica_sets:
+        # count the new revision's ready pods: the old ones being ready says nothing about this roll out
+        ready_count = sum(1 for p in related.pods if pod_is_ready(p))
     progress = f"{min(ready_count, replicas)}/{replicas} ready"
     if updated < replicas:
         return verdicts.in_progress(f"{updated}/{replicas} replicas updated", progress)
