@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import typer
 
-from deploykit.cli import chartflags
+from deploykit.cli import apps, chartflags
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+app = apps.command_app()
 
 EXIT_FAILED = 1
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from deploykit import errors
+from deploykit.cli import apps
 from deploykit.secrets import (
     checking,
     decrypting,
@@ -24,13 +25,7 @@ from deploykit.secrets import (
     redaction,
 )
 
-app = typer.Typer(
-    help="Encrypt, decrypt, edit, rotate and check sops secret files.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
+app = apps.command_app(help="Encrypt, decrypt, edit, rotate and check sops secret files.", no_args_is_help=True)
 
 FILE_ARG = typer.Argument(..., help="A sops secret file (YAML, JSON or dotenv).", show_default=False)
 

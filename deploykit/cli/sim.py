@@ -11,8 +11,9 @@ from typing import Optional
 import typer
 
 from deploykit import errors
+from deploykit.cli import apps
 
-app = typer.Typer(help="Run the embedded Kubernetes API simulator.", no_args_is_help=True)
+app = apps.command_app(help="Run the embedded Kubernetes API simulator.", no_args_is_help=True)
 
 
 @app.callback()

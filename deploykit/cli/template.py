@@ -20,9 +20,9 @@ from typing import Any
 import typer
 
 from deploykit import errors
-from deploykit.cli import chartflags
+from deploykit.cli import apps, chartflags
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+app = apps.command_app()
 
 SECRET_MASK = "***"
 

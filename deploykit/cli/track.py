@@ -18,8 +18,9 @@ from typing import Any, Optional
 import typer
 
 from deploykit import errors
+from deploykit.cli import apps
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+app = apps.command_app()
 
 # KIND/NAME arguments: the names kubectl users type, mapped to (apiVersion, Kind).
 KINDS = {

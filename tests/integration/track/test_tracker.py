@@ -1,6 +1,5 @@
 """The tracker against simulated rollouts over real HTTP: ready, each fatal signal, resumed watches, timeouts."""
 
-import time
 
 import pytest
 
@@ -93,10 +92,8 @@ def test_healthy_workloads_become_ready(kube, sim_cluster_namespace):
 )
 def test_fatal_pod_signal_fails_fast_with_the_reason(kube, sim_cluster_namespace, annotations, image, reason):
     """A broken roll out would be waited on until the timeout instead of failing at the first fatal signal."""
-    started = time.monotonic()
     result, out = run(kube, [deployment(sim_cluster_namespace, "web", annotations=annotations, image=image)], timeout=60)
-    assert not result.ok
-    assert time.monotonic() - started < 20
+    assert not result.ok and not result.timed_out  # failed on the signal, not at the timeout
     assert result.failed.title == "Deployment/web"
     assert reason in result.failed.reason
     assert result.failed.problems[0]["container"] == "app"

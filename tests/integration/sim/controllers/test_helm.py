@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pathlib
-import time
 
 import pytest
 from helm_python import Config
@@ -17,11 +16,9 @@ def test_install_with_the_watcher_wait_succeeds_for_a_healthy_chart(sim_cluster,
                                                                     cluster_apps, cluster_batch):
     """wait="watcher" returns deployed once the Deployment is rolled out and the Job complete."""
     ns = sim_cluster_namespace
-    started = time.monotonic()
     with Config(kubeconfig_path=str(sim_cluster.kubeconfig), kube_context="deploykit-sim", namespace=ns) as helm:
         release = helm.install(str(CHART), "web", {"migrate": True}, namespace=ns, wait="watcher", timeout=30)
     assert (release["status"], release["revision"]) == ("deployed", 1)
-    assert time.monotonic() - started < 15
     deployment = cluster_apps.read_namespaced_deployment("web", ns)
     assert deployment.status.available_replicas == 3
     job = cluster_batch.read_namespaced_job("web-migrate", ns)
