@@ -115,8 +115,11 @@ def track(
     if report:
         from dataclasses import asdict
 
+        from deploykit.secrets import redaction
+
         with open(report, "w", encoding="utf-8") as handle:
-            json.dump(asdict(result), handle, indent=2)
+            # files skip the masking stdout: pod logs and events in the report pass the redactor here
+            handle.write(redaction.mask(json.dumps(asdict(result), indent=2)))
     if not result.ok:
         failed = result.failed
         raise errors.TrackError(
