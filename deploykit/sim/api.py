@@ -39,7 +39,7 @@ import time
 import uuid
 from typing import Any, Callable
 
-from deploykit.sim import resources, selectors, statuses, strategies, validating
+from deploykit.sim import quotas, resources, selectors, statuses, strategies, validating
 from deploykit.sim import store as store_mod
 from deploykit.sim import conversions, definitions, objects, ssa
 
@@ -354,6 +354,9 @@ class Api:
         obj = objects.stamp_new(rt, obj, uid=str(uuid.uuid4()), now=self.now())
         obj = self._prepare(rt, obj, None)
         validating.check(rt, obj)
+        if rt.key == ("", "pods"):
+            quotas.check_pod(obj, quotas=self.store.list(("", "resourcequotas"), namespace),
+                             pods=self.store.list(rt.key, namespace))
         return Result(201, self.served(rt, self._commit(rt, obj, dry_run=dry_run)), warnings)
 
     # --- update -------------------------------------------------------------------

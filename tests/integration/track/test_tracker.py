@@ -225,3 +225,14 @@ def test_skip_tracking_annotation_is_not_waited_for(kube, sim_cluster_namespace)
     result, _ = run(kube, [stuck, healthy], timeout=10)
     assert result.ok
     assert [r.title for r in result.resources] == ["Deployment/web"]
+
+
+def test_replicaset_failed_create_fails_the_deployment(kube, sim_cluster_namespace):
+    """A roll out blocked by a ResourceQuota (FailedCreate) would look like a slow roll out until the timeout."""
+    ns = sim_cluster_namespace
+    kube.apply({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "tiny", "namespace": ns},
+                "spec": {"hard": {"pods": "1"}}})
+    result, out = run(kube, [deployment(ns, "web", replicas=3)], timeout=30)
+    assert not result.ok and not result.timed_out, out.text
+    assert "FailedCreate" in result.failed.reason
+    assert "exceeded quota: tiny" in result.failed.reason
