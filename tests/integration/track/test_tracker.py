@@ -236,3 +236,42 @@ def test_replicaset_failed_create_fails_the_deployment(kube, sim_cluster_namespa
     assert not result.ok and not result.timed_out, out.text
     assert "FailedCreate" in result.failed.reason
     assert "exceeded quota: tiny" in result.failed.reason
+
+
+def test_custom_resource_rules_decide_when_an_operator_resource_fails(kube, sim_cluster_namespace, sim_cluster_http):
+    """A custom resource that its operator marks as broken would be waited on until the timeout."""
+    import threading
+
+    from deploykit.track import custom
+
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "databases.db.example.com"},
+           "spec": {"group": "db.example.com", "scope": "Namespaced",
+                    "names": {"plural": "databases", "singular": "database", "kind": "Database"},
+                    "versions": [{"name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
+                                  "schema": {"openAPIV3Schema": {"type": "object",
+                                                                 "x-kubernetes-preserve-unknown-fields": True}}}]}}
+    kube.apply(crd)
+    rules = custom.parse_rules({"rules": [{"group": "db.example.com", "kind": "Database",
+                                           "ready": [{"field": "status.phase", "equals": "Running"}],
+                                           "failed": [{"field": "status.phase", "in": ["Error"]}]}]}, source="rules.yaml")
+    database = {"apiVersion": "db.example.com/v1", "kind": "Database",
+                "metadata": {"name": "main", "namespace": sim_cluster_namespace}, "spec": {"size": 1}}
+
+    def operator_reports_an_error():
+        path = f"/apis/db.example.com/v1/namespaces/{sim_cluster_namespace}/databases/main/status"
+        for phase in ("Provisioning", "Error"):
+            sim_cluster_http("PATCH", path, {"status": {"phase": phase}}, content_type="application/merge-patch+json")
+
+    for _ in range(50):  # the CRD's resource is served once Established
+        try:
+            kube.resource_for("db.example.com/v1", "Database")
+            break
+        except Exception:  # noqa: BLE001
+            threading.Event().wait(0.05)
+    timer = threading.Timer(0.5, operator_reports_an_error)
+    timer.start()
+    result, out = run(kube, [database], timeout=20, custom_rules=tuple(rules))
+    timer.join()
+    assert not result.ok and not result.timed_out, out.text
+    assert "status.phase in ['Error']" in result.failed.reason
