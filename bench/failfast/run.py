@@ -25,16 +25,12 @@ Target: <= 1 s for deploykit.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 
 import helm_python
 from helm_python import Config
@@ -42,41 +38,17 @@ from helm_python.errors import HelmError
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import simserver  # noqa: E402
+from simserver import create_namespace  # noqa: E402
 
 from deploykit.kube.client import Kube  # noqa: E402
 from deploykit.track.printing import LinePrinter  # noqa: E402
 from deploykit.track.tracking import Tracker, TrackOptions  # noqa: E402
 
-DEPLOYKIT = str(pathlib.Path(sys.executable).parent / "deploykit")
 CHART = REPO / "tests" / "data" / "charts" / "sim-web"
 CRASHLOOP = {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "fatal: cannot reach database"}
-
-
-def create_namespace(url: str, name: str) -> None:
-    body = json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}).encode()
-    request = urllib.request.Request(f"{url}/api/v1/namespaces", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request, timeout=10).read()
-
-
-class FirstCrashLoop(threading.Thread):
-    """Watch a namespace's pods; note when a container first waits in CrashLoopBackOff."""
-
-    def __init__(self, url: str, namespace: str) -> None:
-        super().__init__(daemon=True)
-        self.url, self.namespace, self.at = url, namespace, None
-        self.ready = threading.Event()
-
-    def run(self) -> None:
-        with urllib.request.urlopen(
-                f"{self.url}/api/v1/namespaces/{self.namespace}/pods?watch=1&timeoutSeconds=600", timeout=600) as stream:
-            self.ready.set()
-            for line in stream:
-                pod = json.loads(line)["object"]
-                for status in (pod.get("status") or {}).get("containerStatuses") or ():
-                    if ((status.get("state") or {}).get("waiting") or {}).get("reason") == "CrashLoopBackOff":
-                        self.at = time.monotonic()
-                        return
 
 
 def rendered_objects(namespace: str, replicas: int) -> list[dict]:
@@ -108,7 +80,7 @@ class TimedPrinter(LinePrinter):
 
 def deploykit_run(url: str, kubeconfig: pathlib.Path, namespace: str, replicas: int) -> tuple[float, float, str]:
     create_namespace(url, namespace)
-    watcher = FirstCrashLoop(url, namespace)
+    watcher = simserver.FirstCrashLoop(url, namespace)
     watcher.start()
     watcher.ready.wait(5)
     objects = rendered_objects(namespace, replicas)
@@ -126,7 +98,7 @@ def deploykit_run(url: str, kubeconfig: pathlib.Path, namespace: str, replicas: 
 
 def helm_run(url: str, kubeconfig: pathlib.Path, namespace: str, replicas: int, timeout: int) -> tuple[float, str]:
     create_namespace(url, namespace)
-    watcher = FirstCrashLoop(url, namespace)
+    watcher = simserver.FirstCrashLoop(url, namespace)
     watcher.start()
     watcher.ready.wait(5)
     with Config(kubeconfig_path=str(kubeconfig), kube_context="deploykit-sim", namespace=namespace) as helm:
@@ -155,12 +127,7 @@ def main() -> None:
         root = pathlib.Path(tmp)
         kubeconfig = root / "kubeconfig"
         os.environ.setdefault("HELM_CACHE_HOME", str(root / "helm-cache"))
-        server = subprocess.Popen([DEPLOYKIT, "sim", "serve", "--speed", str(args.speed), "--kubeconfig-out",
-                                   str(kubeconfig)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            url = server.stdout.readline().split("listening on ", 1)[1].split()[0]
-            # keep draining the server's output: a full pipe would stall the simulator
-            threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+        with simserver.simulator("--speed", str(args.speed), "--kubeconfig-out", str(kubeconfig)) as url:
             print(f"simulator {url}, speed {args.speed:g}, chart sim-web with {args.replicas} crash-looping replicas")
             verdicts, returns = [], []
             for run in range(args.runs):
@@ -178,9 +145,6 @@ def main() -> None:
                       f"{helm_seconds:.3f} s")
                 print(f"  Helm said: {outcome}")
                 print(f"ratio deploykit / Helm (median verdict): {statistics.median(verdicts) / helm_seconds:.4f}")
-        finally:
-            server.terminate()
-            server.wait(10)
 
 
 if __name__ == "__main__":

@@ -22,44 +22,22 @@ Prints one line per figure; everything runs on loopback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 
 from helm_python import Config
 from helm_python.errors import HelmError
 
-DEPLOYKIT = str(pathlib.Path(sys.executable).parent / "deploykit")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+import simserver  # noqa: E402
+from simserver import create_namespace  # noqa: E402
+
 
 CHART = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data" / "charts" / "sim-web"
-
-
-def create_namespace(url: str, name: str) -> None:
-    body = json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}).encode()
-    request = urllib.request.Request(f"{url}/api/v1/namespaces", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request, timeout=10).read()
-
-
-def first_crash_loop(url: str, namespace: str, seen: dict[str, float], stop: threading.Event) -> None:
-    """Note when a pod of `namespace` first shows a container waiting in CrashLoopBackOff."""
-    with urllib.request.urlopen(f"{url}/api/v1/namespaces/{namespace}/pods?watch=1&timeoutSeconds=600",
-                                timeout=600) as stream:
-        for line in stream:
-            if stop.is_set():
-                return
-            pod = json.loads(line)["object"]
-            for status in (pod.get("status") or {}).get("containerStatuses") or ():
-                waiting = (status.get("state") or {}).get("waiting") or {}
-                if waiting.get("reason") == "CrashLoopBackOff" and "at" not in seen:
-                    seen["at"] = time.monotonic()
-                    return
 
 
 def main() -> None:
@@ -72,13 +50,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-helm-wait-") as tmp:
         root = pathlib.Path(tmp)
         kubeconfig = root / "kubeconfig"
-        server = subprocess.Popen([DEPLOYKIT, "sim", "serve", "--speed", str(args.speed), "--kubeconfig-out",
-                                   str(kubeconfig)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            line = server.stdout.readline()
-            url = line.split("listening on ", 1)[1].split()[0]
-            # keep draining the server's output: a full pipe would stall the simulator
-            threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+        with simserver.simulator("--speed", str(args.speed), "--kubeconfig-out", str(kubeconfig)) as url:
             chart = CHART
             os.environ.setdefault("HELM_CACHE_HOME", str(root / "helm-cache"))
             print(f"simulator: {url} (speed {args.speed:g}); Helm 4 wait=watcher, timeout {args.timeout} s")
@@ -91,10 +63,9 @@ def main() -> None:
                       f"{time.monotonic() - started:.2f} s")
 
             create_namespace(url, "crashing")
-            seen: dict[str, float] = {}
-            stop = threading.Event()
-            watcher = threading.Thread(target=first_crash_loop, args=(url, "crashing", seen, stop), daemon=True)
+            watcher = simserver.FirstCrashLoop(url, "crashing")
             watcher.start()
+            watcher.ready.wait(5)
             values = {"replicas": args.replicas, "annotations": {"sim.deploykit.io/behavior": "crashloop"}}
             with Config(kubeconfig_path=str(kubeconfig), kube_context="deploykit-sim", namespace="crashing") as helm:
                 started = time.monotonic()
@@ -105,16 +76,13 @@ def main() -> None:
                 except HelmError as exc:
                     outcome = f"error: {str(exc).splitlines()[0][:160]}"
                 failed_at = time.monotonic()
-            stop.set()
-            first = seen.get("at")
+            watcher.join(5)
+            first = watcher.at
             print(f"crash-looping chart: first CrashLoopBackOff {first - started:.2f} s after install"
                   if first else "crash-looping chart: no CrashLoopBackOff seen")
             print(f"crash-looping chart: Helm reported failure {failed_at - started:.2f} s after install"
                   + (f", {failed_at - first:.2f} s after the first CrashLoopBackOff" if first else ""))
             print(f"  Helm said: {outcome}")
-        finally:
-            server.terminate()
-            server.wait(10)
 
 
 if __name__ == "__main__":

@@ -18,14 +18,14 @@ import json
 import os
 import pathlib
 import statistics
-import subprocess
 import sys
-import threading
 import time
 
 import aiohttp
 
-DEPLOYKIT = str(pathlib.Path(sys.executable).parent / "deploykit")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+import simserver  # noqa: E402
 APPLY = "application/apply-patch+yaml"
 
 
@@ -147,12 +147,7 @@ def main() -> None:
 
     mode = "--controllers" if args.controllers else "--no-controllers"
     print(f"deploykit sim serve {mode}")
-    server = subprocess.Popen([DEPLOYKIT, "sim", "serve", "--port", "0", mode], stdout=subprocess.PIPE, text=True,
-                              env=dict(os.environ, PYTHONOPTIMIZE="1"))
-    try:
-        url = server.stdout.readline().split("listening on ")[1].split()[0]
-        # keep draining the server's output: a full pipe would stall the simulator
-        threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+    with simserver.simulator(mode, env=dict(os.environ, PYTHONOPTIMIZE="1")) as url:
 
         async def run() -> None:
             async with aiohttp.ClientSession() as session:
@@ -169,9 +164,6 @@ def main() -> None:
                   f"write-to-watcher latency median {median:.1f} ms, max {worst:.1f} ms")
 
         asyncio.run(run())
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

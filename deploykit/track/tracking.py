@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from deploykit import errors
-from deploykit.track import ownership, printing, rules
+from deploykit.track import ownership, pods, printing, rules
 from deploykit.track.custom import CustomRule
 from deploykit.track.settings import TrackSettings, settings_for
 from deploykit.track.verdicts import Phase, Verdict
@@ -305,7 +305,7 @@ class Tracker:
             return
         stamp = event.get("lastTimestamp") or event.get("eventTime") or (event.get("metadata") or {}).get(
             "creationTimestamp")
-        when = _parse(stamp)
+        when = pods.parse_time(stamp)
         if when is not None and (self._wall_start - when).total_seconds() > 1:
             return
         event_uid = (event.get("metadata") or {}).get("uid", "")
@@ -392,12 +392,3 @@ class Tracker:
         merged = getattr(self, "_merged", None)
         return TrackResult(ok=ok, resources=resources, duration=round(duration, 3), timed_out=timed_out,
                            resumes=merged.resumes if merged else 0, relists=merged.relists if merged else 0)
-
-
-def _parse(stamp: str | None) -> datetime | None:
-    if not stamp:
-        return None
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
