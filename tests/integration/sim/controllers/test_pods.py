@@ -87,7 +87,8 @@ def test_pod_events_are_those_of_the_scheduler_and_the_kubelet(cluster_core, pla
                                                                wait_until):
     """Scheduled, Pulling, Pulled, Created, Started, with the real messages and container fieldPath."""
     ns = sim_cluster_namespace
-    create(cluster_core, ns, m.pod("web", image="registry.example.com/app:events"))
+    image = f"registry.example.com/app:events-{ns}"  # not pulled before by another test on the shared nodes
+    create(cluster_core, ns, m.pod("web", image=image))
     wait_until(lambda: ready(read(cluster_core, plain, ns, "web")), what="ready")
     pod = read(cluster_core, plain, ns, "web")
     listed = cluster_core.list_namespaced_event(ns, field_selector="involvedObject.name=web").items
@@ -96,8 +97,8 @@ def test_pod_events_are_those_of_the_scheduler_and_the_kubelet(cluster_core, pla
     by_reason = {e.reason: e for e in listed}
     assert by_reason["Scheduled"].message == f"Successfully assigned {ns}/web to {pod['spec']['nodeName']}"
     assert by_reason["Scheduled"].reporting_component == "default-scheduler"
-    assert by_reason["Pulling"].message == 'Pulling image "registry.example.com/app:events"'
-    assert by_reason["Pulled"].message.startswith('Successfully pulled image "registry.example.com/app:events" in ')
+    assert by_reason["Pulling"].message == f'Pulling image "{image}"'
+    assert by_reason["Pulled"].message.startswith(f'Successfully pulled image "{image}" in ')
     assert by_reason["Created"].message == "Created container: app"
     assert by_reason["Started"].message == "Started container app"
     started = by_reason["Started"]
