@@ -98,7 +98,8 @@ def test_logs_previous_without_a_crash_is_the_kubelets_error(kube_env, sim_clust
 def test_get_events_lists_the_pods_story(kube_env, sim_cluster_namespace):
     """`kubectl get events` shows Scheduled, Pulling, Pulled, Created, Started for the pod."""
     ns = sim_cluster_namespace
-    apply(kube_env, ns, m.pod("web", image="registry.example.com/app:events"))
+    # an image no other test pulled on the shared simulated nodes, so the kubelet pulls it
+    apply(kube_env, ns, m.pod("web", image=f"registry.example.com/app:events-{ns}"))
     kubectl(kube_env, "wait", "--for=condition=Ready", "pod/web", "-n", ns, "--timeout=30s")
     out = kubectl(kube_env, "get", "events", "-n", ns, "--field-selector", "involvedObject.name=web").stdout
     lines = out.strip().splitlines()
