@@ -43,6 +43,9 @@ def connect(*, kubeconfig: str | os.PathLike | None = None, context: str | None 
     path = _kubeconfig_paths(kubeconfig)
     default_path = Path.home() / ".kube" / "config"
     namespace = "default"
+    if path and os.pathsep not in path and not os.path.exists(path):
+        raise errors.KubeError(f"kubeconfig {path} does not exist",
+                               hint="pass --kubeconfig FILE, or set KUBECONFIG to an existing file")
     try:
         if path or default_path.exists() or context:
             config_file = path or str(default_path)

@@ -10,6 +10,7 @@ bodies (they may hold tokens and secret data).
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator, Mapping
@@ -42,6 +43,27 @@ class RetryPolicy:
             except ValueError:
                 pass
         return min(self.base_delay * (2**attempt), self.max_delay)
+
+
+_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def network_cause(exc: BaseException) -> str:
+    """What went wrong on the wire, in words ("connection refused", "timed out"), not a class name."""
+    cause: BaseException = exc
+    for _ in range(5):  # urllib3 wraps the socket error in reasons: MaxRetryError -> NewConnectionError -> OSError
+        reason = getattr(cause, "reason", None)
+        if not isinstance(reason, BaseException):
+            break
+        cause = reason
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror.lower()
+    text = str(cause)
+    if match := _ERRNO_TEXT.search(text):
+        return match.group(1).strip().lower()
+    if "timed out" in text.lower() or isinstance(cause, (TimeoutError, urllib3.exceptions.TimeoutError)):
+        return "timed out"
+    return "the connection failed"
 
 
 def _status_error(status: int, payload: bytes, *, method: str, path: str) -> errors.KubeError:
@@ -116,7 +138,7 @@ class Http:
                     attempt += 1
                     continue
                 raise errors.KubeError(
-                    f"cannot reach the API server at {self.connection.host}: {type(exc).__name__}",
+                    f"cannot reach the API server at {self.connection.host}: {network_cause(exc)}",
                     hint="check the kubeconfig context and that the cluster is up",
                 ) from exc
             status = response.status
@@ -138,7 +160,7 @@ class Http:
             )
         except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
             raise errors.KubeError(
-                f"cannot reach the API server at {self.connection.host}: {type(exc).__name__}"
+                f"cannot reach the API server at {self.connection.host}: {network_cause(exc)}"
             ) from exc
         if not 200 <= response.status < 300:
             raise _status_error(response.status, response.read(), method="GET", path=path)
@@ -178,7 +200,7 @@ class LineStream:
                 yield buffer
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             if not self.closed:
-                raise errors.KubeError(f"watch stream from {self._host} broke: {type(exc).__name__}") from exc
+                raise errors.KubeError(f"watch stream from {self._host} broke: {network_cause(exc)}") from exc
         finally:
             self.close()
 
@@ -187,7 +209,7 @@ class LineStream:
         try:
             return self._raw.read(decode_content=True).decode("utf-8", "replace")
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise errors.KubeError(f"reading from {self._host} broke: {type(exc).__name__}") from exc
+            raise errors.KubeError(f"reading from {self._host} broke: {network_cause(exc)}") from exc
         finally:
             self.close()
 

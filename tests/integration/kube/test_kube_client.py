@@ -104,7 +104,7 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
         kube.http.retry = RetryPolicy(attempts=2, base_delay=0.01)
         with pytest.raises(errors.KubeError) as caught:
             kube.server_version()
-    assert "cannot reach the API server at http://127.0.0.1:9" in str(caught.value)
+    assert "cannot reach the API server at http://127.0.0.1:9: connection refused" in str(caught.value)
 
 
 def test_missing_context_is_a_clear_error(sim):
@@ -175,3 +175,10 @@ def test_watch_relists_after_410_gone(sim_factory):
         watch.stop()
     assert watch.relists == 1
     assert seen == {f"cm{i}": "ADDED" for i in range(20)}
+
+
+def test_missing_kubeconfig_file_is_named(tmp_path):
+    """A typo in --kubeconfig would surface as "Invalid kube-config file. No configuration found."."""
+    with pytest.raises(errors.KubeError) as caught:
+        Kube.connect(kubeconfig=tmp_path / "nope")
+    assert f"kubeconfig {tmp_path / 'nope'} does not exist" in str(caught.value)
