@@ -41,3 +41,21 @@ def test_unknown_command_exits_2():
     result = run_cli("no-such-command")
     assert result.returncode == 2
     assert "no-such-command" in result.stderr
+
+
+def test_template_and_lint_do_not_import_the_kubernetes_client():
+    """Rendering a chart offline would pay for (and depend on) the Kubernetes client and the simulator's server."""
+    code = (
+        "import sys, io, contextlib\n"
+        "from deploykit.cli import main\n"
+        "for args in (['template', 'pipelines/demo/charts/web', '-n', 'x'], ['lint', 'pipelines/demo/charts/web']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try:\n"
+        "            main.app(args, standalone_mode=False)\n"
+        "        except SystemExit:\n"
+        "            pass\n"
+        "print('LOADED', [m for m in ('kubernetes', 'aiohttp', 'gnupg') if m in sys.modules])\n"
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parents[3]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root)
+    assert "LOADED []" in result.stdout, result.stderr
