@@ -26,6 +26,7 @@ from deploykit.release.inputs import RenderOptions, check_identity, collect_laye
 from deploykit.secrets import redaction
 from deploykit.values import loading as values_loading
 from deploykit.values import merging, paths, provenance, schema, scoping
+from deploykit.values.layers import ValuesLayer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,9 +53,22 @@ def _target(options: RenderOptions) -> chart_rendering.Target:
     )
 
 
+# A chart's defaults as a layer, per chart content: layers are never mutated, so renders share them.
+_DEFAULTS: dict[tuple[str, str], ValuesLayer] = {}
+
+
+def _defaults(chart: Chart) -> ValuesLayer:
+    key = (chart.digest, chart.values_file)
+    layer = _DEFAULTS.get(key)
+    if layer is None:
+        if len(_DEFAULTS) >= 16:
+            _DEFAULTS.clear()
+        layer = _DEFAULTS[key] = values_loading.load_mapping(chart.values, source=chart.values_file)
+    return layer
+
+
 def _compose(chart: Chart, options: RenderOptions) -> provenance.Values:
-    defaults = values_loading.load_mapping(chart.values, source=chart.values_file)
-    return provenance.compose([defaults, *collect_layers(options)])
+    return provenance.compose([_defaults(chart), *collect_layers(options)])
 
 
 def secret_texts(values: provenance.Values) -> frozenset[str]:

@@ -35,14 +35,16 @@ def _secret_mask(_value: Any) -> str:
 class Values:
     """Merged values and their provenance; read-only by convention (subtrees are shared)."""
 
-    __slots__ = ("_origins", "data")
+    __slots__ = ("_origins", "_secret_free", "data")
 
-    def __init__(self, data: dict | None = None, *, origins: dict | None = None) -> None:
+    def __init__(self, data: dict | None = None, *, origins: dict | None = None, secret_free: bool = False) -> None:
         # Built by `compose`; `Values()` is empty values. Plain data has no origins: compose a layer.
         if data and origins is None:
             raise ValueError("Values(data) needs origins; use compose([loading.load_mapping(data, source=...)])")
         self.data: dict = data if data is not None else {}
         self._origins: dict = origins if origins is not None else {}
+        # True when no layer behind these values was secret: secret_leaves() need not walk them
+        self._secret_free = secret_free or not self.data
 
     def __repr__(self) -> str:
         secret = sum(1 for _ in self.secret_leaves())
@@ -90,6 +92,8 @@ class Values:
 
     def secret_leaves(self) -> Iterator[tuple[tuple, Any]]:
         """Every secret leaf as (path, value): register these with the redactor."""
+        if self._secret_free:
+            return
         for path, value, origin in self.leaves():
             if origin.secret:
                 yield path, value
@@ -106,13 +110,13 @@ class Values:
                 f"{loading.describe(value)}",
                 hint=f"give {paths.format_key(key)} keys, e.g. `{paths.format_key(key)}:\\n  enabled: true`",
             )
-        return Values(value, origins=self._origins[key])
+        return Values(value, origins=self._origins[key], secret_free=self._secret_free)
 
     def nested(self, key: str) -> Values:
         """These values placed under `key` (the inverse of `section`)."""
         if not self.data:
             return Values()
-        return Values({key: self.data}, origins={key: self._origins})
+        return Values({key: self.data}, origins={key: self._origins}, secret_free=self._secret_free)
 
     def redacted(self, mask: Callable[[Any], Any] = _secret_mask) -> dict:
         """A deep copy of the data with every secret leaf replaced by `mask(value)`."""
@@ -138,7 +142,9 @@ def compose(layers: Sequence[ValuesLayer | Values], *, base: Values | None = Non
     data = dict(base.data) if base is not None else {}
     origins = dict(base._origins) if base is not None else {}
     owned = {id(data), id(origins)}
+    secret_free = base is None or base._secret_free
     for layer in layers:
+        secret_free = secret_free and (layer._secret_free if isinstance(layer, Values) else not layer.secret)
         if isinstance(layer, Values):
             merging.merge_into(data, origins, layer.data, origin=layer._origins, owned=owned)
             continue
@@ -147,7 +153,7 @@ def compose(layers: Sequence[ValuesLayer | Values], *, base: Values | None = Non
             data, origins, layer.data,
             origin=Origin(layer.source, layer.secret), owned=owned, patches=patches, combine=_patched_origin,
         )
-    return Values(data, origins=origins)
+    return Values(data, origins=origins, secret_free=secret_free)
 
 
 def _patched_origin(previous: Origin | dict | None, origin: Origin) -> Origin:
