@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-EVENTS_V1 = ("events.k8s.io", "v1")
 CORE_EVENTS = ("", "events")
 
 # core/v1 field -> events.k8s.io/v1 field
@@ -26,13 +25,6 @@ _RENAMES = {
     "count": "deprecatedCount",
 }
 _BACK = {v: k for k, v in _RENAMES.items()}
-
-
-def shares_storage(group: str, version: str, plural: str) -> tuple[str, str] | None:
-    """The storage collection of a type served from another kind's storage, or None."""
-    if (group, version) == EVENTS_V1 and plural == "events":
-        return CORE_EVENTS
-    return None
 
 
 def to_events_v1(core: dict[str, Any]) -> dict[str, Any]:

@@ -215,16 +215,6 @@ def path_string(path: Path) -> str:
     return "".join(element_string(e) for e in path)
 
 
-def key_fields(element: str) -> dict[str, Any]:
-    """The key fields of a `k:` element."""
-    return dict(json.loads(element[2:]))
-
-
-def has_prefix(path: Path, prefixes: FieldSet) -> bool:
-    """Whether the path is, or lies under, one of the prefixes."""
-    return any(path[:n] in prefixes for n in {len(p) for p in prefixes} if n <= len(path))
-
-
 def without_prefixes(paths: FieldSet, prefixes: FieldSet) -> FieldSet:
     """The paths that neither are nor lie under any of the prefixes (SMD's RecursiveDifference)."""
     if not prefixes or not paths:

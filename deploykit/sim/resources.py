@@ -2,7 +2,7 @@
 
 Owns the REST facts of each type (group, version, plural, singular, kind,
 scope, shortNames, categories, verbs, subresources, how `metadata.generation`
-moves) and lookups by URL segment or by apiVersion/kind. Objects of one type
+moves) and lookups by URL segment or by storage collection. Objects of one type
 are stored once per (group, plural), whatever version they are served at.
 Must not hold objects or do I/O: the store and the server do.
 """
@@ -194,7 +194,6 @@ class Registry:
 
     def __init__(self) -> None:
         self._by_path: dict[tuple[str, str, str], ResourceType] = {}
-        self._by_kind: dict[tuple[str, str], ResourceType] = {}
         self._crd_types: dict[str, list[ResourceType]] = {}
         self.changes = 0
         for rt in BUILTINS:
@@ -202,7 +201,6 @@ class Registry:
 
     def _add(self, rt: ResourceType) -> None:
         self._by_path[(rt.group, rt.version, rt.plural)] = rt
-        self._by_kind[(rt.api_version, rt.kind)] = rt
 
     def register_crd(self, crd: dict[str, Any]) -> list[ResourceType]:
         name = crd["metadata"]["name"]
@@ -218,16 +216,12 @@ class Registry:
         types = self._crd_types.pop(name, [])
         for rt in types:
             self._by_path.pop((rt.group, rt.version, rt.plural), None)
-            self._by_kind.pop((rt.api_version, rt.kind), None)
         if types:
             self.changes += 1
         return types
 
     def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:
         return self._by_path.get((group, version, plural))
-
-    def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
-        return self._by_kind.get((api_version, kind))
 
     def by_key(self, key: tuple[str, str]) -> ResourceType | None:
         """Any served version of the collection `key` (the preferred one: first registered)."""

@@ -67,7 +67,6 @@ class Accept:
         self.table = False
         self.partial = False
         self.aggregated = False
-        self.json_ok = not header
         for part in header.split(","):
             fields = [f.strip() for f in part.split(";")]
             media = fields[0]
@@ -79,11 +78,6 @@ class Accept:
                     self.partial = True
                 elif params.get("as") == "APIGroupDiscoveryList" and params.get("v") == "v2":
                     self.aggregated = True
-                elif "as" not in params:
-                    self.json_ok = True
-            elif media == PROTOBUF:
-                if "as" not in params:
-                    self.json_ok = True  # we answer JSON: clients that send protobuf accept JSON too
 
 
 def _bool_param(value: str | None) -> bool:
@@ -333,7 +327,7 @@ class Handler:
             target.rt, target.namespace, target.name or "", body, patch_type=content_type,
             manager=self._manager(request), force=_bool_param(q.get("force")) if "force" in q else False,
             subresource=target.subresource, dry_run=self._dry_run(q, "PATCH"),
-            field_validation=self._field_validation(q, apply=content_type == api_mod.APPLY))
+            field_validation=self._field_validation(q))
         return self._result(result)
 
     def _result(self, result: api_mod.Result) -> web.Response:
@@ -367,7 +361,7 @@ class Handler:
                     statuses.not_supported("dryRun", value, ["All"])])
         return bool(values)
 
-    def _field_validation(self, q: Any, *, apply: bool = False) -> str:
+    def _field_validation(self, q: Any) -> str:
         value = q.get("fieldValidation")
         if value is None:
             return api_mod.WARN

@@ -10,11 +10,9 @@ the server's wording. Pure: no store, no I/O.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any
 
 from deploykit.sim import statuses
-
-Matcher = Callable[[dict[str, str]], bool]
 
 _TOKEN = re.compile(r"\s*(\(|\)|,|==|=|!=|!|<|>|notin\b|in\b|[^\s(),=!<>]+)")
 _KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"

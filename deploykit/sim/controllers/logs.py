@@ -84,11 +84,6 @@ class LogBook:
         if lines:
             instance.add(self.clock(), lines)
 
-    def print(self, container_id: str, lines: list[str]) -> None:
-        instance = self._instances.get(container_id)
-        if instance is not None and not instance.ended:
-            instance.add(self.clock(), lines)
-
     def end(self, container_id: str) -> None:
         instance = self._instances.get(container_id)
         if instance is not None:
@@ -100,10 +95,6 @@ class LogBook:
             instance = self._instances.pop(container_id, None)
             if instance is not None:
                 instance.end()
-
-    def lines(self, container_id: str) -> list[str]:
-        instance = self._instances.get(container_id)
-        return [text for _, text in instance.lines] if instance else []
 
     # --- the endpoint ---------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ do: which object controls another (the ownerReference with controller: true),
 building a controller reference, reading and setting status conditions while
 keeping lastTransitionTime when the status does not change, whether a pod is
 active, ready or available (Ready for minReadySeconds), int-or-percent
-values, label selector matching and RFC 3339 times. Pure: no store, no API.
+values, the dependents a controller owns (read from the store it is given)
+and RFC 3339 times. No writes, no API calls.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import calendar
 import math
 import time
 from typing import Any
-
-from deploykit.sim import selectors
 
 Obj = dict[str, Any]
 
@@ -162,15 +161,6 @@ def nonzero(**fields: Any) -> Obj:
     return {k: v for k, v in fields.items() if v}
 
 
-def selector_matches(selector: Obj | None, labels: dict[str, str] | None) -> bool:
-    """A metav1.LabelSelector against labels; an empty selector matches everything, None nothing."""
-    if selector is None:
-        return False
-    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
-        return True
-    return selectors.from_label_selector(selector).matches(labels or {})
-
-
 def dependents(store: Any, owner: Obj, key: tuple[str, str]) -> list[Obj]:
     """Objects of collection `key` controlled by `owner` (through the store's owner index)."""
     uid = owner["metadata"].get("uid", "")
@@ -187,5 +177,5 @@ def dependents(store: Any, owner: Obj, key: tuple[str, str]) -> list[Obj]:
 __all__ = [
     "condition", "condition_true", "controlled_by", "controller_of", "controller_ref", "dependents",
     "int_or_percent", "nonzero", "parse_time", "pod_active", "pod_available", "pod_ready", "pod_terminal", "restarts",
-    "rfc3339", "rfc3339_micro", "selector_matches", "set_condition", "without_condition",
+    "rfc3339", "rfc3339_micro", "set_condition", "without_condition",
 ]
