@@ -1,6 +1,6 @@
 """The Jinja2 environment of a chart tree: loader, name resolution, caches.
 
-Owns: one environment per chart tree (keyed by the tree's content digest and
+Owns: one sandboxed environment per chart tree (keyed by the tree's content digest and
 reused across renders in a process), whose loader serves only the tree's
 templates from memory under virtual names (`web/templates/deployment.yaml`,
 `web/charts/common/templates/_labels.j2`); how `import`/`include` names are
@@ -37,7 +37,6 @@ OPTIONS: dict[str, Any] = {
     "autoescape": False,
     "extensions": ("jinja2.ext.do", "jinja2.ext.loopcontrols"),
 }
-SANDBOXED = True
 _MAX_ENVIRONMENTS = 8
 
 
@@ -66,10 +65,15 @@ _MISSING = object()
 _PLAIN_RECORDS = frozenset({ReleaseInfo, ChartInfo, KubeVersion, TemplateInfo})
 
 
-def _getattr_keys_first(base: type) -> Callable[..., Any]:
-    parent = base.getattr
+class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
+    """The sandboxed environment of one chart tree: dict keys before dict methods, chart-relative names."""
 
-    def getattr(self: jinja2.Environment, obj: Any, attribute: str) -> Any:  # noqa: A001 - Jinja's name
+    chart_imports: dict[str, dict[str, str]]
+    tpl_cache: dict[str, jinja2.Template]
+    # Resolved name -> the name a template asked for, so "not found" can quote the author.
+    requested: dict[str, str]
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
         kind = type(obj)
         # `Values.items` is the key `items` when there is one, the dict method otherwise.
         if kind is ValuesDict:
@@ -82,18 +86,7 @@ def _getattr_keys_first(base: type) -> Callable[..., Any]:
                 return object.__getattribute__(obj, attribute)
             except AttributeError:
                 pass
-        return parent(self, obj, attribute)
-
-    return getattr
-
-
-class _ChartEnvironmentMixin:
-    """Name resolution shared by the plain and the sandboxed environment."""
-
-    chart_imports: dict[str, dict[str, str]]
-    tpl_cache: dict[str, jinja2.Template]
-    # Resolved name -> the name a template asked for, so "not found" can quote the author.
-    requested: dict[str, str]
+        return super().getattr(obj, attribute)
 
     def join_path(self, template: str, parent: str) -> str:
         if template.startswith("/") or ".." in template.split("/"):
@@ -122,14 +115,6 @@ class _ChartEnvironmentMixin:
             if parent.startswith(prefix + "/templates/") and (best is None or len(prefix) > len(best)):
                 best = prefix
         return best
-
-
-class ChartEnvironment(_ChartEnvironmentMixin, jinja2.Environment):
-    getattr = _getattr_keys_first(jinja2.Environment)
-
-
-class SandboxedChartEnvironment(_ChartEnvironmentMixin, jinja2.sandbox.SandboxedEnvironment):
-    getattr = _getattr_keys_first(jinja2.sandbox.SandboxedEnvironment)
 
 
 class _Loader(jinja2.BaseLoader):
@@ -165,7 +150,7 @@ def cache_dir() -> str:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         base = os.path.join(xdg, "deploykit")
     flavour = hashlib.sha256(
-        repr((sorted(OPTIONS.items()), SANDBOXED, jinja2.__version__, sys.version_info[:2])).encode()
+        repr((sorted(OPTIONS.items()), jinja2.__version__, sys.version_info[:2])).encode()
     ).hexdigest()[:12]
     return os.path.join(base, "jinja", flavour)
 
@@ -193,8 +178,7 @@ def environment_for(chart: Chart) -> jinja2.Environment:
         return environment
     prefixes = tree_prefixes(chart)
     sources = {f"{prefix}/templates/{name}": text for prefix, tree in prefixes.items() for name, text in tree.templates.items()}
-    cls = SandboxedChartEnvironment if SANDBOXED else ChartEnvironment
-    environment = cls(
+    environment = ChartEnvironment(
         loader=_Loader(sources),
         undefined=PathUndefined,
         auto_reload=False,

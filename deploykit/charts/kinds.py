@@ -106,7 +106,6 @@ APPLY_GROUPS: tuple[tuple[str, frozenset[tuple[str, str]]], ...] = (
         ),
     ),
 )
-REST_GROUP = "rest"
 _GROUP_OF = {key: index for index, (_, keys) in enumerate(APPLY_GROUPS) for key in keys}
 
 
@@ -118,11 +117,6 @@ def group_of(api_version: str) -> str:
 def apply_rank(api_version: str, kind: str) -> int:
     """Position of the kind's group in the apply order; everything unlisted comes last."""
     return _GROUP_OF.get((group_of(api_version), kind), len(APPLY_GROUPS))
-
-
-def apply_group_name(api_version: str, kind: str) -> str:
-    rank = apply_rank(api_version, kind)
-    return APPLY_GROUPS[rank][0] if rank < len(APPLY_GROUPS) else REST_GROUP
 
 
 def is_cluster_scoped(api_version: str, kind: str) -> bool:

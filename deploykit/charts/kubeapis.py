@@ -54,15 +54,6 @@ def _minor(kube_version: str) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
-def schema_version(kube_version: str) -> str | None:
-    """The schema set used for `kube_version` (`1.37`), or None when none is installed."""
-    folder = _folder(kube_version)
-    if folder is None:
-        return None
-    match = _SCHEMA_DIR.match(os.path.basename(folder))
-    return f"{match[1]}.{match[2]}" if match else None
-
-
 def _folder(kube_version: str) -> str | None:
     wanted = _minor(kube_version)
     available = _available()
