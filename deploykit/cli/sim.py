@@ -6,6 +6,7 @@ prints where it listens and which kubeconfig to use. Holds no simulator logic.
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import typer
@@ -65,6 +66,10 @@ def serve(
         raise errors.UsageError(f"--speed {speed} must be greater than 0", hint="--speed 10 runs ten times faster")
     if nodes < 1:
         raise errors.UsageError(f"--nodes {nodes}: a simulated cluster needs at least 1 node")
+    if not 0 <= port <= 65535:
+        raise errors.UsageError(f"--port {port} is not a TCP port", hint="choose one of 1-65535, or 0 for a free one")
+    if state and os.path.exists(state) and not os.path.isdir(state):
+        raise errors.UsageError(f"--state {state} is a file", hint="--state takes a directory (created if missing)")
     settings = serving.Settings(port=port, state_dir=state, faults=injected,
                                 watch=watching.Options(bookmark_interval=bookmark_interval,
                                                        close_after=watch_close_after),
@@ -77,6 +82,9 @@ def serve(
     try:
         serving.run_forever(settings, kubeconfig_out=kubeconfig_out, on_ready=ready)
     except OSError as exc:
+        if exc.filename:  # the kubeconfig or the state directory, not the socket
+            raise errors.UsageError(f"cannot write {exc.filename}: {exc.strerror or exc}",
+                                    hint="choose a writable --kubeconfig-out and --state") from None
         raise errors.UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}",
                                 hint="choose another --port, or 0 for a free one") from None
     except RuntimeError as exc:  # unreadable --state

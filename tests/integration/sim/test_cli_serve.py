@@ -54,3 +54,31 @@ def test_corrupt_state_is_a_usage_error(tmp_path):
     result = subprocess.run([DEPLOYKIT, "sim", "serve", "--state", str(tmp_path)], capture_output=True, text=True,
                             timeout=30)
     assert result.returncode == 2 and "state.json" in result.stderr
+
+
+def test_port_out_of_range_is_a_usage_error():
+    """`--port -1` would print a Python traceback (OverflowError from bind) instead of one error line."""
+    result = subprocess.run([DEPLOYKIT, "sim", "serve", "--port", "-1"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "--port -1 is not a TCP port" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_state_that_is_a_file_is_refused_before_serving(tmp_path):
+    """A --state path naming a file would serve, then fail at stop saying it 'cannot listen'."""
+    state = tmp_path / "state"
+    state.write_text("not a directory")
+    result = subprocess.run([DEPLOYKIT, "sim", "serve", "--state", str(state)], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2
+    assert f"--state {state} is a file" in result.stderr and "cannot listen" not in result.stderr
+
+
+def test_unwritable_kubeconfig_is_named_not_blamed_on_the_port(tmp_path):
+    """An unwritable --kubeconfig-out would be reported as 'cannot listen on 127.0.0.1:0'."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    target = blocker / "kubeconfig"  # below a regular file: cannot be created
+    result = subprocess.run([DEPLOYKIT, "sim", "serve", "--kubeconfig-out", str(target)], capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 2
+    assert f"cannot write {blocker}" in result.stderr and "cannot listen" not in result.stderr
