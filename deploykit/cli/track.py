@@ -12,6 +12,7 @@ Must not hold tracking logic; kubernetes and YAML are imported lazily.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, Optional
 
@@ -37,13 +38,14 @@ KINDS = {
 }
 
 
-def _from_argument(text: str, namespace: str) -> dict[str, Any]:
+def _from_argument(text: str) -> dict[str, Any]:
+    """The object a KIND/NAME argument names; its namespace is filled in once the cluster's default is known."""
     kind, _, name = text.partition("/")
     if not name or kind.lower() not in KINDS:
-        known = ", ".join(sorted({k for k in KINDS if len(k) > 3 and not k.endswith("s")}))
+        known = ", ".join(sorted({kind_name.lower() for _, kind_name in KINDS.values()}))
         raise errors.UsageError(f"cannot track {text!r}: write KIND/NAME with KIND one of {known}")
     api_version, kind_name = KINDS[kind.lower()]
-    return {"apiVersion": api_version, "kind": kind_name, "metadata": {"name": name, "namespace": namespace}}
+    return {"apiVersion": api_version, "kind": kind_name, "metadata": {"name": name}}
 
 
 def _from_files(paths: list[str], namespace: str) -> list[dict[str, Any]]:
@@ -91,6 +93,13 @@ def track(
     from deploykit.track.tracking import Tracker, TrackOptions
 
     seconds = settings.parse_duration(timeout, what="--timeout")
+    # Bad arguments are usage errors before any connection (exit 2, not a cluster error).
+    named = [_from_argument(r) for r in resources or []]
+    if not named and not files:
+        raise errors.UsageError("nothing to track", hint="name objects as KIND/NAME or pass -f manifests.yaml")
+    if report and not os.path.isdir(os.path.dirname(os.path.abspath(report))):
+        raise errors.UsageError(f"--report {report}: the folder {os.path.dirname(report) or '.'} does not exist",
+                                hint="create it first, or write the report elsewhere")
     custom_rules = []
     if rules_file:
         import yaml
@@ -104,7 +113,9 @@ def track(
             raise errors.UsageError(f"{rules_file}: not valid YAML") from exc
     with Kube.connect(kubeconfig=kubeconfig, context=kube_context) as kube:
         target_namespace = namespace or kube.connection.default_namespace
-        objects = _from_files(files, target_namespace) + [_from_argument(r, target_namespace) for r in resources or []]
+        for obj in named:
+            obj["metadata"]["namespace"] = target_namespace
+        objects = _from_files(files, target_namespace) + named
         if not objects:
             raise errors.UsageError("nothing to track", hint="name objects as KIND/NAME or pass -f manifests.yaml")
         write = lambda line: typer.echo(line)  # noqa: E731 - stdout is the redacting stream
@@ -117,12 +128,24 @@ def track(
 
         from deploykit.secrets import redaction
 
-        with open(report, "w", encoding="utf-8") as handle:
-            # files skip the masking stdout: pod logs and events in the report pass the redactor here
-            handle.write(redaction.mask(json.dumps(asdict(result), indent=2)))
+        try:
+            with open(report, "w", encoding="utf-8") as handle:
+                # files skip the masking stdout: pod logs and events in the report pass the redactor here
+                handle.write(redaction.mask(json.dumps(asdict(result), indent=2)))
+        except OSError as exc:
+            raise errors.ReportError(f"--report {report}: cannot write: {exc.strerror or exc}") from None
     if not result.ok:
         failed = result.failed
         raise errors.TrackError(
             f"{failed.title} failed: {failed.reason}" if failed else "tracking failed",
-            hint="the lines above show the pod, container, exit code and last log lines",
+            hint=_hint(failed.reason, namespace=failed.namespace) if failed else None,
         )
+
+
+def _hint(reason: str, *, namespace: str | None) -> str:
+    """What to do next, for the way tracking failed."""
+    if reason.endswith("waiting for the object to appear"):
+        return f"it does not exist in namespace {namespace}: check the name and -n, or apply it first"
+    if reason.startswith(("timed out", "no activity")):
+        return "it was still in progress: the lines above show its last state; raise --timeout if it is only slow"
+    return "the lines above show the pod, container, exit code and last log lines"

@@ -73,3 +73,36 @@ def test_unreachable_cluster_exits_3(tmp_path):
     result = deploykit("track", "deployment/web", "--kubeconfig", str(kubeconfig), "--timeout", "5s")
     assert result.returncode == 3
     assert "cannot reach the API server" in result.stderr
+
+
+def test_bad_kind_is_a_usage_error_even_when_the_cluster_is_unreachable(tmp_path):
+    """A typo in KIND/NAME would be reported as a cluster problem (exit 3) when no cluster answers."""
+    result = deploykit("track", "deploymnet/web", "--kubeconfig", str(tmp_path / "missing-kubeconfig"))
+    assert result.returncode == 2
+    assert "cannot track 'deploymnet/web'" in result.stderr
+
+
+def test_unknown_kind_message_lists_job_and_pod():
+    """The list of kinds `track` accepts would leave out job and pod, which it tracks."""
+    result = deploykit("track", "cronjob/nightly", "-n", "default")
+    assert result.returncode == 2
+    kinds = result.stderr.split("KIND one of ", 1)[1]
+    assert "job" in kinds.split(", ") and "pod" in kinds.split(", ")
+
+
+def test_report_into_a_missing_folder_is_refused_before_tracking(sim_cluster, tmp_path):
+    """--report into a folder that does not exist would wait the whole roll out, then print a traceback."""
+    report = tmp_path / "no-such-folder" / "track.json"
+    result = deploykit("track", "deployment/web", "-n", "default", "--kubeconfig", str(sim_cluster.kubeconfig),
+                       "--report", str(report))
+    assert result.returncode == 2
+    assert f"--report {report}: the folder" in result.stderr and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_missing_object_hint_names_the_namespace(sim_cluster, sim_cluster_namespace):
+    """Tracking a name that is not there would end with a hint about crashed containers and log lines."""
+    result = deploykit("track", "deployment/absent", "-n", sim_cluster_namespace, "--kubeconfig",
+                       str(sim_cluster.kubeconfig), "--timeout", "1s")
+    assert result.returncode == 1
+    assert f"hint: it does not exist in namespace {sim_cluster_namespace}" in result.stderr
