@@ -39,9 +39,9 @@ import time
 import uuid
 from typing import Any, Callable
 
-from deploykit.sim import quotas, resources, selectors, statuses, strategies, validating
+from deploykit.sim import conversions, definitions, managing, objects, patching, quotas, resources, selectors
+from deploykit.sim import statuses, strategies, typeinfo, validating
 from deploykit.sim import store as store_mod
-from deploykit.sim import conversions, definitions, objects, ssa
 
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
@@ -74,7 +74,8 @@ class Api:
     ) -> None:
         self.store = store or store_mod.Store()
         self.registry = registry or resources.Registry()
-        self.schemas = ssa.new_schemas()
+        # Built-in types shared process-wide, CRD registrations private to this server.
+        self.schemas = typeinfo.Schemas.fresh()
         self.clock = clock
         self._rng = random.Random()
         self._crd_schemas: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -347,7 +348,7 @@ class Api:
         meta = obj["metadata"]
         obj["metadata"] = objects.strip_server_meta(meta)
         obj = objects.reset_status(rt, obj, None, None)
-        obj = ssa.update(None, obj, manager=manager, subresource=None, has_status_subresource=rt.status,
+        obj = managing.update(None, obj, manager=manager, subresource=None, has_status_subresource=rt.status,
                               now=self.now(), schemas=self.schemas)
         if self.store.get(rt.key, namespace, name) is not None:
             raise statuses.already_exists(rt.group, rt.plural, name)
@@ -433,7 +434,7 @@ class Api:
         if rt.kind == "Secret" and rt.group == "":
             obj = strategies.fold_string_data(obj)
         obj = objects.reset_status(rt, obj, live, subresource)
-        obj = ssa.update(live, obj, manager=manager, subresource=subresource, has_status_subresource=rt.status,
+        obj = managing.update(live, obj, manager=manager, subresource=subresource, has_status_subresource=rt.status,
                               now=self.now(), schemas=self.schemas)
         return self._finish_update(rt, live, obj, dry_run=dry_run, warnings=warnings, subresource=subresource)
 
@@ -489,17 +490,17 @@ class Api:
         if patch_type == MERGE:
             if not isinstance(body, dict):
                 raise statuses.bad_request("merge patch must be a JSON object")
-            return ssa.merge_patch(view, body)
+            return patching.merge_patch(view, body)
         if patch_type == STRATEGIC:
             if not isinstance(body, dict):
                 raise statuses.bad_request("strategic merge patch must be a JSON object")
             if rt.custom:
                 raise statuses.unsupported_media_type(patch_type, [JSON_PATCH, MERGE, APPLY])
-            return ssa.strategic_merge_patch(view, body, type_ref=self.schemas.type_of(rt.api_version, rt.kind))
+            return patching.strategic_merge_patch(view, body, type_ref=self.schemas.type_of(rt.api_version, rt.kind))
         if patch_type == JSON_PATCH:
             if not isinstance(body, list):
                 raise statuses.bad_request("json patch must be a JSON array of operations")
-            return ssa.json_patch(view, body)
+            return patching.json_patch(view, body)
         raise statuses.unsupported_media_type(patch_type, list(PATCH_TYPES))
 
     # --- apply --------------------------------------------------------------------
@@ -582,8 +583,8 @@ class Api:
 
     def _apply_core(self, rt: resources.ResourceType, live: dict[str, Any] | None, config: dict[str, Any], *,
                     manager: str, force: bool, subresource: str | None) -> dict[str, Any]:
-        return ssa.apply(live, config, manager=manager, force=force, subresource=subresource,
-                         has_status_subresource=rt.status, now=self.now(), schemas=self.schemas)
+        return managing.apply(live, config, manager=manager, force=force, subresource=subresource,
+                              has_status_subresource=rt.status, now=self.now(), schemas=self.schemas)
 
     # --- scale --------------------------------------------------------------------
 
@@ -623,7 +624,7 @@ class Api:
                 statuses.invalid_value("spec.replicas", replicas, "must be greater than or equal to 0")])
         new = copy.deepcopy(self.served(rt, live))
         objects.set_path(new, rt.scale.spec_replicas, replicas)
-        new = ssa.update(self.served(rt, live), new, manager=manager, subresource="scale",
+        new = managing.update(self.served(rt, live), new, manager=manager, subresource="scale",
                               has_status_subresource=rt.status, now=self.now(), schemas=self.schemas)
         result = self._finish_update(rt, live, new, dry_run=dry_run, warnings=[])
         return Result(200, self.scale_of(rt, result.obj), [])

@@ -40,7 +40,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from deploykit.sim import defaulting, fieldpaths, merging
+from deploykit.sim import defaulting, fieldpaths, merging, statuses
 from deploykit.sim.fieldpaths import FieldSet, Path
 from deploykit.sim.typeinfo import DEDUCED_TYPE, MAP, Schemas, TypeRef
 
@@ -88,28 +88,7 @@ _SPEC_AND_LABELS: FieldSet = frozenset({fieldpaths.parse_path("spec"), fieldpath
 _LABELS_RESET_ON_STATUS = {("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"), ("apps", "DaemonSet")}
 
 
-class RequestError(Exception):
-    """A request the API server refuses; carries a ready Kubernetes Status body."""
-
-    def __init__(self, code: int, reason: str, message: str, details: dict | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
-        self.message = message
-        self.details = details
-
-    def status(self) -> dict:
-        body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure"}
-        body["message"] = self.message
-        if self.reason:
-            body["reason"] = self.reason
-        if self.details is not None:
-            body["details"] = self.details
-        body["code"] = self.code
-        return body
-
-
-class ApplyConflict(RequestError):
+class ApplyConflict(statuses.ApiError):
     """409: fields the apply would change are owned by other managers; `conflicts` lists (label, path)."""
 
     def __init__(self, conflicts: list[tuple[str, str]]) -> None:
@@ -279,7 +258,8 @@ def _gvk_string(api_version: Any, kind: Any) -> str:
     return f"{group}/{version}, Kind={kind or ''}"
 
 
-def _resource_name(kind: str, group: str) -> str:
+def _plural(kind: str) -> str:
+    """The resource name of a kind, guessed as the API machinery's RESTMapper guesses it."""
     plural = kind.lower()
     if plural.endswith("ss") or plural.endswith("x"):
         plural += "es"
@@ -287,7 +267,7 @@ def _resource_name(kind: str, group: str) -> str:
         plural = plural[:-1] + "ies"
     elif not plural.endswith("s"):
         plural += "s"
-    return f"{plural}.{group}" if group else plural
+    return plural
 
 
 def _metadata(obj: Any) -> dict:
@@ -550,29 +530,29 @@ def apply(
     `live` (the manager's time is kept). `api_version`/`kind` are the
     endpoint's (default: live's); a body of another kind is a 400.
 
-    Raises ApplyConflict (409) or RequestError: 400 for a body of the wrong
+    Raises ApplyConflict (409) or `statuses.ApiError`: 400 for a body of the wrong
     kind or with managedFields, 409 for a uid that does not match, 500 for a
     body that does not fit the schema (as the real server answers).
     """
     subresource = subresource or ""
     if not isinstance(config, dict):
-        raise RequestError(400, "BadRequest", "the body of an apply patch must be an object")
+        raise statuses.bad_request("the body of an apply patch must be an object")
     expected = (api_version or (live or {}).get("apiVersion"), kind or (live or {}).get("kind"))
     got = (config.get("apiVersion"), config.get("kind"))
     if expected[0] is not None and got != expected:
-        raise RequestError(400, "BadRequest", f"invalid object type: {_gvk_string(*got)}")
+        raise statuses.bad_request(f"invalid object type: {_gvk_string(*got)}")
     config_meta = config.get("metadata")
     if config_meta is not None and not isinstance(config_meta, dict):
-        raise RequestError(400, "BadRequest", "metadata must be an object")
+        raise statuses.bad_request("metadata must be an object")
     config_meta = config_meta or {}
     if config_meta.get("managedFields") is not None:
-        raise RequestError(400, "BadRequest", "metadata.managedFields must be nil")
+        raise statuses.bad_request("metadata.managedFields must be nil")
     _check_uid(live, config)
 
     t = _type_for(schemas, config)
     errors = merging.validate(config, t)
     if errors:
-        raise RequestError(500, "", _typed_error("failed to create typed patch object", config, errors))
+        raise statuses.ApiError(500, "", _typed_error("failed to create typed patch object", config, errors))
     api = str(config.get("apiVersion") or "")
     custom = schemas.is_custom(api, str(config.get("kind") or ""))
     resets = _reset_prefixes(config if live is None else {**live, **config}, subresource, has_status_subresource, custom)
@@ -580,7 +560,7 @@ def apply(
     try:
         managers = _decode(_metadata(live).get("managedFields")) if live is not None else {}
     except ValueError as exc:
-        raise RequestError(500, "", f"failed to decode managed fields: {exc}") from exc
+        raise statuses.ApiError(500, "", f"failed to decode managed fields: {exc}") from exc
     live_obj = _without_managed_fields(live) if live is not None else {}
     if live is not None and not managers:
         try:
@@ -595,7 +575,7 @@ def apply(
                 t=t,
             )
         except merging.TypedError as exc:
-            raise RequestError(500, "", f"failed to create manager for existing fields: {exc}") from exc
+            raise statuses.ApiError(500, "", f"failed to create manager for existing fields: {exc}") from exc
 
     def applied_with(force_now: bool) -> dict:
         return _apply_managed(live, live_obj, config, managers, manager=manager, force=force_now, subresource=subresource,
@@ -642,7 +622,7 @@ def _apply_managed(
         pruned = _prune(merged, sets, previous.fields if previous else fieldpaths.EMPTY, applied, t)
         comparison = merging.compare(live_obj, pruned, t).excluding(resets)
     except merging.TypedError as exc:
-        raise RequestError(500, "", _typed_error("failed to merge", config, exc.errors)) from exc
+        raise statuses.ApiError(500, "", _typed_error("failed to merge", config, exc.errors)) from exc
     managers = _remove_owned(managers, comparison, applier, force)
 
     result = _finish(pruned, live, resets, t=t, custom=custom, subresource=subresource)
@@ -710,14 +690,7 @@ def _check_uid(live: dict | None, config: dict) -> None:
     if uid == live_uid:
         return
     group, kind = _group_kind(config)
-    name = _metadata(config).get("name") or ""
-    raise RequestError(
-        409,
-        "Conflict",
-        f'Operation cannot be fulfilled on {_resource_name(kind, group)} "{name}": '
-        f"Precondition failed: UID in precondition: {uid}, UID in object meta: {live_uid or ''}",
-        {"name": name, "group": group, "kind": _resource_name(kind, group).split(".", 1)[0]},
-    )
+    raise statuses.uid_mismatch(group, _plural(kind), _metadata(config).get("name") or "", uid, live_uid or "")
 
 
 def _typed_error(what: str, config: dict, errors: list[str]) -> str:

@@ -15,7 +15,7 @@ Owns applying a patch body to a live object:
 - `json_patch`: RFC 6902 (add, remove, replace, move, copy, test), all or
   nothing.
 
-Failures raise `managing.RequestError` with the status the real server sends:
+Failures raise `statuses.ApiError` with the status the real server sends:
 400 for a malformed patch, 422 (reason Invalid, the server's generic message,
 the precise reason in `details.causes`) for a JSON patch that does not apply.
 Pure: inputs are never mutated; results are fresh copies.
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from deploykit.sim import statuses
 from deploykit.sim.defaulting import copy_json
-from deploykit.sim.managing import RequestError
 from deploykit.sim.typeinfo import LIST, MAP, TypeRef
 
 _DIRECTIVE = "$patch"
@@ -73,14 +73,14 @@ class _PatchError(Exception):
 def strategic_merge_patch(obj: Any, patch: Any, *, type_ref: TypeRef | None) -> dict:
     """kubectl's strategic merge patch of `obj` (see the module docstring)."""
     if not isinstance(patch, dict):
-        raise RequestError(400, "BadRequest", "invalid JSON document: a strategic merge patch must be an object")
+        raise statuses.bad_request("invalid JSON document: a strategic merge patch must be an object")
     original = copy_json(obj) if isinstance(obj, dict) else {}
     try:
         return _merge_map(original, copy_json(patch), type_ref)
     except _PatchError as exc:
         if exc.code == 400:
-            raise RequestError(400, "BadRequest", str(exc)) from exc
-        raise RequestError(exc.code, "", str(exc)) from exc
+            raise statuses.bad_request(str(exc)) from exc
+        raise statuses.ApiError(exc.code, "", str(exc)) from exc
 
 
 def _field_info(t: TypeRef | None, name: str) -> tuple[TypeRef | None, tuple[str, ...], str | None]:
@@ -324,14 +324,14 @@ class _OperationError(Exception):
 def json_patch(obj: Any, operations: Any) -> Any:
     """RFC 6902, all or nothing; 400 for a malformed patch, 422 for one that does not apply."""
     if not isinstance(operations, list) or not all(isinstance(op, dict) for op in operations):
-        raise RequestError(400, "BadRequest", "json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+        raise statuses.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
     doc = copy_json(obj)
     for position, operation in enumerate(operations):
         try:
             doc = _apply_operation(doc, operation)
         except _OperationError as exc:
             cause = {"reason": "FieldValueInvalid", "message": str(exc), "field": f"[{position}]"}
-            raise RequestError(422, "Invalid", _INVALID_MESSAGE, {"causes": [cause]}) from exc
+            raise statuses.ApiError(422, "Invalid", _INVALID_MESSAGE, {"causes": [cause]}) from exc
     return doc
 
 

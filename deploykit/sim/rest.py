@@ -21,7 +21,7 @@ from aiohttp import web
 
 from deploykit.sim import api as api_mod
 from deploykit.sim import discovery as discovery_mod
-from deploykit.sim import openapi, protobuf, resources, ssa, statuses, tables, watching
+from deploykit.sim import managing, openapi, protobuf, resources, statuses, tables, watching
 
 log = logging.getLogger("deploykit.sim")
 
@@ -340,7 +340,7 @@ class Handler:
     # --- options -------------------------------------------------------------------
 
     def _manager(self, request: web.Request) -> str:
-        return ssa.manager_name(request.query.get("fieldManager"), request.headers.get("User-Agent"))
+        return managing.manager_name(request.query.get("fieldManager"), request.headers.get("User-Agent"))
 
     def _field_manager_ok(self, q: Any) -> None:
         manager = q.get("fieldManager")

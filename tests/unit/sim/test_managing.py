@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deploykit.sim import fieldpaths, managing, typeinfo
+from deploykit.sim import fieldpaths, managing, statuses, typeinfo
 from tests.unit.sim.ssa_manifests import DROPPED, M0, S1_FIELDS, S2_CONFLICT, assert_dropped, edited
 
 T0, T1, T2 = "2024-05-01T10:00:00Z", "2024-05-01T10:00:01Z", "2024-05-01T10:00:02Z"
@@ -329,7 +329,7 @@ def test_status_subresource_apply_owns_status_and_ignores_spec(created):
 )
 def test_bad_apply_bodies_are_refused_with_the_real_status(created, body, code, message):
     """A body the real server refuses is refused with its code and message, and nothing is returned."""
-    with pytest.raises(managing.RequestError) as caught:
+    with pytest.raises(statuses.ApiError) as caught:
         managing.apply(created, body, manager="deployer", force=False, subresource=None,
                        has_status_subresource=True, now=T1, schemas=SCHEMAS, api_version="apps/v1", kind="Deployment")
     assert (caught.value.code, caught.value.message) == (code, message)
@@ -339,7 +339,7 @@ def test_bad_apply_bodies_are_refused_with_the_real_status(created, body, code, 
 def test_applying_a_uid_to_a_missing_object_is_a_conflict():
     """Apply with a uid never creates: 409 with the precondition message."""
     body = m0(metadata__uid="88e00824-7f0e-11e8-94a1-c8d3ffb15800")
-    with pytest.raises(managing.RequestError) as caught:
+    with pytest.raises(statuses.ApiError) as caught:
         apply(None, body)
     assert caught.value.code == 409 and caught.value.reason == "Conflict"
     assert caught.value.message == (

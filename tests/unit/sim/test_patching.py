@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from deploykit.sim import managing, patching, typeinfo
+from deploykit.sim import patching, statuses, typeinfo
 
 DEPLOYMENT = typeinfo.Schemas.builtin().type_of("apps/v1", "Deployment")
 
@@ -151,7 +151,7 @@ def test_strategic_merge_without_type_info_behaves_as_a_merge_patch():
 )
 def test_bad_strategic_patches_are_refused(patch, code, message):
     """A malformed strategic merge patch is refused with the real server's status and message."""
-    with pytest.raises(managing.RequestError) as caught:
+    with pytest.raises(statuses.ApiError) as caught:
         smp(patch)
     assert caught.value.code == code and message in caught.value.message
 
@@ -195,7 +195,7 @@ def test_json_patch_operations():
 )
 def test_json_patch_that_does_not_apply_is_invalid(operations, reason):
     """A JSON patch that cannot apply is the real 422, with the precise reason in the causes."""
-    with pytest.raises(managing.RequestError) as caught:
+    with pytest.raises(statuses.ApiError) as caught:
         patching.json_patch(LIVE, operations)
     status = caught.value.status()
     assert (status["code"], status["reason"]) == (422, "Invalid")
@@ -206,7 +206,7 @@ def test_json_patch_that_does_not_apply_is_invalid(operations, reason):
 def test_json_patch_is_all_or_nothing():
     """A failing operation leaves no partial result behind."""
     live = copy.deepcopy(LIVE)
-    with pytest.raises(managing.RequestError):
+    with pytest.raises(statuses.ApiError):
         patching.json_patch(live, [{"op": "replace", "path": "/spec/replicas", "value": 9},
                                    {"op": "test", "path": "/spec/replicas", "value": 2}])
     assert live == LIVE
@@ -214,7 +214,7 @@ def test_json_patch_is_all_or_nothing():
 
 def test_a_json_patch_that_is_not_a_list_is_a_bad_request():
     """A body that is not an array of operations is a 400."""
-    with pytest.raises(managing.RequestError) as caught:
+    with pytest.raises(statuses.ApiError) as caught:
         patching.json_patch(LIVE, {"op": "add"})
     assert caught.value.code == 400
 
