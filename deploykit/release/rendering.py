@@ -23,7 +23,7 @@ from deploykit.charts import rendering as chart_rendering
 from deploykit.charts.chart import Chart
 from deploykit.charts.manifests import Rendered
 from deploykit.release.inputs import RenderOptions, check_identity, collect_layers
-from deploykit.secrets import redaction
+from deploykit.secrets import decrypting, deriving, redaction
 from deploykit.values import loading as values_loading
 from deploykit.values import merging, paths, provenance, schema, scoping
 from deploykit.values.layers import ValuesLayer
@@ -72,12 +72,18 @@ def _compose(chart: Chart, options: RenderOptions) -> provenance.Values:
 
 
 def secret_texts(values: provenance.Values) -> frozenset[str]:
-    """The printed forms of secret leaves long enough to mask without mangling other text."""
-    found = set()
-    for _, value in values.secret_leaves():
-        text = redaction.text_form(value)
-        if text and not redaction.is_too_short(value):
-            found.add(text)
+    """The printed forms of secret leaves long enough to mask without mangling other text.
+
+    Every form the run's redactor knows (each line, base64, escaped, repr) and
+    the text a template can derive from a leaf: chart error messages quote
+    rendered lines and values with repr(), so masking the value alone is not enough.
+    """
+    found: set[str] = set()
+    for _, leaf in values.secret_leaves():
+        for _, value in decrypting.iter_leaves(leaf):  # a secret list is one leaf of provenance
+            for text in (redaction.text_form(value), *deriving.derived(value)):
+                if text and not redaction.is_too_short(text):
+                    found |= redaction.printed_forms(text)
     return frozenset(found)
 
 

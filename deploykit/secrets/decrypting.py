@@ -4,8 +4,9 @@ Owns `DecryptedFile` (the decrypted data, the original sops ciphertext for a
 later rollback, the file's key metadata) and the policy around decryption:
 a sops-encrypted file is decrypted; a file declared secret (see `rules`)
 that is not encrypted is refused, unless the user opted out for a local
-experiment; every decrypted leaf is registered with the run's redactor
-before anyone can print it.
+experiment; every decrypted leaf, and the secret text a chart can derive
+from it (`deriving`), is registered with the run's redactor before anyone
+can print it.
 
 Must not: write plaintext anywhere (sops reads the ciphertext from stdin and
 writes JSON to a pipe), show a value in a `repr()` or an error, or parse
@@ -28,7 +29,7 @@ from typing import Any
 import yaml
 
 from deploykit import errors
-from deploykit.secrets import keyrings, metadata, redaction, rules, sops
+from deploykit.secrets import deriving, keyrings, metadata, redaction, rules, sops
 
 ALLOW_UNENCRYPTED_ENV = "DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS"
 # A sops call lives ~15 ms and allocates little: without Go's garbage collector
@@ -296,4 +297,6 @@ def _finish(
     redactor = redaction.current()
     for _path, value in decrypted.leaves():
         redactor.register(value)
+        # What a template can turn the value into (a JSON document's strings, b64dec, tpl) is secret too.
+        redactor.register_all(deriving.derived(value))
     return decrypted

@@ -64,14 +64,14 @@ def printed_forms(value: str) -> set[str]:
 
     The value itself; its base64 (Secret objects carry base64), including the
     part of the encoding that survives being concatenated with other text at
-    any byte alignment; its JSON-escaped, YAML-quoted and URL-encoded forms;
-    and each line of a multi-line value (YAML block scalars print it line by
-    line).
+    any byte alignment; each line of a multi-line value (YAML block scalars
+    print it line by line); and the escaped forms of the value and of each
+    line (see `escaped_forms`).
     """
-    forms = {value}
-    for line in value.splitlines():
-        if len(line.strip()) >= MIN_LENGTH:
-            forms.add(line.strip())
+    lines = {line.strip() for line in value.splitlines() if len(line.strip()) >= MIN_LENGTH}
+    forms = {value, *lines}
+    for text in (value, *lines):
+        forms |= escaped_forms(text)
     raw = value.encode("utf-8")
     forms.add(base64.b64encode(raw).decode("ascii"))
     for shift, start in ((0, 0), (1, 2), (2, 3)):
@@ -79,11 +79,30 @@ def printed_forms(value: str) -> set[str]:
         core = encoded[start : 4 * ((shift + len(raw)) // 3)]
         if len(core) >= _MIN_FRAGMENT:
             forms.add(core)
-    forms.add(json.dumps(value)[1:-1])
-    forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
-    forms.add(value.replace("'", "''"))
-    forms.add(urllib.parse.quote(value, safe=""))
     return {form for form in forms if len(form) >= MIN_LENGTH}
+
+
+def escaped_forms(text: str) -> set[str]:
+    """`text` as escaped by the writers a chart or an error message can put it through.
+
+    JSON (deploykit's `to_json` and `quote`), YAML single quotes, URL
+    encoding (Jinja's `urlencode` leaves `/` alone in a path and writes `+`
+    for a space in a query), Jinja's `tojson` (which also escapes ' & < >),
+    HTML entities (Jinja's `e`), and Python's repr() (error messages quote
+    values with it; it escapes backslashes and, with both quote kinds, `'`).
+    """
+    json_ascii = json.dumps(text)[1:-1]
+    return {
+        json_ascii,
+        json.dumps(text, ensure_ascii=False)[1:-1],
+        text.replace("'", "''"),
+        urllib.parse.quote(text, safe=""),
+        urllib.parse.quote(text, safe="/"),
+        urllib.parse.quote_plus(text, safe=""),
+        json_ascii.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"),
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;").replace('"', "&#34;"),
+        repr(text)[1:-1],
+    }
 
 
 class Redactor:
@@ -251,13 +270,20 @@ class MaskingStream(io.TextIOBase):
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks known secrets in the formatted message."""
+    """A logging filter that masks known secrets in a record: its message, exception text and stack."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         masked = mask(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # A formatter would print the exception's text as it is: format it here, masked (formatters reuse exc_text).
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
         return True
 
 

@@ -1,0 +1,219 @@
+"""Leak audit: ways a template, an error or a log line could turn a decrypted value into text the redactor missed.
+
+Each test encrypts a secret holding the canary, renders a small chart that
+transforms it the way real charts do (Jinja's own filters, a JSON document
+inserted without `nindent`, `b64dec`, `tpl`, an error quoting a value) and
+checks that no output, error or file of the run holds the canary.
+"""
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.plugins.secrets import CANARY
+
+# A service-account key as CI teams store it: a JSON document in one secret value.
+SERVICE_ACCOUNT = json.dumps(
+    {
+        "private_key": f"-----BEGIN PRIVATE KEY-----\n{CANARY}\n-----END PRIVATE KEY-----\n",
+        "type": "service_account",
+    },
+    indent=2,
+)
+
+
+def configmap(data: str) -> str:
+    """A ConfigMap template whose `data:` block is `data` (already indented by two spaces)."""
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n" + data
+
+
+def render(sops_project, run_deploykit, make_chart, *, secret: str, template: str, command: str = "template", extra=()):
+    """Encrypt `secret` (YAML) in secrets/s.yaml, render a chart of one template with it; the run's result."""
+    sops_project.encrypt("secrets/s.yaml", secret)
+    chart = make_chart({"values.yaml": "missing: {}\n", "templates/probe.yaml": template})
+    return run_deploykit(command, str(chart), "-f", "secrets/s.yaml", *extra, env=sops_project.env, cwd=sops_project.root)
+
+
+def assert_no_canary(result) -> None:
+    assert CANARY not in result.stdout
+    assert CANARY not in result.stderr
+
+
+def yaml_string(value: str) -> str:
+    """`value` as a YAML double-quoted scalar (JSON is YAML)."""
+    return json.dumps(value)
+
+
+def test_jinja_urlencode_of_a_secret_is_masked(sops_project, run_deploykit, make_chart):
+    """A database URL built with Jinja's `urlencode` would print a password holding '/' and '+' in clear."""
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret=f"password: {CANARY}/+=\n",
+        template=configmap('  url: "postgres://app:{{ Values.password | urlencode }}@db/app"\n'),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "url: postgres://app:<redacted>@db/app" in result.stdout
+    assert_no_canary(result)
+
+
+def test_jinja_tojson_of_a_secret_is_masked(sops_project, run_deploykit, make_chart):
+    """A JSON config written with Jinja's `tojson` (which escapes ' & < >) would print the password in clear."""
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret=f"password: {yaml_string(CANARY + chr(39) + '&<>')}\n",
+        template=configmap('  config.json: |\n    {"password": {{ Values.password | tojson }}}\n'),
+    )
+    assert result.returncode == 0, result.stderr
+    assert_no_canary(result)
+
+
+def test_jinja_html_escape_of_a_secret_is_masked(sops_project, run_deploykit, make_chart):
+    """A value passed through Jinja's `e` filter (HTML entities for ' \" & < >) would print the password in clear."""
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret=f"password: {yaml_string(CANARY + chr(39) + '&<>')}\n",
+        template=configmap('  page: "<p>{{ Values.password | e }}</p>"\n'),
+    )
+    assert result.returncode == 0, result.stderr
+    assert_no_canary(result)
+
+
+def test_json_document_inserted_without_nindent_is_masked(sops_project, run_deploykit, make_chart):
+    """A JSON key file inserted without `nindent` is re-read as YAML: its private key would print as plain lines."""
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret=f"serviceAccount: {yaml_string(SERVICE_ACCOUNT)}\n",
+        template=configmap("  key.json: {{ Values.serviceAccount }}\n"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "private_key" in result.stdout
+    assert_no_canary(result)
+
+
+def test_yaml_document_in_a_secret_rewritten_by_the_renderer_is_masked(sops_project, run_deploykit, make_chart):
+    """A YAML config held in one secret is re-read and re-written: a quoted password in it would print unquoted."""
+    config = f'user: app\npassword: "{CANARY}!x"\n'
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret=f"config: {yaml_string(config)}\n",
+        template=configmap("  settings: {{ Values.config | nindent(4) }}\n"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "password: '<redacted>'" in result.stdout
+    assert_no_canary(result)
+
+
+def test_b64dec_of_a_base64_secret_is_masked(sops_project, run_deploykit, make_chart):
+    """A secret stored base64-encoded and decoded with `b64dec` in a template would print in clear."""
+    encoded = base64.b64encode(CANARY.encode()).decode()
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret=f"token: {encoded}\n",
+        template=configmap('  token: "{{ Values.token | b64dec }}"\n'),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "token: <redacted>" in result.stdout
+    assert_no_canary(result)
+
+
+def test_tpl_of_a_secret_template_is_masked(sops_project, run_deploykit, make_chart):
+    """A secret holding template syntax, rendered with `tpl`, would print its literal text in clear."""
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret=yaml_string("dsn") + ": " + yaml_string(CANARY + "@{{ Release.Name }}-db") + "\n",
+        template=configmap('  dsn: "{{ tpl(Values.dsn) }}"\n'),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "release-name-db" in result.stdout
+    assert_no_canary(result)
+
+
+def test_tpl_of_a_secret_leaves_nothing_in_the_template_cache(sops_project, run_deploykit, make_chart, tmp_path):
+    """Compiled templates are cached on disk: a secret rendered with `tpl` would be stored there in plaintext."""
+    cache = tmp_path / "cache"
+    sops_project.env["DEPLOYKIT_CACHE_DIR"] = str(cache)
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret="dsn: " + yaml_string(CANARY + "@{{ Release.Name }}") + "\n",
+        template=configmap('  dsn: "{{ tpl(Values.dsn) }}"\n'),
+    )
+    assert result.returncode == 0, result.stderr
+    files = [path for path in cache.rglob("*") if path.is_file()]
+    assert files, "the run should have used the on-disk template cache"
+    for path in files:
+        assert CANARY.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("command", ["template", "lint"])
+def test_undefined_key_named_by_a_secret_is_masked(sops_project, run_deploykit, make_chart, command):
+    """`Values.x[secret] is not defined` quotes the key with repr(): a secret holding both quote kinds would show."""
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret="key: " + yaml_string(CANARY + "'\"") + "\n",
+        template=configmap('  v: "{{ Values.missing[Values.key] }}"\n'),
+        command=command,
+    )
+    assert result.returncode != 0
+    assert "is not defined" in result.stdout + result.stderr
+    assert_no_canary(result)
+
+
+@pytest.mark.parametrize("command", ["template", "lint"])
+def test_yaml_error_on_a_line_of_a_json_secret_is_masked(sops_project, run_deploykit, make_chart, command):
+    """A YAML error quotes the rendered line with repr(): a line of a JSON key file would show with doubled backslashes."""
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret=f"serviceAccount: {yaml_string(SERVICE_ACCOUNT)}\n",
+        template=configmap('  key.json: "{{ Values.serviceAccount }}"\n'),
+        command=command,
+    )
+    assert result.returncode != 0
+    assert "not valid YAML" in result.stdout + result.stderr
+    assert_no_canary(result)
+
+
+def test_logged_exception_goes_through_the_redactor(sops_project):
+    """A log handler set up before the masking streams would print a secret from a logged exception's traceback."""
+    sops_project.encrypt("secrets/s.yaml", f"password: {CANARY}\n")
+    script = (
+        "import logging\n"
+        "from pathlib import Path\n"
+        "logging.basicConfig()\n"  # the handler keeps the real stderr: only the filter stands between
+        "from deploykit.secrets import decrypting, redaction\n"
+        "redaction.install_streams()\n"
+        "password = decrypting.decrypt_file(Path('secrets/s.yaml')).data['password']\n"
+        "try:\n"
+        "    raise RuntimeError('cannot connect with ' + password)\n"
+        "except RuntimeError:\n"
+        "    logging.getLogger('app').exception('connection failed')\n"
+        "logging.getLogger('app').warning('where', stack_info=True)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=sops_project.env, cwd=sops_project.root,
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "RuntimeError: cannot connect with <redacted>" in result.stderr
+    assert "Stack (most recent call last)" in result.stderr
+    assert_no_canary(result)
+
+
+def test_output_dir_files_hold_no_transformed_secret(sops_project, run_deploykit, make_chart, tmp_path):
+    """--output-dir files pass the redactor: a secret decoded by the template (b64dec) would be written in clear."""
+    out = tmp_path / "out"
+    encoded = base64.b64encode(CANARY.encode()).decode()
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret=f"token: {encoded}\n",
+        template=configmap('  token: "{{ Values.token | b64dec }}"\n'),
+        extra=("--output-dir", str(out)),
+    )
+    assert result.returncode == 0, result.stderr
+    written = [path for path in out.rglob("*") if path.is_file()]
+    assert written
+    for path in written:
+        assert CANARY not in path.read_text(), path
