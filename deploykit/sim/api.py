@@ -418,9 +418,7 @@ class Api:
         obj = self._check_body(rt, body)
         meta = obj["metadata"]
         if meta.get("name") and meta["name"] != name:
-            raise statuses.bad_request(
-                f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
-            )
+            raise statuses.name_mismatch(meta["name"], name)
         meta["name"] = name
         self._set_namespace(rt, obj, namespace)
         live = self._live(rt, namespace, name)
@@ -475,9 +473,7 @@ class Api:
         if not isinstance(meta, dict):
             patched["metadata"] = meta = {}
         if meta.get("name", name) != name:
-            raise statuses.bad_request(
-                f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
-            )
+            raise statuses.name_mismatch(meta.get("name"), name)
         obj = self._check_body(rt, patched)
         self._preconditions(rt, live, obj["metadata"])
         obj["metadata"]["name"] = name
@@ -539,20 +535,11 @@ class Api:
         if not isinstance(meta, dict):
             meta = {}
         if meta.get("name") and meta["name"] != name:
-            raise statuses.bad_request(
-                f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
-            )
+            raise statuses.name_mismatch(meta["name"], name)
         if "managedFields" in meta and meta["managedFields"] is not None:
             raise statuses.bad_request("metadata.managedFields must be nil")
         config = dict(body, metadata=dict(meta, name=name))
-        if rt.namespaced:
-            if meta.get("namespace") and meta["namespace"] != namespace:
-                raise statuses.bad_request(
-                    "the namespace of the provided object does not match the namespace sent on the request"
-                )
-            config["metadata"]["namespace"] = namespace
-        else:
-            config["metadata"].pop("namespace", None)
+        self._set_namespace(rt, config, namespace)
         live = self.store.get(rt.key, namespace, name)
         if subresource == "scale":
             config = self._scale_config(rt, live, name, config)

@@ -319,9 +319,7 @@ class Handler:
                     statuses.required("fieldManager", "is required for apply patch")])
         else:
             body = _decode_json(raw)
-            if "force" in q:
-                raise statuses.invalid("meta.k8s.io", "PatchOptions", "", [
-                    statuses.forbidden_field("force", "may not be specified for non-apply patch")])
+            self._no_force(q)
         self._field_manager_ok(q)
         result = self.api.patch(
             target.rt, target.namespace, target.name or "", body, patch_type=content_type,

@@ -168,6 +168,10 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "BadRequest", message)
 
 
+def name_mismatch(given: Any, name: str) -> ApiError:
+    return bad_request(f"the name of the object ({given}) does not match the name on the URL ({name})")
+
+
 def method_not_allowed() -> ApiError:
     return ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
 

@@ -89,3 +89,42 @@ def test_subscribers_see_writes_with_previous_object(api, deployments):
     assert [e.type for e in events] == ["ADDED", "MODIFIED"]
     old_image = events[1].old["spec"]["template"]["spec"]["containers"][0]["image"]
     assert old_image == "reg/app:1"
+
+
+@pytest.mark.parametrize("write", ["apply", "update", "patch"])
+def test_a_body_naming_another_object_is_refused(api, deployments, write):
+    """Apply, PUT or a merge patch whose body names another object is a 400 and changes nothing."""
+    api.apply(deployments, "prod", "web", deployment(), manager="deployer")
+    before = api.get(deployments, "prod", "web")
+    renamed = dict(deployment(), metadata={"name": "other"})
+    with pytest.raises(statuses.ApiError) as caught:
+        if write == "apply":
+            api.apply(deployments, "prod", "web", renamed, manager="deployer")
+        elif write == "update":
+            api.update(deployments, "prod", "web", renamed, manager="deployer")
+        else:
+            api.patch(deployments, "prod", "web", {"metadata": {"name": "other"}}, patch_type=api_mod.MERGE,
+                      manager="deployer")
+    assert caught.value.code == 400
+    assert caught.value.message == "the name of the object (other) does not match the name on the URL (web)"
+    assert api.get(deployments, "prod", "web") == before
+
+
+def test_an_apply_naming_another_namespace_is_refused(api, deployments):
+    """An applied body whose namespace differs from the URL's is a 400 and nothing is created."""
+    body = dict(deployment(), metadata={"name": "web", "namespace": "staging"})
+    with pytest.raises(statuses.ApiError) as caught:
+        api.apply(deployments, "prod", "web", body, manager="deployer")
+    assert caught.value.code == 400
+    assert caught.value.message == (
+        "the namespace of the provided object does not match the namespace sent on the request")
+    assert api.list_objects(deployments, "prod") == []
+
+
+def test_an_apply_of_a_cluster_scoped_object_drops_a_namespace(api):
+    """A namespace in the body of a cluster-scoped object is ignored, as the real server does."""
+    roles = api.registry.lookup("rbac.authorization.k8s.io", "v1", "clusterroles")
+    body = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "reader", "namespace": "prod"}, "rules": []}
+    created = api.apply(roles, None, "reader", body, manager="deployer")
+    assert "namespace" not in created.obj["metadata"]
