@@ -8,7 +8,8 @@ secrets of their own:
   key, a config file): inserted into a manifest without `nindent`, the
   document is re-read as YAML and its strings printed unescaped, one by one;
 - the text a base64 value decodes to (`b64dec`);
-- the literal text around template syntax in a value rendered with `tpl`.
+- the literal text around template syntax in a value rendered with `tpl`, and
+  the content of each tag (Jinja's errors quote it).
 
 Must not: print or keep anything, or raise on any input (a value that does not
 parse simply derives nothing). Pure: no I/O.
@@ -57,7 +58,7 @@ def _collect(text: str, found: dict[str, None], *, depth: int) -> None:
 
 @functools.lru_cache(maxsize=4096)
 def _one_step(text: str) -> tuple[str, ...]:
-    return (*_document_scalars(text), *_base64_text(text), *_template_literals(text))
+    return (*_document_scalars(text), *_base64_text(text), *_template_parts(text))
 
 
 def _document_scalars(text: str) -> list[str]:
@@ -120,7 +121,10 @@ def _base64_text(text: str) -> list[str]:
     return [decoded] if decoded.strip() and decoded.replace("\n", "").replace("\r", "").replace("\t", "").isprintable() else []
 
 
-def _template_literals(text: str) -> list[str]:
+def _template_parts(text: str) -> list[str]:
+    """The literal text around template tags, and what each tag holds: a random password with
+    `{{` fails in `tpl`, and Jinja's message quotes the tag's content (`'Xy9Kq2mZ' is undefined`)."""
     if "{{" not in text and "{%" not in text:
         return []
-    return [piece for piece in _TEMPLATE_SYNTAX.split(text) if piece.strip()]
+    inner = [match.group()[2:-2].strip(" -+") for match in _TEMPLATE_SYNTAX.finditer(text)]
+    return [piece for piece in (*_TEMPLATE_SYNTAX.split(text), *inner) if piece.strip()]

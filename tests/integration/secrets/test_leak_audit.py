@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugins.secrets import CANARY
+from tests.plugins.secrets import CANARY, SOPS
 
 # A service-account key as CI teams store it: a JSON document in one secret value.
 SERVICE_ACCOUNT = json.dumps(
@@ -132,6 +132,20 @@ def test_tpl_of_a_secret_template_is_masked(sops_project, run_deploykit, make_ch
     assert_no_canary(result)
 
 
+@pytest.mark.parametrize("password", ["Ab{{%s}}Cd", "Ab{%% %s %%}Cd"])
+def test_tpl_error_on_a_password_holding_braces_is_masked(sops_project, run_deploykit, make_chart, password):
+    """A chart that runs `tpl` on every value fails on a password with `{{`; the error would quote part of it."""
+    fragment = CANARY.replace("-", "_")  # one identifier: Jinja quotes it whole
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret="password: " + yaml_string(password % fragment) + "\n",
+        template=configmap('  password: "{{ tpl(Values.password) }}"\n'),
+    )
+    assert result.returncode == 2
+    assert "error:" in result.stderr
+    assert fragment not in result.stdout + result.stderr
+
+
 def test_tpl_of_a_secret_leaves_nothing_in_the_template_cache(sops_project, run_deploykit, make_chart, tmp_path):
     """Compiled templates are cached on disk: a secret rendered with `tpl` would be stored there in plaintext."""
     cache = tmp_path / "cache"
@@ -217,3 +231,21 @@ def test_output_dir_files_hold_no_transformed_secret(sops_project, run_deploykit
     assert written
     for path in written:
         assert CANARY not in path.read_text(), path
+
+
+def test_sops_gets_no_secret_in_its_arguments_or_environment(sops_project, run_deploykit, make_chart, tmp_path):
+    """sops's command line is visible in `ps` and its environment in /proc: a decrypted value there would leak."""
+    spy_log = tmp_path / "sops-calls.log"
+    spy = tmp_path / "sops-spy"
+    spy.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{spy_log}"\nenv >> "{spy_log}"\nexec "{SOPS}" "$@"\n')
+    spy.chmod(0o755)
+    sops_project.env["DEPLOYKIT_SOPS"] = str(spy)
+    result = render(
+        sops_project, run_deploykit, make_chart,
+        secret=f"password: {CANARY}\n",
+        template=configmap('  password: "{{ Values.password }}"\n'),
+    )
+    assert result.returncode == 0, result.stderr
+    calls = spy_log.read_text()
+    assert "decrypt --input-type yaml --output-type json" in calls
+    assert CANARY not in calls
