@@ -64,6 +64,8 @@ class ResumableWatch:
         self._known: dict[str, dict] = {}
         self._stream: LineStream | None = None
         self._stopped = threading.Event()
+        # Set once the initial list has been handed out: a consumer judging state waits for it.
+        self.listed = threading.Event()
 
     def _selectors(self) -> dict[str, Any]:
         return {"labelSelector": self.label_selector, "fieldSelector": self.field_selector}
@@ -132,6 +134,7 @@ class ResumableWatch:
             yield from initial
         else:
             resource_version = since
+        self.listed.set()
         while not self._stopped.is_set():
             try:
                 for resource_version_seen, event in self._watch_once(resource_version):

@@ -30,6 +30,10 @@ class Merged:
             raise item
         return item
 
+    def listed(self) -> bool:
+        """Whether every watch has queued its initial list (watches without the flag count as listed)."""
+        return all(watch.listed.is_set() for watch in self._watches if hasattr(watch, "listed"))
+
     @property
     def resumes(self) -> int:
         return sum(getattr(w, "resumes", 0) for w in self._watches)

@@ -197,6 +197,11 @@ class Tracker:
     def _loop(self, targets: list[_Target], watched: list[_Target], watches: list[Any], start: float) -> TrackResult:
         by_key = {t.key: t for t in watched}
         deadline = start + self.options.timeout
+        # No verdict before every initial list is in: an object listed late is not "missing",
+        # and a Job that failed before tracking began is judged with its pods and their logs.
+        while not self._merged.listed() and self.clock() < deadline:
+            if (event := self._merged.next(timeout=0.05)) is not None:
+                self._absorb(event, by_key)
         while True:
             now = self.clock()
             pending = [t for t in targets if t.done_at is None]
@@ -256,7 +261,7 @@ class Tracker:
                 verdict = rules.status_of(target.live, related=related,
                                           ctx=rules.Context(settings=target.settings, now=ctx.now,
                                                             custom_rules=ctx.custom_rules))
-                if self.options.show_logs:
+                if self.options.show_logs and verdict.phase is not Phase.FAILED:  # the failure block shows them
                     self._follow_logs(related.pods)
             if target.verdict is None or (verdict.phase, verdict.reason, verdict.progress) != (
                     target.verdict.phase, target.verdict.reason, target.verdict.progress):
@@ -362,7 +367,7 @@ class Tracker:
                 text = ""
             lines = text.splitlines()[-self.options.failure_log_lines:]
             if lines:
-                logs[f"{pod}/{container}" + (" (previous attempt)" if previous else "")] = lines
+                logs[(f"{pod}/{container}" if container else pod) + (" (previous attempt)" if previous else "")] = lines
         return logs
 
     def _fail(self, targets: list[_Target], culprit: _Target, start: float, *, timed_out: bool = False) -> TrackResult:

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from deploykit.kube.client import Kube
-from tests.integration.track.test_tracker import deployment
+from tests.integration.track.test_tracker import deployment, job
 
 
 def deploykit(*args, stdin=None):
@@ -106,3 +106,16 @@ def test_missing_object_hint_names_the_namespace(sim_cluster, sim_cluster_namesp
                        str(sim_cluster.kubeconfig), "--timeout", "1s")
     assert result.returncode == 1
     assert f"hint: it does not exist in namespace {sim_cluster_namespace}" in result.stderr
+
+
+def test_failed_job_shows_its_pods_logs_under_the_pod_name(sim_cluster, kube, sim_cluster_namespace):
+    """A failed Job's log block would be titled `<pod>/None`, as if the container had no name."""
+    kube.apply(job(sim_cluster_namespace, "migrate", exit_code=3, backoff_limit=0, logs="migration 42 failed"))
+    result = deploykit("track", "job/migrate", "-n", sim_cluster_namespace, "--kubeconfig", str(sim_cluster.kubeconfig),
+                       "--timeout", "60s")
+    assert result.returncode == 1
+    assert "/None" not in result.stdout
+    headers = [line.strip() for line in result.stdout.splitlines() if "last log lines of migrate-" in line]
+    assert headers and all(h.endswith(":") and "/" not in h for h in headers), result.stdout
+    assert "migration 42 failed" in result.stdout
+    assert "tracking failed: Job/migrate failed" in result.stdout.splitlines()[-1]  # no log lines after the verdict
