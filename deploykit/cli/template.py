@@ -92,6 +92,8 @@ def template(
             "--show-secrets cannot be combined with --output-dir: deploykit never writes secret values to disk",
             hint="print to stdout with --show-secrets, or write masked files without it",
         )
+    if output_dir and os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise errors.UsageError(f"--output-dir {output_dir} is a file", hint="give a folder (created if missing)")
     options = chartflags.bind(
         chart,
         values_files=values_files,
@@ -108,7 +110,12 @@ def template(
     result = rendering.render(options)
     documents = _documents(result, show_secrets=show_secrets)
     if output_dir:
-        for path in _write_output_dir(output_dir, documents):
+        try:
+            written = _write_output_dir(output_dir, documents)
+        except OSError as exc:
+            raise errors.UsageError(f"--output-dir {output_dir}: cannot write {exc.filename}: {exc.strerror or exc}",
+                                    hint="give a folder you can write to") from None
+        for path in written:
             typer.echo(f"wrote {path}", err=True)
         return
     text = "".join(f"---\n# Source: {template}\n{text}" for template, text in documents)

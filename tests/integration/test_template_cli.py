@@ -95,6 +95,16 @@ def test_output_dir_with_show_secrets_is_refused(invoke_cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_output_dir_that_is_a_file_is_a_usage_error(invoke_cli, tmp_path):
+    """`--output-dir` naming an existing file would end in a Python traceback (NotADirectoryError)."""
+    target = tmp_path / "rendered.yaml"
+    target.write_text("keep me\n")
+    done = invoke_cli("template", str(DEMO_CHART), "-f", str(DEMO_VALUES / "staging.yaml"), "--output-dir", str(target))
+    assert done.exit_code == 2
+    assert f"--output-dir {target} is a file" in done.stderr
+    assert target.read_text() == "keep me\n"
+
+
 def test_packaged_chart_renders_like_its_folder(invoke_cli, make_chart, tmp_path):
     """A chart shipped as .tgz would not render."""
     chart = make_chart({"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}\n"}, name="app")
