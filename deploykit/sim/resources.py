@@ -48,7 +48,7 @@ class ResourceType:
     # Names of subresources served by some other part of the simulator (pods/log, namespaces/finalize).
     extra_subresources: tuple[str, ...] = ()
     custom: bool = False
-    # DNS rule for metadata.name: "subdomain", "label" or "path" (RBAC allows ':' and more).
+    # Rule for metadata.name: DNS "subdomain", "label", "label1035" (Services) or "path" (RBAC allows ':').
     name_rule: str = "subdomain"
     # Served from another collection's storage through `conversions` (events.k8s.io Event: core Events).
     storage: tuple[str, str] | None = None
@@ -99,7 +99,7 @@ BUILTINS: tuple[ResourceType, ...] = (
     _t("", "v1", "pods", "Pod", namespaced=True, short_names=("po",), categories=_ALL, status=True,
        generation=GEN_SPEC, extra_subresources=("log",)),
     _t("", "v1", "services", "Service", namespaced=True, short_names=("svc",), categories=_ALL, status=True,
-       name_rule="label"),
+       name_rule="label1035"),
     _t("", "v1", "configmaps", "ConfigMap", namespaced=True, short_names=("cm",)),
     _t("", "v1", "secrets", "Secret", namespaced=True),
     _t("", "v1", "serviceaccounts", "ServiceAccount", namespaced=True, short_names=("sa",)),

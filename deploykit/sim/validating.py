@@ -71,7 +71,7 @@ def _payload_causes(kind: str, obj: dict[str, Any]) -> list[statuses.Cause]:
 
 def name_causes(rt: resources.ResourceType, name: str) -> list[statuses.Cause]:
     field = "metadata.name"
-    rule = "label1035" if rt.kind == "Service" and rt.group == "" else rt.name_rule
+    rule = rt.name_rule
     if rule == "path":
         for bad in ("/", "%"):
             if bad in name:
