@@ -45,7 +45,7 @@ def read_archive(data: bytes, *, archive: str) -> dict[str, bytes]:
     try:
         tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        raise errors.ArchiveError(f"{archive}: not a readable .tgz chart archive ({exc})") from exc
+        raise errors.ArchiveError(f"{archive}: not a chart folder, and not a readable .tgz chart archive", hint="give the folder holding Chart.yaml, or a .tgz made by `helm package`") from exc
     files: dict[str, bytes] = {}
     links: dict[str, tuple[str, str]] = {}
     total = 0

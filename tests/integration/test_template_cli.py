@@ -105,6 +105,14 @@ def test_output_dir_that_is_a_file_is_a_usage_error(invoke_cli, tmp_path):
     assert target.read_text() == "keep me\n"
 
 
+def test_chart_yaml_given_as_the_chart_says_to_give_the_folder(invoke_cli):
+    """`template chart/Chart.yaml` would answer with tarfile's internals (ReadError, method gz, bz2, xz)."""
+    done = invoke_cli("template", str(DEMO_CHART / "Chart.yaml"))
+    assert done.exit_code == 2
+    assert "not a chart folder" in done.stderr and "give the folder holding Chart.yaml" in done.stderr
+    assert "ReadError" not in done.stderr and "method gz" not in done.stderr
+
+
 def test_packaged_chart_renders_like_its_folder(invoke_cli, make_chart, tmp_path):
     """A chart shipped as .tgz would not render."""
     chart = make_chart({"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}\n"}, name="app")
