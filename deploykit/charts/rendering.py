@@ -174,6 +174,7 @@ def _problem(exc: BaseException, name: str, *, env: jinja2.Environment, secrets:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         file, line = exc.name or exc.filename or name, exc.lineno
         message = f"template syntax error: {exc.message}"
+        hint = "Jinja2, not Go templates: arguments go in parentheses (`| nindent(4)`, `include(\"x.yaml\")`), values are `Values.x`, not `.Values.x`" if "end of print statement" in (exc.message or "") or exc.message == "unexpected '.'" else None
     else:
         located = _locate(exc.__traceback__, env.loader.sources)  # type: ignore[union-attr]
         file, line = located if located else (name, None)

@@ -113,6 +113,17 @@ def test_chart_yaml_given_as_the_chart_says_to_give_the_folder(invoke_cli):
     assert "ReadError" not in done.stderr and "method gz" not in done.stderr
 
 
+@pytest.mark.parametrize("expression", ["labels | nindent 4", ".Values.labels"])
+def test_go_template_habit_gets_a_jinja2_hint(invoke_cli, make_chart, expression):
+    """A Helm user writing `| nindent 4` or `.Values.x` would get a bare Jinja2 parser message and no way forward."""
+    chart = make_chart({"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+                                             "  labels: {{ " + expression + " }}\n"})
+    done = invoke_cli("template", str(chart))
+    assert done.exit_code == 2
+    assert "app/templates/cm.yaml:5: template syntax error" in done.stderr
+    assert "hint: Jinja2, not Go templates: arguments go in parentheses (`| nindent(4)`" in done.stderr
+
+
 def test_packaged_chart_renders_like_its_folder(invoke_cli, make_chart, tmp_path):
     """A chart shipped as .tgz would not render."""
     chart = make_chart({"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}\n"}, name="app")
