@@ -43,7 +43,7 @@ DEFAULT_DELETE_POLICIES = ("before-hook-creation",)
 class Manifest:
     """One object to apply, and where it came from."""
 
-    obj: dict[str, Any]
+    obj: dict[str, Any] = dataclasses.field(repr=False)  # may hold decrypted values: never shown
     template: str
     document_index: int = 0
     line: int = 1
@@ -119,7 +119,7 @@ class Rendered:
     manifests: tuple[Manifest, ...]
     hooks: tuple[Hook, ...] = ()
     crds: tuple[Manifest, ...] = ()
-    notes: str | None = None
+    notes: str | None = dataclasses.field(default=None, repr=False)
 
     def hooks_for(self, event: str) -> tuple[Hook, ...]:
         return tuple(hook for hook in self.hooks if event in hook.events)

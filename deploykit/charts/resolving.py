@@ -43,7 +43,7 @@ class ChartNode:
 
     chart: Chart
     prefix: str
-    values: dict
+    values: dict = dataclasses.field(repr=False)  # may hold decrypted values: never shown
     value_path: tuple
     children: tuple[ChartNode, ...]
 

@@ -249,3 +249,17 @@ def test_sops_gets_no_secret_in_its_arguments_or_environment(sops_project, run_d
     calls = spy_log.read_text()
     assert "decrypt --input-type yaml --output-type json" in calls
     assert CANARY not in calls
+
+
+def test_render_result_reprs_show_no_secret(sops_project, make_chart, monkeypatch):
+    """A script printing a render result (or a test failure showing it) would show decrypted values in the repr."""
+    from deploykit.release import rendering
+    from deploykit.release.inputs import RenderOptions
+
+    sops_project.encrypt("secrets/s.yaml", f"password: {CANARY}\n")
+    chart = make_chart({"templates/probe.yaml": configmap('  password: "{{ Values.password }}"\n')})
+    monkeypatch.chdir(sops_project.root)
+    result = rendering.render(RenderOptions(chart=str(chart), values_files=("secrets/s.yaml",)))
+    assert result.rendered.manifests[0].obj["data"]["password"] == CANARY
+    for shown in (result, result.tree, result.rendered, result.rendered.manifests[0]):
+        assert CANARY not in repr(shown)
