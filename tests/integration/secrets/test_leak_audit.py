@@ -263,3 +263,28 @@ def test_render_result_reprs_show_no_secret(sops_project, make_chart, monkeypatc
     assert result.rendered.manifests[0].obj["data"]["password"] == CANARY
     for shown in (result, result.tree, result.rendered, result.rendered.manifests[0]):
         assert CANARY not in repr(shown)
+
+
+def test_a_crash_in_a_command_prints_no_local_variables(sops_project, make_chart):
+    """A crash traceback with local variables (typer's pretty tracebacks) would print the rendered objects, secrets cut short."""
+    sops_project.encrypt("secrets/s.yaml", f"password: {CANARY}\n")
+    chart = make_chart({"templates/probe.yaml": configmap('  password: "{{ Values.password }}"\n')})
+    script = (
+        "import sys\n"
+        "from deploykit.charts import yamlcodec\n"
+        "def crash(data):\n"
+        "    objects_of_the_release = data\n"
+        "    raise RuntimeError('unexpected')\n"
+        "yamlcodec.dump = crash\n"
+        f"sys.argv = ['deploykit', 'template', {str(chart)!r}, '-f', 'secrets/s.yaml']\n"
+        "from deploykit.cli.main import run\n"
+        "run()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=sops_project.env, cwd=sops_project.root,
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert "RuntimeError: unexpected" in result.stderr
+    assert "objects_of_the_release" not in result.stderr
+    assert_no_canary(result)
