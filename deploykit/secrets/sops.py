@@ -76,6 +76,8 @@ KEY_VARIABLES: dict[str, tuple[str, ...]] = {
     "hc_vault": ("VAULT_ADDR", "VAULT_TOKEN"),
     "hckms": ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"),
 }
+# Key variables that name a file or folder rather than hold a key.
+PATH_VARIABLES = frozenset({"SOPS_AGE_KEY_FILE", "GNUPGHOME", "GOOGLE_APPLICATION_CREDENTIALS"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -271,13 +273,17 @@ def _no_key(
 ) -> errors.NoKeyError:
     kinds = sorted({r.kind for r in key_info.recipients}) if key_info else ["age", "pgp"]
     variables = [v for kind in kinds for v in KEY_VARIABLES.get(kind, ())]
-    present = [v for v in variables if env.get(v)]
+    # A key variable naming a path that is not there is the usual CI typo: say so first.
+    dangling = [v for v in variables if v in PATH_VARIABLES and env.get(v) and not os.path.exists(env[v])]
+    present = [v for v in variables if env.get(v) and v not in dangling]
     groups = key_info.describe() if key_info else "  (the file's metadata could not be read)"
     message = (
         f"{source}: no usable key: none of the file's master keys could be used (sops exit 128).\n"
         f"The file is encrypted to:\n{groups}"
     )
     hint = "supply a key through " + ", ".join(variables)
+    if dangling:
+        hint = " and ".join(f"{v}={env[v]}" for v in dangling) + f": no such file or folder; fix the path, or {hint}"
     if present:
         hint += f" (set here but not able to decrypt: {', '.join(present)})"
     hint += "; `deploykit secrets keys FILE` shows which recipients this environment can use"

@@ -68,6 +68,17 @@ def test_wrong_key_fails_before_rendering(sops_project, run_deploykit):
     assert result.stdout == ""
 
 
+def test_key_file_variable_naming_a_missing_file_is_called_out(sops_project, run_deploykit):
+    """A typo in SOPS_AGE_KEY_FILE would read as 'set here but not able to decrypt', as if the key were wrong."""
+    sops_project.encrypt("secrets/app.yaml", SECRETS)
+    missing = str(sops_project.root / "keys" / "age.kye")
+    env = {**sops_project.env, "SOPS_AGE_KEY_FILE": missing}
+    result = run_deploykit("template", CHART, "-f", "secrets/app.yaml", env=env, cwd=sops_project.root)
+    assert result.returncode == 2
+    assert f"hint: SOPS_AGE_KEY_FILE={missing}: no such file or folder; fix the path" in result.stderr
+    assert "not able to decrypt: SOPS_AGE_KEY_FILE" not in result.stderr
+
+
 def test_lint_warns_about_secret_values_too_short_to_mask(sops_project, run_deploykit):
     """A two-character secret would be printed unmasked everywhere without anyone being told."""
     sops_project.encrypt("secrets/short.yaml", "secrets:\n  pin: q7\n  token: long-enough-token\n")

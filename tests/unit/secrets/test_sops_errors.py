@@ -15,7 +15,7 @@ INFO = metadata.SopsMetadata(
 
 def test_no_key_lists_recipients_and_variables():
     """A user without the key would not know which key or variable is missing."""
-    error = sops.error_for(128, source=FILE, stderr=b"", key_info=INFO, env={"SOPS_AGE_KEY_FILE": "/k"})
+    error = sops.error_for(128, source=FILE, stderr=b"", key_info=INFO, env={"SOPS_AGE_KEY_FILE": __file__})
     assert isinstance(error, errors.NoKeyError)
     text = str(error)
     assert "secrets/prod.yaml" in text
