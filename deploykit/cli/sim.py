@@ -32,23 +32,23 @@ def _codes(text: str) -> tuple[int, ...]:
 
 @app.command()
 def serve(
-    port: int = typer.Option(0, "--port", help="Loopback port to listen on (0: a free one)."),
-    state: Optional[str] = typer.Option(None, "--state", help="Directory where objects survive a restart."),
+    port: int = typer.Option(0, "--port", metavar="PORT", help="Loopback port to listen on (0: a free one)."),
+    state: Optional[str] = typer.Option(None, "--state", metavar="DIR", help="Directory where objects survive a restart."),
     kubeconfig_out: Optional[str] = typer.Option(
-        None, "--kubeconfig-out", help="Write a kubeconfig (context deploykit-sim) to this file."),
-    latency: float = typer.Option(0.0, "--latency", help="Fault: seconds added to every resource request."),
-    error_rate: float = typer.Option(0.0, "--error-rate", help="Fault: fraction of resource requests that fail."),
-    error_codes: str = typer.Option("429,500,503", "--error-codes", help="Fault: codes failed requests get."),
+        None, "--kubeconfig-out", metavar="FILE", help="Write a kubeconfig (context deploykit-sim) to this file."),
+    latency: float = typer.Option(0.0, "--latency", metavar="SECONDS", help="Fault: seconds added to every resource request."),
+    error_rate: float = typer.Option(0.0, "--error-rate", metavar="R", help="Fault: fraction of resource requests that fail."),
+    error_codes: str = typer.Option("429,500,503", "--error-codes", metavar="CODES", help="Fault: codes failed requests get."),
     watch_close_after: Optional[float] = typer.Option(
-        None, "--watch-close-after", help="Fault: close every watch after this many seconds."),
-    bookmark_interval: float = typer.Option(30.0, "--bookmark-interval", help="Seconds between watch bookmarks."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the fault dice, for repeatable runs."),
+        None, "--watch-close-after", metavar="SECONDS", help="Fault: close every watch after this many seconds."),
+    bookmark_interval: float = typer.Option(30.0, "--bookmark-interval", metavar="SECONDS", help="Seconds between watch bookmarks."),
+    seed: Optional[int] = typer.Option(None, "--seed", metavar="N", help="Seed of the fault dice, for repeatable runs."),
     controllers: bool = typer.Option(
         True, "--controllers/--no-controllers",
         help="Run the simulated controllers, scheduler and kubelet (off: the API server alone)."),
     speed: float = typer.Option(
-        1.0, "--speed", help="Simulated cluster speed: every delay (readiness, back-off, deadlines) divided by it."),
-    nodes: int = typer.Option(3, "--nodes", help="Number of simulated worker nodes."),
+        1.0, "--speed", metavar="N", help="Simulated cluster speed: every delay (readiness, back-off, deadlines) divided by it."),
+    nodes: int = typer.Option(3, "--nodes", metavar="N", help="Number of simulated worker nodes."),
 ) -> None:
     """Serve the Kubernetes API on 127.0.0.1 until interrupted."""
     import logging

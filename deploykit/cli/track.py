@@ -76,16 +76,16 @@ def _from_files(paths: list[str], namespace: str) -> list[dict[str, Any]]:
 
 @app.command(no_args_is_help=True)
 def track(
-    resources: list[str] = typer.Argument(None, help="KIND/NAME to track, e.g. deployment/web job/migrate."),
-    files: list[str] = typer.Option([], "-f", "--filename", help="Manifests to track (YAML; - for stdin)."),
-    namespace: Optional[str] = typer.Option(None, "-n", "--namespace", help="Namespace (default: the context's)."),
-    timeout: str = typer.Option("5m", "--timeout", help="Give up after this long (90s, 5m, 1h)."),
-    rules_file: Optional[str] = typer.Option(None, "--rules", help="Ready/failed rules for custom resources (YAML)."),
+    resources: list[str] = typer.Argument(None, metavar="KIND/NAME", help="KIND/NAME to track, e.g. deployment/web job/migrate."),
+    files: list[str] = typer.Option([], "-f", "--filename", metavar="FILE", help="Manifests to track (YAML; - for stdin)."),
+    namespace: Optional[str] = typer.Option(None, "-n", "--namespace", metavar="NS", help="Namespace (default: the context's)."),
+    timeout: str = typer.Option("5m", "--timeout", metavar="DURATION", help="Give up after this long (90s, 5m, 1h)."),
+    rules_file: Optional[str] = typer.Option(None, "--rules", metavar="FILE", help="Ready/failed rules for custom resources (YAML)."),
     no_logs: bool = typer.Option(False, "--no-logs", help="Do not stream the pods' logs."),
     no_events: bool = typer.Option(False, "--no-events", help="Do not print Warning events."),
-    report: Optional[str] = typer.Option(None, "--report", help="Write per-resource results as JSON to this file."),
-    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", help="Path of the kubeconfig (default: KUBECONFIG)."),
-    kube_context: Optional[str] = typer.Option(None, "--kube-context", help="Context of the kubeconfig to use."),
+    report: Optional[str] = typer.Option(None, "--report", metavar="FILE", help="Write per-resource results as JSON to this file."),
+    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", metavar="FILE", help="Path of the kubeconfig (default: KUBECONFIG)."),
+    kube_context: Optional[str] = typer.Option(None, "--kube-context", metavar="NAME", help="Context of the kubeconfig to use."),
 ) -> None:
     """Wait until objects are ready; fail within a second of the first fatal signal and show why."""
     from deploykit.kube.client import Kube

@@ -82,3 +82,11 @@ def test_unwritable_kubeconfig_is_named_not_blamed_on_the_port(tmp_path):
                             text=True, timeout=30)
     assert result.returncode == 2
     assert f"cannot write {blocker}" in result.stderr and "cannot listen" not in result.stderr
+
+
+def test_help_names_what_each_option_takes():
+    """`sim serve --help` would show Python types (`<int>`, `<float>`) where a user expects PORT, DIR, SECONDS."""
+    result = subprocess.run([DEPLOYKIT, "sim", "serve", "--help"], capture_output=True, text=True, timeout=30)
+    options = [line for line in result.stdout.splitlines() if line.lstrip().startswith("-")]
+    assert options and not [line for line in options if "<" in line]
+    assert "--port PORT" in result.stdout and "--state DIR" in result.stdout

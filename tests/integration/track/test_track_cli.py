@@ -119,3 +119,11 @@ def test_failed_job_shows_its_pods_logs_under_the_pod_name(sim_cluster, kube, si
     assert headers and all(h.endswith(":") and "/" not in h for h in headers), result.stdout
     assert "migration 42 failed" in result.stdout
     assert "tracking failed: Job/migrate failed" in result.stdout.splitlines()[-1]  # no log lines after the verdict
+
+
+def test_help_names_what_each_option_takes():
+    """`track --help` would show Python types (`<str>`, `<list[str]>`) where a user expects FILE, NS, DURATION."""
+    result = deploykit("track", "--help")
+    options = [line for line in result.stdout.splitlines() if line.lstrip().startswith("-")]
+    assert options and not [line for line in options if "<" in line]
+    assert "--timeout DURATION" in result.stdout and "--report FILE" in result.stdout
