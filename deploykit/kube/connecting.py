@@ -46,9 +46,20 @@ def connect(*, kubeconfig: str | os.PathLike | None = None, context: str | None 
     if path and os.pathsep not in path and not os.path.exists(path):
         raise errors.KubeError(f"kubeconfig {path} does not exist",
                                hint="pass --kubeconfig FILE, or set KUBECONFIG to an existing file")
+    if not (path or default_path.exists() or context) and not os.environ.get("KUBERNETES_SERVICE_HOST"):
+        raise errors.KubeError(
+            f"no cluster to talk to: KUBECONFIG is not set, {default_path} does not exist, and this is not a pod",
+            hint="pass --kubeconfig FILE, or set KUBECONFIG (in CI, a file variable holding the kubeconfig)",
+        )
     try:
         if path or default_path.exists() or context:
             config_file = path or str(default_path)
+            if context:
+                names = [c["name"] for c in k8s_config.list_kube_config_contexts(config_file=config_file)[0]]
+                if context not in names:
+                    raise errors.KubeError(f"kubeconfig {config_file} has no context {context!r} "
+                                           f"(it has: {', '.join(names) or 'none'})",
+                                           hint="pass --kube-context with one of them, or leave it out for current-context")
             k8s_config.load_kube_config(
                 config_file=config_file, context=context, client_configuration=configuration, persist_config=False
             )

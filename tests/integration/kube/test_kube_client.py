@@ -182,3 +182,22 @@ def test_missing_kubeconfig_file_is_named(tmp_path):
     with pytest.raises(errors.KubeError) as caught:
         Kube.connect(kubeconfig=tmp_path / "nope")
     assert f"kubeconfig {tmp_path / 'nope'} does not exist" in str(caught.value)
+
+
+def test_missing_context_lists_the_contexts_there_are(sim):
+    """A typo in --kube-context would answer with the client library's 'Expected object with name' text."""
+    with pytest.raises(errors.KubeError) as caught:
+        Kube.connect(kubeconfig=sim.kubeconfig, context="prod-typo")
+    assert str(caught.value).startswith(f"kubeconfig {sim.kubeconfig} has no context 'prod-typo' (it has: deploykit-sim)")
+    assert "Expected object" not in str(caught.value)
+
+
+def test_no_kubeconfig_at_all_says_what_was_looked_for(tmp_path, monkeypatch):
+    """A CI job without KUBECONFIG would be told 'cannot load in-cluster config: Service host/port is not set'."""
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(errors.KubeError) as caught:
+        Kube.connect()
+    assert "KUBECONFIG is not set" in str(caught.value) and str(tmp_path / ".kube" / "config") in str(caught.value)
+    assert "in-cluster" not in str(caught.value) and "KUBECONFIG" in caught.value.hint
