@@ -25,6 +25,8 @@ SERVICE_ACCOUNT = json.dumps(
     indent=2,
 )
 
+# An application config file kept whole in one secret value.
+APP_CONFIG = f'user: app\npassword: "{CANARY}!x"\n'
 
 def configmap(data: str) -> str:
     """A ConfigMap template whose `data:` block is `data` (already indented by two spaces)."""
@@ -36,6 +38,14 @@ def render(sops_project, run_deploykit, make_chart, *, secret: str, template: st
     sops_project.encrypt("secrets/s.yaml", secret)
     chart = make_chart({"values.yaml": "missing: {}\n", "templates/probe.yaml": template})
     return run_deploykit(command, str(chart), "-f", "secrets/s.yaml", *extra, env=sops_project.env, cwd=sops_project.root)
+
+
+def render_masked(sops_project, run_deploykit, make_chart, **kwargs):
+    """`render` that must succeed without the canary anywhere in its output; the result."""
+    result = render(sops_project, run_deploykit, make_chart, **kwargs)
+    assert result.returncode == 0, result.stderr
+    assert_no_canary(result)
+    return result
 
 
 def assert_no_canary(result) -> None:
@@ -50,86 +60,49 @@ def yaml_string(value: str) -> str:
 
 def test_jinja_urlencode_of_a_secret_is_masked(sops_project, run_deploykit, make_chart):
     """A database URL built with Jinja's `urlencode` would print a password holding '/' and '+' in clear."""
-    result = render(
+    result = render_masked(
         sops_project, run_deploykit, make_chart,
         secret=f"password: {CANARY}/+=\n",
         template=configmap('  url: "postgres://app:{{ Values.password | urlencode }}@db/app"\n'),
     )
-    assert result.returncode == 0, result.stderr
     assert "url: postgres://app:<redacted>@db/app" in result.stdout
-    assert_no_canary(result)
 
 
-def test_jinja_tojson_of_a_secret_is_masked(sops_project, run_deploykit, make_chart):
-    """A JSON config written with Jinja's `tojson` (which escapes ' & < >) would print the password in clear."""
-    result = render(
+@pytest.mark.parametrize(
+    "data",
+    [
+        '  config.json: |\n    {"password": {{ Values.password | tojson }}}\n',  # tojson escapes ' & < > as \\u00XX
+        '  page: "<p>{{ Values.password | e }}</p>"\n',  # e writes HTML entities for ' " & < >
+    ],
+    ids=["tojson", "html-escape"],
+)
+def test_jinja_escaping_filter_of_a_secret_is_masked(sops_project, run_deploykit, make_chart, data):
+    """A password holding ' & < > written through Jinja's `tojson` or `e` would print in clear."""
+    render_masked(
         sops_project, run_deploykit, make_chart,
         secret=f"password: {yaml_string(CANARY + chr(39) + '&<>')}\n",
-        template=configmap('  config.json: |\n    {"password": {{ Values.password | tojson }}}\n'),
+        template=configmap(data),
     )
-    assert result.returncode == 0, result.stderr
-    assert_no_canary(result)
 
 
-def test_jinja_html_escape_of_a_secret_is_masked(sops_project, run_deploykit, make_chart):
-    """A value passed through Jinja's `e` filter (HTML entities for ' \" & < >) would print the password in clear."""
-    result = render(
-        sops_project, run_deploykit, make_chart,
-        secret=f"password: {yaml_string(CANARY + chr(39) + '&<>')}\n",
-        template=configmap('  page: "<p>{{ Values.password | e }}</p>"\n'),
-    )
-    assert result.returncode == 0, result.stderr
-    assert_no_canary(result)
-
-
-def test_json_document_inserted_without_nindent_is_masked(sops_project, run_deploykit, make_chart):
-    """A JSON key file inserted without `nindent` is re-read as YAML: its private key would print as plain lines."""
-    result = render(
-        sops_project, run_deploykit, make_chart,
-        secret=f"serviceAccount: {yaml_string(SERVICE_ACCOUNT)}\n",
-        template=configmap("  key.json: {{ Values.serviceAccount }}\n"),
-    )
-    assert result.returncode == 0, result.stderr
-    assert "private_key" in result.stdout
-    assert_no_canary(result)
-
-
-def test_yaml_document_in_a_secret_rewritten_by_the_renderer_is_masked(sops_project, run_deploykit, make_chart):
-    """A YAML config held in one secret is re-read and re-written: a quoted password in it would print unquoted."""
-    config = f'user: app\npassword: "{CANARY}!x"\n'
-    result = render(
-        sops_project, run_deploykit, make_chart,
-        secret=f"config: {yaml_string(config)}\n",
-        template=configmap("  settings: {{ Values.config | nindent(4) }}\n"),
-    )
-    assert result.returncode == 0, result.stderr
-    assert "password: '<redacted>'" in result.stdout
-    assert_no_canary(result)
-
-
-def test_b64dec_of_a_base64_secret_is_masked(sops_project, run_deploykit, make_chart):
-    """A secret stored base64-encoded and decoded with `b64dec` in a template would print in clear."""
-    encoded = base64.b64encode(CANARY.encode()).decode()
-    result = render(
-        sops_project, run_deploykit, make_chart,
-        secret=f"token: {encoded}\n",
-        template=configmap('  token: "{{ Values.token | b64dec }}"\n'),
-    )
-    assert result.returncode == 0, result.stderr
-    assert "token: <redacted>" in result.stdout
-    assert_no_canary(result)
-
-
-def test_tpl_of_a_secret_template_is_masked(sops_project, run_deploykit, make_chart):
-    """A secret holding template syntax, rendered with `tpl`, would print its literal text in clear."""
-    result = render(
-        sops_project, run_deploykit, make_chart,
-        secret=yaml_string("dsn") + ": " + yaml_string(CANARY + "@{{ Release.Name }}-db") + "\n",
-        template=configmap('  dsn: "{{ tpl(Values.dsn) }}"\n'),
-    )
-    assert result.returncode == 0, result.stderr
-    assert "release-name-db" in result.stdout
-    assert_no_canary(result)
+@pytest.mark.parametrize(
+    ("secret", "data", "shown"),
+    [
+        # A JSON key file inserted without `nindent` is re-read as YAML: its private key prints as plain lines.
+        (f"serviceAccount: {yaml_string(SERVICE_ACCOUNT)}\n", "  key.json: {{ Values.serviceAccount }}\n", "private_key"),
+        # A YAML config held in one secret is re-read and re-written: a quoted password in it prints unquoted.
+        (f"config: {yaml_string(APP_CONFIG)}\n", "  settings: {{ Values.config | nindent(4) }}\n", "password: '<redacted>'"),
+        # A secret stored base64-encoded and decoded with `b64dec`.
+        (f"token: {base64.b64encode(CANARY.encode()).decode()}\n", '  token: "{{ Values.token | b64dec }}"\n', "token: <redacted>"),
+        # A secret holding template syntax, rendered with `tpl`: its literal text.
+        ("dsn: " + yaml_string(CANARY + "@{{ Release.Name }}-db") + "\n", '  dsn: "{{ tpl(Values.dsn) }}"\n', "release-name-db"),
+    ],
+    ids=["json-document", "yaml-document", "b64dec", "tpl"],
+)
+def test_text_a_template_derives_from_a_secret_is_masked(sops_project, run_deploykit, make_chart, secret, data, shown):
+    """Text a chart derives from a secret (a document's strings, b64dec, tpl) would print in clear."""
+    result = render_masked(sops_project, run_deploykit, make_chart, secret=secret, template=configmap(data))
+    assert shown in result.stdout
 
 
 @pytest.mark.parametrize("password", ["Ab{{%s}}Cd", "Ab{%% %s %%}Cd"])
