@@ -28,6 +28,7 @@ SERVICE_ACCOUNT = json.dumps(
 # An application config file kept whole in one secret value.
 APP_CONFIG = f'user: app\npassword: "{CANARY}!x"\n'
 
+
 def configmap(data: str) -> str:
     """A ConfigMap template whose `data:` block is `data` (already indented by two spaces)."""
     return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n" + data
