@@ -21,6 +21,24 @@ from deploykit import errors
 from deploykit.secrets import decrypting, keyrings, metadata, rules, scratch, sops
 
 
+PGP_PUBLIC_KEY_HINT = (
+    "the file's keys include PGP: sops encrypts to each PGP recipient's public key, which must be in the GnuPG "
+    "home sops uses (`gpg --import KEY.asc`; the demo's is keys/example/pgp.public.asc)"
+)
+
+
+def _encrypting(args: list[str], *, file: Path, env: Mapping[str, str] | None, pgp: bool,
+                key_info: metadata.SopsMetadata | None = None) -> bytes:
+    """sops.run for a command that encrypts to recipients: an unexplained failure with PGP recipients gets a hint."""
+    try:
+        return sops.run(args, source=file, env=keyrings.sops_environment(env), key_info=key_info)
+    except errors.SecretsError as exc:
+        # A missing PGP public key is sops's generic exit 1; only its stderr says so, and that is not a contract.
+        if pgp and type(exc) is errors.SecretsError and exc.hint is None:
+            raise errors.SecretsError(exc.message, hint=PGP_PUBLIC_KEY_HINT) from exc
+        raise
+
+
 def _config(file: Path) -> rules.SopsConfig:
     found = rules.find_config(file)
     if found is None:
@@ -64,7 +82,8 @@ def encrypt(file: Path, *, in_place: bool, env: Mapping[str, str] | None = None)
     args = ["--config", str(config.path), "encrypt", "--input-type", fmt, "--output-type", fmt]
     if in_place:
         args.append("--in-place")
-    output = sops.run([*args, str(file)], source=file, env=keyrings.sops_environment(env))
+    rule = config.rule_for(file)
+    output = _encrypting([*args, str(file)], file=file, env=env, pgp=rule is not None and "pgp" in rule.key_kinds)
     return file.read_bytes() if in_place else output
 
 
@@ -100,22 +119,15 @@ def rotate(file: Path, *, env: Mapping[str, str] | None = None) -> None:
     """Re-encrypt the file in place under a new data key (same recipients)."""
     fmt = metadata.file_format(file)
     key_info = _encrypted_metadata(file)
-    sops.run(
-        ["rotate", "--input-type", fmt, "--output-type", fmt, "--in-place", str(file)],
-        source=file,
-        env=keyrings.sops_environment(env),
-        key_info=key_info,
-    )
+    _encrypting(["rotate", "--input-type", fmt, "--output-type", fmt, "--in-place", str(file)], file=file, env=env,
+                pgp=any(r.kind == "pgp" for r in key_info.recipients), key_info=key_info)
 
 
 def updatekeys(file: Path, *, env: Mapping[str, str] | None = None) -> str:
     """Make the file's recipients those of its .sops.yaml creation rule, without asking; sops's summary."""
     key_info = _encrypted_metadata(file)
     config = _config(file)
-    output = sops.run(
-        ["--config", str(config.path), "updatekeys", "--yes", str(file)],
-        source=file,
-        env=keyrings.sops_environment(env),
-        key_info=key_info,
-    )
+    rule = config.rule_for(file)
+    output = _encrypting(["--config", str(config.path), "updatekeys", "--yes", str(file)], file=file, env=env,
+                         pgp=rule is not None and "pgp" in rule.key_kinds, key_info=key_info)
     return output.decode("utf-8", "replace")

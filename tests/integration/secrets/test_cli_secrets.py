@@ -39,6 +39,17 @@ def test_encrypt_in_place_uses_the_nearest_sops_yaml(sops_project, run_deploykit
     assert CANARY in decrypt(run_deploykit, path, sops_project.env)
 
 
+def test_encrypt_to_a_pgp_recipient_without_its_public_key_says_to_import_it(sops_project, run_deploykit):
+    """Encrypting with the demo's .sops.yaml on a fresh machine would fail with a truncated sops message and no way out."""
+    (sops_project.root / ".sops.yaml").write_text(
+        f"creation_rules:\n  - path_regex: secrets/.*\\.yaml$\n    age: {AGE_RECIPIENT}\n    pgp: {PGP_FINGERPRINT}\n")
+    path = sops_project.write("secrets/app.yaml", TEXT)
+    result = run_deploykit("secrets", "encrypt", "--in-place", str(path), env=sops_project.env)
+    assert result.returncode == 2
+    assert "hint: the file's keys include PGP" in result.stderr and "gpg --import" in result.stderr
+    assert path.read_text() == TEXT and CANARY not in result.stderr
+
+
 def test_encrypt_refuses_an_encrypted_file(sops_project, run_deploykit):
     """Encrypting twice would produce a file nobody can read."""
     path = sops_project.encrypt("secrets/app.yaml", TEXT)
