@@ -326,6 +326,8 @@ def parse(text: str) -> Any:
     """The document's data, or UNSUPPORTED when PyYAML should read it."""
     if "\r" in text or ("\t" in text and "|" not in text):
         return UNSUPPORTED
+    if not text.endswith("\n") and ("|" in text or ">" in text):
+        return UNSUPPORTED  # a block scalar ending the file keeps no final line break: PyYAML knows the rules
     if (_ASCII_BAD if text.isascii() else _BAD_CHARS).search(text):
         return UNSUPPORTED
     try:

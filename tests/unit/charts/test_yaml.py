@@ -111,3 +111,9 @@ def test_fast_reader_leaves_yaml_line_breaks_to_pyyaml(line_break):
     """A value holding NEL/LS/PS would be read differently than PyYAML reads it."""
     text = yaml.safe_dump({"name": [line_break]}, allow_unicode=True)
     assert blockyaml.parse(text) is blockyaml.UNSUPPORTED
+
+
+def test_block_scalar_at_the_end_of_a_file_without_newline_matches_pyyaml():
+    """A literal block ending the file without a line break would gain a newline PyYAML does not give it."""
+    text = "name: |\n  multi\n  li "
+    assert blockyaml.parse(text) in (blockyaml.UNSUPPORTED, yaml.safe_load(text))
