@@ -73,7 +73,7 @@ def collect_layers(options: RenderOptions) -> list[ValuesLayer]:
     layers = [
         loading.load_mapping(secret_files[path].data, source=path, secret=True)
         if path in secret_files
-        else loading.load_file(path)
+        else _plain_layer(path)
         for path in options.values_files
     ]
     layers += [setting.parse_set(expression, kind="json") for expression in options.set_json]
@@ -81,6 +81,20 @@ def collect_layers(options: RenderOptions) -> list[ValuesLayer]:
     layers += [setting.parse_set(expression, kind="string") for expression in options.set_strings]
     layers += [setting.parse_set(expression, kind="file") for expression in options.set_files]
     return layers
+
+
+def _plain_layer(path: str) -> ValuesLayer:
+    """A -f file read as plain values; sops ciphertext that reaches here is refused, never rendered."""
+    layer = loading.load_file(path)
+    sops_metadata = layer.data.get("sops")
+    if isinstance(sops_metadata, dict) and "mac" in sops_metadata:
+        # Only regular files are decrypted: a pipe or stdin can be read once, and would render ENC[...] as values.
+        raise errors.SecretsError(
+            f"{path}: sops-encrypted, but not a file deploykit decrypts (a regular .yaml, .yml or .json file; "
+            "not a pipe, stdin or process substitution)",
+            hint="give the encrypted file's own path with -f: deploykit decrypts it in memory",
+        )
+    return layer
 
 
 def _decrypt_secret_files(options: RenderOptions) -> dict[str, decrypting.DecryptedFile]:

@@ -1,6 +1,8 @@
 """Secret values files given with -f to `template` and `lint`: decrypted, refused when plaintext, linted."""
 
 import base64
+import subprocess
+import sys
 
 from tests.plugins.secrets import CANARY, REPO, UNRELATED_AGE_KEY_FILE
 
@@ -77,6 +79,16 @@ def test_key_file_variable_naming_a_missing_file_is_called_out(sops_project, run
     assert result.returncode == 2
     assert f"hint: SOPS_AGE_KEY_FILE={missing}: no such file or folder; fix the path" in result.stderr
     assert "not able to decrypt: SOPS_AGE_KEY_FILE" not in result.stderr
+
+
+def test_encrypted_values_through_a_pipe_are_refused_not_rendered_as_ciphertext(sops_project):
+    """`-f /dev/stdin` (or `-f <(...)`) with a sops file would render ENC[...] strings into the Secret and exit 0."""
+    path = sops_project.encrypt("secrets/app.yaml", SECRETS)
+    result = subprocess.run([sys.executable, "-m", "deploykit", "template", CHART, "-f", "/dev/stdin", "--show-secrets"],
+                            input=path.read_text(), capture_output=True, text=True, timeout=60, env=sops_project.env)
+    assert result.returncode == 2
+    assert "/dev/stdin: sops-encrypted, but not a file deploykit decrypts" in result.stderr
+    assert result.stdout == "" and "ENC[" not in result.stderr
 
 
 def test_lint_warns_about_secret_values_too_short_to_mask(sops_project, run_deploykit):
