@@ -48,6 +48,25 @@ def _from_argument(text: str) -> dict[str, Any]:
     return {"apiVersion": api_version, "kind": kind_name, "metadata": {"name": name}}
 
 
+def _register_secret_data(objects: list[dict[str, Any]]) -> None:
+    """Mask the values of Secret objects given to track: a pod that logs one must not print it."""
+    import base64
+    import binascii
+
+    from deploykit.secrets import redaction
+
+    for obj in objects:
+        if obj.get("kind") != "Secret" or obj.get("apiVersion") != "v1":
+            continue
+        for value in (obj.get("stringData") or {}).values():
+            redaction.register(value)
+        for value in (obj.get("data") or {}).values():
+            try:
+                redaction.register(base64.b64decode(str(value), validate=True).decode("utf-8"))
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                redaction.register(value)  # not base64 text: mask it as written
+
+
 def _from_files(paths: list[str], namespace: str) -> list[dict[str, Any]]:
     import yaml
 
@@ -118,6 +137,7 @@ def track(
         objects = _from_files(files, target_namespace) + named
         if not objects:
             raise errors.UsageError("nothing to track", hint="name objects as KIND/NAME or pass -f manifests.yaml")
+        _register_secret_data(objects)
         write = lambda line: typer.echo(line)  # noqa: E731 - stdout is the redacting stream
         printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
         options = TrackOptions(timeout=seconds, custom_rules=tuple(custom_rules), show_logs=not no_logs,

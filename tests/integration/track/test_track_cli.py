@@ -127,3 +127,23 @@ def test_help_names_what_each_option_takes():
     options = [line for line in result.stdout.splitlines() if line.lstrip().startswith("-")]
     assert options and not [line for line in options if "<" in line]
     assert "--timeout DURATION" in result.stdout and "--report FILE" in result.stdout
+
+
+def test_secret_values_in_tracked_manifests_are_masked_in_pod_logs(sim_cluster, kube, sim_cluster_namespace):
+    """A pod that logs a Secret value from the tracked manifests would print it into the CI log."""
+    import base64
+
+    import yaml
+
+    canary = "canary-track-5e1f0a9c-do-not-leak"
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": sim_cluster_namespace},
+              "data": {"password": base64.b64encode(canary.encode()).decode()}}
+    annotations = {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": f"connecting with {canary}"}
+    obj = deployment(sim_cluster_namespace, "web", replicas=1, annotations=annotations)
+    kube.apply(secret)
+    kube.apply(obj)
+    result = deploykit("track", "-f", "-", "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "60s",
+                       stdin=yaml.safe_dump_all([secret, obj]))
+    assert result.returncode == 1
+    assert "connecting with" in result.stdout
+    assert canary not in result.stdout + result.stderr
