@@ -88,103 +88,119 @@ def _check_value(key: str, value: str) -> None:
         )
 
 
-def _tokens(text: str) -> list[str]:
-    tokens = []
-    pos = 0
-    text = text.rstrip()
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if not match:
-            raise _parse_error(f"found '{text[pos:]}', expected: identifier")
-        tokens.append(match.group(1))
-        pos = match.end()
-    return tokens
+class _Tokens:
+    """A cursor over the tokens of a label selector."""
+
+    def __init__(self, text: str) -> None:
+        self.items: list[str] = []
+        pos = 0
+        text = text.rstrip()
+        while pos < len(text):
+            match = _TOKEN.match(text, pos)
+            if not match:
+                raise _parse_error(f"found '{text[pos:]}', expected: identifier")
+            self.items.append(match.group(1))
+            pos = match.end()
+        self.position = 0
+
+    @property
+    def done(self) -> bool:
+        return self.position >= len(self.items)
+
+    def peek(self) -> str | None:
+        return None if self.done else self.items[self.position]
+
+    def take(self) -> str | None:
+        token = self.peek()
+        self.position += 1
+        return token
 
 
 def parse_labels(text: str | None) -> LabelSelector:
     """Parse a `labelSelector` query value."""
     if not text or not text.strip():
         return LabelSelector([])
-    tokens = _tokens(text)
+    tokens = _Tokens(text)
     requirements: list[Requirement] = []
-    i = 0
-
-    def peek() -> str | None:
-        return tokens[i] if i < len(tokens) else None
-
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok == "!":
-            i += 1
-            key = peek()
-            if key is None or key in "(),=!<>":
-                raise _parse_error(f"found '{key or ''}', expected: identifier after '!'")
-            _check_key(key)
-            requirements.append(Requirement(key, "!", ()))
-            i += 1
-        else:
-            if tok in ("(", ")", ",", "=", "==", "!=", "<", ">"):
-                raise _parse_error(f"found '{tok}', expected: !, identifier, or 'end of string'")
-            key = tok
-            _check_key(key)
-            i += 1
-            op = peek()
-            if op is None or op == ",":
-                requirements.append(Requirement(key, "exists", ()))
-            elif op in ("=", "==", "!="):
-                i += 1
-                value = peek()
-                if value is None or value == ",":
-                    value = ""
-                else:
-                    if value in ("(", ")", "=", "==", "!=", "<", ">", "!"):
-                        raise _parse_error(f"found '{value}', expected: identifier")
-                    i += 1
-                _check_value(key, value)
-                requirements.append(Requirement(key, op, (value,)))
-            elif op in ("in", "notin"):
-                i += 1
-                if peek() != "(":
-                    raise _parse_error(f"found '{peek() or ''}', expected: '('")
-                i += 1
-                values: list[str] = []
-                expect_value = True
-                while True:
-                    tok2 = peek()
-                    if tok2 is None:
-                        raise _parse_error("found '', expected: ')'")
-                    i += 1
-                    if tok2 == ")":
-                        if expect_value and values:
-                            values.append("")
-                        break
-                    if tok2 == ",":
-                        if expect_value:
-                            values.append("")
-                        expect_value = True
-                        continue
-                    if not expect_value:
-                        raise _parse_error(f"found '{tok2}', expected: ',' or ')'")
-                    _check_value(key, tok2)
-                    values.append(tok2)
-                    expect_value = False
-                requirements.append(Requirement(key, op, tuple(values)))
-            elif op in ("<", ">"):
-                i += 1
-                value = peek()
-                if value is None or not re.fullmatch(r"-?\d+", value):
-                    raise _parse_error("for 'Gt', 'Lt' operators, the value must be an integer")
-                i += 1
-                requirements.append(Requirement(key, op, (value,)))
-            else:
-                raise _parse_error(f"found '{op}', expected: in, notin, =, ==, !=, gt, lt")
-        if i < len(tokens):
-            if tokens[i] != ",":
-                raise _parse_error(f"found '{tokens[i]}', expected: ',' or 'end of string'")
-            i += 1
-            if i >= len(tokens):
+    while not tokens.done:
+        requirements.append(_requirement(tokens))
+        if not tokens.done:
+            separator = tokens.take()
+            if separator != ",":
+                raise _parse_error(f"found '{separator}', expected: ',' or 'end of string'")
+            if tokens.done:
                 raise _parse_error("found '', expected: identifier")
     return LabelSelector(requirements)
+
+
+def _requirement(tokens: _Tokens) -> Requirement:
+    """One requirement: `!key`, `key`, `key op value`, `key in|notin (values)`."""
+    first = tokens.take()
+    if first == "!":
+        key = tokens.peek()
+        if key is None or key in "(),=!<>":
+            raise _parse_error(f"found '{key or ''}', expected: identifier after '!'")
+        _check_key(key)
+        tokens.take()
+        return Requirement(key, "!", ())
+    if first in ("(", ")", ",", "=", "==", "!=", "<", ">"):
+        raise _parse_error(f"found '{first}', expected: !, identifier, or 'end of string'")
+    key = str(first)
+    _check_key(key)
+    op = tokens.peek()
+    if op is None or op == ",":
+        return Requirement(key, "exists", ())
+    tokens.take()
+    if op in ("=", "==", "!="):
+        return Requirement(key, op, (_single_value(tokens, key),))
+    if op in ("in", "notin"):
+        return Requirement(key, op, _value_set(tokens, key))
+    if op in ("<", ">"):
+        value = tokens.take()
+        if value is None or not re.fullmatch(r"-?\d+", value):
+            raise _parse_error("for 'Gt', 'Lt' operators, the value must be an integer")
+        return Requirement(key, op, (value,))
+    raise _parse_error(f"found '{op}', expected: in, notin, =, ==, !=, gt, lt")
+
+
+def _single_value(tokens: _Tokens, key: str) -> str:
+    """The value after `=`, `==` or `!=`; nothing (end or `,`) is the empty value."""
+    value = tokens.peek()
+    if value is None or value == ",":
+        value = ""
+    elif value in ("(", ")", "=", "==", "!=", "<", ">", "!"):
+        raise _parse_error(f"found '{value}', expected: identifier")
+    else:
+        tokens.take()
+    _check_value(key, value)
+    return value
+
+
+def _value_set(tokens: _Tokens, key: str) -> tuple[str, ...]:
+    """`(a, b)` after `in` / `notin`; an empty slot between commas is the empty value."""
+    if tokens.peek() != "(":
+        raise _parse_error(f"found '{tokens.peek() or ''}', expected: '('")
+    tokens.take()
+    values: list[str] = []
+    expect_value = True
+    while True:
+        token = tokens.take()
+        if token is None:
+            raise _parse_error("found '', expected: ')'")
+        if token == ")":
+            if expect_value and values:
+                values.append("")
+            return tuple(values)
+        if token == ",":
+            if expect_value:
+                values.append("")
+            expect_value = True
+            continue
+        if not expect_value:
+            raise _parse_error(f"found '{token}', expected: ',' or ')'")
+        _check_value(key, token)
+        values.append(token)
+        expect_value = False
 
 
 def from_label_selector(selector: dict[str, Any] | None) -> LabelSelector:
