@@ -15,7 +15,7 @@ from typing import Any
 import typer
 
 CHART = typer.Argument(..., metavar="CHART", help="Chart folder or .tgz archive.", show_default=False)
-VALUES = typer.Option([], "-f", "--values", metavar="FILE", help="Values file (YAML or JSON, sops-encrypted or not); repeat for more, later wins.")
+VALUES = typer.Option([], "-f", "--values", metavar="FILE", help="Values file (YAML or JSON, sops-encrypted or not; - for stdin); repeat for more, later wins.")
 SET = typer.Option([], "--set", metavar="KEY=VALUE", help="Set values: a.b=v,list[0]=x (typed as Helm does).")
 SET_STRING = typer.Option([], "--set-string", metavar="KEY=VALUE", help="Set values, always as strings.")
 SET_FILE = typer.Option([], "--set-file", metavar="KEY=PATH", help="Set a value to the text of a file: key=path.")

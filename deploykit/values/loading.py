@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,8 +51,11 @@ def load_file(path: str | os.PathLike, *, secret: bool = False) -> ValuesLayer:
     """Read a YAML or JSON values file (by its `.json` suffix) into a layer named after the path."""
     source = os.fspath(path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        if source == "-":  # as in Helm: `-f -` reads the values from stdin
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read()
     except OSError as exc:
         raise errors.ValuesError(
             f"cannot read values file {source}: {exc.strerror or exc}",

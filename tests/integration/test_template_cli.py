@@ -2,6 +2,8 @@
 
 import base64
 import os
+import subprocess
+import sys
 import tarfile
 
 import pytest
@@ -122,6 +124,15 @@ def test_go_template_habit_gets_a_jinja2_hint(invoke_cli, make_chart, expression
     assert done.exit_code == 2
     assert "app/templates/cm.yaml:5: template syntax error" in done.stderr
     assert "hint: Jinja2, not Go templates: arguments go in parentheses (`| nindent(4)`" in done.stderr
+
+
+def test_values_from_stdin_with_dash(tmp_path):
+    """`-f -`, which Helm users pipe generated values into, would fail with 'cannot read values file -'."""
+    done = subprocess.run([sys.executable, "-m", "deploykit", "template", str(DEMO_CHART), "-f", "-"],
+                          input="replicaCount: 4\n", capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    deployment = next(o for o in documents(done.stdout) if o["kind"] == "Deployment")
+    assert deployment["spec"]["replicas"] == 4
 
 
 def test_packaged_chart_renders_like_its_folder(invoke_cli, make_chart, tmp_path):
