@@ -30,6 +30,8 @@ from deploykit.values.layers import ValuesLayer
 # Alias expansion can turn a small file into billions of nodes ("billion laughs").
 MAX_NODES = 1_000_000
 MAX_DEPTH = 200
+# Far above any real values file (a release's objects must fit etcd's 1.5 MiB each); stops /dev/zero and runaway pipes.
+MAX_FILE_BYTES = 20 * 1024 * 1024
 _SNIPPET_WIDTH = 160
 
 _YAML_LOADER_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -52,15 +54,18 @@ def load_file(path: str | os.PathLike, *, secret: bool = False) -> ValuesLayer:
     source = os.fspath(path)
     try:
         if source == "-":  # as in Helm: `-f -` reads the values from stdin
-            raw = sys.stdin.buffer.read()
+            raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         else:
             with open(path, "rb") as handle:
-                raw = handle.read()
+                raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise errors.ValuesError(
             f"cannot read values file {source}: {exc.strerror or exc}",
             hint="check the path given with -f; relative paths are relative to the current directory",
         ) from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise errors.ValuesError(f"{source}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not a values file",
+                                 hint="check the path given with -f")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -236,13 +236,17 @@ class _Parser:
         path = os.path.join(self.base_dir, raw) if self.base_dir is not None else raw
         try:
             with open(path, encoding="utf-8") as handle:
-                return handle.read()
+                text = handle.read(loading.MAX_FILE_BYTES + 1)
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
             raise errors.ValuesError(
                 f"{FLAGS[self.kind]} {self.text}: cannot read {path}: {reason}",
                 hint="--set-file takes key=path; relative paths are relative to the current directory",
             ) from exc
+        if len(text) > loading.MAX_FILE_BYTES:
+            raise errors.ValuesError(f"{FLAGS[self.kind]} {self.text}: {path} is larger than "
+                                     f"{loading.MAX_FILE_BYTES // (1024 * 1024)} MiB", hint="--set-file takes key=path")
+        return text
 
     def assign(self, path: tuple, value: Any, key_text: str) -> None:
         container: Any = self.data

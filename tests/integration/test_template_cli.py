@@ -135,6 +135,14 @@ def test_values_from_stdin_with_dash(tmp_path):
     assert deployment["spec"]["replicas"] == 4
 
 
+@pytest.mark.parametrize("flag", [["-f", "/dev/zero"], ["--set-file", "blob=/dev/zero"]])
+def test_endless_values_input_is_refused_not_read_to_exhaustion(invoke_cli, flag):
+    """`-f /dev/zero` or a runaway pipe would eat all memory until the OOM killer ends the CI job."""
+    done = invoke_cli("template", str(DEMO_CHART), *flag)
+    assert done.exit_code == 2
+    assert "larger than 20 MiB" in done.stderr
+
+
 def test_packaged_chart_renders_like_its_folder(invoke_cli, make_chart, tmp_path):
     """A chart shipped as .tgz would not render."""
     chart = make_chart({"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}\n"}, name="app")
