@@ -64,24 +64,30 @@ def load_chart(path: str | os.PathLike[str], *, report: list[problems.Problem] |
     reads: list[str] = []
     token = _reads.set(reads)
     try:
-        if os.path.isdir(display):
-            files = _read_folder(display)
-            chart = _build(files, origin=display.rstrip("/") or "/", base_dir=display, report=found, stack=(os.path.realpath(display),))
-        elif os.path.isfile(display):
-            chart = _build(_read_archive_file(display), origin=display, base_dir=_NO_BASE, report=found, stack=(os.path.realpath(display),))
-        else:
-            raise errors.ChartError(
-                f"{display}: no such chart folder or archive",
-                hint="give the path of a folder holding Chart.yaml, or of a .tgz made by `helm package`",
-            )
+        chart = _load_path(display, origin=display.rstrip("/") or "/", report=found, stack=())
     finally:
         _reads.reset(token)
+    if chart is None:
+        raise errors.ChartError(
+            f"{display}: no such chart folder or archive",
+            hint="give the path of a folder holding Chart.yaml, or of a .tgz made by `helm package`",
+        )
     signature = _signature(reads)
     if signature is not None:
         if len(_LOADED) >= 16:
             _LOADED.pop(next(iter(_LOADED)))
         _LOADED[key] = (signature, chart)
     return chart
+
+
+def _load_path(path: str, *, origin: str, report: list[problems.Problem], stack: tuple[str, ...]) -> Chart | None:
+    """The chart in the folder or .tgz at `path`, or None when there is neither."""
+    stack = stack + (os.path.realpath(path),)
+    if os.path.isdir(path):
+        return _build(_read_folder(path), origin=origin, base_dir=path, report=report, stack=stack)
+    if os.path.isfile(path):
+        return _build(_read_archive_file(path), origin=origin, base_dir=_NO_BASE, report=report, stack=stack)
+    return None
 
 
 def _read_archive_file(path: str) -> dict[str, bytes]:
@@ -369,11 +375,8 @@ def _from_repository(dependency: chart_metadata.Dependency, *, refuse: _Dependen
     real = os.path.realpath(path)
     if real in stack:
         raise refuse.fail(dependency, f"{dependency.repository} leads back to a chart already being loaded ({path}): dependency cycle")
-    if os.path.isdir(path):
-        chart = _build(_read_folder(path), origin=path, base_dir=path, report=report, stack=stack + (real,))
-    elif os.path.isfile(path):
-        chart = _build(_read_archive_file(path), origin=path, base_dir=_NO_BASE, report=report, stack=stack + (real,))
-    else:
+    chart = _load_path(path, origin=path, report=report, stack=stack)
+    if chart is None:
         raise refuse.fail(
             dependency,
             f"repository {dependency.repository} points to {path}, which does not exist",
