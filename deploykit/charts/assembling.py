@@ -19,17 +19,6 @@ from deploykit.charts import checking, kinds, problems
 from deploykit.charts.manifests import Hook, Manifest, Rendered, hook_of, parse_documents
 
 
-def _cluster_scoped_custom(manifests: Iterable[Manifest]) -> set[tuple[str, str]]:
-    found = set()
-    for manifest in manifests:
-        if manifest.kind != "CustomResourceDefinition":
-            continue
-        spec = manifest.obj.get("spec")
-        if isinstance(spec, dict) and spec.get("scope") == "Cluster" and isinstance(spec.get("names"), dict):
-            found.add((str(spec.get("group") or ""), str(spec["names"].get("kind") or "")))
-    return found
-
-
 def _fill_namespace(manifest: Manifest, namespace: str, cluster_custom: set[tuple[str, str]]) -> None:
     metadata = manifest.obj.get("metadata")
     if not isinstance(metadata, dict) or metadata.get("namespace") or not manifest.kind:
@@ -58,7 +47,7 @@ def assemble(
     objects: list[Manifest] = []
     for name, text in outputs:
         objects.extend(parse_documents(text, template=name, secrets=secrets, report=report))
-    cluster_custom = _cluster_scoped_custom(crds) | _cluster_scoped_custom(objects)
+    cluster_custom = checking.custom_kinds([*crds, *objects], scope="Cluster")
     plain: list[Manifest] = []
     hooks: list[Hook] = []
     for manifest in objects:

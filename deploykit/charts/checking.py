@@ -149,13 +149,14 @@ def api_problems(manifest: Manifest, *, kube_version: str, custom_kinds: Collect
     return [_at(manifest, path, reason, secrets=secrets) for path, reason in kubeapis.schema_errors(manifest.obj, kube_version=kube_version)]
 
 
-def custom_kinds(manifests: Iterable[Manifest]) -> set[tuple[str, str]]:
-    """(group, kind) of every CustomResourceDefinition among `manifests`."""
+def custom_kinds(manifests: Iterable[Manifest], *, scope: str | None = None) -> set[tuple[str, str]]:
+    """(group, kind) of every CustomResourceDefinition among `manifests` (of `scope` only, when given)."""
     found = set()
     for manifest in manifests:
-        if manifest.kind == "CustomResourceDefinition":
-            spec = manifest.obj.get("spec") or {}
-            names = spec.get("names") or {}
-            if isinstance(spec, dict) and isinstance(names, dict) and names.get("kind"):
-                found.add((str(spec.get("group") or ""), str(names["kind"])))
+        spec = manifest.obj.get("spec") if manifest.kind == "CustomResourceDefinition" else None
+        if not isinstance(spec, dict) or (scope is not None and spec.get("scope") != scope):
+            continue
+        names = spec.get("names")
+        if isinstance(names, dict) and names.get("kind"):
+            found.add((str(spec.get("group") or ""), str(names["kind"])))
     return found

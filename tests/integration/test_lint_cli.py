@@ -147,6 +147,16 @@ def test_lint_checks_against_the_target_version(invoke_cli, make_chart):
     assert "does not serve HorizontalPodAutoscaler as autoscaling/v2beta2" in invoke_cli("lint", str(chart)).stdout
 
 
+def test_a_crd_with_a_malformed_spec_is_reported_not_a_crash(invoke_cli, make_chart):
+    """A CRD whose spec is a list would crash lint with a traceback instead of naming the field."""
+    chart = make_chart({"templates/crd.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+                                              "metadata:\n  name: widgets.example.com\nspec:\n- group: example.com\n"})
+    done = invoke_cli("lint", str(chart))
+    assert done.exit_code == 1
+    assert done.stdout == ("error: app/templates/crd.yaml:5: CustomResourceDefinition widgets.example.com: "
+                           "spec: must be of type object, not array\n")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["no/such/chart"], "no/such/chart: no such chart folder or archive"),
     ([str(DEMO_CHART), "-f", "no/such/values.yaml"], "no/such/values.yaml"),
