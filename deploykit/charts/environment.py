@@ -27,7 +27,7 @@ import jinja2.sandbox
 
 from deploykit.charts import helpers
 from deploykit.charts.chart import Chart
-from deploykit.charts.context import ChartInfo, KubeVersion, ReleaseInfo, TemplateInfo, ValuesDict, ValuesList
+from deploykit.charts.context import ChartInfo, KubeVersion, ReleaseInfo, TemplateInfo, ValuesDict, ValuesList, child_path
 
 # Compiled code depends on these: they are part of the bytecode cache folder name.
 OPTIONS: dict[str, Any] = {
@@ -53,10 +53,7 @@ class PathUndefined(jinja2.StrictUndefined):
     def _undefined_message(self) -> str:
         owner = self._undefined_obj
         if isinstance(owner, (ValuesDict, ValuesList)):
-            name = self._undefined_name
-            if isinstance(name, str) and name.isidentifier():
-                return f"{owner.values_path}.{name} is not defined"
-            return f"{owner.values_path}[{name!r}] is not defined"
+            return f"{child_path(owner.values_path, self._undefined_name)} is not defined"
         return super()._undefined_message
 
 

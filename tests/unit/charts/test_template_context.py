@@ -53,6 +53,13 @@ def test_missing_parent_of_a_value_names_the_parent(make_chart, render_chart):
         render_chart(path)
 
 
+def test_missing_key_that_is_not_an_identifier_is_named_in_brackets(make_chart, render_chart):
+    """`Values.labels["app.kubernetes.io/name"]` missing would be reported under a path the user cannot find."""
+    path = make_chart({"templates/out.yaml": configmap('  a: {{ Values.labels["app.kubernetes.io/name"] }}\n')})
+    with pytest.raises(errors.RenderError, match=r"Values.labels\['app.kubernetes.io/name'\] is not defined"):
+        render_chart(path, {"labels": {}})
+
+
 def test_default_and_is_defined_guard_missing_values(render_data):
     """Optional values could not be written without failing the render."""
     data = render_data('  a: {{ Values.x | default("fallback") }}\n  b: "{{ Values.y is defined }}"\n')
