@@ -224,14 +224,14 @@ class Api:
                 self.register_crd(obj)
 
     def register_crd(self, crd: dict[str, Any]) -> None:
-        types = self.registry.register_crd(crd)
+        self.registry.register_crd(crd)
         self.schemas.register_crd(crd)
-        for version in (crd.get("spec") or {}).get("versions") or []:
+        spec = crd.get("spec") or {}
+        kind = (spec.get("names") or {}).get("kind", "")
+        for version in spec.get("versions") or []:
             schema = (version.get("schema") or {}).get("openAPIV3Schema")
-            names = (crd.get("spec") or {}).get("names") or {}
             if schema is not None:
-                self._crd_schemas[(crd["spec"]["group"], version["name"], names.get("kind", ""))] = schema
-        del types
+                self._crd_schemas[(spec["group"], version["name"], kind)] = schema
 
     def _unregister_crd(self, crd: dict[str, Any]) -> None:
         for rt in self.registry.unregister_crd(crd["metadata"]["name"]):

@@ -10,8 +10,8 @@ empty `status` the Go types serialise. Idempotent: defaulting a defaulted
 object changes nothing.
 
 Pure: `apply_defaults` returns a defaulted deep copy and never mutates its
-input. Does not allocate cluster IPs, uids or names (the store does), and
-does not validate.
+input. Does not allocate cluster IPs (`strategies` does), uids or names (the
+write path `api` does), and does not validate.
 """
 
 from __future__ import annotations
