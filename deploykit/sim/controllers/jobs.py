@@ -77,10 +77,8 @@ class Jobs(reconciling.Controller):
         now, stamp = self.ctx.now(), self.api.now()
         pods = objects.dependents(self.store, job, self.pods_rt.key)
         active = [p for p in pods if objects.pod_active(p)]
-        terminating = [p for p in pods if p["metadata"].get("deletionTimestamp") and not objects.pod_terminal(p)]
         done = [p for p in pods if (p.get("status") or {}).get("phase") == "Succeeded"]
-        failed_pods = [p for p in pods if (p.get("status") or {}).get("phase") == "Failed"]
-        failed = len(failed_pods)
+        failed = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Failed")
         if ((spec.get("template") or {}).get("spec") or {}).get("restartPolicy") == "OnFailure":
             failed += sum(objects.restarts(p) for p in pods)
         failed = max(failed, int(status.get("failed") or 0))
