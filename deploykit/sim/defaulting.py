@@ -151,7 +151,8 @@ def _pod_template(template: Any) -> None:
     _pod_spec(_dict_at(template, "spec"))
 
 
-def _qos_class(spec: Obj) -> str:
+def qos_class(spec: Obj) -> str:
+    """A pod's QoS class from the cpu / memory requests and limits of all its containers, init ones too."""
     requests_seen = limits_seen = False
     guaranteed = True
     for container in _items(spec, "containers") + _items(spec, "initContainers"):
@@ -198,7 +199,7 @@ def _pod(obj: Obj) -> None:
     extra = [dict(t) for t in _NOT_READY_TOLERATIONS if t["key"] not in keys]
     if extra:
         spec["tolerations"] = tolerations + extra
-    _status(obj, {"phase": "Pending", "qosClass": _qos_class(spec)})
+    _status(obj, {"phase": "Pending", "qosClass": qos_class(spec)})
 
 
 def _pod_template_kind(obj: Obj) -> None:

@@ -15,7 +15,7 @@ import ipaddress
 import random
 from typing import Any, Iterable
 
-from deploykit.sim import resources
+from deploykit.sim import defaulting, resources
 
 _CIDR = ipaddress.ip_network("10.96.0.0/12")
 NODE_PORTS = range(30000, 32768)
@@ -27,7 +27,8 @@ def initial_status(rt: resources.ResourceType, obj: dict[str, Any]) -> dict[str,
         if rt.kind == "Namespace":
             return {"phase": "Active"}
         if rt.kind == "Pod":
-            return {"phase": "Pending", "qosClass": _qos_class(obj)}
+            spec = obj.get("spec")
+            return {"phase": "Pending", "qosClass": defaulting.qos_class(spec if isinstance(spec, dict) else {})}
         if rt.kind == "PersistentVolumeClaim":
             return {"phase": "Pending"}
         if rt.kind == "Service":
@@ -35,19 +36,6 @@ def initial_status(rt: resources.ResourceType, obj: dict[str, Any]) -> dict[str,
     if rt.custom:
         return None
     return {}
-
-
-def _qos_class(pod: dict[str, Any]) -> str:
-    containers = (pod.get("spec") or {}).get("containers") or []
-    requests_limits = [(c.get("resources") or {}) for c in containers]
-    if not any(r.get("requests") or r.get("limits") for r in requests_limits):
-        return "BestEffort"
-    guaranteed = all(
-        r.get("limits") and set(r["limits"]) >= {"cpu", "memory"}
-        and all((r.get("requests") or {}).get(k, v) == v for k, v in r["limits"].items())
-        for r in requests_limits
-    )
-    return "Guaranteed" if guaranteed else "Burstable"
 
 
 def fold_string_data(obj: dict[str, Any]) -> dict[str, Any]:

@@ -128,3 +128,17 @@ def test_an_apply_of_a_cluster_scoped_object_drops_a_namespace(api):
             "metadata": {"name": "reader", "namespace": "prod"}, "rules": []}
     created = api.apply(roles, None, "reader", body, manager="deployer")
     assert "namespace" not in created.obj["metadata"]
+
+
+@pytest.mark.parametrize("write", ["create", "apply"])
+def test_pod_qos_class_counts_init_containers_however_the_pod_is_written(api, write):
+    """A Pod whose only resources are on an init container is Burstable, created or applied, as on a real cluster."""
+    pods = api.registry.lookup("", "v1", "pods")
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"initContainers": [{"name": "init", "image": "x", "resources": {"requests": {"cpu": "100m"}}}],
+                    "containers": [{"name": "app", "image": "x"}]}}
+    if write == "create":
+        written = api.create(pods, "prod", pod, manager="deployer")
+    else:
+        written = api.apply(pods, "prod", "p", pod, manager="deployer")
+    assert written.obj["status"]["qosClass"] == "Burstable"
