@@ -22,6 +22,7 @@ from aiohttp import web
 from deploykit.sim import api as api_mod
 from deploykit.sim import discovery as discovery_mod
 from deploykit.sim import managing, openapi, protobuf, resources, statuses, tables, watching
+from deploykit.sim import store as store_mod
 
 log = logging.getLogger("deploykit.sim")
 
@@ -32,12 +33,8 @@ _DRY_RUN_OPTIONS = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "P
                     "DELETE": "DeleteOptions"}
 
 
-def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def json_response(obj: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(body=dumps(obj), status=status, content_type=JSON, headers=headers)
+    return web.Response(body=store_mod.encode(obj), status=status, content_type=JSON, headers=headers)
 
 
 def error_response(exc: statuses.ApiError) -> web.Response:
@@ -149,7 +146,7 @@ class Handler:
         raise statuses.not_found_path()
 
     def _aggregated(self, *, core: bool) -> web.Response:
-        body = dumps(self.discovery.aggregated(core=core))
+        body = store_mod.encode(self.discovery.aggregated(core=core))
         return web.Response(body=body, headers={
             "Content-Type": "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"})
 
@@ -284,7 +281,7 @@ class Handler:
                                   "metadata": meta, "items": [tables.partial(o) for o in objs]})
         # Items are encoded once per object version and reused: lists of many objects stay cheap.
         items = b",".join(self.api.store.encoded(rt.key, o) for o in objs)
-        head = dumps({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta})
+        head = store_mod.encode({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta})
         body = head[:-1] + b',"items":[' + items + b"]}"
         return web.Response(body=body, content_type=JSON)
 
