@@ -40,7 +40,7 @@ import uuid
 from typing import Any, Callable
 
 from deploykit.sim import conversions, definitions, managing, objects, patching, quotas, resources, selectors
-from deploykit.sim import statuses, strategies, typeinfo, validating
+from deploykit.sim import statuses, strategies, times, typeinfo, validating
 from deploykit.sim import store as store_mod
 
 APPLY = "application/apply-patch+yaml"
@@ -58,10 +58,6 @@ class Result:
     code: int
     obj: dict[str, Any]
     warnings: list[str] = dataclasses.field(default_factory=list)
-
-
-def now_rfc3339(clock: Callable[[], float] = time.time) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock()))
 
 
 class Api:
@@ -85,7 +81,7 @@ class Api:
     # --- helpers ------------------------------------------------------------------
 
     def now(self) -> str:
-        return now_rfc3339(self.clock)
+        return times.rfc3339(self.clock())
 
     def _ns(self, rt: resources.ResourceType, namespace: str | None) -> str:
         return (namespace or "") if rt.namespaced else ""
@@ -694,7 +690,7 @@ class Api:
         current = meta.get("deletionGracePeriodSeconds")
         if meta.get("deletionTimestamp") and current is not None and current <= grace_period:
             return Result(200, live)
-        new_meta = dict(meta, deletionTimestamp=now_rfc3339(lambda: self.clock() + grace_period),
+        new_meta = dict(meta, deletionTimestamp=times.rfc3339(self.clock() + grace_period),
                         deletionGracePeriodSeconds=grace_period)
         if meta.get("generation") is not None:
             new_meta["generation"] = meta["generation"] + 1

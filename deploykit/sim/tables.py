@@ -9,13 +9,11 @@ the objects and the current time.
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
-import time
 from typing import Any, Callable
 
-from deploykit.sim import resources, selectors
+from deploykit.sim import resources, selectors, times
 
 Row = Callable[[dict[str, Any], float], list[Any]]
 
@@ -52,17 +50,8 @@ def human_duration(seconds: float) -> str:
     return f"{hours // 24 // 365}y"
 
 
-def _parse_time(stamp: str | None) -> float | None:
-    if not stamp:
-        return None
-    try:
-        return float(calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")))
-    except ValueError:
-        return None
-
-
 def age(obj: dict[str, Any], now: float) -> str:
-    created = _parse_time(obj["metadata"].get("creationTimestamp"))
+    created = times.parse(obj["metadata"].get("creationTimestamp"))
     return "<unknown>" if created is None else human_duration(now - created)
 
 
@@ -139,7 +128,7 @@ def _job_row(obj: dict[str, Any], now: float) -> list[Any]:
         if cond.get("status") == "True" and cond.get("type") in ("Complete", "Failed", "Suspended"):
             state = cond["type"]
     completions = _spec(obj).get("completions", 1)
-    start, end = _parse_time(s.get("startTime")), _parse_time(s.get("completionTime"))
+    start, end = times.parse(s.get("startTime")), times.parse(s.get("completionTime"))
     duration = human_duration((end or now) - start) if start else ""
     return [_name(obj), state, f"{s.get('succeeded', 0)}/{completions}", duration, age(obj, now)]
 
@@ -163,7 +152,7 @@ def _data_count(obj: dict[str, Any]) -> int:
 def _event_row(obj: dict[str, Any], now: float) -> list[Any]:
     involved = obj.get("involvedObject") or obj.get("regarding") or {}
     last = obj.get("lastTimestamp") or obj.get("eventTime") or obj["metadata"].get("creationTimestamp")
-    seen = _parse_time(last)
+    seen = times.parse(last)
     return [human_duration(now - seen) if seen else "<unknown>", obj.get("type", ""), obj.get("reason", ""),
             f"{(involved.get('kind') or '').lower()}/{involved.get('name', '')}",
             obj.get("message") or obj.get("note", "")]
@@ -197,7 +186,7 @@ _PRINTERS: dict[tuple[str, str], tuple[list[dict[str, Any]], Row]] = {
                            lambda o, now: [_name(o), _spec(o).get("schedule", ""), bool(_spec(o).get("suspend")),
                                            len(_status(o).get("active") or []),
                                            "<none>" if not _status(o).get("lastScheduleTime") else human_duration(
-                                               now - (_parse_time(_status(o)["lastScheduleTime"]) or now)),
+                                               now - (times.parse(_status(o)["lastScheduleTime"]) or now)),
                                            age(o, now)]),
     ("", "Service"): ([_NAME, _col("Type"), _col("Cluster-IP"), _col("External-IP"), _col("Port(s)"), _AGE],
                       _service_row),
@@ -285,7 +274,7 @@ def _custom_printer(rt: resources.ResourceType) -> tuple[list[dict[str, Any]], R
         for spec in specs:
             value = json_path(obj, spec["jsonPath"])
             if spec.get("type") == "date" and isinstance(value, str):
-                stamp = _parse_time(value)
+                stamp = times.parse(value)
                 value = human_duration(now - stamp) if stamp is not None else value
             elif isinstance(value, (dict, list)):
                 value = json.dumps(value, separators=(",", ":"))

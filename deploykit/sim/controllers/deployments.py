@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from deploykit.sim import statuses
+from deploykit.sim import statuses, times
 from deploykit.sim import store as store_mod
 from deploykit.sim.controllers import events, objects, reconciling, rollouts, templates
 
@@ -374,7 +374,7 @@ class Deployments(reconciling.Controller):
         recorded = self._progress.get(d["metadata"]["uid"])
         if recorded is not None and recorded[0] == cond.get("lastUpdateTime"):
             return recorded[1]
-        return objects.parse_time(cond.get("lastUpdateTime"))
+        return times.parse(cond.get("lastUpdateTime"))
 
     def _deadline(self, d: Obj) -> float:
         return self.timing.scaled(float((d.get("spec") or {}).get("progressDeadlineSeconds") or 0))

@@ -25,8 +25,7 @@ import logging
 import time
 from typing import Any, Callable
 
-from deploykit.sim import statuses
-from deploykit.sim.controllers import objects
+from deploykit.sim import statuses, times
 
 log = logging.getLogger("deploykit.sim")
 
@@ -62,7 +61,7 @@ class Recorder:
     def _sweep(self) -> None:
         cutoff = self.clock() - TTL
         for event in self.api.store.list(self.rt.key):
-            last = objects.parse_time(event.get("lastTimestamp") or event.get("eventTime")
+            last = times.parse(event.get("lastTimestamp") or event.get("eventTime")
                                       or event["metadata"].get("creationTimestamp"))
             if last is not None and last < cutoff:
                 meta = event["metadata"]
@@ -111,12 +110,12 @@ class Recorder:
         body: Obj = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": namespace},
                      "involvedObject": involved, "reason": reason, "message": message, "type": type_}
         if action is None:
-            stamp = objects.rfc3339(now)
+            stamp = times.rfc3339(now)
             body.update(source={"component": component, **({"host": host} if host else {})},
                         firstTimestamp=stamp, lastTimestamp=stamp, count=1, eventTime=None,
                         reportingComponent=component, reportingInstance=host or "")
         else:
-            body.update(source={}, firstTimestamp=None, lastTimestamp=None, eventTime=objects.rfc3339_micro(now),
+            body.update(source={}, firstTimestamp=None, lastTimestamp=None, eventTime=times.rfc3339_micro(now),
                         action=action, reportingComponent=component,
                         reportingInstance=f"{component}-{host}" if host else component)
         self.api.create(self.rt, namespace, body, manager=_manager(component))
@@ -126,9 +125,9 @@ class Recorder:
 
     def _repeat(self, live: Obj, now: float, *, component: str) -> None:
         count = int((live.get("series") or {}).get("count") or live.get("count") or 1) + 1
-        new = dict(live, series={"count": count, "lastObservedTime": objects.rfc3339_micro(now)})
+        new = dict(live, series={"count": count, "lastObservedTime": times.rfc3339_micro(now)})
         if live.get("eventTime") is None or live.get("count") is not None:
-            new.update(count=count, lastTimestamp=objects.rfc3339(now))
+            new.update(count=count, lastTimestamp=times.rfc3339(now))
         meta = live["metadata"]
         self.api.update(self.rt, meta["namespace"], meta["name"], new, manager=_manager(component))
 

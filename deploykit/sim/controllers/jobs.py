@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from deploykit.sim import times
 from deploykit.sim.controllers import events, objects, reconciling, templates
 
 Obj = dict[str, Any]
@@ -87,7 +88,7 @@ class Jobs(reconciling.Controller):
         done_indexes = {i for i in (_index(p) for p in done) if i is not None}
         succeeded = len(done_indexes) if indexed else max(len(done), int(status.get("succeeded") or 0))
         status.setdefault("startTime", stamp)
-        started = objects.parse_time(status["startTime"]) or now
+        started = times.parse(status["startTime"]) or now
         target = next((c for c in conditions if c.get("type") in ("FailureTarget", "SuccessCriteriaMet")
                        and c.get("status") == "True"), None)
         again: float | None = None
@@ -213,7 +214,7 @@ class Jobs(reconciling.Controller):
             return None
         finished = next((c.get("lastTransitionTime") for c in (job.get("status") or {}).get("conditions") or ()
                          if c.get("type") in ("Complete", "Failed") and c.get("status") == "True"), None)
-        at = objects.parse_time(finished)
+        at = times.parse(finished)
         if at is None:
             return None
         left = at + self.timing.scaled(ttl) - self.ctx.now()

@@ -22,8 +22,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from deploykit.sim import statuses
-from deploykit.sim.controllers import objects
+from deploykit.sim import statuses, times
 
 MAX_LINES = 10_000  # per container instance, oldest dropped first
 Obj = dict[str, Any]
@@ -154,7 +153,7 @@ class _Options:
         self.since_seconds = _int(query, "sinceSeconds")
         self.limit_bytes = _int(query, "limitBytes")
         since_time = query.get("sinceTime")
-        self.since_time = objects.parse_time(since_time) if since_time else None
+        self.since_time = times.parse(since_time) if since_time else None
         causes = []
         if self.tail_lines is not None and self.tail_lines < 0:
             causes.append(statuses.invalid_value("tailLines", self.tail_lines, "must be greater than or equal to 0"))
@@ -171,7 +170,7 @@ class _Options:
         return self
 
     def render(self, at: float, line: str) -> str:
-        return f"{_rfc3339_nano(at)} {line}\n" if self.timestamps else f"{line}\n"
+        return f"{times.rfc3339_nano(at)} {line}\n" if self.timestamps else f"{line}\n"
 
     def limit(self, raw: bytes) -> bytes:
         return raw[: self.limit_bytes] if self.limit_bytes is not None else raw
@@ -201,12 +200,6 @@ def _select(lines: list[tuple[float, str]], options: _Options, *, now: float) ->
     if options.tail_lines is not None:
         lines = lines[len(lines) - options.tail_lines:] if options.tail_lines else []
     return lines
-
-
-def _rfc3339_nano(at: float) -> str:
-    """Go's time.RFC3339Nano: nanoseconds with trailing zeros trimmed."""
-    nanos = f"{int(round(at % 1 * 1e9)) % 1_000_000_000:09d}".rstrip("0")
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + (f".{nanos}" if nanos else "") + "Z"
 
 
 def _names(containers: Any) -> list[str]:

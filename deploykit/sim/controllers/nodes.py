@@ -14,8 +14,7 @@ import hashlib
 import ipaddress
 from typing import Any
 
-from deploykit.sim import definitions, statuses
-from deploykit.sim.controllers import objects
+from deploykit.sim import definitions, statuses, times
 
 PREFIX = "sim-node-"
 ALLOCATABLE = {"cpu": "4", "ephemeral-storage": "100Gi", "hugepages-2Mi": "0", "memory": "16Gi", "pods": "110"}
@@ -95,7 +94,7 @@ class Nodes:
                         "name": name, "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": name,
                                                            "uid": node["metadata"]["uid"]}]},
                         "spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
-                                 "renewTime": objects.rfc3339_micro(self.api.clock())}}, manager="kubelet")
+                                 "renewTime": times.rfc3339_micro(self.api.clock())}}, manager="kubelet")
                 except statuses.ApiError:
                     pass  # kube-node-lease missing or terminating: leases are decoration
         self._seed_ips()

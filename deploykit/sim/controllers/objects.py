@@ -1,48 +1,22 @@
-"""Plain-dict helpers the simulated components share: owner references, conditions, pod states, times.
+"""Plain-dict helpers the simulated components share: owner references, conditions, pod states.
 
 Owns the small rules every controller applies the way client-go's helpers
 do: which object controls another (the ownerReference with controller: true),
 building a controller reference, reading and setting status conditions while
 keeping lastTransitionTime when the status does not change, whether a pod is
 active, ready or available (Ready for minReadySeconds), int-or-percent
-values, the dependents a controller owns (read from the store it is given)
-and RFC 3339 times. No writes, no API calls.
+values and the dependents a controller owns (read from the store it is
+given). Times are `deploykit.sim.times`. No writes, no API calls.
 """
 
 from __future__ import annotations
 
-import calendar
 import math
-import time
 from typing import Any
 
+from deploykit.sim import times
+
 Obj = dict[str, Any]
-
-
-# --- time -----------------------------------------------------------------------------------------
-
-
-def rfc3339(at: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
-
-
-def rfc3339_micro(at: float) -> str:
-    """metav1.MicroTime, as eventTime is written."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at % 1 * 1_000_000):06d}Z"
-
-
-def parse_time(stamp: Any) -> float | None:
-    if not isinstance(stamp, str) or len(stamp) < 19:
-        return None
-    try:
-        whole = float(calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")))
-    except ValueError:
-        return None
-    if len(stamp) > 20 and stamp[19] == ".":
-        digits = stamp[20:].rstrip("Z")
-        if digits.isdigit():
-            whole += float("0." + digits)
-    return whole
 
 
 # --- ownership ------------------------------------------------------------------------------------
@@ -125,7 +99,7 @@ def pod_available(pod: Obj, min_ready_seconds: float, now: float) -> bool:
         return False
     if min_ready_seconds <= 0:
         return True
-    since = parse_time(cond.get("lastTransitionTime"))
+    since = times.parse(cond.get("lastTransitionTime"))
     return since is not None and since + min_ready_seconds <= now
 
 
@@ -176,6 +150,6 @@ def dependents(store: Any, owner: Obj, key: tuple[str, str]) -> list[Obj]:
 
 __all__ = [
     "condition", "condition_true", "controlled_by", "controller_of", "controller_ref", "dependents",
-    "int_or_percent", "nonzero", "parse_time", "pod_active", "pod_available", "pod_ready", "pod_terminal", "restarts",
-    "rfc3339", "rfc3339_micro", "set_condition", "without_condition",
+    "int_or_percent", "nonzero", "pod_active", "pod_available", "pod_ready", "pod_terminal", "restarts",
+    "set_condition", "without_condition",
 ]
