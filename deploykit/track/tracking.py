@@ -241,6 +241,12 @@ class Tracker:
             self._warning(obj, by_key)
             return
         target = by_key.get((kind, meta.get("namespace"), meta.get("name")))
+        if target is None and not meta.get("namespace"):
+            # A cluster-scoped object (a CRD, a ClusterRole): the namespace that -n or a manifest's
+            # default gave its target does not apply to it.
+            target = next((t for t in by_key.values() if t.kind == kind and t.name == meta.get("name")), None)
+            if target is not None:
+                target.namespace = None
         if target is not None:
             target.live = None if event.type == "DELETED" else obj
 

@@ -147,3 +147,18 @@ def test_secret_values_in_tracked_manifests_are_masked_in_pod_logs(sim_cluster, 
     assert result.returncode == 1
     assert "connecting with" in result.stdout
     assert canary not in result.stdout + result.stderr
+
+
+def test_cluster_scoped_crd_is_found_whatever_the_namespace(sim_cluster, kube, sim_cluster_namespace):
+    """`track crd/NAME` (or a chart's CRD via -f) would look for it in a namespace and wait until the timeout."""
+    group = f"{sim_cluster_namespace}.example.com"
+    kube.apply({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                "metadata": {"name": f"widgets.{group}"},
+                "spec": {"group": group, "scope": "Namespaced",
+                         "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                         "versions": [{"name": "v1", "served": True, "storage": True,
+                                       "schema": {"openAPIV3Schema": {"type": "object"}}}]}})
+    result = deploykit("track", f"crd/widgets.{group}", "-n", sim_cluster_namespace, "--kubeconfig",
+                       str(sim_cluster.kubeconfig), "--timeout", "20s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"CustomResourceDefinition/widgets.{group}: Ready" in result.stdout
