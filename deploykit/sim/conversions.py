@@ -28,18 +28,14 @@ _BACK = {v: k for k, v in _RENAMES.items()}
 
 
 def to_events_v1(core: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"apiVersion": "events.k8s.io/v1", "kind": "Event"}
-    for key, value in core.items():
-        if key in ("apiVersion", "kind"):
-            continue
-        out[_RENAMES.get(key, key)] = value
-    return out
+    return _renamed(core, _RENAMES, api_version="events.k8s.io/v1")
 
 
 def to_core(event: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"apiVersion": "v1", "kind": "Event"}
-    for key, value in event.items():
-        if key in ("apiVersion", "kind"):
-            continue
-        out[_BACK.get(key, key)] = value
+    return _renamed(event, _BACK, api_version="v1")
+
+
+def _renamed(event: dict[str, Any], names: dict[str, str], *, api_version: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"apiVersion": api_version, "kind": "Event"}
+    out.update((names.get(key, key), value) for key, value in event.items() if key not in ("apiVersion", "kind"))
     return out
