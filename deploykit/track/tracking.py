@@ -43,6 +43,8 @@ class KubeSeam(Protocol):
     """What the tracker needs from the cluster (deploykit.kube.client.Kube provides it)."""
 
     def watch(self, api_version: str, kind: str, *, namespace: str | None = None) -> WatchLike: ...
+    def list(self, api_version: str, kind: str, *, namespace: str | None = None,
+             field_selector: str | None = None) -> list[dict]: ...
     def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int | None = None,
                  previous: bool = False) -> str: ...
     def follow_pod_logs(self, namespace: str, pod: str, *, container: str) -> Iterator[str]: ...
@@ -149,11 +151,15 @@ class Tracker:
         start = self.clock()
         self._wall_start = datetime.now(timezone.utc)
         targets = self._targets(objects, start)
-        watched = [t for t in targets if t.kind not in STATIC_KINDS]
         for target in targets:
-            if target.kind in STATIC_KINDS:
+            # Existence is readiness for these: one named lookup each instead of a watch of every ConfigMap
+            # and Secret in the namespace. Only a missing one is watched until it appears.
+            if target.kind in STATIC_KINDS and self.kube.list(
+                    target.api_version, target.kind, namespace=target.namespace,
+                    field_selector=f"metadata.name={target.name}"):
                 target.verdict = Verdict(Phase.READY, "exists")
                 target.done_at = start
+        watched = [t for t in targets if t.done_at is None]
         from_watches = self._start_watches(watched)
         try:
             return self._loop(targets, watched, from_watches, start)

@@ -162,3 +162,24 @@ def test_cluster_scoped_crd_is_found_whatever_the_namespace(sim_cluster, kube, s
                        str(sim_cluster.kubeconfig), "--timeout", "20s")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"CustomResourceDefinition/widgets.{group}: Ready" in result.stdout
+
+
+def test_configmap_that_was_never_applied_is_not_reported_ready(sim_cluster, sim_cluster_namespace):
+    """A ConfigMap or Secret missing from the cluster (its apply failed) would be reported ready and exit 0."""
+    manifest = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: settings, namespace: {sim_cluster_namespace}}}\n"
+    result = deploykit("track", "-f", "-", "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "1s",
+                       stdin=manifest)
+    assert result.returncode == 1
+    assert "FAILED ConfigMap/settings: timed out after 1s waiting: waiting for the object to appear" in result.stdout
+
+
+def test_existing_configmap_is_ready_at_once(sim_cluster, kube, sim_cluster_namespace):
+    """An applied ConfigMap would make tracking wait for an event that never comes."""
+    manifest = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": sim_cluster_namespace}}
+    kube.apply(manifest)
+    import yaml
+
+    result = deploykit("track", "-f", "-", "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "10s",
+                       stdin=yaml.safe_dump(manifest))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK: 1 resources ready" in result.stdout
