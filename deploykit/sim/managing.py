@@ -535,20 +535,7 @@ def apply(
     body that does not fit the schema (as the real server answers).
     """
     subresource = subresource or ""
-    if not isinstance(config, dict):
-        raise statuses.bad_request("the body of an apply patch must be an object")
-    expected = (api_version or (live or {}).get("apiVersion"), kind or (live or {}).get("kind"))
-    got = (config.get("apiVersion"), config.get("kind"))
-    if expected[0] is not None and got != expected:
-        raise statuses.bad_request(f"invalid object type: {_gvk_string(*got)}")
-    config_meta = config.get("metadata")
-    if config_meta is not None and not isinstance(config_meta, dict):
-        raise statuses.bad_request("metadata must be an object")
-    config_meta = config_meta or {}
-    if config_meta.get("managedFields") is not None:
-        raise statuses.bad_request("metadata.managedFields must be nil")
-    _check_uid(live, config)
-
+    _check_config(live, config, api_version=api_version, kind=kind)
     t = _type_for(schemas, config)
     errors = merging.validate(config, t)
     if errors:
@@ -680,6 +667,22 @@ def _conflicts_not_explained_by_last_applied(
         return conflicts.by_manager
     remaining = {identity: fields - allowed for identity, fields in conflicts.by_manager.items()}
     return {identity: fields for identity, fields in remaining.items() if fields}
+
+
+def _check_config(live: dict | None, config: Any, *, api_version: str | None, kind: str | None) -> None:
+    """What apply refuses before typing the body: not an object, another kind, managedFields, another uid."""
+    if not isinstance(config, dict):
+        raise statuses.bad_request("the body of an apply patch must be an object")
+    expected = (api_version or (live or {}).get("apiVersion"), kind or (live or {}).get("kind"))
+    got = (config.get("apiVersion"), config.get("kind"))
+    if expected[0] is not None and got != expected:
+        raise statuses.bad_request(f"invalid object type: {_gvk_string(*got)}")
+    config_meta = config.get("metadata")
+    if config_meta is not None and not isinstance(config_meta, dict):
+        raise statuses.bad_request("metadata must be an object")
+    if (config_meta or {}).get("managedFields") is not None:
+        raise statuses.bad_request("metadata.managedFields must be nil")
+    _check_uid(live, config)
 
 
 def _check_uid(live: dict | None, config: dict) -> None:
