@@ -117,8 +117,6 @@ async def serve(request: web.Request, *, api: Any, rt: resources.ResourceType, n
         await _pump(queue, selection, writer, timeout=timeout, bookmarks=bookmarks,
                     interval=options.bookmark_interval)
         return response
-    except (ConnectionResetError, asyncio.CancelledError):
-        raise
     finally:
         unsubscribe()
 
@@ -142,17 +140,15 @@ async def _pump(queue: asyncio.Queue[store_mod.Event], selection: Filter, writer
                 await writer.bookmark(max(last_rv, writer.api.store.resource_version))
                 next_bookmark = time.monotonic() + interval
             continue
-        last_rv = event.rv
-        kind = selection.translate(event)
-        if kind:
-            await writer.send(kind, event.obj)
-        # Drain what is already queued without yielding to the timer each time.
-        while not queue.empty():
-            event = queue.get_nowait()
+        # Send what is already queued too, without going back to the timer for each event.
+        while True:
             last_rv = event.rv
             kind = selection.translate(event)
             if kind:
                 await writer.send(kind, event.obj)
+            if queue.empty():
+                break
+            event = queue.get_nowait()
 
 
 class _Writer:
