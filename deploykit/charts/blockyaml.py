@@ -3,11 +3,12 @@
 Owns `parse(text)`: block mappings and sequences (`key: value`, `- item`,
 `- key: value`, `- - item`), plain scalars resolved exactly as PyYAML's safe
 loader does (same resolver and constructors, minus timestamps), single- and
-simple double-quoted scalars, `[]`/`{}`, `|`/`|-` literal blocks, comment
-lines. It returns `UNSUPPORTED` for anything else (anchors, tags, flow
-collections, folded or kept block scalars, multi-line plain scalars, inline
-comments, odd indentation, control characters, errors) and the caller then
-uses PyYAML, which also produces the error messages. So this module never
+simple double-quoted scalars, `[]`/`{}` and one-line flow collections of
+scalars (`[a, "b", 3]`, `{cpu: 10m}`), `|`/`|-` literal blocks, comment
+lines. It returns `UNSUPPORTED` for anything else (anchors, tags, nested or
+multi-line flow collections, folded or kept block scalars, multi-line plain
+scalars, inline comments, odd indentation, control characters, errors) and
+the caller then uses PyYAML, which also produces the error messages. So this module never
 decides what a document means when it is unsure: it only goes faster on
 the documents it understands (PyYAML's constructor runs in Python and was
 most of a render's time).
