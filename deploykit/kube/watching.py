@@ -66,6 +66,9 @@ class ResumableWatch:
         self._stopped = threading.Event()
         # Set once the initial list has been handed out: a consumer judging state waits for it.
         self.listed = threading.Event()
+        # While the server does not answer: since when (time.monotonic) and the last error, for `failing()`.
+        self._failing_since: float | None = None
+        self._last_error = ""
 
     def _selectors(self) -> dict[str, Any]:
         return {"labelSelector": self.label_selector, "fieldSelector": self.field_selector}
@@ -105,6 +108,7 @@ class ResumableWatch:
                 raise _Gone() from exc
             raise
         self._stream = stream
+        self._failing_since = None
         if self._stopped.is_set():
             stream.close()
         for line in stream:
@@ -149,11 +153,20 @@ class ResumableWatch:
                 self.relists += 1
                 resource_version, changed = self._relist()
                 yield from changed
-            except errors.KubeError:
+            except errors.KubeError as exc:
                 if self._stopped.is_set():
                     return
                 self.resumes += 1
-                time.sleep(self.reconnect_delay)
+                if self._failing_since is None:
+                    self._failing_since = time.monotonic()
+                self._last_error = exc.message
+                # back off while the server is away (a restarting API server is not hammered), at most 1 s
+                time.sleep(min(1.0, max(self.reconnect_delay, time.monotonic() - self._failing_since)))
+
+    def failing(self) -> tuple[float, str] | None:
+        """(seconds, last error) while reconnecting has failed without a break; None when the stream is up."""
+        since = self._failing_since
+        return None if since is None else (time.monotonic() - since, self._last_error)
 
     def stop(self) -> None:
         self._stopped.set()

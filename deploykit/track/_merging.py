@@ -34,6 +34,11 @@ class Merged:
         """Whether every watch has queued its initial list (watches without the flag count as listed)."""
         return all(watch.listed.is_set() for watch in self._watches if hasattr(watch, "listed"))
 
+    def failing(self) -> tuple[float, str] | None:
+        """The longest unbroken failure to reach the server among the watches: (seconds, last error), or None."""
+        failures = [f for w in self._watches if hasattr(w, "failing") and (f := w.failing()) is not None]
+        return max(failures, default=None)
+
     @property
     def resumes(self) -> int:
         return sum(getattr(w, "resumes", 0) for w in self._watches)

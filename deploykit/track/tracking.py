@@ -58,6 +58,8 @@ class TrackOptions:
     show_logs: bool = True
     show_events: bool = True
     failure_log_lines: int = 20
+    # How long the API server may stay unreachable before tracking gives up with a cluster error.
+    connection_grace: float = 30.0
     max_log_followers: int = 8
 
 
@@ -224,6 +226,11 @@ class Tracker:
             failed = self._evaluate(pending, now)
             if failed is not None:
                 return self._fail(targets, failed, start)
+            lost = self._merged.failing()
+            if lost is not None and (lost[0] >= self.options.connection_grace or now >= deadline):
+                # A verdict needs a cluster that answers: this is not a timed-out roll out.
+                raise errors.KubeError(f"lost the API server: no answer for {lost[0]:.0f}s ({lost[1]})",
+                                       hint="check that the cluster is up and reachable, then track again")
             expired = self._expired(pending, now, deadline)
             if expired is not None:
                 target, timed_out = expired

@@ -183,3 +183,26 @@ def test_existing_configmap_is_ready_at_once(sim_cluster, kube, sim_cluster_name
                        stdin=yaml.safe_dump(manifest))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK: 1 resources ready" in result.stdout
+
+
+def test_api_server_going_away_is_a_cluster_error_not_a_timed_out_roll_out(sim_cluster_factory, tmp_path):
+    """A cluster that stops answering mid-track would end as 'timed out' (exit 1), blaming the release."""
+    from tests.plugins.sim import create_namespace
+
+    handle = sim_cluster_factory()
+    create_namespace(handle.url, "lost")
+    with Kube.connect(kubeconfig=handle.kubeconfig) as client:
+        client.apply(deployment("lost", "web", replicas=1, annotations={"sim.deploykit.io/behavior": "never-ready"}))
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(handle.kubeconfig.read_text())
+    process = subprocess.Popen([sys.executable, "-m", "deploykit", "track", "deployment/web", "-n", "lost",
+                                "--kubeconfig", str(kubeconfig), "--timeout", "4s", "--no-events", "--no-logs"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "Deployment/web" in process.stdout.readline()  # tracking is under way
+        handle.stop()
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 3, stderr
+    assert "error: lost the API server: no answer for" in stderr and "timed out" not in stderr
