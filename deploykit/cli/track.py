@@ -135,6 +135,9 @@ def track(
         for obj in named:
             obj["metadata"]["namespace"] = target_namespace
         objects = _from_files(files, target_namespace) + named
+        for obj in objects:  # cluster-scoped objects (CRDs, ClusterRoles, Namespaces) have no namespace
+            if not kube.resource_for(obj.get("apiVersion", ""), obj["kind"]).namespaced:
+                obj["metadata"].pop("namespace", None)
         if not objects:
             raise errors.UsageError("nothing to track", hint="name objects as KIND/NAME or pass -f manifests.yaml")
         _register_secret_data(objects)
@@ -165,7 +168,8 @@ def track(
 def _hint(reason: str, *, namespace: str | None) -> str:
     """What to do next, for the way tracking failed."""
     if reason.endswith("waiting for the object to appear"):
-        return f"it does not exist in namespace {namespace}: check the name and -n, or apply it first"
+        where = f"in namespace {namespace}: check the name and -n" if namespace else "in the cluster: check the name"
+        return f"it does not exist {where}, or apply it first"
     if reason.startswith(("timed out", "no activity")):
         return "it was still in progress: the lines above show its last state; raise --timeout if it is only slow"
     return "the lines above show the pod, container, exit code and last log lines"

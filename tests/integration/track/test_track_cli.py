@@ -206,3 +206,11 @@ def test_api_server_going_away_is_a_cluster_error_not_a_timed_out_roll_out(sim_c
         process.kill()
     assert process.returncode == 3, stderr
     assert "error: lost the API server: no answer for" in stderr and "timed out" not in stderr
+
+
+def test_missing_cluster_scoped_object_hint_names_no_namespace(sim_cluster):
+    """A missing CRD would be said to be missing 'in namespace default', sending the user to fix -n."""
+    result = deploykit("track", "crd/absent.example.com", "-n", "default", "--kubeconfig", str(sim_cluster.kubeconfig),
+                       "--timeout", "1s")
+    assert result.returncode == 1
+    assert "hint: it does not exist in the cluster: check the name" in result.stderr
