@@ -57,16 +57,7 @@ def _sub_kind(rt: resources.ResourceType, sub: str) -> tuple[str, str, str]:
 class Discovery:
     def __init__(self, registry: resources.Registry) -> None:
         self.registry = registry
-        self._cache: dict[Any, Any] = {}
-        self._seen = -1
-
-    def _cached(self, key: Any, build: Any) -> Any:
-        if self._seen != self.registry.changes:
-            self._cache.clear()
-            self._seen = self.registry.changes
-        if key not in self._cache:
-            self._cache[key] = build()
-        return self._cache[key]
+        self._cache = resources.Cache(registry)
 
     def api_versions(self, server_address: str) -> dict[str, Any]:
         return {
@@ -76,7 +67,7 @@ class Discovery:
         }
 
     def group_list(self) -> dict[str, Any]:
-        return self._cached("groups", self._build_group_list)
+        return self._cache.get("groups", self._build_group_list)
 
     def _build_group_list(self) -> dict[str, Any]:
         groups = []
@@ -94,7 +85,7 @@ class Discovery:
         return None
 
     def resource_list(self, group: str, version: str) -> dict[str, Any] | None:
-        return self._cached(("resources", group, version), lambda: self._build_resource_list(group, version))
+        return self._cache.get(("resources", group, version), lambda: self._build_resource_list(group, version))
 
     def _build_resource_list(self, group: str, version: str) -> dict[str, Any] | None:
         types = self.registry.in_group_version(group, version)
@@ -121,7 +112,7 @@ class Discovery:
 
     def aggregated(self, *, core: bool) -> dict[str, Any]:
         """`APIGroupDiscoveryList` of the core group (/api) or of all named groups (/apis)."""
-        return self._cached(("aggregated", core), lambda: self._build_aggregated(core))
+        return self._cache.get(("aggregated", core), lambda: self._build_aggregated(core))
 
     def _build_aggregated(self, core: bool) -> dict[str, Any]:
         items = []

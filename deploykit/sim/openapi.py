@@ -150,13 +150,7 @@ class Documents:
     def __init__(self, registry: resources.Registry, api: Any = None) -> None:
         self.registry = registry
         self.api = api
-        self._cache: dict[str, bytes | None] = {}
-        self._seen = -1
-
-    def _fresh(self) -> None:
-        if self._seen != self.registry.changes:
-            self._cache.clear()
-            self._seen = self.registry.changes
+        self._cache = resources.Cache(registry)
 
     def _gv_paths(self) -> dict[str, tuple[str, str]]:
         found = {}
@@ -167,23 +161,26 @@ class Documents:
         return found
 
     def v3_index(self) -> bytes:
-        self._fresh()
-        if "index" not in self._cache:
-            paths = {}
-            for key, (group, version) in self._gv_paths().items():
-                kinds = sorted(f"{rt.plural}:{rt.kind}:{rt.namespaced}:{rt.subresources}"
-                               for rt in self.registry.in_group_version(group, version))
-                digest = hashlib.sha512(("|".join(kinds) + definitions.KUBE_VERSION).encode()).hexdigest()[:64]
-                paths[key] = {"serverRelativeURL": f"/openapi/v3/{key}?hash={digest.upper()}"}
-            self._cache["index"] = json.dumps({"paths": paths}).encode()
-        return self._cache["index"]  # type: ignore[return-value]
+        return self._cache.get("index", self._build_v3_index)
 
     def v3(self, gv_path: str) -> bytes | None:
-        self._fresh()
-        if gv_path not in self._cache:
+        def build() -> bytes | None:
             gv = self._gv_paths().get(gv_path)
-            self._cache[gv_path] = None if gv is None else json.dumps(self._build_v3(*gv)).encode()
-        return self._cache[gv_path]
+            return None if gv is None else json.dumps(self._build_v3(*gv)).encode()
+
+        return self._cache.get(gv_path, build)
+
+    def v2(self) -> bytes:
+        return self._cache.get("v2", self._build_v2)
+
+    def _build_v3_index(self) -> bytes:
+        paths = {}
+        for key, (group, version) in self._gv_paths().items():
+            kinds = sorted(f"{rt.plural}:{rt.kind}:{rt.namespaced}:{rt.subresources}"
+                           for rt in self.registry.in_group_version(group, version))
+            digest = hashlib.sha512(("|".join(kinds) + definitions.KUBE_VERSION).encode()).hexdigest()[:64]
+            paths[key] = {"serverRelativeURL": f"/openapi/v3/{key}?hash={digest.upper()}"}
+        return json.dumps({"paths": paths}).encode()
 
     def _build_v3(self, group: str, version: str) -> dict[str, Any]:
         prefix = "#/components/schemas/"
@@ -231,16 +228,13 @@ class Documents:
         schema["x-kubernetes-group-version-kind"] = [{"group": rt.group, "version": rt.version, "kind": rt.kind}]
         return schema
 
-    def v2(self) -> bytes:
-        self._fresh()
-        if "v2" not in self._cache:
-            defs = definitions.all_definitions()
-            prefix = "#/definitions/"
-            doc = {
-                "swagger": "2.0",
-                "info": {"title": "Kubernetes", "version": f"v{definitions.KUBE_VERSION}"},
-                "paths": {},
-                "definitions": {name: convert(schema, prefix) for name, schema in defs.items()},
-            }
-            self._cache["v2"] = json.dumps(doc).encode()
-        return self._cache["v2"]  # type: ignore[return-value]
+    def _build_v2(self) -> bytes:
+        defs = definitions.all_definitions()
+        prefix = "#/definitions/"
+        doc = {
+            "swagger": "2.0",
+            "info": {"title": "Kubernetes", "version": f"v{definitions.KUBE_VERSION}"},
+            "paths": {},
+            "definitions": {name: convert(schema, prefix) for name, schema in defs.items()},
+        }
+        return json.dumps(doc).encode()

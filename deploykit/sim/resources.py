@@ -10,7 +10,9 @@ Must not hold objects or do I/O: the store and the server do.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterator
+from typing import Any, Callable, Hashable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 NAMESPACE_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
@@ -246,6 +248,23 @@ class Registry:
 
     def in_group_version(self, group: str, version: str) -> list[ResourceType]:
         return [rt for rt in self._by_path.values() if rt.group == group and rt.version == version]
+
+
+class Cache:
+    """Documents built from the registry (discovery, OpenAPI), kept until a CRD changes it."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._items: dict[Hashable, Any] = {}
+        self._seen = -1
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        if self._seen != self.registry.changes:
+            self._items.clear()
+            self._seen = self.registry.changes
+        if key not in self._items:
+            self._items[key] = build()
+        return self._items[key]
 
 
 def version_priority(version: str) -> tuple[int, int, int]:
