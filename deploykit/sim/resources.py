@@ -2,7 +2,7 @@
 
 Owns the REST facts of each type (group, version, plural, singular, kind,
 scope, shortNames, categories, verbs, subresources, how `metadata.generation`
-moves) and lookups by URL segment or by storage collection. Objects of one type
+moves) and lookups by URL segment, by apiVersion/kind or by storage collection. Objects of one type
 are stored once per (group, plural), whatever version they are served at.
 Must not hold objects or do I/O: the store and the server do.
 """
@@ -224,6 +224,13 @@ class Registry:
 
     def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:
         return self._by_path.get((group, version, plural))
+
+    def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
+        """The type served as `api_version` / `kind` (what an ownerReference or a manifest names)."""
+        for rt in self._by_path.values():
+            if rt.kind == kind and rt.api_version == api_version:
+                return rt
+        return None
 
     def by_key(self, key: tuple[str, str]) -> ResourceType | None:
         """Any served version of the collection `key` (the preferred one: first registered)."""

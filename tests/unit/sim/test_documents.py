@@ -1,4 +1,4 @@
-"""Discovery and OpenAPI documents follow the registry: a CRD's group-version appears and goes with it."""
+"""The registry and the documents built from it (discovery, OpenAPI) follow CRDs as they come and go."""
 
 from __future__ import annotations
 
@@ -46,3 +46,13 @@ def test_openapi_documents_a_crd_once_it_exists(api):
     api.create(_crds(api), None, CRD, manager="test")
     assert "apis/example.com/v1" in json.loads(docs.v3_index())["paths"]
     assert "com.example.v1.Widget" in json.dumps(json.loads(docs.v3("apis/example.com/v1"))["components"])
+
+
+def test_the_registry_finds_a_type_by_kind_while_its_crd_exists(api):
+    """A controller resolving an ownerReference's apiVersion/kind would miss custom kinds, or find deleted ones."""
+    assert api.registry.by_kind("apps/v1", "Deployment").plural == "deployments"
+    assert api.registry.by_kind("example.com/v1", "Widget") is None
+    api.create(_crds(api), None, CRD, manager="test")
+    assert api.registry.by_kind("example.com/v1", "Widget").plural == "widgets"
+    api.delete(_crds(api), None, "widgets.example.com")
+    assert api.registry.by_kind("example.com/v1", "Widget") is None
