@@ -14,6 +14,7 @@ scratch folder that it removes even on SIGTERM, see `scratch`.)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -101,6 +102,13 @@ def decrypt_plaintext(file: Path, *, env: Mapping[str, str] | None = None) -> by
 
 def edit(file: Path, *, env: Mapping[str, str] | None = None) -> bool:
     """Open the file in $EDITOR through sops (a new file is created with its .sops.yaml); False if unchanged."""
+    editor_env = os.environ if env is None else env
+    if not (editor_env.get("SOPS_EDITOR") or editor_env.get("EDITOR")) and not (os.isatty(0) and os.isatty(1)):
+        # sops would fall back to vim or nano, which draws the decrypted file onto this output (a CI log).
+        raise errors.UsageError(
+            f"{file}: no editor: neither SOPS_EDITOR nor EDITOR is set, and this is not a terminal",
+            hint="run it in a terminal, or set EDITOR (a script such as `sed -i ...` edits without one)",
+        )
     args = ["edit"]
     key_info = None
     if file.exists():

@@ -129,6 +129,22 @@ def test_edit_without_change_reports_not_changed(sops_project, run_deploykit, tm
     assert path.read_bytes() == before
 
 
+def test_edit_without_editor_or_terminal_is_refused_before_sops_draws_the_plaintext(sops_project, run_deploykit,
+                                                                                     tmp_path):
+    """In CI (no EDITOR, no TTY) sops would start vim, which draws the decrypted file into the job log, then hangs."""
+    path = sops_project.encrypt("secrets/app.yaml", TEXT)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "vim").write_text('#!/bin/sh\ncat "$1"\n')  # what vim shows on the terminal: the plaintext
+    (bin_dir / "vim").chmod(0o755)
+    env = {k: v for k, v in sops_project.env.items() if k not in ("EDITOR", "SOPS_EDITOR", "VISUAL")}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    result = run_deploykit("secrets", "edit", str(path), env=env)
+    assert result.returncode == 2
+    assert "no editor: neither SOPS_EDITOR nor EDITOR is set, and this is not a terminal" in result.stderr
+    assert CANARY not in result.stdout + result.stderr
+
+
 def test_edit_creates_a_new_encrypted_file(sops_project, run_deploykit, tmp_path):
     """`edit` of a new file would fail instead of creating it with the project's keys."""
     path = sops_project.root / "secrets" / "new.yaml"
