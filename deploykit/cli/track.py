@@ -171,5 +171,6 @@ def _hint(reason: str, *, namespace: str | None) -> str:
         where = f"in namespace {namespace}: check the name and -n" if namespace else "in the cluster: check the name"
         return f"it does not exist {where}, or apply it first"
     if reason.startswith(("timed out", "no activity")):
-        return "it was still in progress: the lines above show its last state; raise --timeout if it is only slow"
+        return ("it was still in progress: the lines above show its last state; if it is only slow, raise --timeout "
+                "(or its deploykit.io/timeout annotation)")
     return "the lines above show the pod, container, exit code and last log lines"

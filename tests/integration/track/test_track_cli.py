@@ -214,3 +214,12 @@ def test_missing_cluster_scoped_object_hint_names_no_namespace(sim_cluster):
                        "--timeout", "1s")
     assert result.returncode == 1
     assert "hint: it does not exist in the cluster: check the name" in result.stderr
+
+
+def test_timeout_hint_says_it_was_still_in_progress(sim_cluster, kube, sim_cluster_namespace):
+    """A slow roll out cut by the timeout would end with a hint about crashed containers that did not crash."""
+    kube.apply(deployment(sim_cluster_namespace, "slow", replicas=1, annotations={"sim.deploykit.io/behavior": "never-ready"}))
+    result = deploykit("track", "deployment/slow", "-n", sim_cluster_namespace, "--kubeconfig", str(sim_cluster.kubeconfig),
+                       "--timeout", "1s")
+    assert result.returncode == 1
+    assert "hint: it was still in progress" in result.stderr and "raise --timeout" in result.stderr
