@@ -130,39 +130,50 @@ def track(
             raise errors.UsageError(f"{rules_file}: cannot read: {exc.strerror}") from exc
         except yaml.YAMLError as exc:
             raise errors.UsageError(f"{rules_file}: not valid YAML") from exc
-    with Kube.connect(kubeconfig=kubeconfig, context=kube_context) as kube:
-        target_namespace = namespace or kube.connection.default_namespace
-        for obj in named:
-            obj["metadata"]["namespace"] = target_namespace
-        objects = _from_files(files, target_namespace) + named
-        for obj in objects:  # cluster-scoped objects (CRDs, ClusterRoles, Namespaces) have no namespace
-            if not kube.resource_for(obj.get("apiVersion", ""), obj["kind"]).namespaced:
-                obj["metadata"].pop("namespace", None)
-        if not objects:
-            raise errors.UsageError("nothing to track", hint="name objects as KIND/NAME or pass -f manifests.yaml")
-        _register_secret_data(objects)
-        write = lambda line: typer.echo(line)  # noqa: E731 - stdout is the redacting stream
-        printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
-        options = TrackOptions(timeout=seconds, custom_rules=tuple(custom_rules), show_logs=not no_logs,
-                               show_events=not no_events)
-        result = Tracker(kube, printer=printer, options=options).track(objects)
+    try:
+        with Kube.connect(kubeconfig=kubeconfig, context=kube_context) as kube:
+            target_namespace = namespace or kube.connection.default_namespace
+            for obj in named:
+                obj["metadata"]["namespace"] = target_namespace
+            objects = _from_files(files, target_namespace) + named
+            for obj in objects:  # cluster-scoped objects (CRDs, ClusterRoles, Namespaces) have no namespace
+                if not kube.resource_for(obj.get("apiVersion", ""), obj["kind"]).namespaced:
+                    obj["metadata"].pop("namespace", None)
+            if not objects:
+                raise errors.UsageError("nothing to track", hint="name objects as KIND/NAME or pass -f manifests.yaml")
+            _register_secret_data(objects)
+            write = lambda line: typer.echo(line)  # noqa: E731 - stdout is the redacting stream
+            printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
+            options = TrackOptions(timeout=seconds, custom_rules=tuple(custom_rules), show_logs=not no_logs,
+                                   show_events=not no_events)
+            result = Tracker(kube, printer=printer, options=options).track(objects)
+    except (errors.DeploykitError, KeyboardInterrupt) as exc:
+        # CI reads the report whatever happened: say how tracking ended, then let the error exit as usual
+        if report:
+            ended = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+            _write_report(report, {"ok": False, "error": ended, "resources": []})
+        raise
     if report:
         from dataclasses import asdict
 
-        from deploykit.secrets import redaction
-
-        try:
-            with open(report, "w", encoding="utf-8") as handle:
-                # files skip the masking stdout: pod logs and events in the report pass the redactor here
-                handle.write(redaction.mask(json.dumps(asdict(result), indent=2)))
-        except OSError as exc:
-            raise errors.ReportError(f"--report {report}: cannot write: {exc.strerror or exc}") from None
+        _write_report(report, asdict(result))
     if not result.ok:
         failed = result.failed
         raise errors.TrackError(
             f"{failed.title} failed: {failed.reason}" if failed else "tracking failed",
             hint=_hint(failed.reason, namespace=failed.namespace) if failed else None,
         )
+
+
+def _write_report(path: str, data: dict[str, Any]) -> None:
+    from deploykit.secrets import redaction
+
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            # files skip the masking stdout: pod logs and events in the report pass the redactor here
+            handle.write(redaction.mask(json.dumps(data, indent=2)))
+    except OSError as exc:
+        raise errors.ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
 
 
 def _hint(reason: str, *, namespace: str | None) -> str:

@@ -143,6 +143,9 @@ def parse_rules(document: Any, *, source: str) -> list[CustomRule]:
         for key in ("ready", "failed"):
             if not isinstance(raw.get(key, []), Sequence) or isinstance(raw.get(key), str):
                 raise errors.UsageError(f"{where}.{key}: expected a list of matchers")
+        if not raw.get("ready") and not raw.get("failed"):
+            raise errors.UsageError(f"{where}: the rule for {raw['kind']} has no `ready` or `failed` matchers",
+                                    hint="give at least one, e.g. ready: [{condition: Ready}]")
         rules.append(CustomRule(
             group=str(raw.get("group", "")),
             kind=str(raw["kind"]),

@@ -223,3 +223,18 @@ def test_timeout_hint_says_it_was_still_in_progress(sim_cluster, kube, sim_clust
                        "--timeout", "1s")
     assert result.returncode == 1
     assert "hint: it was still in progress" in result.stderr and "raise --timeout" in result.stderr
+
+
+def test_report_is_written_when_the_cluster_is_unreachable(tmp_path):
+    """CI reading --report would find no file when tracking ended on a cluster error."""
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {}}]\ncontexts: [{name: c, context: {cluster: c, user: u, namespace: ns}}]\n")
+    report = tmp_path / "track.json"
+    result = deploykit("track", "deployment/web", "--kubeconfig", str(kubeconfig), "--timeout", "5s",
+                       "--report", str(report))
+    assert result.returncode == 3
+    data = json.loads(report.read_text())
+    assert data["ok"] is False
+    assert "cannot reach the API server" in data["error"]

@@ -253,7 +253,8 @@ def test_custom_rules_decide_ready_and_failed():
 @pytest.mark.parametrize(
     "document",
     [{"rules": "x"}, {"rules": [{"group": "a"}]}, {"rules": [{"kind": "A", "ready": [{"nope": 1}]}]},
-     {"rules": [{"kind": "A", "ready": [{"field": "status..x"}]}]}, {"rules": [{"kind": "A", "failed": "x"}]}],
+     {"rules": [{"kind": "A", "ready": [{"field": "status..x"}]}]}, {"rules": [{"kind": "A", "failed": "x"}]},
+     {"rules": [{"kind": "A", "group": "x.io"}]}],
 )
 def test_bad_rules_file_is_a_clear_error(document):
     """A typo in the rules file would be silently ignored."""
