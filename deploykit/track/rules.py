@@ -49,6 +49,14 @@ def _stale(obj: Mapping[str, Any]) -> Verdict | None:
     return None
 
 
+def _replica_failure(obj: Mapping[str, Any]) -> str | None:
+    """'FailedCreate: <message>' when the object's ReplicaFailure condition is True (pods were refused)."""
+    failure = condition(obj, "ReplicaFailure")
+    if failure and failure.get("status") == "True":
+        return f"{failure.get('reason', 'ReplicaFailure')}: {failure.get('message', '')}"
+    return None
+
+
 def _pod_failure(pods: Sequence[Mapping[str, Any]], *, replicas: int, ctx: Context, owned_by_job: bool = False
                  ) -> Verdict | None:
     problems: list[PodProblem] = []
@@ -72,14 +80,11 @@ def deployment(obj: Mapping[str, Any], related: Related, ctx: Context) -> Verdic
     if progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
         deadline = spec.get("progressDeadlineSeconds", 600)
         return verdicts.failed(f"progress deadline exceeded ({deadline}s): {progressing.get('message', '')}".rstrip(": "))
-    failure = condition(obj, "ReplicaFailure")
-    if failure and failure.get("status") == "True":
-        return verdicts.failed(f"{failure.get('reason', 'ReplicaFailure')}: {failure.get('message', '')}")
+    if failure := _replica_failure(obj):
+        return verdicts.failed(failure)
     for rs in related.replica_sets:
-        rs_failure = condition(rs, "ReplicaFailure")
-        if rs_failure and rs_failure.get("status") == "True":
-            name = (rs.get("metadata") or {}).get("name")
-            return verdicts.failed(f"replicaset/{name}: {rs_failure.get('reason')}: {rs_failure.get('message', '')}")
+        if failure := _replica_failure(rs):
+            return verdicts.failed(f"replicaset/{(rs.get('metadata') or {}).get('name')}: {failure}")
     pod_failure = _pod_failure(related.pods, replicas=replicas, ctx=ctx)
     if pod_failure:
         return pod_failure
@@ -149,9 +154,8 @@ def daemon_set(obj: Mapping[str, Any], related: Related, ctx: Context) -> Verdic
 def replica_set(obj: Mapping[str, Any], related: Related, ctx: Context) -> Verdict:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     replicas = _int(spec.get("replicas"), 1)
-    failure = condition(obj, "ReplicaFailure")
-    if failure and failure.get("status") == "True":
-        return verdicts.failed(f"{failure.get('reason', 'ReplicaFailure')}: {failure.get('message', '')}")
+    if failure := _replica_failure(obj):
+        return verdicts.failed(failure)
     pod_failure = _pod_failure(related.pods, replicas=replicas, ctx=ctx)
     if pod_failure:
         return pod_failure
