@@ -240,16 +240,12 @@ class Tracker:
         obj, kind = event.object, event.resource.kind
         meta = obj.get("metadata") or {}
         uid = meta.get("uid", "")
-        if kind == "Pod":
+        owned = {"Pod": self._pods, "ReplicaSet": self._replica_sets}.get(kind)
+        if owned is not None:
             if event.type == "DELETED":
-                self._pods.pop(uid, None)
+                owned.pop(uid, None)
             else:
-                self._pods[uid] = obj
-        elif kind == "ReplicaSet":
-            if event.type == "DELETED":
-                self._replica_sets.pop(uid, None)
-            else:
-                self._replica_sets[uid] = obj
+                owned[uid] = obj
         elif kind == "Event":
             self._warning(obj, by_key)
             return
@@ -270,16 +266,14 @@ class Tracker:
         return ownership.related_for(target.live or {}, pods=namespace_pods, replica_sets=namespace_rs)
 
     def _evaluate(self, pending: list[_Target], now: float) -> _Target | None:
-        ctx = rules.Context(settings=self.options.defaults, now=datetime.now(timezone.utc),
-                            custom_rules=self.options.custom_rules)
+        wall_now = datetime.now(timezone.utc)
         for target in pending:
             if target.live is None:
                 verdict = Verdict(Phase.IN_PROGRESS, "waiting for the object to appear")
             else:
                 related = self._related(target)
-                verdict = rules.status_of(target.live, related=related,
-                                          ctx=rules.Context(settings=target.settings, now=ctx.now,
-                                                            custom_rules=ctx.custom_rules))
+                ctx = rules.Context(settings=target.settings, now=wall_now, custom_rules=self.options.custom_rules)
+                verdict = rules.status_of(target.live, related=related, ctx=ctx)
                 if self.options.show_logs and verdict.phase is not Phase.FAILED:  # the failure block shows them
                     self._follow_logs(related.pods)
             if target.verdict is None or (verdict.phase, verdict.reason, verdict.progress) != (
@@ -308,8 +302,9 @@ class Tracker:
                 target.verdict = Verdict(Phase.FAILED, f"no activity for {quiet:g}s while waiting: {waiting_for}",
                                          target.verdict.progress if target.verdict else "")
                 return target, False
-            if now >= deadline or (own is not None and now - target.since >= own):
-                limit = own if own is not None and now - target.since >= own else self.options.timeout
+            own_expired = own is not None and now - target.since >= own
+            if own_expired or now >= deadline:
+                limit = own if own_expired else self.options.timeout
                 target.verdict = Verdict(Phase.FAILED, f"timed out after {limit:g}s waiting: {waiting_for}",
                                          target.verdict.progress if target.verdict else "")
                 return target, True
