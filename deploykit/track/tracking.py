@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from deploykit import errors
-from deploykit.track import ownership, pods, printing, rules
+from deploykit.track import _merging, ownership, pods, printing, rules
 from deploykit.track.custom import CustomRule
 from deploykit.track.settings import TrackSettings, settings_for
 from deploykit.track.verdicts import Phase, Verdict
@@ -185,8 +185,6 @@ class Tracker:
         return targets
 
     def _start_watches(self, watched: list[_Target]) -> list[Any]:
-        from deploykit.track import _merging  # local: the merge queue is an implementation detail
-
         kinds = {(t.api_version, t.kind, t.namespace) for t in watched}
         namespaces = {t.namespace for t in watched if t.kind in OWNING_KINDS or t.kind == "Pod"}
         event_namespaces = {t.namespace for t in watched}
