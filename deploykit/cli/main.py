@@ -23,6 +23,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "secrets": ("deploykit.cli.secrets", "Encrypt, decrypt, edit, rotate and check sops secret files."),
     "sim": ("deploykit.cli.sim", "Run the embedded Kubernetes API simulator."),
     "track": ("deploykit.cli.track", "Wait for objects to become ready; fail fast and show why."),
+    "upgrade": ("deploykit.cli.upgrade", "Upgrade (or --install) a release; roll back automatically on failure."),
+    "install": ("deploykit.cli.install", "Install a release; refuses one that exists."),
+    "plan": ("deploykit.cli.plan", "Show what an upgrade would change, field by field, with drift."),
+    "rollback": ("deploykit.cli.rollback", "Deploy a stored revision of a release again."),
+    "uninstall": ("deploykit.cli.uninstall", "Delete a release's objects and records."),
+    "history": ("deploykit.cli.history", "List the revisions of a release."),
+    "status": ("deploykit.cli.status", "Show the latest revision of a release."),
+    "list": ("deploykit.cli.list", "List releases."),
+    "get": ("deploykit.cli.get", "Show the values, manifest or notes of a revision (secrets masked)."),
 }
 
 

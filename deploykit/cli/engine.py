@@ -1,0 +1,108 @@
+"""What the release commands share: the cluster connection, the tracker wired to stdout, results printed.
+
+Owns the typer options every release command takes (--kubeconfig,
+--kube-context, -n, -o, --timeout), `connected` (a Kube for the flags, the
+target cluster's version for rendering), `tracker_for` (the tracker printing
+through the redacting stdout), and printing a `DeployResult` as text, JSON
+or YAML, plus writing it as a --report file through the redactor.
+
+Must not: hold engine logic (deploykit.release does) or import the
+kubernetes client at module level.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Optional
+
+import typer
+
+from deploykit import errors
+
+KUBECONFIG = typer.Option(None, "--kubeconfig", metavar="FILE", help="Path of the kubeconfig (default: KUBECONFIG).")
+KUBE_CONTEXT = typer.Option(None, "--kube-context", metavar="NAME", help="Context of the kubeconfig to use.")
+OUTPUT = typer.Option("table", "-o", "--output", metavar="FORMAT", help="table, json or yaml.")
+TIMEOUT = typer.Option("5m", "--timeout", metavar="DURATION", help="How long to wait for readiness (90s, 5m, 1h).")
+LOCK_TIMEOUT = typer.Option("60s", "--lock-timeout", metavar="DURATION", help="How long to wait for another run's release lock.")
+RELEASE = typer.Argument(..., metavar="RELEASE", help="Release name.", show_default=False)
+NAMESPACE = typer.Option(None, "-n", "--namespace", metavar="NS", help="Namespace of the release (default: the context's).")
+
+
+def seconds(text: str, *, what: str) -> float:
+    from deploykit.track import settings
+
+    return settings.parse_duration(text, what=what)
+
+
+def check_output(output: str) -> str:
+    if output not in ("table", "json", "yaml"):
+        raise errors.UsageError(f"-o {output}: unknown output format", hint="use table, json or yaml")
+    return output
+
+
+def connect(kubeconfig: Optional[str], kube_context: Optional[str]) -> Any:
+    from deploykit.kube.client import Kube
+
+    return Kube.connect(kubeconfig=kubeconfig, context=kube_context)
+
+
+def kube_version(kube: Any) -> str:
+    version = kube.server_version().get("gitVersion") or ""
+    return version.split("+")[0].split("-")[0] or "v1.37.0"
+
+
+def say(line: str) -> None:
+    typer.echo(line)
+
+
+def tracker_for(kube: Any, *, timeout: float, show_logs: bool = True):
+    """A `track(objects)` function printing progress, events and logs through the redacting stdout."""
+    from deploykit.track import printing
+    from deploykit.track.tracking import Tracker, TrackOptions
+
+    write = lambda line: typer.echo(line)  # noqa: E731 - stdout is the redacting stream
+    options = TrackOptions(timeout=timeout, show_logs=show_logs)
+
+    def track(objects: list[dict]) -> Any:
+        printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
+        return Tracker(kube, printer=printer, options=options).track(objects)
+
+    return track
+
+
+def emit(data: Any, output: str) -> None:
+    """Print data as JSON or YAML (through the redacting stdout)."""
+    if output == "json":
+        typer.echo(json.dumps(data, indent=2, default=str))
+    else:
+        import yaml
+
+        typer.echo(yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip("\n"))
+
+
+def write_report(path: Optional[str], data: dict[str, Any]) -> None:
+    if not path:
+        return
+    from deploykit.secrets import redaction
+
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(redaction.mask(json.dumps(data, indent=2, default=str)) + "\n")
+    except OSError as exc:
+        raise errors.ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
+
+
+def check_report_path(path: Optional[str]) -> None:
+    if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise errors.UsageError(f"--report {path}: the folder {os.path.dirname(path) or '.'} does not exist",
+                                hint="create it first, or write the report elsewhere")
+
+
+def table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    """Rows as an aligned text table with upper-case headers."""
+    cells = [[c.upper() for c in columns]] + [[str(row.get(c, "") if row.get(c) is not None else "") for c in columns] for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    for line in cells:
+        typer.echo("  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip())

@@ -1,0 +1,38 @@
+"""`deploykit install`: `upgrade --install` that refuses a release that is already installed."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from deploykit.cli import apps, chartflags, engine
+from deploykit.cli.upgrade import run_upgrade
+
+app = apps.command_app()
+
+
+@app.command(no_args_is_help=True)
+def install(
+    release: str = engine.RELEASE,
+    chart: str = chartflags.CHART,
+    values_files: list[str] = chartflags.VALUES,
+    set_values: list[str] = chartflags.SET,
+    set_strings: list[str] = chartflags.SET_STRING,
+    set_files: list[str] = chartflags.SET_FILE,
+    set_json: list[str] = chartflags.SET_JSON,
+    namespace: Optional[str] = engine.NAMESPACE,
+    timeout: str = engine.TIMEOUT,
+    no_atomic: bool = typer.Option(False, "--no-atomic", help="On failure, leave the failed objects in place."),
+    create_namespace: bool = typer.Option(False, "--create-namespace", help="Create the namespace if it does not exist."),
+    adopt: bool = typer.Option(False, "--adopt", help="Take over objects that exist but belong to no release or another one."),
+    no_wait: bool = typer.Option(False, "--no-wait", help="Do not track readiness after applying."),
+    report: Optional[str] = typer.Option(None, "--report", metavar="FILE", help="Write the result as JSON to this file."),
+    description: str = typer.Option("", "--description", metavar="TEXT", help="Description stored with the revision."),
+    lock_timeout: str = engine.LOCK_TIMEOUT,
+    kubeconfig: Optional[str] = engine.KUBECONFIG,
+    kube_context: Optional[str] = engine.KUBE_CONTEXT,
+    allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
+) -> None:
+    """Install CHART as RELEASE; refuses if RELEASE is already installed (use upgrade)."""
+    run_upgrade(**locals(), must_be_new=True, install=True, plan_file=None)

@@ -1,0 +1,32 @@
+"""`deploykit list`: the releases of a namespace (or of all) with their latest revision."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from deploykit.cli import apps, engine
+
+app = apps.command_app()
+
+
+@app.command()
+def list_(
+    namespace: Optional[str] = engine.NAMESPACE,
+    all_namespaces: bool = typer.Option(False, "-A", "--all-namespaces", help="List releases of every namespace."),
+    output: str = engine.OUTPUT,
+    kubeconfig: Optional[str] = engine.KUBECONFIG,
+    kube_context: Optional[str] = engine.KUBE_CONTEXT,
+) -> None:
+    """List releases."""
+    from deploykit.release import querying
+
+    engine.check_output(output)
+    with engine.connect(kubeconfig, kube_context) as kube:
+        rows = querying.list_releases(kube, namespace=namespace or kube.connection.default_namespace,
+                                      all_namespaces=all_namespaces)
+    if output != "table":
+        engine.emit(rows, output)
+        return
+    engine.table(rows, ("name", "namespace", "revision", "updated", "status", "chart", "appVersion"))

@@ -1,0 +1,170 @@
+"""The shared core of install, upgrade and rollback: deploy one revision, and restore the last one on failure.
+
+`deploy` runs the phases after the plan, in order: namespace, pre hooks,
+apply, track, post hooks, prune. Any failure after the first write (a
+refused apply, a failed hook, a tracking verdict, a timeout, SIGTERM from a
+cancelled CI job) raises `AttemptFailed` carrying what was written, so that
+`restore` can re-apply the last deployed revision (with force: drift is
+corrected too), delete what the failed attempt created, and track the
+restored objects until ready. Without a previous revision, `restore`
+removes everything the attempt created.
+
+Must not: print (it reports through `say` and the tracker's printer), read
+records or take the lock (the actions do).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from deploykit import errors
+from deploykit.kube.client import Kube
+from deploykit.kube.resources import ObjectRef
+from deploykit.release import applying, hooks
+from deploykit.release.plans import Operation
+from deploykit.release.results import Failure, Say, Timer
+from deploykit.release.revisions import Revision
+from deploykit.track.tracking import TrackResult
+
+Track = Callable[[list[dict[str, Any]]], TrackResult]
+
+
+class Cancelled(BaseException):
+    """SIGTERM or SIGINT arrived while deploying (a cancelled CI job): roll back, then exit."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"cancelled by signal {signum}")
+        self.signum = signum
+
+
+class AttemptFailed(Exception):
+    """A deploy attempt failed after writing: what failed and what it had written."""
+
+    def __init__(self, failure: Failure, *, applied: applying.Applied, hook_runs: list[hooks.HookRun],
+                 cancelled: Cancelled | None = None) -> None:
+        super().__init__(failure.describe())
+        self.failure = failure
+        self.applied = applied
+        self.hook_runs = hook_runs
+        self.cancelled = cancelled
+
+
+@dataclasses.dataclass
+class Attempt:
+    applied: applying.Applied
+    hook_runs: list[hooks.HookRun]
+    track: TrackResult | None
+
+
+@contextlib.contextmanager
+def cancellable() -> Iterator[None]:
+    """Turn SIGTERM / SIGINT into `Cancelled` in the main thread while deploying; the previous handlers after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        raise Cancelled(signum)
+
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def deploy(
+    kube: Kube, revision: Revision, operations: list[Operation], *, event: str, track: Track, wait: bool,
+    create_namespace: bool, timer: Timer, say: Say,
+) -> Attempt:
+    """Run every phase after the plan; raise AttemptFailed (with what was written) on any failure."""
+    applied = applying.Applied()
+    runs: list[hooks.HookRun] = []
+    phase = "apply"
+    try:
+        if create_namespace:
+            with timer.phase("apply"):
+                applying.ensure_namespace(kube, revision.options.namespace, applied)
+        phase = "pre-hooks"
+        with timer.phase("hooks"):
+            runs += hooks.run(kube, revision.hooks, event=f"pre-{event}", track=track, wait=wait)
+        phase = "apply"
+        say(f"applying {sum(op.action not in ('unchanged', 'prune') for op in operations)} object(s) (server-side, field manager deploykit)")
+        with timer.phase("apply"):
+            applying.apply(kube, operations, revision.by_key, applied=applied)
+        phase = "track"
+        result = None
+        if wait:
+            with timer.phase("track"):
+                result = track(applied.objects) if applied.objects else None
+            if result is not None and not result.ok:
+                raise AttemptFailed(Failure.from_track("track", result, "not ready"), applied=applied, hook_runs=runs)
+        phase = "post-hooks"
+        with timer.phase("hooks"):
+            runs += hooks.run(kube, revision.hooks, event=f"post-{event}", track=track, wait=wait)
+        phase = "prune"
+        with timer.phase("prune"):
+            applying.prune(kube, operations, applied=applied)
+        return Attempt(applied=applied, hook_runs=runs, track=result)
+    except hooks.HookFailed as exc:
+        runs += [r for r in exc.runs if r not in runs]
+        failure = Failure.from_track(phase, exc.result, exc.message)
+        raise AttemptFailed(failure if failure.object else dataclasses.replace(failure, reason=exc.message),
+                            applied=applied, hook_runs=runs) from exc
+    except applying.ApplyFailed as exc:
+        raise AttemptFailed(Failure(phase="apply", reason=exc.message), applied=applied, hook_runs=runs) from exc
+    except errors.KubeError as exc:
+        raise AttemptFailed(Failure(phase=phase, reason=exc.message), applied=applied, hook_runs=runs) from exc
+    except Cancelled as exc:
+        raise AttemptFailed(Failure(phase="cancelled", reason=f"cancelled during {phase} (signal {exc.signum})"),
+                            applied=applied, hook_runs=runs, cancelled=exc) from None
+
+
+@dataclasses.dataclass
+class Restored:
+    deleted: list[str]
+    track: TrackResult | None
+    writes: int
+
+
+def restore(
+    kube: Kube, previous: Revision | None, applied: applying.Applied, *, track: Track, wait: bool, say: Say,
+) -> Restored:
+    """Re-apply the previous revision (force) and delete what the failed attempt created; track the result."""
+    keep = set(previous.by_key) if previous else set()
+    created = [ObjectRef(*_ref_parts(key, applied)) for key in applied.created if key not in keep]
+    live: list[dict[str, Any]] = []
+    writes = 0
+    if previous is not None:
+        say(f"rolling back: re-applying revision {previous.options.revision} ({len(previous.desired)} objects)")
+        for item in sorted(previous.desired, key=_rank):
+            live.append(kube.apply(item.obj))
+            writes += 1
+    deleted = applying.delete_created(kube, created)
+    writes += len(deleted)
+    if deleted:
+        say("deleted what the failed attempt created: " + ", ".join(str(ref) for ref in deleted))
+    result = track(live) if wait and live else None
+    return Restored(deleted=[str(ref) for ref in deleted], track=result, writes=writes)
+
+
+def _rank(item: Any) -> int:
+    from deploykit.charts import kinds
+
+    ref = item.ref
+    return kinds.apply_rank(ref.api_version, ref.kind)
+
+
+def _ref_parts(key: tuple, applied: applying.Applied) -> tuple[str, str, str | None, str]:
+    group, kind, namespace, name = key
+    for obj in applied.objects:
+        ref = ObjectRef.of(obj)
+        if (ref.group, ref.kind, ref.namespace or "", ref.name) == key:
+            return ref.api_version, kind, namespace or None, name
+    return (f"{group}/v1" if group else "v1"), kind, namespace or None, name

@@ -1,0 +1,93 @@
+"""Running a release's hooks for one event: pre/post install, upgrade, rollback, delete.
+
+Hooks run one at a time in weight order (the render sorted them). Each is
+applied, tracked until ready (a Job until it completes, with its logs
+streamed by the tracker) and its delete policies honoured:
+before-hook-creation (the default) deletes the previous run's object first,
+hook-succeeded and hook-failed delete it after. A failed hook stops the
+event at once with `HookFailed`, carrying the tracker's verdict.
+
+Must not: print (the tracker's printer does) or decide what happens after a
+failure (the action does: atomic rollback).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from deploykit import errors
+from deploykit.charts.manifests import Hook
+from deploykit.kube.client import Kube
+from deploykit.kube.resources import ObjectRef
+from deploykit.track.tracking import TrackResult
+
+
+@dataclasses.dataclass(frozen=True)
+class HookRun:
+    """One hook's outcome, as records and reports keep it."""
+
+    event: str
+    kind: str
+    namespace: str | None
+    name: str
+    weight: int
+    ok: bool
+    seconds: float
+    reason: str = ""
+
+
+class HookFailed(errors.DeployFailedError):
+    """A hook did not succeed; `result` is the tracker's verdict and `runs` what ran before."""
+
+    def __init__(self, message: str, *, result: TrackResult | None, runs: list[HookRun], hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
+        self.runs = runs
+
+
+def run(
+    kube: Kube, hooks: Sequence[tuple[Hook, dict[str, Any]]], *, event: str,
+    track: Callable[[list[dict]], TrackResult], wait: bool = True,
+) -> list[HookRun]:
+    """Run the hooks of `event` (each with its stamped object) in order; raise HookFailed on the first failure."""
+    runs: list[HookRun] = []
+    for hook, obj in hooks:
+        if event not in hook.events:
+            continue
+        ref = ObjectRef.of(obj)
+        started = time.monotonic()
+        if "before-hook-creation" in hook.delete_policies:
+            _delete_and_wait(kube, ref)
+        try:
+            live = kube.apply(obj)
+        except errors.KubeError as exc:
+            runs.append(HookRun(event, ref.kind, ref.namespace, ref.name, hook.weight, False, 0.0, exc.message))
+            raise HookFailed(f"{event} hook {ref.kind}/{ref.name} ({hook.manifest.template}) was refused: {exc.message}",
+                             result=None, runs=runs) from exc
+        result = track([live]) if wait else None
+        ok = result.ok if result is not None else True
+        reason = (result.failed.reason if result and result.failed else "") or ("timed out" if result and result.timed_out else "")
+        runs.append(HookRun(event, ref.kind, ref.namespace, ref.name, hook.weight, ok,
+                            round(time.monotonic() - started, 3), reason))
+        if ok and "hook-succeeded" in hook.delete_policies:
+            kube.delete(ref, propagation="Background")
+        if not ok:
+            if "hook-failed" in hook.delete_policies:
+                kube.delete(ref, propagation="Background")
+            raise HookFailed(f"{event} hook {ref.kind}/{ref.name} failed: {reason or 'not ready'}", result=result, runs=runs,
+                             hint="the hook's logs are above; fix the hook or the values it runs with")
+    return runs
+
+
+def _delete_and_wait(kube: Kube, ref: ObjectRef, timeout: float = 60.0) -> None:
+    if not kube.delete(ref, propagation="Background"):
+        return
+    deadline = time.monotonic() + timeout
+    while kube.get(ref) is not None:
+        if time.monotonic() > deadline:
+            raise errors.KubeError(f"hook {ref} from the previous run is still being deleted after {timeout:.0f}s",
+                                   hint="check its finalizers")
+        time.sleep(0.05)

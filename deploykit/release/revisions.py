@@ -1,0 +1,172 @@
+"""A revision ready to deploy: rendered, ownership-stamped, fingerprinted; from inputs or from a record.
+
+Owns `Revision` (the objects and hooks to apply, with secrets in them, and
+the secret-free parts a record keeps: fingerprinted manifest and values,
+inputs digest, chart files, values files, sealed fingerprint key),
+`prepare` (from the user's render options) and `reproduce` (from a stored
+record: chart files and values written to a private temporary folder, sops
+ciphertext decrypted in memory with the keys at hand, the result checked
+against the record's fingerprints before anything is applied).
+
+Must not: talk to the cluster or write anything but ciphertext and
+non-secret files to disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from deploykit import errors
+from deploykit.charts import packing
+from deploykit.charts.manifests import Hook
+from deploykit.release import fingerprinting, ownership, records
+from deploykit.release.inputs import RenderOptions
+from deploykit.release.planning import Desired
+from deploykit.release.rendering import RenderResult, render
+from deploykit.secrets import decrypting
+
+
+@dataclasses.dataclass(eq=False)
+class Revision:
+    """One revision's objects (with secret values: never print) and its record-safe description."""
+
+    options: RenderOptions
+    result: RenderResult = dataclasses.field(repr=False)
+    desired: list[Desired] = dataclasses.field(repr=False)
+    hooks: list[tuple[Hook, dict[str, Any]]] = dataclasses.field(repr=False)
+    key: bytes = dataclasses.field(repr=False)
+    sealed_key: str | None
+    manifest: str  # fingerprinted: safe to store
+    safe_notes: str  # NOTES.txt, fingerprinted
+    values: dict  # fingerprinted
+    inputs_digest: str
+    chart_files: dict[str, bytes] = dataclasses.field(repr=False)
+    chart_path: str
+    values_files: tuple[records.ValuesFile, ...]
+    secret_files: tuple[records.SecretFile, ...]
+
+    @property
+    def notes(self) -> str | None:
+        return self.result.rendered.notes
+
+    @property
+    def by_key(self) -> dict[tuple, Desired]:
+        return {item.key: item for item in self.desired}
+
+    def new_kinds(self) -> frozenset[tuple[str, str]]:
+        found = set()
+        for crd in self.result.rendered.crds + tuple(m for m in self.result.rendered.manifests if m.kind == "CustomResourceDefinition"):
+            spec = crd.obj.get("spec") or {}
+            names = spec.get("names") or {}
+            if isinstance(names, dict) and names.get("kind"):
+                found.add((str(spec.get("group", "")), str(names["kind"])))
+        return frozenset(found)
+
+    def namespaces(self) -> frozenset[str]:
+        return frozenset(m.name for m in self.result.rendered.manifests if m.kind == "Namespace" and m.api_version == "v1")
+
+
+def prepare(options: RenderOptions, *, sealed_key: str | None, source: str) -> Revision:
+    """Render the user's inputs and make the record-safe forms."""
+    result = render(options)
+    secret_paths = [p for p in options.values_files if decrypting.needs_decryption(Path(p))]
+    decrypted = decrypting.decrypt_files([Path(p) for p in secret_paths]) if secret_paths else []
+    key, sealed = fingerprinting.release_key(sealed=sealed_key, secret_files=decrypted, source=source)
+    values_files = tuple(
+        records.ValuesFile(path=p, text=None if p in secret_paths else _read_text(p), secret=p in secret_paths)
+        for p in options.values_files
+    )
+    secret_files = tuple(records.SecretFile(path=str(f.path), ciphertext=f.ciphertext.decode("utf-8")) for f in decrypted)
+    files = packing.source_files(options.chart, result.chart)
+    chart_path = packing.ARCHIVE_NAME if os.path.isfile(options.chart) else "."
+    return _assemble(options, result, key=key, sealed=sealed, chart_files=files, chart_path=chart_path,
+                     values_files=values_files, secret_files=secret_files)
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise errors.UsageError(f"{path}: cannot read values file: {exc}") from exc
+
+
+def _assemble(
+    options: RenderOptions, result: RenderResult, *, key: bytes, sealed: str | None, chart_files: dict[str, bytes],
+    chart_path: str, values_files: tuple, secret_files: tuple,
+) -> Revision:
+    fingerprinter = fingerprinting.Fingerprinter(key, fingerprinting.secret_leaf_texts(result.values))
+    release, namespace = options.release, options.namespace
+    rendered = result.rendered
+    desired = [Desired(ownership.stamped(m.obj, release=release, namespace=namespace), m.template)
+               for m in (*rendered.crds, *rendered.manifests)]
+    hooks = [(hook, ownership.stamped(hook.manifest.obj, release=release, namespace=namespace)) for hook in rendered.hooks]
+    documents = [item.obj for item in desired] + [obj for _, obj in hooks]
+    manifest = fingerprinter.text(yaml.safe_dump_all(documents, sort_keys=False, default_flow_style=False)) if documents else ""
+    digest = fingerprinting.inputs_digest(
+        key=key, chart_digest=result.chart.digest, values=result.values.data,
+        extra=[options.release, options.namespace, options.kube_version, list(options.api_versions)],
+    )
+    return Revision(
+        options=options, result=result, desired=desired, hooks=hooks, key=key, sealed_key=sealed, manifest=manifest,
+        safe_notes=fingerprinter.text(rendered.notes or ""),
+        values=fingerprinter.values(result.values), inputs_digest=digest, chart_files=chart_files,
+        chart_path=chart_path, values_files=values_files, secret_files=secret_files,
+    )
+
+
+def applied_objects(record: records.Record) -> list[dict[str, Any]]:
+    """The objects a record's revision applied, as stored (secret-derived strings fingerprinted)."""
+    if not record.manifest:
+        return []
+    hooks_or_objects = [doc for doc in yaml.safe_load_all(record.manifest) if isinstance(doc, dict)]
+    kept = {(o.api_version, o.kind, o.namespace, o.name) for o in record.objects}
+    return [doc for doc in hooks_or_objects
+            if (doc.get("apiVersion"), doc.get("kind"), (doc.get("metadata") or {}).get("namespace"),
+                (doc.get("metadata") or {}).get("name")) in kept]
+
+
+def reproduce(record: records.Record, *, folder: Path | None = None) -> Revision:
+    """Render a stored revision again from its record; refuse if it does not match the stored fingerprints."""
+    if not record.chart_files:
+        raise errors.RecordError(f"{record.label}: the record holds no chart files, it cannot be re-rendered",
+                                 hint="deploy the revision again from its chart with `deploykit upgrade`")
+    with tempfile.TemporaryDirectory(prefix="deploykit-revision-") as scratch:
+        root = Path(folder or scratch)
+        chart = packing.write_files(dict(record.chart_files), root / "chart")
+        paths = []
+        ciphertexts = {f.path: f.ciphertext for f in record.secret_files}
+        for index, values_file in enumerate(record.values_files):
+            target = root / "values" / f"{index:03d}-{Path(values_file.path).name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = ciphertexts.get(values_file.path) if values_file.secret else values_file.text
+            if text is None:
+                raise errors.RecordError(f"{record.label}: values file {values_file.path} is missing from the record")
+            target.write_text(text, encoding="utf-8")
+            paths.append(str(target))
+        options = RenderOptions(
+            chart=str(chart), values_files=tuple(paths), release=record.name, namespace=record.namespace,
+            revision=record.revision, is_upgrade=record.revision > 1,
+            **{field: tuple(i.expression for i in record.set_inputs if i.flag == flag)
+               for field, flag in (("set_values", "set"), ("set_strings", "set-string"), ("set_json", "set-json"))},
+            kube_version=record.kube_version or RenderOptions.kube_version,
+        )
+        result = render(options)
+        decrypted = decrypting.decrypt_files([Path(p) for p, f in zip(paths, record.values_files) if f.secret])
+    key, sealed = fingerprinting.release_key(sealed=record.sealed_key, secret_files=decrypted, source=record.label)
+    revision = _assemble(options, result, key=key, sealed=sealed, chart_files=dict(record.chart_files),
+                         chart_path=record.chart_path, values_files=record.values_files,
+                         secret_files=record.secret_files)
+    if revision.manifest != record.manifest:
+        raise errors.RecordError(
+            f"{record.label}: re-rendering the stored revision does not give the objects it applied "
+            "(a secret or a chart file differs from what was deployed); nothing was applied",
+            hint="check that the keys at hand decrypt the same secrets, or deploy the wanted state with `deploykit upgrade`",
+        )
+    return revision

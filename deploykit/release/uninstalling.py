@@ -1,0 +1,86 @@
+"""The uninstall action: pre-delete hooks, delete the release's objects, post-delete hooks, records.
+
+Objects are deleted in reverse apply order; those annotated
+`resource-policy: keep` stay (and are named in the result). The records are
+deleted too, or with `keep_history` the latest is marked uninstalled so that
+`history` still shows the release.
+
+Must not: print or parse flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from deploykit import errors
+from deploykit.kube.client import Kube
+from deploykit.kube.resources import ObjectRef
+from deploykit.release import applying, deploying, hooks, ownership, revisions, upgrading
+from deploykit.release.records import Status
+from deploykit.release.results import UNINSTALLED, DeployResult, Say, Timer
+from deploykit.release.storage import RecordStore
+
+
+@dataclasses.dataclass(frozen=True)
+class UninstallOptions:
+    release: str
+    namespace: str
+    keep_history: bool = False
+    run_hooks: bool = True
+    lock_timeout: float = 60.0
+
+
+def uninstall(kube: Kube, options: UninstallOptions, *, track: deploying.Track, say: Say) -> DeployResult:
+    name, namespace = options.release, options.namespace
+    timer = Timer()
+    store = RecordStore(kube, namespace)
+    result = DeployResult(release=name, namespace=namespace, action="uninstall")
+    with upgrading.hold_lock(kube, store, name, timeout=options.lock_timeout, say=say):
+        history = store.history(name)
+        if not history:
+            raise errors.UsageError(f"release {name} not found in namespace {namespace}",
+                                    hint="check the name and -n; `deploykit list -A` lists releases")
+        latest = store.load(history[-1])
+        result.previous_revision = latest.revision
+        delete_hooks = []
+        if options.run_hooks and _has_delete_hooks(latest):
+            # Hooks may hold secrets: they are re-rendered from the record, with the keys at hand.
+            delete_hooks = revisions.reproduce(latest).hooks
+        with timer.phase("hooks"):
+            result.hooks += [dataclasses.asdict(r) for r in hooks.run(kube, delete_hooks, event="pre-delete", track=track)]
+        kept = []
+        refs = []
+        for obj in latest.objects:
+            ref = ObjectRef(obj.api_version, obj.kind, obj.namespace, obj.name)
+            live = kube.get(ref)
+            if live is None or not ownership.belongs_to(live, release=name, namespace=namespace):
+                continue
+            if ownership.keeps(live):
+                kept.append(str(ref))
+                continue
+            refs.append(ref)
+        with timer.phase("delete"):
+            result.deleted = [str(ref) for ref in applying.delete_created(kube, refs)]
+        if kept:
+            say("kept (resource-policy: keep): " + ", ".join(kept))
+        with timer.phase("hooks"):
+            result.hooks += [dataclasses.asdict(r) for r in hooks.run(kube, delete_hooks, event="post-delete", track=track)]
+        if options.keep_history:
+            store.update_status(name, latest.revision, Status.UNINSTALLED, description="uninstalled")
+        else:
+            for summary in history:
+                store.delete(name, summary.revision)
+    result.status, result.timings, result.writes = UNINSTALLED, timer.phases, len(result.deleted)
+    say(f"release {namespace}/{name} uninstalled ({len(result.deleted)} objects deleted)")
+    return result
+
+
+def _has_delete_hooks(record) -> bool:
+    import yaml
+
+    for doc in yaml.safe_load_all(record.manifest or ""):
+        annotations = ((doc or {}).get("metadata") or {}).get("annotations") or {} if isinstance(doc, dict) else {}
+        value = str(annotations.get("deploykit.io/hook") or annotations.get("helm.sh/hook") or "")
+        if any(part.strip() in ("pre-delete", "post-delete") for part in value.split(",")):
+            return True
+    return False

@@ -1,0 +1,318 @@
+"""The install / upgrade action: a script of named phases, nelm-style.
+
+    history -> render -> plan -> (no-op? done) -> lock -> record pending -> pre-hooks -> apply
+      -> track -> post-hooks -> prune -> record deployed
+    on failure after the first write (atomic, the default):
+      record failed -> re-apply the last deployed revision -> delete what the attempt created
+      -> track -> record the rollback as a new deployed revision
+
+A no-op (nothing to change and the same inputs as the deployed revision)
+takes no lock, writes no record and sends no write to the cluster. The
+result is data (`results.DeployResult`); failures raise `DeployFailedError`
+(exit 1) or `RollbackFailedError` (exit 5) carrying it.
+
+Must not: print (progress goes through `say` and the tracker's printer) or
+parse flags.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+from deploykit import errors
+from deploykit.kube.client import Kube
+from deploykit.release import deploying, deployers, locking, planning, plans, records, revisions
+from deploykit.release.inputs import RenderOptions, check_identity
+from deploykit.release.plans import Plan
+from deploykit.release.records import Status
+from deploykit.release.results import (CLEANED_UP, DEPLOYED, FAILED, ROLLBACK_FAILED, ROLLED_BACK, UNCHANGED,
+                                       DeployResult, Failure, Say, Timer)
+from deploykit.release.storage import RecordStore
+from deploykit.track.tracking import TrackResult
+
+
+@dataclasses.dataclass(frozen=True)
+class UpgradeOptions:
+    render: RenderOptions
+    install: bool = True  # upgrade --install (install: must_be_new)
+    must_be_new: bool = False
+    atomic: bool = True
+    wait: bool = True
+    create_namespace: bool = False
+    adopt: bool = False
+    description: str = ""
+    plan: Plan | None = None  # upgrade --plan FILE: apply exactly this plan
+    lock_timeout: float = 60.0
+
+
+@dataclasses.dataclass
+class Prepared:
+    """What a run knows before it writes: the rendered revision, the last deployed record and the plan."""
+
+    revision: revisions.Revision
+    last: records.Record | None
+    plan: Plan
+
+
+def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
+    """history -> render -> plan: everything an upgrade does before its first write (also `deploykit plan`)."""
+    check_identity(options.render)
+    name, namespace = options.render.release, options.render.namespace
+    store = RecordStore(kube, namespace)
+    with timer.phase("history"):
+        history = store.history(name) if _namespace_exists(kube, namespace) else []
+    deployed = [s for s in history if s.status is Status.DEPLOYED]
+    last = store.load(deployed[-1]) if deployed else None
+    if options.must_be_new and last is not None:
+        raise errors.UsageError(f"release {name} is already installed in namespace {namespace} (revision {last.revision})",
+                                hint=f"use `deploykit upgrade {name} CHART -n {namespace}` to change it")
+    if not options.install and last is None:
+        raise errors.UsageError(f"release {name} has no deployed revision in namespace {namespace}",
+                                hint="pass --install to install it")
+    number = (history[-1].revision if history else 0) + 1
+    render_options = dataclasses.replace(options.render, revision=number, is_upgrade=last is not None)
+    with timer.phase("render"):
+        revision = revisions.prepare(render_options, sealed_key=last.sealed_key if last else None,
+                                     source=f"release {namespace}/{name}")
+    with timer.phase("plan"):
+        plan = make_plan(kube, revision, last=last, adopt=options.adopt, create_namespace=options.create_namespace,
+                         number=number)
+    return Prepared(revision=revision, last=last, plan=plan)
+
+
+def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say: Say) -> DeployResult:
+    """Install or upgrade a release; the result says what happened (see the module docstring)."""
+    timer = Timer()
+    prepared = prepare(kube, options, timer=timer)
+    revision, last, plan = prepared.revision, prepared.last, prepared.plan
+    name, namespace = revision.options.release, revision.options.namespace
+    result = DeployResult(release=name, namespace=namespace, action="upgrade" if last else "install", plan=plan,
+                          previous_revision=last.revision if last else None, notes=revision.notes)
+    for line in plans.describe(plan):
+        say(line)
+    if options.plan is not None:
+        check_reviewed(options.plan, plan)
+    if not plan.has_changes and last is not None:
+        say(f"release {namespace}/{name} is up to date at revision {last.revision}: nothing to do")
+        result.status, result.timings = UNCHANGED, timer.phases
+        return result
+    store = RecordStore(kube, namespace)
+    with hold_lock(kube, store, name, timeout=options.lock_timeout, say=say) as lock:
+        if lock.taken_over:
+            result.took_over_lock_from = lock.taken_over.identity
+        latest = store.history(name)
+        if (latest[-1].revision if latest else 0) != plan.revision - 1:
+            raise errors.LockedError(f"release {name} changed while this run planned (now at revision {latest[-1].revision})",
+                                     hint="run the upgrade again: it plans against the new state")
+        return _deploy_locked(kube, store, revision, plan, last=last, options=options, result=result, timer=timer,
+                              track=track, say=say)
+
+
+def make_plan(kube: Kube, revision: revisions.Revision, *, last: records.Record | None, adopt: bool,
+              create_namespace: bool, number: int) -> Plan:
+    namespace = revision.options.namespace
+    context = planning.PlanContext(
+        release=revision.options.release, namespace=namespace, adopt=adopt,
+        new_namespaces=revision.namespaces() | ({namespace} if create_namespace else frozenset()),
+        new_kinds=revision.new_kinds(), mask=_mask, digest_key=revision.key,
+    )
+    previous = revisions.applied_objects(last) if last else []
+    operations = planning.build_operations(kube, revision.desired, previous=previous, context=context)
+    chart = revision.result.chart.metadata
+    return Plan(
+        release=revision.options.release, namespace=namespace, revision=number, chart=f"{chart.name}-{chart.version}",
+        operations=tuple(operations), inputs_digest=revision.inputs_digest,
+        previous_inputs_digest=last.inputs_digest if last else "",
+        hooks=tuple(f"{', '.join(h.events)} {h.manifest.kind} {h.manifest.name}" for h, _ in revision.hooks),
+    )
+
+
+def _mask(text: str) -> str:
+    from deploykit.secrets import redaction
+
+    return redaction.mask(text)
+
+
+def check_reviewed(reviewed: Plan, current: Plan) -> None:
+    """Refuse to apply a reviewed plan when the cluster or the inputs changed since it was made."""
+    if (reviewed.release, reviewed.namespace) != (current.release, current.namespace):
+        raise errors.UsageError(f"the plan is for release {reviewed.namespace}/{reviewed.release}, "
+                                f"not {current.namespace}/{current.release}")
+    problems = []
+    if reviewed.revision != current.revision:
+        problems.append(f"the release moved to revision {current.revision - 1} since the plan was made")
+    if reviewed.inputs_digest != current.inputs_digest:
+        problems.append("the chart, values or secrets differ from the ones the plan was made with")
+    before = {op.key: op for op in reviewed.operations}
+    after = {op.key: op for op in current.operations}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old is None or new is None:
+            problems.append(f"{(old or new).ident}: {'not in the reviewed plan' if old is None else 'no longer planned'}")
+        elif (old.action, old.digest, old.live_version) != (new.action, new.digest, new.live_version):
+            what = "changed in the cluster" if old.live_version != new.live_version else "would be applied differently"
+            problems.append(f"{new.ident}: {what} since the plan was made")
+    if problems:
+        raise errors.UsageError("the reviewed plan is stale; nothing was applied:\n  " + "\n  ".join(problems),
+                                hint="make and review a new plan with `deploykit plan ... --out FILE`")
+
+
+def _namespace_exists(kube: Kube, namespace: str) -> bool:
+    from deploykit.kube.resources import ObjectRef
+
+    return kube.get(ObjectRef("v1", "Namespace", None, namespace)) is not None
+
+
+@contextlib.contextmanager
+def hold_lock(kube: Kube, store: RecordStore, name: str, *, timeout: float, say: Say) -> Iterator[locking.ReleaseLock]:
+    """The release lock for the block; a killed run's lock is taken over and its pending record marked failed."""
+    waiting = lambda holder: say(f"waiting for the release lock, held by {holder.identity} since {holder.acquired}")  # noqa: E731
+    with locking.ReleaseLock(kube, store.namespace, name, timeout=timeout, on_wait=waiting) as lock:
+        if lock.taken_over:
+            say(f"warning: took over the lock of a run that stopped without releasing it ({lock.taken_over.identity})")
+            _mark_interrupted(store, name)
+        yield lock
+
+
+def _mark_interrupted(store: RecordStore, name: str) -> None:
+    for summary in store.history(name):
+        if summary.status.pending:
+            store.update_status(name, summary.revision, Status.FAILED,
+                                description="interrupted: the run holding the lock stopped before finishing")
+
+
+def _record(revision: revisions.Revision, *, number: int, status: Status, description: str,
+            **fields: Any) -> records.Record:
+    now = records.now()
+    chart = revision.result.chart
+    return records.Record(
+        name=revision.options.release, namespace=revision.options.namespace, revision=number, status=status,
+        created=now, updated=now, description=description,
+        chart=records.ChartIdentity(chart.metadata.name, chart.metadata.version, chart.metadata.app_version or "",
+                                    chart.digest),
+        chart_files=revision.chart_files, chart_path=revision.chart_path, values=revision.values,
+        values_files=revision.values_files, secret_files=revision.secret_files,
+        set_inputs=records.set_inputs_of(revision.options), manifest=revision.manifest,
+        sealed_key=revision.sealed_key, inputs_digest=revision.inputs_digest,
+        kube_version=revision.options.kube_version, notes=revision.safe_notes,
+        deployer=deployers.current(), **fields,
+    )
+
+
+def _applied_objects(revision: revisions.Revision, created: set) -> tuple[records.AppliedObject, ...]:
+    return tuple(
+        records.AppliedObject(d.ref.api_version, d.ref.kind, d.ref.namespace, d.ref.name, created=d.key in created)
+        for d in revision.desired
+    )
+
+
+def _deploy_locked(
+    kube: Kube, store: RecordStore, revision: revisions.Revision, plan: Plan, *, last: records.Record | None,
+    options: UpgradeOptions, result: DeployResult, timer: Timer, track: deploying.Track, say: Say,
+    event: str | None = None, rolled_back_to: int | None = None,
+) -> DeployResult:
+    number = plan.revision
+    event = event or ("upgrade" if last else "install")
+    previous = None
+    if last is not None and options.atomic:
+        with timer.phase("render"):  # while the keys are at hand: a SIGTERM wipes a handed-over keyring
+            previous = revisions.reproduce(last)
+    pending = {"rollback": Status.PENDING_ROLLBACK, "upgrade": Status.PENDING_UPGRADE}.get(event, Status.PENDING_INSTALL)
+    store.create(_record(revision, number=number, status=pending,
+                         description=options.description or f"{event} in progress",
+                         objects=_applied_objects(revision, set()), rolled_back_to=rolled_back_to))
+    result.revision = number
+    say(f"{event} of {revision.options.namespace}/{revision.options.release}: revision {number}")
+    try:
+        with deploying.cancellable():
+            attempt = deploying.deploy(kube, revision, list(plan.operations), event=event, track=track,
+                                       wait=options.wait, create_namespace=options.create_namespace, timer=timer,
+                                       say=say)
+    except deploying.AttemptFailed as failed:
+        return _recover(kube, store, revision, failed, previous=previous, last=last, options=options, result=result,
+                        timer=timer, track=track, say=say)
+    result.created = [f"{k[1]}/{k[3]}" for k in sorted(attempt.applied.created)]
+    result.writes += attempt.applied.writes
+    result.resources = _resources(attempt.track)
+    result.hooks = [dataclasses.asdict(run) for run in attempt.hook_runs]
+    result.status, result.timings = DEPLOYED, timer.phases
+    store.replace(_record(revision, number=number, status=Status.DEPLOYED,
+                          description=options.description or f"{event} complete",
+                          objects=_applied_objects(revision, attempt.applied.created),
+                          hooks=_hook_results(attempt.hook_runs), timings=timer.phases,
+                          rolled_back_to=rolled_back_to))
+    if last is not None:
+        store.update_status(last.name, last.revision, Status.SUPERSEDED)
+    say(f"release {revision.options.namespace}/{revision.options.release} revision {number} deployed")
+    return result
+
+
+def _recover(
+    kube: Kube, store: RecordStore, revision: revisions.Revision, failed: deploying.AttemptFailed, *,
+    previous: revisions.Revision | None, last: records.Record | None, options: UpgradeOptions, result: DeployResult,
+    timer: Timer, track: deploying.Track, say: Say,
+) -> DeployResult:
+    number = revision.options.revision
+    result.failure = failed.failure
+    result.hooks = [dataclasses.asdict(run) for run in failed.hook_runs]
+    result.writes += failed.applied.writes
+    result.created = [f"{k[1]}/{k[3]}" for k in sorted(failed.applied.created)]
+    store.replace(_record(revision, number=number, status=Status.FAILED, description=failed.failure.describe(),
+                          objects=_applied_objects(revision, failed.applied.created),
+                          hooks=_hook_results(failed.hook_runs), timings=dict(timer.phases),
+                          failure=failed.failure.describe()))
+    say(f"revision {number} failed: {failed.failure.describe()}")
+    if not options.atomic:
+        result.status, result.timings = FAILED, timer.phases
+        raise errors.DeployFailedError(f"{result.action} of {revision.options.release} failed: "
+                                       f"{failed.failure.describe()} (not rolled back: --no-atomic)",
+                                       hint="fix the cause and upgrade again, or `deploykit rollback`")
+    try:
+        with timer.phase("rollback"):
+            restored = deploying.restore(kube, previous, failed.applied, track=track, wait=options.wait, say=say)
+        if restored.track is not None and not restored.track.ok:
+            raise errors.DeployFailedError("the restored revision did not become ready: "
+                                           + Failure.from_track("rollback", restored.track, "not ready").describe())
+    except (errors.DeploykitError, deploying.Cancelled) as exc:
+        result.status, result.timings, result.rollback_error = ROLLBACK_FAILED, timer.phases, str(exc)
+        raise errors.RollbackFailedError(
+            f"{result.action} of {revision.options.release} failed ({failed.failure.describe()}) and the rollback "
+            f"failed too: {exc}", hint="a human must look: `deploykit status` and `deploykit history` show the state",
+            result=result) from None
+    result.deleted = restored.deleted
+    result.writes += restored.writes
+    if previous is not None and last is not None:
+        rollback_number = number + 1
+        store.create(_record(previous, number=rollback_number, status=Status.DEPLOYED,
+                             description=f"rollback to {last.revision} after revision {number} failed",
+                             objects=tuple(dataclasses.replace(o, created=False) for o in last.objects),
+                             rolled_back_to=last.revision, timings=dict(timer.phases)))
+        store.update_status(last.name, last.revision, Status.SUPERSEDED)
+        result.status, result.restored_revision = ROLLED_BACK, last.revision
+        say(f"rolled back: revision {last.revision} is running again (recorded as revision {rollback_number})")
+    else:
+        result.status = CLEANED_UP
+        say("the failed install was cleaned up: the next `upgrade --install` installs afresh")
+    result.timings = timer.phases
+    error = errors.DeployFailedError(
+        f"{result.action} of {revision.options.release} failed: {failed.failure.describe()}; "
+        + (f"rolled back to revision {last.revision}" if result.status == ROLLED_BACK else "everything it created was removed"),
+        hint="the lines above show what failed (pod, container, exit code, last log lines)",
+    )
+    error.result = result
+    if failed.cancelled is not None:
+        error.cancelled = True
+    raise error
+
+
+def _resources(result: TrackResult | None) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(r) for r in result.resources] if result else []
+
+
+def _hook_results(runs: list) -> tuple[records.HookResult, ...]:
+    return tuple(records.HookResult(kind=r.kind, name=r.name, namespace=r.namespace, phase=r.event,
+                                    outcome="succeeded" if r.ok else "failed", weight=r.weight, seconds=r.seconds,
+                                    message=r.reason) for r in runs)
