@@ -171,7 +171,7 @@ class Record:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON tree of this record (the schema in docs), with `schemaVersion` first."""
+        """The JSON tree of this record (described in docs/releases.md), with its `schemaVersion`."""
         tree: dict[str, Any] = {"schemaVersion": SCHEMA_VERSION}
         for spec in dataclasses.fields(self):
             value = getattr(self, spec.name)
