@@ -24,6 +24,10 @@ CLI. No message or hint may hold a decrypted value, a token or a header.
     │   └── ApiNotFoundError        404 from the API server
     ├── ReleaseError                records, locks, engine          exit 1
     │   ├── LockedError             another operation holds the release lock
+    │   ├── LockLostError           the lock expired and another run took it over
+    │   ├── RecordError             a release record is damaged or unreadable
+    │   │   ├── RecordNotFoundError no such release or revision
+    │   │   └── RecordExistsError   the revision was already written (a concurrent writer)
     │   └── DeployFailedError       the deploy failed (and was rolled back)
     ├── TrackError                  readiness tracking              exit 1
     ├── PipelineError               pipeline file and stage runner
@@ -125,6 +129,22 @@ class ReleaseError(DeploykitError):
 
 class LockedError(ReleaseError):
     """Another operation holds the release lock."""
+
+
+class LockLostError(ReleaseError):
+    """The release lock was lost while held (not renewed in time, taken over by another run)."""
+
+
+class RecordError(ReleaseError):
+    """A release record is damaged: bad payload, unknown schema version, missing or tampered parts."""
+
+
+class RecordNotFoundError(RecordError):
+    """The release, or the asked revision of it, has no record."""
+
+
+class RecordExistsError(RecordError):
+    """A record for this revision already exists: another run wrote it."""
 
 
 class DeployFailedError(ReleaseError):

@@ -115,13 +115,19 @@ class Kube:
 
     def delete(
         self, ref: ObjectRef, *, propagation: str = "Background", dry_run: bool = False,
-        grace_period_seconds: int | None = None,
+        grace_period_seconds: int | None = None, resource_version: str | None = None,
     ) -> bool:
-        """Delete the object; False if it was already gone."""
+        """Delete the object; False if it was already gone.
+
+        With `resource_version`, only that version of it: ApiConflictError if it changed since (a lock's owner
+        must not delete a lease another run took over).
+        """
         resource, namespace = self._located(ref)
         body: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
         if grace_period_seconds is not None:
             body["gracePeriodSeconds"] = grace_period_seconds
+        if resource_version is not None:
+            body["preconditions"] = {"resourceVersion": resource_version}
         if dry_run:
             body["dryRun"] = ["All"]
         try:

@@ -4,6 +4,7 @@
     sim_fresh      a simulator of its own for one test (state-changing tests, restarts)
     sim_factory    start(faults=..., state_dir=..., watch=...) -> handle; all stopped after the test
     sim_namespace  a new, unique namespace on the session simulator
+    sim_kube       deploykit.kube.Kube connected to the session simulator
     sim_http       raw HTTP against the session simulator: sim_http(method, path, body=None,
                    content_type="application/json", headers=None) -> (status, decoded body, headers)
 
@@ -100,3 +101,12 @@ def sim_namespace(sim: embedded.Handle) -> str:
     name = f"t{next(_counter)}-{uuid.uuid4().hex[:8]}"
     create_namespace(sim.url, name)
     return name
+
+
+@pytest.fixture
+def sim_kube(sim: embedded.Handle) -> Iterator[Any]:
+    """deploykit's own client (deploykit.kube.Kube) connected to the session simulator."""
+    from deploykit.kube.client import Kube
+
+    with Kube.connect(kubeconfig=sim.kubeconfig) as kube:
+        yield kube

@@ -201,3 +201,14 @@ def test_no_kubeconfig_at_all_says_what_was_looked_for(tmp_path, monkeypatch):
         Kube.connect()
     assert "KUBECONFIG is not set" in str(caught.value) and str(tmp_path / ".kube" / "config") in str(caught.value)
     assert "in-cluster" not in str(caught.value) and "KUBECONFIG" in caught.value.hint
+
+
+def test_delete_with_a_resource_version_spares_a_changed_object(kube, sim_namespace):
+    """A run releasing a lock another run had taken over would delete the new holder's Lease."""
+    old = kube.apply(config_map(sim_namespace, "guarded"))
+    kube.apply(config_map(sim_namespace, "guarded", data={"key": "v2"}))
+    ref = ObjectRef("v1", "ConfigMap", sim_namespace, "guarded")
+    with pytest.raises(errors.ApiConflictError):
+        kube.delete(ref, resource_version=old["metadata"]["resourceVersion"])
+    assert kube.get(ref)["data"]["key"] == "v2"
+    assert kube.delete(ref, resource_version=kube.get(ref)["metadata"]["resourceVersion"]) is True
