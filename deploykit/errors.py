@@ -28,7 +28,8 @@ CLI. No message or hint may hold a decrypted value, a token or a header.
     │   ├── RecordError             a release record is damaged or unreadable
     │   │   ├── RecordNotFoundError no such release or revision
     │   │   └── RecordExistsError   the revision was already written (a concurrent writer)
-    │   └── DeployFailedError       the deploy failed (and was rolled back)
+    │   └── DeployFailedError       the deploy failed (and was rolled back or cleaned up)
+    │       └── RollbackFailedError the deploy failed and so did the rollback: a human must look   exit 5
     ├── TrackError                  readiness tracking              exit 1
     ├── PipelineError               pipeline file and stage runner
     │   └── GateError               a promotion gate is not met     exit 4
@@ -148,7 +149,18 @@ class RecordExistsError(RecordError):
 
 
 class DeployFailedError(ReleaseError):
-    """A deploy failed; with atomic (the default) it was rolled back."""
+    """A deploy failed; with atomic (the default) it was rolled back. `result` is the action's result, if any."""
+
+    def __init__(self, message: str, *, hint: str | None = None, result: object = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
+        self.cancelled = False
+
+
+class RollbackFailedError(DeployFailedError):
+    """The deploy failed and restoring the previous revision failed too."""
+
+    exit_code = 5
 
 
 class TrackError(DeploykitError):

@@ -81,17 +81,13 @@ def cancellable() -> Iterator[None]:
 
 def deploy(
     kube: Kube, revision: Revision, operations: list[Operation], *, event: str, track: Track, wait: bool,
-    create_namespace: bool, timer: Timer, say: Say,
+    timer: Timer, say: Say,
 ) -> Attempt:
     """Run every phase after the plan; raise AttemptFailed (with what was written) on any failure."""
     applied = applying.Applied()
     runs: list[hooks.HookRun] = []
-    phase = "apply"
+    phase = "pre-hooks"
     try:
-        if create_namespace:
-            with timer.phase("apply"):
-                applying.ensure_namespace(kube, revision.options.namespace, applied)
-        phase = "pre-hooks"
         with timer.phase("hooks"):
             runs += hooks.run(kube, revision.hooks, event=f"pre-{event}", track=track, wait=wait)
         phase = "apply"

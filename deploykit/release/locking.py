@@ -211,7 +211,14 @@ class ReleaseLock:
         body = self._body(lease, datetime.now(timezone.utc))
         try:
             written = self.kube.replace(body) if lease else self.kube.create(body)
-        except (errors.ApiConflictError, errors.ApiNotFoundError):
+        except errors.ApiNotFoundError as exc:
+            if lease is None:  # nothing to race for: the namespace itself is missing
+                raise errors.KubeError(
+                    f"cannot lock release {self.release_name}: namespace {self.namespace} does not exist",
+                    hint="create it, or pass --create-namespace", status=404,
+                ) from exc
+            return False
+        except errors.ApiConflictError:
             return False
         self._lease = written
         self._stop.clear()

@@ -77,6 +77,15 @@ class SecretFile:
 
 
 @dataclasses.dataclass(frozen=True)
+class ValuesFile:
+    """A -f values file, in the order given: a plain one with its text, a secret one by path (see SecretFile)."""
+
+    path: str
+    text: str | None = None
+    secret: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class SetInput:
     """One --set, --set-string, --set-json or --set-file input (flag without dashes).
 
@@ -87,6 +96,10 @@ class SetInput:
     key: str
     value: str
     secret: bool = False
+
+    @property
+    def expression(self) -> str:
+        return f"{self.key}={self.value}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,10 +165,18 @@ class Record:
     deployer: Deployer | None = None
     failure: str | None = None
     rolled_back_to: int | None = None
+    # What re-rendering the revision needs besides the chart files: where the chart is among them, the -f files
+    # in order, the target Kubernetes version, the release's sealed fingerprint key and the inputs' digest.
+    chart_path: str = "."
+    values_files: tuple[ValuesFile, ...] = ()
+    kube_version: str = ""
+    sealed_key: str | None = None
+    inputs_digest: str = ""
+    notes: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
-        for name in ("secret_files", "set_inputs", "objects", "hooks"):
+        for name in ("secret_files", "set_inputs", "objects", "hooks", "values_files"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @property
@@ -206,6 +227,11 @@ class Record:
 def describe(name: str, revision: int, namespace: str) -> str:
     """`release web v3 in namespace shop`: how errors name one record."""
     return f"release {name} v{revision} in namespace {namespace}"
+
+
+def now() -> str:
+    """The current time in the record's format."""
+    return rfc3339(datetime.now(timezone.utc))
 
 
 def rfc3339(at: datetime) -> str:
@@ -400,6 +426,7 @@ _RECORD_READERS = {
     "values": _read_object,
     "secret_files": _listed(SecretFile),
     "set_inputs": _listed(SetInput),
+    "values_files": _listed(ValuesFile),
     "objects": _listed(AppliedObject),
     "hooks": _listed(HookResult),
     "timings": _read_timings,

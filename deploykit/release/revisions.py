@@ -50,6 +50,7 @@ class Revision:
     chart_path: str
     values_files: tuple[records.ValuesFile, ...]
     secret_files: tuple[records.SecretFile, ...]
+    set_inputs: tuple[records.SetInput, ...]
 
     @property
     def notes(self) -> str | None:
@@ -86,7 +87,25 @@ def prepare(options: RenderOptions, *, sealed_key: str | None, source: str) -> R
     files = packing.source_files(options.chart, result.chart)
     chart_path = packing.ARCHIVE_NAME if os.path.isfile(options.chart) else "."
     return _assemble(options, result, key=key, sealed=sealed, chart_files=files, chart_path=chart_path,
-                     values_files=values_files, secret_files=secret_files)
+                     values_files=values_files, secret_files=secret_files, set_inputs=_set_inputs(options, key))
+
+
+def _set_inputs(options: RenderOptions, key: bytes) -> tuple[records.SetInput, ...]:
+    """The --set* inputs in the order they apply; --set-file with the file's text, a secret one as a fingerprint."""
+    from deploykit.secrets import fingerprints, redaction
+
+    found = []
+    for flag, expressions in (("set-json", options.set_json), ("set", options.set_values),
+                              ("set-string", options.set_strings), ("set-file", options.set_files)):
+        for expression in expressions:
+            name, _, value = expression.partition("=")
+            if flag == "set-file":
+                value = _read_text(value)
+            if redaction.current().contains_secret(value):
+                found.append(records.SetInput(flag, name, fingerprints.fingerprint(value, key=key), secret=True))
+            else:
+                found.append(records.SetInput(flag, name, value))
+    return tuple(found)
 
 
 def _read_text(path: str) -> str:
@@ -99,7 +118,7 @@ def _read_text(path: str) -> str:
 
 def _assemble(
     options: RenderOptions, result: RenderResult, *, key: bytes, sealed: str | None, chart_files: dict[str, bytes],
-    chart_path: str, values_files: tuple, secret_files: tuple,
+    chart_path: str, values_files: tuple, secret_files: tuple, set_inputs: tuple,
 ) -> Revision:
     fingerprinter = fingerprinting.Fingerprinter(key, fingerprinting.secret_leaf_texts(result.values))
     release, namespace = options.release, options.namespace
@@ -117,7 +136,7 @@ def _assemble(
         options=options, result=result, desired=desired, hooks=hooks, key=key, sealed_key=sealed, manifest=manifest,
         safe_notes=fingerprinter.text(rendered.notes or ""),
         values=fingerprinter.values(result.values), inputs_digest=digest, chart_files=chart_files,
-        chart_path=chart_path, values_files=values_files, secret_files=secret_files,
+        chart_path=chart_path, values_files=values_files, secret_files=secret_files, set_inputs=set_inputs,
     )
 
 
@@ -130,6 +149,27 @@ def applied_objects(record: records.Record) -> list[dict[str, Any]]:
     return [doc for doc in hooks_or_objects
             if (doc.get("apiVersion"), doc.get("kind"), (doc.get("metadata") or {}).get("namespace"),
                 (doc.get("metadata") or {}).get("name")) in kept]
+
+
+def _set_flags(record: records.Record, root: Path) -> dict[str, tuple[str, ...]]:
+    """RenderOptions fields for a record's --set* inputs (--set-file texts written under `root`)."""
+    fields: dict[str, list[str]] = {"set_json": [], "set_values": [], "set_strings": [], "set_files": []}
+    names = {"set-json": "set_json", "set": "set_values", "set-string": "set_strings", "set-file": "set_files"}
+    for index, item in enumerate(record.set_inputs):
+        if item.secret:
+            raise errors.RecordError(
+                f"{record.label} was deployed with a secret --{item.flag} {item.key}=...; the record keeps only its "
+                "fingerprint, so the revision cannot be re-rendered from it; nothing was applied",
+                hint="keep secrets in sops-encrypted values files, or deploy the wanted state with `deploykit upgrade`",
+            )
+        value = item.value
+        if item.flag == "set-file":
+            path = root / "set-files" / f"{index:03d}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(item.value, encoding="utf-8")
+            value = str(path)
+        fields[names[item.flag]].append(f"{item.key}={value}")
+    return {field: tuple(values) for field, values in fields.items()}
 
 
 def reproduce(record: records.Record, *, folder: Path | None = None) -> Revision:
@@ -153,16 +193,14 @@ def reproduce(record: records.Record, *, folder: Path | None = None) -> Revision
         options = RenderOptions(
             chart=str(chart), values_files=tuple(paths), release=record.name, namespace=record.namespace,
             revision=record.revision, is_upgrade=record.revision > 1,
-            **{field: tuple(i.expression for i in record.set_inputs if i.flag == flag)
-               for field, flag in (("set_values", "set"), ("set_strings", "set-string"), ("set_json", "set-json"))},
-            kube_version=record.kube_version or RenderOptions.kube_version,
+            kube_version=record.kube_version or RenderOptions.kube_version, **_set_flags(record, root),
         )
         result = render(options)
         decrypted = decrypting.decrypt_files([Path(p) for p, f in zip(paths, record.values_files) if f.secret])
     key, sealed = fingerprinting.release_key(sealed=record.sealed_key, secret_files=decrypted, source=record.label)
     revision = _assemble(options, result, key=key, sealed=sealed, chart_files=dict(record.chart_files),
                          chart_path=record.chart_path, values_files=record.values_files,
-                         secret_files=record.secret_files)
+                         secret_files=record.secret_files, set_inputs=record.set_inputs)
     if revision.manifest != record.manifest:
         raise errors.RecordError(
             f"{record.label}: re-rendering the stored revision does not give the objects it applied "

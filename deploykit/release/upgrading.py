@@ -24,7 +24,7 @@ from typing import Any
 
 from deploykit import errors
 from deploykit.kube.client import Kube
-from deploykit.release import deploying, deployers, locking, planning, plans, records, revisions
+from deploykit.release import applying, deploying, deployers, locking, planning, plans, records, revisions
 from deploykit.release.inputs import RenderOptions, check_identity
 from deploykit.release.plans import Plan
 from deploykit.release.records import Status
@@ -100,6 +100,8 @@ def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say:
         result.status, result.timings = UNCHANGED, timer.phases
         return result
     store = RecordStore(kube, namespace)
+    if options.create_namespace:  # the lock and the records live in the namespace
+        applying.ensure_namespace(kube, namespace, applying.Applied())
     with hold_lock(kube, store, name, timeout=options.lock_timeout, say=say) as lock:
         if lock.taken_over:
             result.took_over_lock_from = lock.taken_over.identity
@@ -195,7 +197,7 @@ def _record(revision: revisions.Revision, *, number: int, status: Status, descri
                                     chart.digest),
         chart_files=revision.chart_files, chart_path=revision.chart_path, values=revision.values,
         values_files=revision.values_files, secret_files=revision.secret_files,
-        set_inputs=records.set_inputs_of(revision.options), manifest=revision.manifest,
+        set_inputs=revision.set_inputs, manifest=revision.manifest,
         sealed_key=revision.sealed_key, inputs_digest=revision.inputs_digest,
         kube_version=revision.options.kube_version, notes=revision.safe_notes,
         deployer=deployers.current(), **fields,
@@ -229,8 +231,7 @@ def _deploy_locked(
     try:
         with deploying.cancellable():
             attempt = deploying.deploy(kube, revision, list(plan.operations), event=event, track=track,
-                                       wait=options.wait, create_namespace=options.create_namespace, timer=timer,
-                                       say=say)
+                                       wait=options.wait, timer=timer, say=say)
     except deploying.AttemptFailed as failed:
         return _recover(kube, store, revision, failed, previous=previous, last=last, options=options, result=result,
                         timer=timer, track=track, say=say)

@@ -36,7 +36,9 @@ def new_key() -> bytes:
 def seal(key: bytes, *, like: metadata.SopsMetadata, source: str, env: Mapping[str, str] | None = None) -> bytes:
     """`key` as a sops-encrypted JSON document, to the master keys listed in `like` (a secret file's metadata)."""
     arguments: dict[str, list[str]] = {}
-    for recipient in like.recipients:
+    # PGP needs each public key in the keyring at hand; age and KMS recipients need nothing: prefer them.
+    recipients = [r for r in like.recipients if r.kind != "pgp"] or list(like.recipients)
+    for recipient in recipients:
         flag = _FLAGS.get(recipient.kind)
         if flag:
             arguments.setdefault(flag, []).append(recipient.ident)
