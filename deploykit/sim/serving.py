@@ -20,7 +20,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 from deploykit.sim import api as api_mod
-from deploykit.sim import collecting, faults as faults_mod, persistence, rest, watching
+from deploykit.sim import auditing, collecting, faults as faults_mod, persistence, rest, watching
 from deploykit.sim import store as store_mod
 from deploykit.sim.controllers import running as controllers_mod
 from deploykit.sim.controllers import timing as timing_mod
@@ -86,6 +86,7 @@ class Server:
         self.handler = rest.Handler(api=self.api, server_address=lambda: f"{self.settings.host}:{self.port}",
                                     watch_options=self.settings.watch)
         self.collector = collecting.Collector(self.api)
+        self.audit = auditing.Audit()
         self.persistence: persistence.Snapshots | None = None
         if self.settings.state_dir:
             self.persistence = persistence.Snapshots(self.api.store, self.settings.state_dir,
@@ -104,7 +105,7 @@ class Server:
         return f"http://{self.settings.host}:{self.port}"
 
     def application(self) -> web.Application:
-        middlewares = []
+        middlewares = [self.audit.middleware()]
         if self.settings.faults is not None and self.settings.faults.active:
             middlewares.append(faults_mod.middleware(self.settings.faults))
         app = web.Application(client_max_size=rest.MAX_BODY, middlewares=middlewares)
