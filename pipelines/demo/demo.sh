@@ -3,10 +3,12 @@
 #
 # Today: lint and render the demo chart with sops-encrypted staging secrets
 # (decrypted in memory, masked in all output), start the embedded Kubernetes
-# simulator, apply the release with server-side apply and track it to ready;
-# then roll out a build whose pods crash and watch deploykit fail within a
-# second of the first CrashLoopBackOff, naming pod, container, exit code and
-# the crashed container's last log lines.
+# simulator, install the release with `deploykit upgrade --install` (plan,
+# server-side apply, tracking, a release record), show that a repeated
+# upgrade writes nothing and that `plan` names drift; then upgrade to a build
+# whose pods crash and watch deploykit fail within a second of the first
+# CrashLoopBackOff, naming pod, container, exit code and the crashed
+# container's last log line, and roll back to the previous revision.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/deploykit-demo.XXXXXX")"
@@ -36,24 +38,27 @@ deploykit sim serve --kubeconfig-out "$KUBECONFIG" >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 50); do [ -s "$KUBECONFIG" ] && break; sleep 0.1; done
 head -1 "$work/sim.log"
-kubectl create namespace staging >/dev/null
+release=(web "$chart" -f "$here/values/staging.yaml" -f "$here/secrets/staging.yaml" -n staging)
 
-apply() {  # render with the real secret data and apply it with server-side apply, field manager deploykit
-    deploykit template "$chart" "${stage[@]}" --show-secrets "$@" \
-        | kubectl apply --server-side --field-manager deploykit --force-conflicts -f - >/dev/null
-}
+step "deploykit upgrade --install: plan, server-side apply, track until ready, record revision 1"
+deploykit upgrade "${release[@]}" --install --create-namespace --timeout 2m
 
-step "release 1.4.0: apply and track until ready"
-apply
-deploykit template "$chart" "${stage[@]}" | deploykit track -f - --timeout 2m
+step "the same upgrade again: nothing changed, so nothing is written (no new revision)"
+deploykit upgrade "${release[@]}"
 
-step "release 1.5.0, whose pods crash on start: deploykit fails fast and shows why"
+step "drift: someone scales the Deployment by hand; deploykit plan shows it and who did it"
+kubectl scale deployment/web -n staging --replicas=0 >/dev/null
+deploykit plan "${release[@]}"
+
+step "release 1.5.0, whose pods crash on start: deploykit fails fast, shows why, and rolls back"
 broken=(--set image.tag=1.5.0 --set migrations.enabled=false
         --set 'podAnnotations.sim\.deploykit\.io/behavior=crashloop'
         --set-string 'podAnnotations.sim\.deploykit\.io/logs=panic: DATABASE_URL is not set')
-apply "${broken[@]}"
-if deploykit template "$chart" "${stage[@]}" "${broken[@]}" | deploykit track -f - --timeout 2m; then
-    echo "unexpected: the broken release was reported ready" >&2
+if deploykit upgrade "${release[@]}" "${broken[@]}" --timeout 2m; then
+    echo "unexpected: the broken release was reported deployed" >&2
     exit 1
 fi
-printf '\nThe demo is done: the second release failed as it should (exit code 1 above).\n'
+
+step "deploykit history: the failed revision, and the rollback that restored revision 1"
+deploykit history web -n staging
+printf '\nThe demo is done: the broken release failed as it should (exit code 1 above) and was rolled back.\n'
