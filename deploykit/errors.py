@@ -154,7 +154,8 @@ class DeployFailedError(ReleaseError):
     def __init__(self, message: str, *, hint: str | None = None, result: object = None) -> None:
         super().__init__(message, hint=hint)
         self.result = result
-        self.cancelled = False
+        # The signal (SIGTERM, SIGINT) that cancelled the deploy, if one did: the CLI exits 128 + it.
+        self.cancelled: int | None = None
 
 
 class RollbackFailedError(DeployFailedError):

@@ -90,7 +90,9 @@ def run() -> None:
         app()  # standalone: usage errors print usage and exit 2
     except errors.DeploykitError as exc:
         typer.echo(f"error: {redaction.mask(str(exc))}", err=True)
-        sys.exit(exc.exit_code)
+        # A deploy cancelled by SIGTERM (a cancelled CI job) exits as killed by it, once it has rolled back.
+        cancelled = getattr(exc, "cancelled", None)
+        sys.exit(128 + cancelled if cancelled else exc.exit_code)
     finally:
         redaction.flush_streams()
 

@@ -172,11 +172,23 @@ def _namespace_exists(kube: Kube, namespace: str) -> bool:
 def hold_lock(kube: Kube, store: RecordStore, name: str, *, timeout: float, say: Say) -> Iterator[locking.ReleaseLock]:
     """The release lock for the block; a killed run's lock is taken over and its pending record marked failed."""
     waiting = lambda holder: say(f"waiting for the release lock, held by {holder.identity} since {holder.acquired}")  # noqa: E731
-    with locking.ReleaseLock(kube, store.namespace, name, timeout=timeout, on_wait=waiting) as lock:
+    with locking.ReleaseLock(kube, store.namespace, name, timeout=timeout, on_wait=waiting,
+                             duration=lease_seconds()) as lock:
         if lock.taken_over:
             say(f"warning: took over the lock of a run that stopped without releasing it ({lock.taken_over.identity})")
             _mark_interrupted(store, name)
         yield lock
+
+
+def lease_seconds() -> int:
+    """The lock's lease duration: DEPLOYKIT_LOCK_LEASE_SECONDS, else 30 (a killed run's lock is free after it)."""
+    import os
+
+    text = os.environ.get("DEPLOYKIT_LOCK_LEASE_SECONDS", "")
+    try:
+        return max(1, int(text)) if text else locking.DEFAULT_DURATION
+    except ValueError:
+        raise errors.UsageError(f"DEPLOYKIT_LOCK_LEASE_SECONDS={text!r} is not a whole number of seconds") from None
 
 
 def _mark_interrupted(store: RecordStore, name: str) -> None:
@@ -305,7 +317,7 @@ def _recover(
     )
     error.result = result
     if failed.cancelled is not None:
-        error.cancelled = True
+        error.cancelled = failed.cancelled.signum
     raise error
 
 

@@ -186,3 +186,62 @@ def test_missing_namespace_is_a_clear_error_and_nothing_is_applied(deploy, missi
     done = deploy.upgrade()
     assert done.returncode == 3
     assert f"namespace {deploy.namespace} does not exist" in done.stderr and "--create-namespace" in done.stderr
+
+
+def _start(deploy, *extra: str):
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "deploykit", "upgrade", "app", str(deploy.chart), "-n", deploy.namespace, "-f",
+         str(deploy.secrets), "--kubeconfig", deploy.kubeconfig, "--timeout", "60s", *extra],
+        env=deploy.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _wait_for_line(process, text: str, timeout: float = 30) -> list[str]:
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        seen.append(line)
+        if text in line:
+            return seen
+    raise AssertionError(f"{text!r} not printed; saw {seen}")
+
+
+def test_sigterm_during_tracking_rolls_back_and_reports_cancelled(deploy, tmp_path):
+    """A cancelled CI job would leave the half-rolled-out revision in place, or exit without saying so."""
+    import signal
+
+    assert deploy.upgrade("--create-namespace").returncode == 0
+    report = tmp_path / "report.json"
+    process = _start(deploy, "--set", "behavior=never-ready", "--set", "replicas=3", "--report", str(report))
+    _wait_for_line(process, "applying")
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, out + err
+    assert "rolled back to revision 1" in err
+    data = json.loads(report.read_text())
+    assert data["status"] == "rolled-back" and data["failure"]["phase"] == "cancelled"
+    assert deploy.get("deployment", "app")["spec"]["replicas"] == 2
+    assert [s for _, s in _statuses(deploy)] == ["superseded", "failed", "deployed"]
+
+
+def test_rerun_after_sigkill_mid_tracking_recovers_without_a_manual_step(deploy):
+    """A killed run would leave the release locked or its pending revision dangling (Helm's dead end)."""
+    import signal
+
+    deploy.env["DEPLOYKIT_LOCK_LEASE_SECONDS"] = "2"
+    assert deploy.upgrade("--create-namespace").returncode == 0
+    process = _start(deploy, "--set", "behavior=never-ready", "--set", "replicas=3")
+    _wait_for_line(process, "applying")
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert [s for _, s in _statuses(deploy)] == ["deployed", "pending-upgrade"]
+    again = deploy.upgrade("--set", "replicas=3", "--lock-timeout", "30s")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "took over the lock" in again.stdout
+    assert [s for _, s in _statuses(deploy)] == ["superseded", "failed", "deployed"]
+    assert deploy.get("deployment", "app")["status"]["readyReplicas"] == 3
