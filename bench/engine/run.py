@@ -1,0 +1,209 @@
+"""bench/engine: the release engine against Helm 4 on one simulator, in one run.
+
+Run: .venv/bin/python bench/engine/run.py [--objects 1000] [--noop-objects 500] [--skip-helm]
+
+One simulator (`deploykit sim serve` in its own process, controllers on,
+speed 1) serves both sides. The charts are generated twice from the same
+data, as Jinja2 (deploykit) and as Go templates (Helm), so both apply the
+very same objects: N ConfigMaps (`--objects`), each holding `version`.
+
+Measured, each side in a fresh namespace:
+- install of the N-object release, then an upgrade changing every object:
+  wall time; deploykit as a whole `deploykit upgrade --install` process (start
+  included), Helm as the helm-python-sdk call (no process start: in its favour);
+  peak RSS of the deploykit process (getrusage of a wrapper's child).
+- no-op upgrade of a `--noop-objects` release (same inputs again): wall time and
+  writes, counted as the growth of the cluster's resourceVersion (ConfigMaps
+  have no controller: every bump is a write by the client). Helm writes a new
+  release record on every upgrade.
+- failure -> previous revision ready again: a 2-replica Deployment is
+  installed, then upgraded to a crash-looping build. From the first
+  CrashLoopBackOff the kubelet reports (a separate watch) to the moment the
+  previous ReplicaSet's pods are all ready again and the tool has returned.
+  deploykit: atomic by default; Helm: `rollback_on_failure` with wait
+  "watcher" and --helm-timeout (it waits for the timeout before rolling back).
+
+Targets (issue 10): install and upgrade <= 0.5x Helm's wall time; no-op
+upgrade <= 2 s with zero writes; failure -> previous ready <= 2 s; peak RSS of
+the N-object upgrade <= 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "bench"))
+
+import simserver  # noqa: E402
+
+DEPLOYKIT = str(pathlib.Path(sys.executable).parent / "deploykit")
+RSS_WRAPPER = (
+    "import resource, subprocess, sys, time\n"
+    "start = time.monotonic(); done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "print(done.returncode, time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.stderr.write(done.stdout[-2000:] + done.stderr[-2000:])\n"
+)
+CRASH = {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "fatal: cannot reach database"}
+
+
+def write_charts(root: pathlib.Path, name: str, objects: int) -> tuple[pathlib.Path, pathlib.Path]:
+    """(Jinja2 chart, Go-template chart) of `objects` ConfigMaps holding Values.version."""
+    charts = []
+    for flavour, ref in (("jinja", "{{ Values.version }}"), ("helm", "{{ .Values.version }}")):
+        chart = root / flavour / name
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n")
+        (chart / "values.yaml").write_text("version: \"1\"\n")
+        for index in range(objects):
+            (chart / "templates" / f"cm-{index:05d}.yaml").write_text(
+                f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{index:05d}\n"
+                f"data:\n  version: \"{ref}\"\n  payload: \"{'x' * 64}\"\n")
+        charts.append(chart)
+    return charts[0], charts[1]
+
+
+def write_app_charts(root: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
+    charts = []
+    for flavour, annotations, replicas in (("jinja", "{{ Values.annotations | to_json }}", "{{ Values.replicas }}"),
+                                           ("helm", "{{ toJson .Values.annotations }}", "{{ .Values.replicas }}")):
+        chart = root / flavour / "app"
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 1.0.0\n")
+        (chart / "values.yaml").write_text("replicas: 2\nannotations: {}\n")
+        (chart / "templates" / "deployment.yaml").write_text(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n"
+            f"  replicas: {replicas}\n  selector: {{matchLabels: {{app: app}}}}\n  template:\n"
+            f"    metadata:\n      labels: {{app: app}}\n      annotations: {annotations}\n"
+            "    spec:\n      containers: [{name: app, image: \"registry.example.com/app:1\"}]\n")
+        charts.append(chart)
+    return charts[0], charts[1]
+
+
+def resource_version(url: str) -> int:
+    with urllib.request.urlopen(f"{url}/api/v1/configmaps?limit=1") as answer:
+        return int(json.load(answer)["metadata"]["resourceVersion"])
+
+
+def deploykit(kubeconfig: pathlib.Path, *args: str) -> tuple[float, int]:
+    """Run a deploykit command in a wrapper; (seconds, peak RSS in MB). Fails loudly on a non-zero exit."""
+    done = subprocess.run([sys.executable, "-c", RSS_WRAPPER, DEPLOYKIT, *args, "--kubeconfig", str(kubeconfig)],
+                          capture_output=True, text=True)
+    code, seconds, rss = done.stdout.split()
+    if code != "0":
+        raise SystemExit(f"deploykit {' '.join(args[:3])} exited {code}:\n{done.stderr}")
+    return float(seconds), int(rss) // 1024
+
+
+def bench_size(url: str, kubeconfig: pathlib.Path, root: pathlib.Path, objects: int, helm: bool) -> dict:
+    jinja, gotpl = write_charts(root / f"n{objects}", f"n{objects}", objects)
+    found: dict = {"objects": objects}
+    ns = f"dk-{objects}"
+    found["dk_install"], found["dk_install_rss"] = deploykit(
+        kubeconfig, "upgrade", "r", str(jinja), "--install", "--create-namespace", "-n", ns, "--no-wait")
+    found["dk_upgrade"], found["dk_upgrade_rss"] = deploykit(
+        kubeconfig, "upgrade", "r", str(jinja), "-n", ns, "--set-string", "version=2", "--no-wait")
+    before = resource_version(url)
+    found["dk_noop"], _ = deploykit(kubeconfig, "upgrade", "r", str(jinja), "-n", ns, "--set-string", "version=2",
+                                    "--no-wait")
+    found["dk_noop_writes"] = resource_version(url) - before
+    if helm:
+        from helm_python import Config
+
+        ns = f"helm-{objects}"
+        with Config(kubeconfig_path=str(kubeconfig), kube_context="deploykit-sim", namespace=ns) as client:
+            start = time.monotonic()
+            client.install(str(gotpl), "r", {}, namespace=ns, create_namespace=True)
+            found["helm_install"] = time.monotonic() - start
+            start = time.monotonic()
+            client.upgrade(str(gotpl), "r", {"version": "2"}, namespace=ns)
+            found["helm_upgrade"] = time.monotonic() - start
+            before = resource_version(url)
+            start = time.monotonic()
+            client.upgrade(str(gotpl), "r", {"version": "2"}, namespace=ns)
+            found["helm_noop"] = time.monotonic() - start
+            found["helm_noop_writes"] = resource_version(url) - before
+    return found
+
+
+def watch_first_crash(url: str, namespace: str):
+    watcher = simserver.FirstCrashLoop(url, namespace)
+    watcher.start()
+    watcher.ready.wait(5)
+    return watcher
+
+
+def bench_rollback(url: str, kubeconfig: pathlib.Path, root: pathlib.Path, helm: bool, helm_timeout: int) -> dict:
+    jinja, gotpl = write_app_charts(root / "app")
+    found = {}
+    ns = "dk-rollback"
+    deploykit(kubeconfig, "upgrade", "app", str(jinja), "--install", "--create-namespace", "-n", ns)
+    watcher = watch_first_crash(url, ns)
+    crash = json.dumps(CRASH)
+    done = subprocess.run([DEPLOYKIT, "upgrade", "app", str(jinja), "-n", ns, "--set-json", f"annotations={crash}",
+                           "--kubeconfig", str(kubeconfig)], capture_output=True, text=True)
+    returned = time.monotonic()
+    watcher.join(5)
+    if done.returncode != 1 or watcher.at is None:
+        raise SystemExit(f"deploykit rollback run: exit {done.returncode}, crash seen {watcher.at}\n{done.stderr}")
+    found["dk_failure_to_previous_ready"] = returned - watcher.at
+    if helm:
+        from helm_python import Config
+        from helm_python.errors import HelmError
+
+        ns = "helm-rollback"
+        with Config(kubeconfig_path=str(kubeconfig), kube_context="deploykit-sim", namespace=ns) as client:
+            client.install(str(gotpl), "app", {}, namespace=ns, create_namespace=True, wait="watcher", timeout=60)
+            watcher = watch_first_crash(url, ns)
+            try:
+                client.upgrade(str(gotpl), "app", {"annotations": CRASH}, namespace=ns, wait="watcher",
+                               timeout=helm_timeout, rollback_on_failure=True)
+            except HelmError:
+                pass
+            returned = time.monotonic()
+            watcher.join(5)
+            found["helm_failure_to_previous_ready"] = returned - watcher.at if watcher.at else None
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--objects", type=int, default=1000)
+    parser.add_argument("--noop-objects", type=int, default=500)
+    parser.add_argument("--helm-timeout", type=int, default=30)
+    parser.add_argument("--skip-helm", action="store_true")
+    args = parser.parse_args()
+    helm = not args.skip_helm
+    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
+        root = pathlib.Path(tmp)
+        kubeconfig = root / "kubeconfig"
+        os.environ.setdefault("HELM_CACHE_HOME", str(root / "helm-cache"))
+        os.environ["DEPLOYKIT_CACHE_DIR"] = str(root / "dk-cache")
+        with simserver.simulator("--kubeconfig-out", str(kubeconfig)) as url:
+            for size in sorted({args.noop_objects, args.objects}):
+                row = bench_size(url, kubeconfig, root, size, helm)
+                print(f"{size} objects: deploykit install {row['dk_install']:.2f} s (peak RSS {row['dk_install_rss']} MB), "
+                      f"upgrade {row['dk_upgrade']:.2f} s (peak RSS {row['dk_upgrade_rss']} MB), "
+                      f"no-op upgrade {row['dk_noop']:.2f} s with {row['dk_noop_writes']} writes")
+                if helm:
+                    print(f"{size} objects: Helm 4 install {row['helm_install']:.2f} s, upgrade {row['helm_upgrade']:.2f} s, "
+                          f"no-op upgrade {row['helm_noop']:.2f} s with {row['helm_noop_writes']} writes")
+                    print(f"{size} objects: ratio deploykit / Helm: install {row['dk_install'] / row['helm_install']:.2f}, "
+                          f"upgrade {row['dk_upgrade'] / row['helm_upgrade']:.2f}")
+            row = bench_rollback(url, kubeconfig, root, helm, args.helm_timeout)
+            print(f"failure -> previous revision ready: deploykit {row['dk_failure_to_previous_ready']:.2f} s")
+            if helm and row.get("helm_failure_to_previous_ready") is not None:
+                print(f"failure -> previous revision ready: Helm 4 rollback_on_failure (timeout {args.helm_timeout} s) "
+                      f"{row['helm_failure_to_previous_ready']:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
