@@ -108,8 +108,8 @@ class RecordStore:
     # -- reads --------------------------------------------------------------
     def history(self, release: str) -> list[RecordSummary]:
         """Every revision of `release`, oldest first, from the head Secrets' labels (no payload decoded)."""
-        heads = self.kube.list("v1", "Secret", namespace=self.namespace, label_selector=f"owner={OWNER},name={release}")
-        return sorted((_summary(head) for head in heads), key=lambda summary: summary.revision)
+        heads = self._heads(self.namespace, f"owner={OWNER},name={release}")
+        return sorted(map(_summary, heads), key=lambda summary: summary.revision)
 
     def load(self, summary: RecordSummary) -> Record:
         """The full record a summary stands for (fetching its further parts, if any)."""
@@ -131,9 +131,7 @@ class RecordStore:
 
     def list_releases(self, *, all_namespaces: bool = False) -> list[RecordSummary]:
         """The latest revision of each release in this namespace (or in all), sorted by namespace and name."""
-        heads = self.kube.list(
-            "v1", "Secret", namespace=None if all_namespaces else self.namespace, label_selector=f"owner={OWNER}"
-        )
+        heads = self._heads(None if all_namespaces else self.namespace, f"owner={OWNER}")
         latest: dict[tuple[str, str], RecordSummary] = {}
         for summary in map(_summary, heads):
             key = (summary.namespace, summary.name)
@@ -145,10 +143,9 @@ class RecordStore:
     def create(self, record: Record) -> None:
         """Store a new revision: parts first, head last. RecordExistsError if the revision is already there."""
         self._check_namespace(record)
-        payload = records.encode(record)
-        parts = records.split(payload)
-        self._write_parts(record, parts)
+        parts = records.split(records.encode(record))
         try:
+            self._write_parts(record, parts)
             self.kube.create(self._head_secret(record, parts))
         except errors.ApiConflictError as exc:
             # Our parts carry our digest in their names: drop them unless the existing head is the same payload.
@@ -159,6 +156,9 @@ class RecordStore:
                 hint=f"another deploy of {record.name} ran at the same time; check `deploykit history "
                 f"{record.name} -n {self.namespace}` and deploy again",
             ) from exc
+        except errors.KubeError:
+            self._forget_parts(record, parts)
+            raise
 
     def replace(self, record: Record) -> None:
         """Rewrite an existing revision wholesale (labels, annotations and payload in one write of the head)."""
@@ -182,6 +182,11 @@ class RecordStore:
         return existed
 
     # -- internals ----------------------------------------------------------
+    def _heads(self, namespace: str | None, selector: str) -> list[dict]:
+        """Head Secrets by label; a Secret merely labelled owner=deploykit, of another type, is not a record."""
+        secrets = self.kube.list("v1", "Secret", namespace=namespace, label_selector=selector)
+        return [secret for secret in secrets if secret.get("type") == SECRET_TYPE]
+
     def _check_namespace(self, record: Record) -> None:
         if record.namespace != self.namespace:
             raise errors.ReleaseError(
@@ -229,6 +234,14 @@ class RecordStore:
                 hint="two runs wrote the same release; the release lock prevents this unless it was taken over",
             ) from exc
         self._delete_parts(record.name, record.revision, keep=_part_names(secret))
+
+    def _forget_parts(self, record: Record, parts: list[records.Part]) -> None:
+        """Best effort after a failed write: remove the parts it wrote (names carry its digest: no one else's)."""
+        for part in parts[1:]:
+            try:
+                self.kube.delete(_secret_ref(self.namespace, part_name(record.name, record.revision, part)))
+            except errors.KubeError:
+                pass  # unreachable: left to `delete`, which removes every part of the revision
 
     def _delete_parts(self, release: str, revision: int, *, keep: Iterable[str]) -> None:
         kept = set(keep)
