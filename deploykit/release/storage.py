@@ -69,7 +69,6 @@ class RecordSummary:
     updated: str
     description: str
     secret: str
-    head: dict = dataclasses.field(repr=False, compare=False)
 
 
 def _now() -> str:
@@ -94,7 +93,7 @@ def _summary(head: dict) -> RecordSummary:
     return RecordSummary(
         name=labels.get("name", ""), namespace=meta.get("namespace", ""), revision=revision, status=status,
         chart=notes.get(CHART, ""), app_version=notes.get(APP_VERSION, ""), updated=notes.get(UPDATED, ""),
-        description=notes.get(DESCRIPTION, ""), secret=meta.get("name", ""), head=head,
+        description=notes.get(DESCRIPTION, ""), secret=meta.get("name", ""),
     )
 
 
@@ -107,13 +106,13 @@ class RecordStore:
 
     # -- reads --------------------------------------------------------------
     def history(self, release: str) -> list[RecordSummary]:
-        """Every revision of `release`, oldest first, from the head Secrets' labels (no payload decoded)."""
+        """Every revision of `release`, oldest first, from the head Secrets' metadata (no payload read)."""
         heads = self._heads(self.namespace, f"owner={OWNER},name={release}")
         return sorted(map(_summary, heads), key=lambda summary: summary.revision)
 
     def load(self, summary: RecordSummary) -> Record:
-        """The full record a summary stands for (fetching its further parts, if any)."""
-        return self._decode(summary.head)
+        """The full record a summary stands for (reading its head and further parts, if any)."""
+        return self._decode(self._head(summary.name, summary.revision, summary.namespace))
 
     def get(self, release: str, revision: int) -> Record:
         """Revision `revision` of `release`; RecordNotFoundError if there is none."""
@@ -183,9 +182,9 @@ class RecordStore:
 
     # -- internals ----------------------------------------------------------
     def _heads(self, namespace: str | None, selector: str) -> list[dict]:
-        """Head Secrets by label; a Secret merely labelled owner=deploykit, of another type, is not a record."""
-        secrets = self.kube.list("v1", "Secret", namespace=namespace, label_selector=selector)
-        return [secret for secret in secrets if secret.get("type") == SECRET_TYPE]
+        """Head Secrets' metadata by label; a Secret merely labelled owner=deploykit (no digest) is not a record."""
+        secrets = self.kube.list_metadata("v1", "Secret", namespace=namespace, label_selector=selector)
+        return [secret for secret in secrets if DIGEST in (secret["metadata"].get("annotations") or {})]
 
     def _check_namespace(self, record: Record) -> None:
         if record.namespace != self.namespace:
@@ -193,12 +192,13 @@ class RecordStore:
                 f"{record.label} cannot be stored in namespace {self.namespace}: a record lives in its release's namespace"
             )
 
-    def _head(self, release: str, revision: int) -> dict:
-        head = self.kube.get(_secret_ref(self.namespace, head_name(release, revision)))
-        if head is None:
+    def _head(self, release: str, revision: int, namespace: str | None = None) -> dict:
+        namespace = namespace or self.namespace
+        head = self.kube.get(_secret_ref(namespace, head_name(release, revision)))
+        if head is None or head.get("type") != SECRET_TYPE:
             raise errors.RecordNotFoundError(
-                f"release {release} has no revision {revision} in namespace {self.namespace}",
-                hint=f"`deploykit history {release} -n {self.namespace}` lists its revisions",
+                f"release {release} has no revision {revision} in namespace {namespace}",
+                hint=f"`deploykit history {release} -n {namespace}` lists its revisions",
             )
         return head
 
@@ -210,7 +210,7 @@ class RecordStore:
         source = self._source(head)
         parts = [_part_of(head, source)]
         for name in _part_names(head):
-            secret = self.kube.get(_secret_ref(self.namespace, name))
+            secret = self.kube.get(_secret_ref(head["metadata"]["namespace"], name))
             if secret is not None:  # a missing part is named by join
                 parts.append(_part_of(secret, source))
         return records.decode(records.join(parts, source=source), source=source)
@@ -246,7 +246,7 @@ class RecordStore:
     def _delete_parts(self, release: str, revision: int, *, keep: Iterable[str]) -> None:
         kept = set(keep)
         selector = f"owner={PART_OWNER},name={release},version={revision}"
-        for secret in self.kube.list("v1", "Secret", namespace=self.namespace, label_selector=selector):
+        for secret in self.kube.list_metadata("v1", "Secret", namespace=self.namespace, label_selector=selector):
             if secret["metadata"]["name"] not in kept:
                 self.kube.delete(_secret_ref(self.namespace, secret["metadata"]["name"]))
 
