@@ -214,3 +214,13 @@ def test_a_duplicated_part_is_refused():
     parts = records.split(b"abcdef", size=3)
     with pytest.raises(errors.RecordError, match="unexpected parts"):
         records.join([parts[0], parts[1], parts[1]])
+
+
+def test_errors_about_a_damaged_record_never_echo_its_content():
+    """A hand-edited record would print stored strings (a pasted password among them) in the error."""
+    canary = "canary-s3cret-4f9a"
+    for change in ({"revision": canary}, {"objects": [canary]}, {"timings": {"apply": canary}},
+                   {"chartFiles": canary}, {"deployer": {"system": canary}}):
+        with pytest.raises(errors.RecordError) as caught:
+            records.decode(damaged({**minimal().to_dict(), **change}))
+        assert canary not in str(caught.value)
