@@ -98,7 +98,7 @@ def test_the_payload_is_gzip_base64_of_json_with_a_schema_version():
     (base64.b64encode(b"plain bytes, not gzip"), "not complete gzip"),
     (base64.b64encode(gzip.compress(b"{not json")), "not JSON"),
     (base64.b64encode(gzip.compress(records.canonical_json(minimal().to_dict()))[:-12]), "not complete gzip"),
-])
+], ids=["not-base64", "not-gzip", "not-json", "truncated"])
 def test_a_damaged_payload_is_a_record_error_naming_the_record(payload, what):
     """A damaged record Secret would crash deploykit with a traceback instead of naming the record."""
     with pytest.raises(errors.RecordError) as caught:
@@ -124,7 +124,7 @@ def test_an_unknown_schema_version_is_refused_with_a_hint():
     ({"objects": [{"kind": "ConfigMap"}]}, "field objects[0].apiVersion is missing"),
     ({"chartFiles": "AAAA"}, "chartFiles is not a readable tar.gz"),
     ({"timings": {"apply": "slow"}}, "timings.apply is str, expected float or int"),
-])
+], ids=["status", "revision-str", "revision-bool", "object-field", "chart-files", "timing"])
 def test_a_payload_with_wrong_fields_names_the_field(change, what):
     """A hand-edited record would fail later with a confusing KeyError or TypeError."""
     with pytest.raises(errors.RecordError) as caught:
