@@ -26,6 +26,9 @@ from deploykit.kube.connecting import Connection
 APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
 JSON = "application/json"
+# Lists of object metadata only (no spec, data or status), as `kubectl get -o name` asks; a server
+# that cannot answer so sends the full list (the second type).
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
@@ -118,6 +121,7 @@ class Http:
         body: Any = None,
         content_type: str | None = None,
         idempotent: bool | None = None,
+        accept: str = JSON,
     ) -> Any:
         """Send one request and return the decoded JSON answer; raise KubeError on failure."""
         if body is not None and content_type is None:
@@ -128,7 +132,7 @@ class Http:
         while True:
             try:
                 response = self._send(
-                    method, path, query=query, body=body, content_type=content_type, accept=JSON,
+                    method, path, query=query, body=body, content_type=content_type, accept=accept,
                     timeout=self.timeout,
                 )
                 payload = response.read()

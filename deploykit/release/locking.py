@@ -131,6 +131,9 @@ class ReleaseLock:
 
     def acquire(self) -> Holder | None:
         """Take the lock, waiting up to the timeout; returns the holder it took over from a killed run, if any."""
+        if self._lease is not None:
+            raise RuntimeError(f"the lock of release {self.release_name} is already held by this ReleaseLock")
+        self._lost, self.taken_over = None, None
         deadline = time.monotonic() + self.timeout
         seen_version, seen_since, announced = None, time.monotonic(), None
         while True:

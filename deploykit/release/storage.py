@@ -69,7 +69,6 @@ class RecordSummary:
     updated: str
     description: str
     secret: str
-    head: dict = dataclasses.field(repr=False, compare=False)
 
 
 def _now() -> str:
@@ -94,7 +93,7 @@ def _summary(head: dict) -> RecordSummary:
     return RecordSummary(
         name=labels.get("name", ""), namespace=meta.get("namespace", ""), revision=revision, status=status,
         chart=notes.get(CHART, ""), app_version=notes.get(APP_VERSION, ""), updated=notes.get(UPDATED, ""),
-        description=notes.get(DESCRIPTION, ""), secret=meta.get("name", ""), head=head,
+        description=notes.get(DESCRIPTION, ""), secret=meta.get("name", ""),
     )
 
 
@@ -107,13 +106,13 @@ class RecordStore:
 
     # -- reads --------------------------------------------------------------
     def history(self, release: str) -> list[RecordSummary]:
-        """Every revision of `release`, oldest first, from the head Secrets' labels (no payload decoded)."""
-        heads = self.kube.list("v1", "Secret", namespace=self.namespace, label_selector=f"owner={OWNER},name={release}")
-        return sorted((_summary(head) for head in heads), key=lambda summary: summary.revision)
+        """Every revision of `release`, oldest first, from the head Secrets' metadata (no payload read)."""
+        heads = self._heads(self.namespace, f"owner={OWNER},name={release}")
+        return sorted(map(_summary, heads), key=lambda summary: summary.revision)
 
     def load(self, summary: RecordSummary) -> Record:
-        """The full record a summary stands for (fetching its further parts, if any)."""
-        return self._decode(summary.head)
+        """The full record a summary stands for (reading its head and further parts, if any)."""
+        return self._decode(self._head(summary.name, summary.revision, summary.namespace))
 
     def get(self, release: str, revision: int) -> Record:
         """Revision `revision` of `release`; RecordNotFoundError if there is none."""
@@ -131,9 +130,7 @@ class RecordStore:
 
     def list_releases(self, *, all_namespaces: bool = False) -> list[RecordSummary]:
         """The latest revision of each release in this namespace (or in all), sorted by namespace and name."""
-        heads = self.kube.list(
-            "v1", "Secret", namespace=None if all_namespaces else self.namespace, label_selector=f"owner={OWNER}"
-        )
+        heads = self._heads(None if all_namespaces else self.namespace, f"owner={OWNER}")
         latest: dict[tuple[str, str], RecordSummary] = {}
         for summary in map(_summary, heads):
             key = (summary.namespace, summary.name)
@@ -145,10 +142,9 @@ class RecordStore:
     def create(self, record: Record) -> None:
         """Store a new revision: parts first, head last. RecordExistsError if the revision is already there."""
         self._check_namespace(record)
-        payload = records.encode(record)
-        parts = records.split(payload)
-        self._write_parts(record, parts)
+        parts = records.split(records.encode(record))
         try:
+            self._write_parts(record, parts)
             self.kube.create(self._head_secret(record, parts))
         except errors.ApiConflictError as exc:
             # Our parts carry our digest in their names: drop them unless the existing head is the same payload.
@@ -159,6 +155,9 @@ class RecordStore:
                 hint=f"another deploy of {record.name} ran at the same time; check `deploykit history "
                 f"{record.name} -n {self.namespace}` and deploy again",
             ) from exc
+        except errors.KubeError:
+            self._forget_parts(record, parts)
+            raise
 
     def replace(self, record: Record) -> None:
         """Rewrite an existing revision wholesale (labels, annotations and payload in one write of the head)."""
@@ -182,18 +181,24 @@ class RecordStore:
         return existed
 
     # -- internals ----------------------------------------------------------
+    def _heads(self, namespace: str | None, selector: str) -> list[dict]:
+        """Head Secrets' metadata by label; a Secret merely labelled owner=deploykit (no digest) is not a record."""
+        secrets = self.kube.list_metadata("v1", "Secret", namespace=namespace, label_selector=selector)
+        return [secret for secret in secrets if DIGEST in (secret["metadata"].get("annotations") or {})]
+
     def _check_namespace(self, record: Record) -> None:
         if record.namespace != self.namespace:
             raise errors.ReleaseError(
                 f"{record.label} cannot be stored in namespace {self.namespace}: a record lives in its release's namespace"
             )
 
-    def _head(self, release: str, revision: int) -> dict:
-        head = self.kube.get(_secret_ref(self.namespace, head_name(release, revision)))
-        if head is None:
+    def _head(self, release: str, revision: int, namespace: str | None = None) -> dict:
+        namespace = namespace or self.namespace
+        head = self.kube.get(_secret_ref(namespace, head_name(release, revision)))
+        if head is None or head.get("type") != SECRET_TYPE:
             raise errors.RecordNotFoundError(
-                f"release {release} has no revision {revision} in namespace {self.namespace}",
-                hint=f"`deploykit history {release} -n {self.namespace}` lists its revisions",
+                f"release {release} has no revision {revision} in namespace {namespace}",
+                hint=f"`deploykit history {release} -n {namespace}` lists its revisions",
             )
         return head
 
@@ -205,7 +210,7 @@ class RecordStore:
         source = self._source(head)
         parts = [_part_of(head, source)]
         for name in _part_names(head):
-            secret = self.kube.get(_secret_ref(self.namespace, name))
+            secret = self.kube.get(_secret_ref(head["metadata"]["namespace"], name))
             if secret is not None:  # a missing part is named by join
                 parts.append(_part_of(secret, source))
         return records.decode(records.join(parts, source=source), source=source)
@@ -230,10 +235,18 @@ class RecordStore:
             ) from exc
         self._delete_parts(record.name, record.revision, keep=_part_names(secret))
 
+    def _forget_parts(self, record: Record, parts: list[records.Part]) -> None:
+        """Best effort after a failed write: remove the parts it wrote (names carry its digest: no one else's)."""
+        for part in parts[1:]:
+            try:
+                self.kube.delete(_secret_ref(self.namespace, part_name(record.name, record.revision, part)))
+            except errors.KubeError:
+                pass  # unreachable: left to `delete`, which removes every part of the revision
+
     def _delete_parts(self, release: str, revision: int, *, keep: Iterable[str]) -> None:
         kept = set(keep)
         selector = f"owner={PART_OWNER},name={release},version={revision}"
-        for secret in self.kube.list("v1", "Secret", namespace=self.namespace, label_selector=selector):
+        for secret in self.kube.list_metadata("v1", "Secret", namespace=self.namespace, label_selector=selector):
             if secret["metadata"]["name"] not in kept:
                 self.kube.delete(_secret_ref(self.namespace, secret["metadata"]["name"]))
 

@@ -212,3 +212,11 @@ def test_delete_with_a_resource_version_spares_a_changed_object(kube, sim_namesp
         kube.delete(ref, resource_version=old["metadata"]["resourceVersion"])
     assert kube.get(ref)["data"]["key"] == "v2"
     assert kube.delete(ref, resource_version=kube.get(ref)["metadata"]["resourceVersion"]) is True
+
+
+def test_list_metadata_leaves_out_data(kube, sim_namespace):
+    """Listing release records would download every payload (megabytes) just to read their labels."""
+    kube.apply(config_map(sim_namespace, "big", data={"key": "x" * 100_000}))
+    [item] = kube.list_metadata("v1", "ConfigMap", namespace=sim_namespace, label_selector="app=web")
+    assert (item["apiVersion"], item["kind"], item["metadata"]["name"]) == ("v1", "ConfigMap", "big")
+    assert "data" not in item and item["metadata"]["labels"] == {"app": "web"}

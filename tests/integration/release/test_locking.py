@@ -138,3 +138,16 @@ def test_release_stops_the_renewal_thread(sim_kube, sim_namespace):
     assert lease(sim_kube, sim_namespace) is None
     assert not any(thread.name == "lease-deploykit.release.web" and thread.is_alive()
                    for thread in threading.enumerate())
+
+
+def test_a_lease_never_renewed_while_watched_is_taken_over_whatever_its_clock_says(sim_kube, sim_namespace):
+    """A killed run whose clock ran ahead (renewTime in the future) would block the release until that time."""
+    future = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    sim_kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                     "metadata": {"name": "deploykit.release.web", "namespace": sim_namespace},
+                     "spec": {"holderIdentity": "skewed/1", "leaseDurationSeconds": 1, "renewTime": future}})
+    taker = lock(sim_kube, sim_namespace, "next", timeout=5)
+    started = time.monotonic()
+    assert taker.acquire().identity == "skewed/1"
+    assert 1.0 <= time.monotonic() - started < 4
+    taker.release()

@@ -203,3 +203,21 @@ def test_a_refused_duplicate_large_record_leaves_no_parts_behind(store, sim_kube
     with pytest.raises(errors.RecordExistsError):
         store.create(large(sim_namespace, 1))
     assert secrets(sim_kube, sim_namespace) == [storage.head_name("web", 1)]
+
+
+def test_a_secret_merely_labelled_owner_deploykit_is_not_a_record(store, sim_kube, sim_namespace):
+    """An unrelated Secret carrying the label owner=deploykit would break `history` and `list`."""
+    sim_kube.create({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                     "metadata": {"name": "team-token", "namespace": sim_namespace,
+                                  "labels": {"owner": "deploykit", "name": "web"}}, "data": {}})
+    store.create(record(sim_namespace, 1))
+    assert [s.revision for s in store.history("web")] == [1]
+    assert [s.name for s in store.list_releases()] == ["web"]
+
+
+def test_a_large_record_whose_head_is_refused_leaves_no_parts_behind(store, sim_kube, sim_namespace):
+    """A failed write would leave megabytes of parts behind (here the head's annotations exceed 256 KiB)."""
+    chart = records.ChartIdentity("web", "1.2.0", app_version="v" * 300 * 1024)
+    with pytest.raises(errors.KubeError, match="Too long"):
+        store.create(large(sim_namespace, 1, chart=chart))
+    assert secrets(sim_kube, sim_namespace) == []

@@ -98,7 +98,7 @@ def test_the_payload_is_gzip_base64_of_json_with_a_schema_version():
     (base64.b64encode(b"plain bytes, not gzip"), "not complete gzip"),
     (base64.b64encode(gzip.compress(b"{not json")), "not JSON"),
     (base64.b64encode(gzip.compress(records.canonical_json(minimal().to_dict()))[:-12]), "not complete gzip"),
-])
+], ids=["not-base64", "not-gzip", "not-json", "truncated"])
 def test_a_damaged_payload_is_a_record_error_naming_the_record(payload, what):
     """A damaged record Secret would crash deploykit with a traceback instead of naming the record."""
     with pytest.raises(errors.RecordError) as caught:
@@ -124,7 +124,7 @@ def test_an_unknown_schema_version_is_refused_with_a_hint():
     ({"objects": [{"kind": "ConfigMap"}]}, "field objects[0].apiVersion is missing"),
     ({"chartFiles": "AAAA"}, "chartFiles is not a readable tar.gz"),
     ({"timings": {"apply": "slow"}}, "timings.apply is str, expected float or int"),
-])
+], ids=["status", "revision-str", "revision-bool", "object-field", "chart-files", "timing"])
 def test_a_payload_with_wrong_fields_names_the_field(change, what):
     """A hand-edited record would fail later with a confusing KeyError or TypeError."""
     with pytest.raises(errors.RecordError) as caught:
@@ -214,3 +214,13 @@ def test_a_duplicated_part_is_refused():
     parts = records.split(b"abcdef", size=3)
     with pytest.raises(errors.RecordError, match="unexpected parts"):
         records.join([parts[0], parts[1], parts[1]])
+
+
+def test_errors_about_a_damaged_record_never_echo_its_content():
+    """A hand-edited record would print stored strings (a pasted password among them) in the error."""
+    canary = "canary-s3cret-4f9a"
+    for change in ({"revision": canary}, {"objects": [canary]}, {"timings": {"apply": canary}},
+                   {"chartFiles": canary}, {"deployer": {"system": canary}}):
+        with pytest.raises(errors.RecordError) as caught:
+            records.decode(damaged({**minimal().to_dict(), **change}))
+        assert canary not in str(caught.value)
