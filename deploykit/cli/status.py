@@ -30,7 +30,7 @@ def status(
         return
     for key in ("name", "namespace", "revision", "status", "updated", "chart", "appVersion", "description", "deployedBy", "failure"):
         if data.get(key) not in (None, ""):
-            typer.echo(f"{key.upper() if key in ('name',) else key}: {data[key]}")
+            typer.echo(f"{key}: {data[key]}")
     typer.echo(f"objects: {len(data['objects'])}")
     if data["notes"]:
         typer.echo("NOTES:\n" + data["notes"].rstrip("\n"))

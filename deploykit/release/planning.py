@@ -78,7 +78,8 @@ def build_operations(
     problems: list[str] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         previous_by_key = {_key(obj): obj for obj in previous}
-        results = list(pool.map(lambda d: _plan_one(kube, d, previous_by_key.get(d.key), context), desired))
+        live = _live_objects(kube, desired, context, pool)
+        results = list(pool.map(lambda d: _plan_one(kube, d, previous_by_key.get(d.key), context, live), desired))
     operations = []
     for operation, problem in results:
         if problem:
@@ -100,13 +101,41 @@ def build_operations(
     return operations
 
 
+def _live_objects(
+    kube: Kube, desired: Sequence[Desired], context: PlanContext, pool: concurrent.futures.Executor,
+) -> dict[tuple, dict | errors.KubeError | None]:
+    """The live object (or the error reading it) for each desired key: one list per kind and namespace, not a GET each."""
+    groups: dict[tuple[str, str, str | None], list[Desired]] = {}
+    for item in desired:
+        ref = item.ref
+        if (ref.group, ref.kind) in context.new_kinds or (ref.namespace and ref.namespace in context.new_namespaces):
+            continue  # planned without reading (see _plan_one)
+        groups.setdefault((ref.api_version, ref.kind, ref.namespace), []).append(item)
+
+    def read(group: tuple[str, str, str | None]) -> dict[tuple, dict | errors.KubeError | None]:
+        api_version, kind, namespace = group
+        items = groups[group]
+        try:
+            if len(items) == 1:
+                return {items[0].key: kube.get(items[0].ref)}
+            listed = {obj["metadata"]["name"]: obj for obj in kube.list(api_version, kind, namespace=namespace)}
+        except errors.KubeError as exc:
+            return {item.key: exc for item in items}
+        return {item.key: listed.get(item.ref.name) for item in items}
+
+    found: dict[tuple, dict | errors.KubeError | None] = {}
+    for part in pool.map(read, list(groups)):
+        found.update(part)
+    return found
+
+
 def _key(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
     ref = ObjectRef.of(obj)
     return (ref.group, ref.kind, ref.namespace or "", ref.name)
 
 
 def _plan_one(
-    kube: Kube, item: Desired, previous: Mapping[str, Any] | None, context: PlanContext
+    kube: Kube, item: Desired, previous: Mapping[str, Any] | None, context: PlanContext, live_objects: Mapping[tuple, Any],
 ) -> tuple[Operation | None, str | None]:
     ref = item.ref
     base = dict(api_version=ref.api_version, kind=ref.kind, namespace=ref.namespace, name=ref.name,
@@ -116,10 +145,9 @@ def _plan_one(
         return Operation(CREATE, reason="its CRD is created by this release", **base), None
     if ref.namespace and ref.namespace in context.new_namespaces and not _namespace_exists(kube, ref.namespace):
         return Operation(CREATE, reason=f"namespace {ref.namespace} is created first", **base), None
-    try:
-        live = kube.get(ref)
-    except errors.KubeError as exc:
-        return None, f"{where}: {exc.message}"
+    live = live_objects.get(item.key)
+    if isinstance(live, errors.KubeError):
+        return None, f"{where}: {live.message}"
     if live is not None and not context.adopt and not ownership.belongs_to(live, release=context.release,
                                                                           namespace=context.namespace):
         owner = ownership.owner(live) or "no release (created outside deploykit)"

@@ -245,3 +245,28 @@ def test_rerun_after_sigkill_mid_tracking_recovers_without_a_manual_step(deploy)
     assert "took over the lock" in again.stdout
     assert [s for _, s in _statuses(deploy)] == ["superseded", "failed", "deployed"]
     assert deploy.get("deployment", "app")["status"]["readyReplicas"] == 3
+
+
+def test_objects_dropped_from_the_chart_are_pruned_unless_kept(deploy):
+    """An object the chart no longer renders would linger, or one marked keep would be deleted."""
+    assert deploy.upgrade("--create-namespace", "--set", "extraConfig=true").returncode == 0
+    assert deploy.get("configmap", "app-extra") is not None
+    done = deploy.upgrade("--set", "extraConfig=false")
+    assert done.returncode == 0, done.stderr
+    assert "prune" in done.stdout and deploy.get("configmap", "app-extra") is None
+    assert deploy.upgrade("--set", "extraConfig=true").returncode == 0
+    deploy.kubectl("annotate", "configmap/app-extra", "deploykit.io/resource-policy=keep")
+    assert deploy.upgrade("--set", "extraConfig=false").returncode == 0
+    assert deploy.get("configmap", "app-extra") is not None
+
+
+def test_uninstall_deletes_objects_and_records_or_keeps_history(deploy):
+    """Uninstall would leave objects behind, or lose the history it was asked to keep."""
+    assert deploy.upgrade("--create-namespace").returncode == 0
+    done = deploy.run("uninstall", "app", "-n", deploy.namespace, "--keep-history")
+    assert done.returncode == 0, done.stderr
+    assert deploy.get("deployment", "app") is None and deploy.get("secret", "app") is None
+    assert _statuses(deploy) == [(1, "uninstalled")]
+    assert deploy.upgrade().returncode == 0  # installs afresh after an uninstall
+    assert deploy.run("uninstall", "app", "-n", deploy.namespace).returncode == 0
+    assert deploy.records() == []
