@@ -13,7 +13,8 @@ Differences from Helm, all on purpose: `a={}` is an empty list (Helm gives
 `[""]`); a key without `=` (`noval[0]`) is an error (Helm accepts some);
 assigning inside a value set earlier in the same expression (`a=1,a.b=2`) is an
 error naming both; an empty key (`=1`, `.a=1`) and a trailing lone backslash
-are errors (Helm ignores them); and `a[1]=x` patches element 1 of the list composed so far,
+are errors (Helm ignores them); `list[0].key=` at the very end sets an empty
+string (Helm drops the element); and `a[1]=x` patches element 1 of the list composed so far,
 whether it came from a `-f` file or from chart defaults (Helm patches lists
 from files but replaces lists from chart defaults).
 """

@@ -94,9 +94,8 @@ def parse_difference(expression: str, kind: str) -> str | None:
         return "refused"
     if kind in ("set", "string") and expression.endswith("=") and helm_parse(expression + ",", kind) == ours:
         return "empty last value"
-    if kind in ("set", "string") and re.search(r"(^|[^\\])=\{\}", expression) and json.dumps(ours) != json.dumps(helms):
-        if ours == _empty_lists_as_helm(helms):
-            return "empty list"
+    if kind in ("set", "string") and re.search(r"(^|[^\\])=\{\}", expression) and ours == _empty_lists_as_helm(helms):
+        return "empty list"
     return f"{kind} {expression!r}: deploykit {ours!r}, Helm {helms!r}"
 
 

@@ -253,6 +253,12 @@ def test_a_syntax_error_names_the_expression_position_and_what_was_expected(
     assert f"{setting.FLAGS[kind]} {expression[:40]}" in str(caught.value)
 
 
+def test_set_file_keeps_the_file_text_as_it_is(tmp_path: Path) -> None:
+    """A --set-file of a Windows-edited file would lose its CRLF line ends, which Helm keeps."""
+    (tmp_path / "script.bat").write_bytes(b"echo one\r\necho two\r\n")
+    assert setting.parse_set("script=script.bat", kind="file", base_dir=tmp_path).data == {"script": "echo one\r\necho two\r\n"}
+
+
 def test_set_file_that_is_not_text_names_the_file(tmp_path: Path) -> None:
     """A binary file passed with --set-file would crash with a UnicodeDecodeError traceback."""
     (tmp_path / "blob.bin").write_bytes(b"\xff\xfe\x00")
