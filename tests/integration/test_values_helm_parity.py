@@ -55,6 +55,7 @@ DELIBERATE = {
     "null kept": "A key set to `null` is absent",
     "layer order": "a `null` deletes what is below it at that point",
     "empty last value": "`--set list[0].key=` at the end of the expression sets an empty string",
+    "binary file": "A `--set-file` that is not UTF-8 text is refused",
 }
 
 PARSERS = {
@@ -150,6 +151,14 @@ def test_hand_written_flags_parse_as_helm_parses_them(kind: str, expression: str
     """A --set edge case (escapes, typing, lists, whole-object JSON) would give other values than Helm's."""
     difference = parse_difference(expression, kind)
     assert difference is None or difference in DELIBERATE, difference
+
+
+def test_a_binary_set_file_is_refused_where_helm_mangles_it(tmp_path: Path) -> None:
+    """A binary --set-file would reach templates as mangled text (Helm's behaviour) instead of a clear error."""
+    (tmp_path / "cert.der").write_bytes(b"0\x82\x01")
+    assert "\ufffd" in helm.parse_set_file(f"cert={tmp_path / 'cert.der'}")["cert"]
+    assert deploykit_parse(f"cert={tmp_path / 'cert.der'}", "file") == "error"
+    assert DELIBERATE["binary file"] in DELIBERATE_SECTION
 
 
 KEY_CHARS = st.sampled_from([*"ab_-/ 0", "\\.", "\\,", "\\=", "\\[", "\\\\", "]"])
