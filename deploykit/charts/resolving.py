@@ -9,8 +9,11 @@ off; `import-values` copies a child's values into its parent (child form
 `- data` takes the child's `exports.data` into the parent's root; the
 `{child: a.b, parent: c}` form takes the child's `a.b` into the parent's `c`;
 the parent's own values win over what it imports). The parent's section for
-a subchart is replaced by the subchart's full values, so parent templates see
-the subchart's defaults too.
+an enabled subchart is replaced by the subchart's full values, so parent
+templates see the subchart's defaults too; for a switched-off subchart it
+stays what the parent set (Helm coalesces only enabled subcharts). A null the
+user set deletes the subchart's default: `merge` keeps a null over a missing
+key as a marker, and `prune` drops the markers left in what templates see.
 
 Must not: read files or render. Merging is the values package's business: the
 caller passes its `merge(base, overlay) -> dict`, keeping charts and values
@@ -29,6 +32,7 @@ from deploykit.charts.chart import Chart
 from deploykit.charts.metadata import Dependency
 
 Merge = Callable[[dict, dict], dict]
+Prune = Callable[[dict], dict]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,14 +62,27 @@ class ChartNode:
             yield from child.walk()
 
 
-def resolve(chart: Chart, values: dict, *, merge: Merge, report: list[problems.Problem] | None = None) -> ChartNode:
+def resolve(
+    chart: Chart, values: dict, *, merge: Merge, prune: Prune | None = None, report: list[problems.Problem] | None = None
+) -> ChartNode:
     """Build the tree of enabled charts for `values` (already composed over the root's defaults)."""
     tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
-    return _node(chart, values, prefix=chart.name, value_path=(), tags=tags, merge=merge, report=report if report is not None else [])
+    return _node(
+        chart, values, prefix=chart.name, value_path=(), tags=tags, merge=merge, prune=prune or _unchanged,
+        report=report if report is not None else [],
+    )
 
 
-def _node(chart: Chart, values: dict, *, prefix: str, value_path: tuple, tags: dict, merge: Merge, report: list[problems.Problem]) -> ChartNode:
+def _unchanged(values: dict) -> dict:
+    return values
+
+
+def _node(
+    chart: Chart, values: dict, *, prefix: str, value_path: tuple, tags: dict, merge: Merge, prune: Prune,
+    report: list[problems.Problem],
+) -> ChartNode:
     values = dict(values)
+    own_sections = {sub.key: values[sub.key] for sub in chart.subcharts if sub.key in values}
     parent_global = values.get("global") if isinstance(values.get("global"), dict) else {}
     prepared: list[tuple[Any, dict]] = []
     for sub in chart.subcharts:
@@ -85,6 +102,10 @@ def _node(chart: Chart, values: dict, *, prefix: str, value_path: tuple, tags: d
     children: list[ChartNode] = []
     for sub, child_values in prepared:
         if not _enabled(sub.dependency, values, tags, source=chart.metadata.source, report=report):
+            if sub.key in own_sections:
+                values[sub.key] = own_sections[sub.key]
+            else:
+                del values[sub.key]
             continue
         child = _node(
             sub.chart,
@@ -93,13 +114,14 @@ def _node(chart: Chart, values: dict, *, prefix: str, value_path: tuple, tags: d
             value_path=value_path + (sub.key,),
             tags=tags,
             merge=merge,
+            prune=prune,
             report=report,
         )
         values[sub.key] = child.values
         children.append(child)
         for item in sub.dependency.import_values:
             values = _import(values, child.values, item.child, item.parent, merge=merge)
-    return ChartNode(chart=chart, prefix=prefix, values=values, value_path=value_path, children=tuple(children))
+    return ChartNode(chart=chart, prefix=prefix, values=prune(values), value_path=value_path, children=tuple(children))
 
 
 def _lookup(values: dict, dotted: str) -> tuple[bool, Any]:
@@ -119,7 +141,7 @@ def _enabled(dependency: Dependency, values: dict, tags: dict, *, source: str, r
             found, value = _lookup(values, path)
             if found and isinstance(value, bool):
                 return value
-            if found:
+            if found and value is not None:
                 report.append(problems.warning(source, f"{dependency.field}.condition: {path} is {type(value).__name__}, not a boolean; ignored"))
     if dependency.tags:
         states = [tags[tag] for tag in dependency.tags if isinstance(tags.get(tag), bool)]

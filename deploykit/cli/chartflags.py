@@ -1,7 +1,7 @@
 """Flags shared by the commands that render a chart (`template`, `lint`; `plan` and `upgrade` can reuse them).
 
 Owns the typer options for values (-f, --set, --set-string, --set-file,
---set-json), release identity (--release, -n), the target cluster
+--set-json, --set-literal), release identity (--release, -n), the target cluster
 (--kube-version, -a) and --allow-unencrypted-secrets, and `bind`, which turns
 their values into the `RenderOptions` of the render action.
 
@@ -19,7 +19,8 @@ VALUES = typer.Option([], "-f", "--values", metavar="FILE", help="Values file (Y
 SET = typer.Option([], "--set", metavar="KEY=VALUE", help="Set values: a.b=v,list[0]=x (typed as Helm does).")
 SET_STRING = typer.Option([], "--set-string", metavar="KEY=VALUE", help="Set values, always as strings.")
 SET_FILE = typer.Option([], "--set-file", metavar="KEY=PATH", help="Set a value to the text of a file: key=path.")
-SET_JSON = typer.Option([], "--set-json", metavar="KEY=JSON", help="Set values from JSON: key=<json>.")
+SET_JSON = typer.Option([], "--set-json", metavar="KEY=JSON", help="Set values from JSON: key=<json>, or one whole JSON object.")
+SET_LITERAL = typer.Option([], "--set-literal", metavar="KEY=VALUE", help="Set one value to the text after the first =, verbatim (commas and backslashes included).")
 RELEASE = typer.Option("release-name", "--release", metavar="NAME", help="Release name (Release.Name).")
 NAMESPACE = typer.Option("default", "-n", "--namespace", metavar="NS", help="Namespace (Release.Namespace; filled into namespaced objects).")
 KUBE_VERSION = typer.Option("v1.37.0", "--kube-version", metavar="VERSION", help="Target Kubernetes version: Capabilities.KubeVersion, the kubeVersion check, known kinds.")
@@ -35,6 +36,7 @@ def bind(
     set_strings: list[str],
     set_files: list[str],
     set_json: list[str],
+    set_literals: list[str],
     release: str,
     namespace: str,
     kube_version: str,
@@ -51,6 +53,7 @@ def bind(
         set_strings=tuple(set_strings),
         set_files=tuple(set_files),
         set_json=tuple(set_json),
+        set_literals=tuple(set_literals),
         release=release,
         namespace=namespace,
         kube_version=kube_version,

@@ -4,7 +4,7 @@ Owns `RenderOptions` (chart path, values files, --set flags of every kind,
 release name, namespace, target Kubernetes version and extra API versions),
 the checks on the release name and namespace, and `collect_layers`, which
 reads the user's values in Helm's order: each -f file, then --set-json,
---set, --set-string, --set-file. (The secrets work makes -f decrypt
+--set, --set-string, --set-file, --set-literal. (The secrets work makes -f decrypt
 sops-encrypted files here, marking their layers secret.) A -f file that is
 sops-encrypted, or declared secret (.sops.yaml rules, a secrets/ folder), is
 decrypted in memory by deploykit.secrets (in parallel, once per run, every
@@ -43,6 +43,7 @@ class RenderOptions:
     set_strings: tuple[str, ...] = ()
     set_files: tuple[str, ...] = ()
     set_json: tuple[str, ...] = ()
+    set_literals: tuple[str, ...] = ()
     release: str = DEFAULT_RELEASE
     namespace: str = DEFAULT_NAMESPACE
     kube_version: str = kubeapis.DEFAULT_KUBE_VERSION
@@ -80,6 +81,7 @@ def collect_layers(options: RenderOptions) -> list[ValuesLayer]:
     layers += [setting.parse_set(expression, kind="set") for expression in options.set_values]
     layers += [setting.parse_set(expression, kind="string") for expression in options.set_strings]
     layers += [setting.parse_set(expression, kind="file") for expression in options.set_files]
+    layers += [setting.parse_set(expression, kind="literal") for expression in options.set_literals]
     return layers
 
 

@@ -68,7 +68,12 @@ def _defaults(chart: Chart) -> ValuesLayer:
 
 
 def _compose(chart: Chart, options: RenderOptions) -> provenance.Values:
-    return provenance.compose([_defaults(chart), *collect_layers(options)])
+    # Nulls over keys the root lacks stay as markers: they delete subchart defaults when the tree resolves.
+    return provenance.compose([_defaults(chart), *collect_layers(options)], keep_nulls=True)
+
+
+def _resolve(chart: Chart, values: provenance.Values, report: list[problems.Problem] | None = None) -> resolving.ChartNode:
+    return resolving.resolve(chart, values.data, merge=merging.merge_keeping_nulls, prune=merging.without_nulls, report=report)
 
 
 def secret_texts(values: provenance.Values) -> frozenset[str]:
@@ -109,11 +114,11 @@ def _node_values(tree: resolving.ChartNode, values: provenance.Values) -> list[t
     found = []
 
     def walk(node: resolving.ChartNode, scoped: provenance.Values) -> None:
-        found.append((node, scoped))
+        found.append((node, scoped.without_nulls()))
         for child in node.children:
             key = child.prefix.rsplit("/", 1)[-1]
             defaults = values_loading.load_mapping(child.chart.values, source=child.chart.values_file)
-            walk(child, scoping.subchart_values(scoped, key=key, defaults=defaults))
+            walk(child, scoping.subchart_values(scoped, key=key, defaults=defaults, keep_nulls=True))
 
     walk(tree, values)
     return found
@@ -154,9 +159,10 @@ def render(options: RenderOptions) -> RenderResult:
     """Load, compose, resolve, validate and render; raises the first failing phase's error."""
     check_identity(options)
     chart = loading.load_chart(options.chart)
-    values = _compose(chart, options)
-    tree = resolving.resolve(chart, values.data, merge=merging.merge)
-    failures = _schema_problems(tree, values)
+    composed = _compose(chart, options)
+    tree = _resolve(chart, composed)
+    values = composed.without_nulls()
+    failures = _schema_problems(tree, composed)
     if failures:
         raise errors.SchemaError(problems.describe(failures), hint="change the values (or --set) named in each problem")
     rendered = chart_rendering.render(tree, target=_target(options), secrets=secret_texts(values))
@@ -176,15 +182,16 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
             # Not about a chart file (an unreadable folder, an unsafe archive): the message names the path.
             found.append(problems.error("", exc.message, hint=exc.hint))
         return found
-    values = _compose(chart, options)
+    composed = _compose(chart, options)
+    values = composed.without_nulls()
     secrets = secret_texts(values)
     found.extend(short_secret_problems(values))
     try:
-        tree = resolving.resolve(chart, values.data, merge=merging.merge, report=found)
+        tree = _resolve(chart, composed, report=found)
     except errors.DeploykitError as exc:
         found.append(problems.error(chart.metadata.source, problems.mask(exc.message, secrets), hint=exc.hint))
         return found
-    found.extend(_schema_problems(tree, values))
+    found.extend(_schema_problems(tree, composed))
     rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, report=found, check_partials=True)
     every = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
     custom = checking.custom_kinds(every)

@@ -7,7 +7,10 @@ engine (`merge_into`) works in place on trees that its caller owns (see
 
 A merged mapping never holds null: a null deletes the key below it (Helm
 drops a key set to null). A mapping whose keys were all deleted stays as an
-empty mapping. Lists are leaves; nulls inside them stay.
+empty mapping. Lists are leaves; nulls inside them stay. With `keep_nulls`
+a null over a key that is not there yet stays, as a marker that deletes the
+key from whatever is merged below it later (a subchart's defaults, which
+Helm coalesces after the user's values); `without_nulls` drops the markers.
 
 Must not read files, parse text or know where layers come from.
 """
@@ -23,14 +26,28 @@ _SCALARS = frozenset({str, int, float, bool})
 ListPatches = dict[tuple, frozenset[int]]
 
 
-def merge(base: Mapping, overlay: Mapping) -> dict:
+def merge(base: Mapping, overlay: Mapping, *, keep_nulls: bool = False) -> dict:
     """A new dict: `overlay` deep-merged over `base` with Helm's rules; inputs untouched."""
     result: dict = {}
     origins: dict = {}
     owned: set[int] = {id(result), id(origins)}
-    merge_into(result, origins, base, origin=None, owned=owned)
-    merge_into(result, origins, overlay, origin=None, owned=owned)
+    merge_into(result, origins, base, origin=None, owned=owned, keep_nulls=keep_nulls)
+    merge_into(result, origins, overlay, origin=None, owned=owned, keep_nulls=keep_nulls)
     return result
+
+
+def merge_keeping_nulls(base: Mapping, overlay: Mapping) -> dict:
+    """`merge` that keeps a null over a missing key as a deletion marker for defaults merged below later."""
+    return merge(base, overlay, keep_nulls=True)
+
+
+def without_nulls(tree: Mapping) -> dict:
+    """A copy of `tree` without the null markers `keep_nulls` left in its mappings (lists untouched)."""
+    return {
+        key: without_nulls(value) if isinstance(value, Mapping) else value
+        for key, value in tree.items()
+        if value is not None
+    }
 
 
 def list_patches(element_paths: frozenset[tuple]) -> ListPatches:
@@ -51,6 +68,7 @@ def merge_into(
     patches: ListPatches | None = None,
     combine: Callable[[Any, Any], Any] | None = None,
     path: tuple = (),
+    keep_nulls: bool = False,
 ) -> None:
     """Merge `overlay` into `target` in place, recording `origin` for every leaf it sets.
 
@@ -61,7 +79,8 @@ def merge_into(
     the ids of the dicts (of both trees) the caller may mutate; any other dict
     reached is copied before it is written. A list at a path in `patches` is
     patched element by element rather than replaced; its origin becomes
-    `combine(previous origin, origin)`.
+    `combine(previous origin, origin)`. With `keep_nulls`, a null over a
+    missing key (or over an earlier marker) is stored as a marker.
     """
     tree = type(origin) is dict
     for key, value in overlay.items():
@@ -71,7 +90,10 @@ def merge_into(
             target[key] = value
             origins[key] = leaf_origin
         elif value is None:
-            if key in target:
+            if keep_nulls and target.get(key, None) is None:
+                target[key] = None
+                origins[key] = leaf_origin
+            elif key in target:
                 del target[key]
                 del origins[key]
         elif kind is list:
@@ -86,7 +108,7 @@ def merge_into(
         elif kind is dict or isinstance(value, Mapping):
             current = target.get(key)
             if type(current) is not dict or not (current or not value):
-                adopted, branch = _adopt(value, leaf_origin, owned)
+                adopted, branch = _adopt(value, leaf_origin, owned, keep_nulls=keep_nulls)
                 target[key] = adopted
                 origins[key] = branch if adopted else leaf_origin
             elif not value:
@@ -104,6 +126,7 @@ def merge_into(
                 merge_into(
                     current, branch, value, origin=leaf_origin, owned=owned,
                     patches=patches, combine=combine, path=(*path, key) if patches else path,
+                    keep_nulls=keep_nulls,
                 )
                 if not current:
                     origins[key] = leaf_origin
@@ -112,8 +135,8 @@ def merge_into(
             origins[key] = leaf_origin
 
 
-def _adopt(mapping: Mapping, origin: Any, owned: set[int]) -> tuple[dict, dict]:
-    """Copy a subtree the target does not have yet, dropping nulls, with the origins of its leaves."""
+def _adopt(mapping: Mapping, origin: Any, owned: set[int], *, keep_nulls: bool = False) -> tuple[dict, dict]:
+    """Copy a subtree the target does not have yet, dropping nulls (unless kept), with the origins of its leaves."""
     tree = type(origin) is dict
     data: dict = {}
     origins: dict = {}
@@ -122,11 +145,13 @@ def _adopt(mapping: Mapping, origin: Any, owned: set[int]) -> tuple[dict, dict]:
         if kind in _SCALARS:
             data[key] = value
         elif value is None:
-            continue
+            if not keep_nulls:
+                continue
+            data[key] = None
         elif kind is list:
             data[key] = _copy_list(value)
         elif (kind is dict or isinstance(value, Mapping)) and value:
-            child, branch = _adopt(value, origin[key] if tree else origin, owned)
+            child, branch = _adopt(value, origin[key] if tree else origin, owned, keep_nulls=keep_nulls)
             data[key] = child
             origins[key] = branch if child else (origin[key] if tree else origin)
             continue

@@ -118,6 +118,13 @@ class Values:
             return Values()
         return Values({key: self.data}, origins={key: self._origins}, secret_free=self._secret_free)
 
+    def without_nulls(self) -> Values:
+        """These values without the null markers `compose(..., keep_nulls=True)` left: what templates see."""
+        if not any(value is None for _, value, _ in self.leaves()):
+            return self
+        data, origins = _prune(self.data, self._origins)
+        return Values(data, origins=origins, secret_free=self._secret_free)
+
     def redacted(self, mask: Callable[[Any], Any] = _secret_mask) -> dict:
         """A deep copy of the data with every secret leaf replaced by `mask(value)`."""
         return _redact(self.data, self._origins, mask)
@@ -133,11 +140,13 @@ class Values:
         return node
 
 
-def compose(layers: Sequence[ValuesLayer | Values], *, base: Values | None = None) -> Values:
+def compose(layers: Sequence[ValuesLayer | Values], *, base: Values | None = None, keep_nulls: bool = False) -> Values:
     """Merge layers in order (later wins) over `base`, tracking the origin of every leaf.
 
     A layer may itself be composed `Values` (e.g. a parent chart's section);
     its leaves keep their own origins. `base` and the layers are not mutated.
+    With `keep_nulls`, a null over a missing key stays as a marker that deletes
+    the key from a subchart's defaults later (`without_nulls` drops markers).
     """
     data = dict(base.data) if base is not None else {}
     origins = dict(base._origins) if base is not None else {}
@@ -146,12 +155,13 @@ def compose(layers: Sequence[ValuesLayer | Values], *, base: Values | None = Non
     for layer in layers:
         secret_free = secret_free and (layer._secret_free if isinstance(layer, Values) else not layer.secret)
         if isinstance(layer, Values):
-            merging.merge_into(data, origins, layer.data, origin=layer._origins, owned=owned)
+            merging.merge_into(data, origins, layer.data, origin=layer._origins, owned=owned, keep_nulls=keep_nulls)
             continue
         patches = merging.list_patches(layer.list_edits) if layer.list_edits else None
         merging.merge_into(
             data, origins, layer.data,
             origin=Origin(layer.source, layer.secret), owned=owned, patches=patches, combine=_patched_origin,
+            keep_nulls=keep_nulls,
         )
     return Values(data, origins=origins, secret_free=secret_free)
 
@@ -182,6 +192,20 @@ def _walk(data: dict, origins: dict, prefix: tuple) -> Iterator[tuple[tuple, Any
             yield from _walk(value, node, (*prefix, key))
         else:
             yield (*prefix, key), value, node
+
+
+def _prune(data: dict, origins: dict) -> tuple[dict, dict]:
+    kept_data: dict = {}
+    kept_origins: dict = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        node = origins[key]
+        if isinstance(node, dict):
+            kept_data[key], kept_origins[key] = _prune(value, node)
+        else:
+            kept_data[key], kept_origins[key] = value, node
+    return kept_data, kept_origins
 
 
 def _redact(data: dict, origins: dict, mask: Callable[[Any], Any]) -> dict:

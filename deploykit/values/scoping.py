@@ -14,6 +14,10 @@ from deploykit.values.provenance import Values, compose
 GLOBAL_KEY = "global"
 
 
-def subchart_values(parent: Values, *, key: str, defaults: ValuesLayer | Values) -> Values:
-    """Values for the subchart known as `key` in its parent: defaults < parent's section < parent's globals."""
-    return compose([defaults, parent.section(key), parent.section(GLOBAL_KEY).nested(GLOBAL_KEY)])
+def subchart_values(parent: Values, *, key: str, defaults: ValuesLayer | Values, keep_nulls: bool = False) -> Values:
+    """Values for the subchart known as `key` in its parent: defaults < parent's section < parent's globals.
+
+    A null in the parent's section deletes the subchart's default; with
+    `keep_nulls` a null over a key the defaults lack stays, for grandchildren.
+    """
+    return compose([defaults, parent.section(key), parent.section(GLOBAL_KEY).nested(GLOBAL_KEY)], keep_nulls=keep_nulls)

@@ -2,14 +2,19 @@
 
 Owns the grammar of `--set`, `--set-string`, `--set-file`, `--set-json` and
 `--set-literal`: dotted keys, `a[0].b` list indices, `{a,b}` lists, backslash
-escapes (`\\,` `\\.` `\\=` `\\[`), several assignments separated by commas, and
-Helm's typing (`true`/`false`, `null`, int64 integers; everything else a string).
-Must not merge with other layers (that is `provenance.compose`).
+escapes (`\\,` `\\.` `\\=` `\\[`, in keys and values), several assignments
+separated by commas, and Helm's typing (`true`/`false`, `null`, int64
+integers; everything else a string). `--set-json` also takes one whole JSON
+object (`{"a":2}`, Helm 3.15+). `--set-literal` reads keys as Helm does (no
+escapes, a comma is part of the key) and the value verbatim. Must not merge
+with other layers (that is `provenance.compose`).
 
 Differences from Helm, all on purpose: `a={}` is an empty list (Helm gives
 `[""]`); a key without `=` (`noval[0]`) is an error (Helm accepts some);
 assigning inside a value set earlier in the same expression (`a=1,a.b=2`) is an
-error naming both; and `a[1]=x` patches element 1 of the list composed so far,
+error naming both; an empty key (`=1`, `.a=1`) and a trailing lone backslash
+are errors (Helm ignores them); `list[0].key=` at the very end sets an empty
+string (Helm drops the element); and `a[1]=x` patches element 1 of the list composed so far,
 whether it came from a `-f` file or from chart defaults (Helm patches lists
 from files but replaces lists from chart defaults).
 """
@@ -41,7 +46,8 @@ MAX_NESTING = 30
 
 _INT64 = re.compile(r"[+-]?[0-9]+")
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-_KEY_STOPS = frozenset("=[,.]")
+_KEY_STOPS = frozenset("=[,.")
+_LITERAL_KEY_STOPS = frozenset("=[.")
 _JSON = json.JSONDecoder()
 _HINTS = {
     "set": "write key=value pairs separated by commas, e.g. --set image.tag=1.2,ports[0].port=80; "
@@ -107,6 +113,9 @@ class _Parser:
     def parse(self) -> None:
         if not self.text.strip():
             self.fail(0, "a key=value assignment", found="an empty expression")
+        if self.kind == "json" and self.text.lstrip().startswith("{"):
+            self.data = self.json_object()
+            return
         while self.pos < len(self.text):
             self.assignment()
 
@@ -129,9 +138,10 @@ class _Parser:
         """Keys and indices up to and including the `=`."""
         path: list = []
         nesting = 0
+        literal = self.kind == "literal"
         while True:
             segment_start = self.pos
-            key, stop = self.read_until(_KEY_STOPS)
+            key, stop = self.read_until(_LITERAL_KEY_STOPS if literal else _KEY_STOPS, escapes=not literal)
             if key == "" and not (path and stop in ("=", "[", ".") and self.after_index(segment_start)):
                 self.fail(segment_start, "a key", found=self.describe(stop))
             if key:
@@ -162,7 +172,7 @@ class _Parser:
             raw = self.text[start:close] if close != -1 else self.text[start:]
             if close == -1:
                 self.fail(start - 1, "a closing ']' for this list index", found="the end")
-            if not re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
+            if not _INT64.fullmatch(raw):
                 self.fail(start, "a list index (a number) inside [ ]", found=repr(raw))
             index = int(raw)
             if index < 0:
@@ -215,6 +225,15 @@ class _Parser:
         self.end_of_value("the JSON value")
         return value
 
+    def json_object(self) -> dict:
+        """The whole expression as one JSON object (Helm's `--set-json '{...}'` form)."""
+        start = len(self.text) - len(self.text.lstrip())
+        self.pos = start
+        value = self.json_value()
+        if self.pos < len(self.text):
+            self.fail(self.pos - 1, "the end after the JSON object", found=repr(self.text[self.pos - 1]))
+        return value
+
     def end_of_value(self, what: str) -> None:
         """Consume the comma before the next assignment; anything else but the end is an error."""
         following = self.peek()
@@ -235,18 +254,26 @@ class _Parser:
     def read_file(self, raw: str) -> str:
         path = os.path.join(self.base_dir, raw) if self.base_dir is not None else raw
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read(loading.MAX_FILE_BYTES + 1)
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+            with open(path, "rb") as handle:
+                content = handle.read(loading.MAX_FILE_BYTES + 1)
+        except OSError as exc:
             raise errors.ValuesError(
-                f"{FLAGS[self.kind]} {self.text}: cannot read {path}: {reason}",
+                f"{FLAGS[self.kind]} {self.text}: cannot read {path}: {exc.strerror or exc}",
                 hint="--set-file takes key=path; relative paths are relative to the current directory",
             ) from exc
-        if len(text) > loading.MAX_FILE_BYTES:
+        if len(content) > loading.MAX_FILE_BYTES:
             raise errors.ValuesError(f"{FLAGS[self.kind]} {self.text}: {path} is larger than "
                                      f"{loading.MAX_FILE_BYTES // (1024 * 1024)} MiB", hint="--set-file takes key=path")
-        return text
+        try:
+            # The bytes as they are (a CRLF stays CRLF, as in Helm), so an error's offset is the file's.
+            return content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise errors.ValuesError(
+                f"{FLAGS[self.kind]} {self.text}: cannot read {path}: not UTF-8 text "
+                f"(byte 0x{content[exc.start]:02x} at offset {exc.start})",
+                hint="--set-file takes a text file; for binary data, give a base64-encoded copy "
+                "(base64 -w0 FILE > FILE.b64) and decode it in the template with b64dec",
+            ) from exc
 
     def assign(self, path: tuple, value: Any, key_text: str) -> None:
         container: Any = self.data
@@ -286,14 +313,14 @@ class _Parser:
     def peek(self) -> str | None:
         return self.text[self.pos] if self.pos < len(self.text) else None
 
-    def read_until(self, stops: frozenset[str]) -> tuple[str, str | None]:
+    def read_until(self, stops: frozenset[str], *, escapes: bool = True) -> tuple[str, str | None]:
         """Characters up to the first unescaped stop (consumed); a backslash takes the next character as is."""
         chars: list[str] = []
         text = self.text
         while self.pos < len(text):
             char = text[self.pos]
             self.pos += 1
-            if char == "\\":
+            if char == "\\" and escapes:
                 if self.pos == len(text):
                     self.fail(self.pos - 1, "a character after '\\'", found="the end")
                 chars.append(text[self.pos])

@@ -65,6 +65,17 @@ def test_set_flags_override_files_in_helms_order(invoke_cli, tmp_path):
     assert next(o for o in objects if o["kind"] == "ConfigMap")["data"] == {"GREETING": "from a file", "LOG_LEVEL": "trace"}
 
 
+def test_set_literal_takes_the_value_verbatim_and_comes_last(invoke_cli):
+    """`--set-literal` would be an unknown flag, split the value at commas, or lose to --set."""
+    done = invoke_cli(
+        "template", str(DEMO_CHART), "--set-json", '{"config": {"LOG_LEVEL": "debug"}}',
+        "--set", "config.GREETING=hi", "--set-literal", "config.GREETING=a,b=c\\,d",
+    )
+    assert done.exit_code == 0, done.stderr
+    config_map = next(o for o in documents(done.stdout) if o["kind"] == "ConfigMap")
+    assert config_map["data"] == {"GREETING": "a,b=c\\,d", "LOG_LEVEL": "debug"}
+
+
 def test_secret_values_are_masked_unless_show_secrets(run_cli, tmp_path):
     """`deploykit template` in a CI log would print every secret of the release."""
     secrets = tmp_path / "secrets.yaml"
@@ -191,5 +202,5 @@ def test_template_help_lists_the_flags(run_cli):
     """Users would not find --set-file, --output-dir or --show-secrets."""
     done = run_cli("template", "--help")
     assert done.returncode == 0
-    for flag in ("--values", "--set", "--set-string", "--set-file", "--set-json", "--release", "--namespace", "--output-dir", "--kube-version", "--api-versions", "--show-secrets"):
+    for flag in ("--values", "--set", "--set-string", "--set-file", "--set-json", "--set-literal", "--release", "--namespace", "--output-dir", "--kube-version", "--api-versions", "--show-secrets"):
         assert flag in done.stdout

@@ -46,6 +46,14 @@ def test_null_for_an_absent_key_leaves_no_key() -> None:
     assert merging.merge({"a": 1}, {"b": None, "c": {"d": None}}) == {"a": 1, "c": {}}
 
 
+def test_a_kept_null_over_an_absent_key_deletes_a_default_merged_below_later() -> None:
+    """`--set sub.limits=null` would survive composing only to be lost before the subchart's defaults come in."""
+    user = merging.merge_keeping_nulls({"sub": {"keep": 1}}, {"sub": {"limits": None, "keep": None}, "x": None})
+    assert user == {"sub": {"limits": None}, "x": None}
+    subchart = merging.merge_keeping_nulls({"limits": {"cpu": 1}, "requests": {"cpu": 2}}, user["sub"])
+    assert merging.without_nulls(subchart) == {"requests": {"cpu": 2}}
+
+
 def test_an_empty_mapping_does_not_clear_a_mapping() -> None:
     """`podAnnotations: {}` in an override would wipe the chart's annotations (Helm keeps them)."""
     assert merging.merge({"ann": {"a": "1"}}, {"ann": {}}) == {"ann": {"a": "1"}}

@@ -92,6 +92,43 @@ def test_set_literal_takes_everything_after_the_equals_sign() -> None:
     assert setting.parse_set("sql=a,b=c\\d", kind="literal").data == {"sql": "a,b=c\\d"}
 
 
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("a\\[0]=1", {"a[0]": 1}),
+        ("a\\.b=1", {"a.b": 1}),
+        ("a\\=b=1", {"a=b": 1}),
+        ("a\\,b=1", {"a,b": 1}),
+        ("a]=1", {"a]": 1}),
+        ("a=x\\,y\\=z\\[0]", {"a": "x,y=z[0]"}),
+        ("a={x\\,y,z}", {"a": ["x,y", "z"]}),
+    ],
+)
+def test_escapes_keep_special_characters_literal(expression: str, expected: dict) -> None:
+    """`--set a\\[0]=1` would be refused instead of setting the key `a[0]`, as Helm does."""
+    assert setting.parse_set(expression).data == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("a,b=1", {"a,b": "1"}),
+        ("a\\.b=x\\,y", {"a\\": {"b": "x\\,y"}}),
+        ("conf.sql=select a, b from t where c=1", {"conf": {"sql": "select a, b from t where c=1"}}),
+        ("a={1,2}", {"a": "{1,2}"}),
+    ],
+)
+def test_set_literal_reads_keys_without_escapes_and_the_value_verbatim(expression: str, expected: dict) -> None:
+    """`--set-literal` would unescape or split a key that Helm takes as written."""
+    assert setting.parse_set(expression, kind="literal").data == expected
+
+
+def test_set_json_takes_a_whole_object() -> None:
+    """`--set-json '{"a":2}'` (Helm 3.15+) would be refused as a key without a value."""
+    layer = setting.parse_set(' {"a": 2, "b": {"c": [1, null]}} ', kind="json")
+    assert layer.data == {"a": 2, "b": {"c": [1, None]}}
+
+
 def test_escaped_dots_keep_a_key_whole() -> None:
     """An annotation key like prometheus.io/scrape would become nested maps."""
     assert setting.parse_set("podAnnotations.prometheus\\.io/scrape=true").data == {
@@ -195,7 +232,8 @@ def test_a_map_written_as_set_json_parses_back_to_itself(tree: dict) -> None:
     [
         ("", "set", "expected a key=value assignment at position 1"),
         ("a[1", "set", "expected a closing ']' for this list index at position 2"),
-        ("a]=1", "set", "expected '=' and a value after the key at position 2, found ']'"),
+        ("a[ 1]=x", "set", "expected a list index (a number) inside [ ] at position 3, found ' 1'"),
+        ('{"a":2},b=3', "json", "expected the end after the JSON object at position 8, found ','"),
         ("a.=1", "set", "expected a key at position 3, found '='"),
         ("a[0]x=1", "set", "expected '.', '[' or '=' after the list index at position 5, found 'x'"),
         ("a={x}y", "set", "expected ',' or the end after '}' at position 6, found 'y'"),
@@ -215,8 +253,22 @@ def test_a_syntax_error_names_the_expression_position_and_what_was_expected(
     assert f"{setting.FLAGS[kind]} {expression[:40]}" in str(caught.value)
 
 
+def test_set_file_keeps_the_file_text_as_it_is(tmp_path: Path) -> None:
+    """A --set-file of a Windows-edited file would lose its CRLF line ends, which Helm keeps."""
+    (tmp_path / "script.bat").write_bytes(b"echo one\r\necho two\r\n")
+    assert setting.parse_set("script=script.bat", kind="file", base_dir=tmp_path).data == {"script": "echo one\r\necho two\r\n"}
+
+
 def test_set_file_that_is_not_text_names_the_file(tmp_path: Path) -> None:
     """A binary file passed with --set-file would crash with a UnicodeDecodeError traceback."""
     (tmp_path / "blob.bin").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(errors.ValuesError, match=r"--set-file cert=blob.bin: cannot read .*blob.bin: not UTF-8 text"):
         setting.parse_set("cert=blob.bin", kind="file", base_dir=tmp_path)
+
+
+def test_set_file_that_is_not_text_says_where_and_how_to_pass_binary_data(tmp_path: Path) -> None:
+    """A binary --set-file would fail without saying which byte, or how to pass binary data instead."""
+    (tmp_path / "cert.der").write_bytes(b"0\x82\x01\n\xa0")
+    with pytest.raises(errors.ValuesError, match=r"byte 0x82 at offset 1") as caught:
+        setting.parse_set("cert=cert.der", kind="file", base_dir=tmp_path)
+    assert "base64" in caught.value.hint and "b64dec" in caught.value.hint
