@@ -5,8 +5,11 @@ Owns: which apiVersion/kind pairs a Kubernetes version serves (for
 object against the strict schema of its kind (lint's unknown-field errors).
 Versions between those the package ships use the nearest older schema set.
 
-Must not: talk to a cluster, or import jsonschema before a validation is
-asked for (start-up time).
+Validation walks the definitions directly (the few JSON Schema keywords they
+use) instead of through jsonschema: building a jsonschema validator over the
+1.8 MB definitions cost more than rendering the demo chart.
+
+Must not: talk to a cluster.
 """
 
 from __future__ import annotations
@@ -103,16 +106,7 @@ def versions_of(kube_version: str, kind: str) -> list[str]:
     return sorted(api for api, k in known_kinds(kube_version) if k == kind)
 
 
-@functools.lru_cache(maxsize=64)
-def _validator(folder: str, definition: str) -> Any:
-    import jsonschema
-    import referencing
-
-    definitions = _definitions(folder)
-    resource = referencing.Resource.from_contents(definitions)
-    registry = referencing.Registry().with_resource(definitions["$id"], resource)
-    schema = {"$schema": definitions["$schema"], "$ref": f"{definitions['$id']}#/$defs/{definition}"}
-    return jsonschema.Draft202012Validator(schema, registry=registry)
+_REF = "#/$defs/"
 
 
 def schema_errors(obj: dict, *, kube_version: str, limit: int = 20) -> list[tuple[tuple, str]]:
@@ -123,29 +117,61 @@ def schema_errors(obj: dict, *, kube_version: str, limit: int = 20) -> list[tupl
     definition = _kinds(folder).get((obj.get("apiVersion"), obj.get("kind")))
     if definition is None:
         return []
-    found = []
-    for error in _validator(folder, definition).iter_errors(obj):
-        path = tuple(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            declared = error.schema.get("properties", {})
-            found.extend((path + (key,), "unknown field") for key in error.instance if key not in declared)
-        else:
-            found.append((path, _reason(error)))
-        if len(found) >= limit:
-            break
-    return sorted(found, key=lambda item: [str(p) for p in item[0]])
+    found: list[tuple[tuple, str]] = []
+    _check(obj, _definitions(folder)["$defs"][definition], _definitions(folder)["$defs"], (), found)
+    return sorted(found, key=lambda item: [str(p) for p in item[0]])[:limit]
 
 
-def _reason(error: Any) -> str:
-    if error.validator == "type":
-        expected = error.validator_value
-        expected = [t for t in expected if t != "null"] if isinstance(expected, list) else [expected]
-        return f"must be of type {' or '.join(expected)}, not {_json_type(error.instance)}"
-    if error.validator == "required":
-        return error.message.split(" is a required property")[0] + " is required"
-    if error.validator == "enum":
-        return f"must be one of {', '.join(repr(v) for v in error.validator_value if v is not None)}"
-    return error.validator + " violated"
+def _check(value: Any, schema: dict, defs: dict, path: tuple, found: list[tuple[tuple, str]]) -> None:
+    """Append (path, reason) for each way `value` breaks `schema`: the subset of JSON Schema the Kubernetes
+    definitions use (type, properties, additionalProperties, required, items, enum, oneOf of types, $ref)."""
+    while "$ref" in schema:
+        schema = defs[schema["$ref"][len(_REF):]]
+    if "oneOf" in schema:  # IntOrString, Quantity: a choice of scalar types
+        types = [t for option in schema["oneOf"] for t in _types(option)]
+        if not any(_is(value, t) for t in types):
+            found.append((path, _type_reason(types, value)))
+        return
+    types = _types(schema)
+    if types and not any(_is(value, t) for t in types):
+        found.append((path, _type_reason(types, value)))
+        return
+    if "enum" in schema and value not in schema["enum"]:
+        found.append((path, f"must be one of {', '.join(repr(v) for v in schema['enum'] if v is not None)}"))
+    if isinstance(value, dict):
+        declared = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        for name in schema.get("required") or ():
+            if name not in value:
+                found.append((path, f"{name!r} is required"))
+        for key, item in value.items():
+            if key in declared:
+                _check(item, declared[key], defs, path + (key,), found)
+            elif isinstance(extra, dict):
+                _check(item, extra, defs, path + (key,), found)
+            elif extra is False:
+                found.append((path + (key,), "unknown field"))
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            _check(item, schema["items"], defs, path + (index,), found)
+
+
+def _types(schema: dict) -> list[str]:
+    declared = schema.get("type")
+    return [] if declared is None else declared if isinstance(declared, list) else [declared]
+
+
+def _is(value: Any, json_type: str) -> bool:
+    if json_type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float) and value.is_integer()
+    if json_type == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return _json_type(value) == json_type
+
+
+def _type_reason(types: list[str], value: Any) -> str:
+    expected = [t for t in types if t != "null"]
+    return f"must be of type {' or '.join(expected)}, not {_json_type(value)}"
 
 
 def _json_type(value: Any) -> str:

@@ -16,6 +16,7 @@ on stdout. Errors leave through the CLI root (exit 2: nothing produced).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any, Optional
 
@@ -119,6 +120,7 @@ def template(
     api_versions: list[str] = chartflags.API_VERSIONS,
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Print the values of Secret objects instead of ***."),
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
+    skip_schema_validation: bool = typer.Option(False, "--skip-schema-validation", help="Check neither values.schema.json nor the objects against the Kubernetes schemas (as Helm)."),
 ) -> None:
     """Render CHART and print its objects as YAML, in apply order."""
     from deploykit.release import rendering
@@ -144,6 +146,8 @@ def template(
         api_versions=api_versions,
         allow_unencrypted_secrets=allow_unencrypted_secrets,
     )
+    if skip_schema_validation:
+        options = dataclasses.replace(options, skip_schema_validation=True)
     result = rendering.render(options)
     documents = _documents(result, show_secrets=show_secrets, include_crds=include_crds)
     if show_only:
