@@ -1,5 +1,6 @@
 """`deploykit template` refuses objects the target Kubernetes version's schema rejects, unless --skip-schema-validation."""
 
+import os
 import subprocess
 import sys
 
@@ -69,3 +70,19 @@ def test_schema_validation_builds_no_jsonschema_validator():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "must be of type integer" in done.stdout, done.stdout + done.stderr
     assert "JSONSCHEMA False" in done.stdout
+
+
+def test_an_unreadable_schema_cache_is_read_around(tmp_path):
+    """A truncated cache file (a full disk, a killed run) would break every later `template` run."""
+    code = (
+        "from deploykit.charts import kubeapis\n"
+        "obj = {'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': 'w'}, 'spec': {'replicas': 'x'}}\n"
+        "print(kubeapis.schema_errors(obj, kube_version='v1.37.0'))\n"
+    )
+    env = {**os.environ, "DEPLOYKIT_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    (cached,) = (tmp_path / "kubeapis").iterdir()
+    cached.write_bytes(cached.read_bytes()[:1000])
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert "must be of type integer" in first.stdout and again.stdout == first.stdout, again.stderr
+    assert cached.stat().st_size > 1000
