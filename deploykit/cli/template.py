@@ -5,9 +5,9 @@ as a YAML document preceded by `# Source: <template>` (the CRDs of crds/
 first, with --include-crds only, as Helm; then objects in apply order, then
 hooks by weight), or writes one file per template under --output-dir. Takes
 `CHART --release NAME` or Helm's `RELEASE CHART`; --show-only keeps the
-objects of the templates named (as Helm: relative to the chart, globs). The values of Secret objects (`data`,
-`stringData`) print as *** unless --show-secrets; they are never written to
---output-dir in plaintext.
+objects of the templates named (as Helm: relative to the chart, globs). The
+values of Secret objects (`data`, `stringData`) print as *** unless
+--show-secrets; they are never written to --output-dir in plaintext.
 
 Must not: import Jinja2, jsonschema or the chart code at module level
 (`deploykit --help` stays fast), or print anything but the rendered objects
