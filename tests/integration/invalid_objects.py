@@ -227,3 +227,40 @@ metadata:
 ]
 
 BY_NAME = {case.name: case for case in CASES}
+
+# Objects near the edges of the same rules that a real API server accepts: neither side may refuse them.
+ACCEPTED = {
+    "quantities-and-named-ports": _deployment(_container(
+        "          ports:\n            - {name: http, containerPort: 65535, hostPort: 0, protocol: UDP}\n"
+        "          resources:\n            limits: {memory: 128Mi, cpu: 500m, ephemeral-storage: 1e3}\n"
+        "            requests: {memory: '0.5Gi', cpu: 1, nvidia.com/gpu: '1'}\n"
+        "          imagePullPolicy: IfNotPresent\n")),
+    "service-named-target-port": _service("    - {port: 1, targetPort: http, protocol: SCTP}\n", service_type="NodePort"),
+    "cron-job-never": """\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels: {app.kubernetes.io/name: nightly}
+        spec:
+          restartPolicy: Never
+          containers:
+            - {name: nightly, image: "nightly:1.0"}
+""",
+    "pod-on-failure": """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: once
+spec:
+  restartPolicy: OnFailure
+  containers:
+    - {name: once, image: "once:1.0"}
+""",
+}

@@ -6,7 +6,9 @@ import pytest
 from kubernetes import config, dynamic
 from kubernetes.client.exceptions import ApiException
 
-from tests.integration.invalid_objects import CASES
+import yaml
+
+from tests.integration.invalid_objects import ACCEPTED, CASES
 
 NAMES = [case.name for case in CASES]
 
@@ -54,6 +56,17 @@ def test_simulator_refuses_it_as_kube_apiserver_does(case, how, sim_client, sim_
     with pytest.raises(ApiException) as missing:
         resource.get(name=obj["metadata"]["name"], namespace=sim_namespace)
     assert missing.value.status == 404
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED))
+def test_objects_at_the_edges_pass_lint_and_the_simulator(name, invoke_cli, make_chart, sim_client, sim_namespace):
+    """A rule stricter than the API server's would refuse a chart every real cluster accepts."""
+    chart = make_chart({"templates/object.yaml": ACCEPTED[name]})
+    done = invoke_cli("lint", str(chart))
+    assert done.exit_code == 0 and done.stdout == "", done.stdout
+    obj = yaml.safe_load(ACCEPTED[name])
+    resource = sim_client.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+    resource.server_side_apply(body=obj, name=obj["metadata"]["name"], namespace=sim_namespace, field_manager="test")
 
 
 def test_corpus_covers_every_kind_of_rule():
