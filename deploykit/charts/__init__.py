@@ -17,6 +17,7 @@
     checking.py     object checks: identity fields, names per kind, labels, duplicates, API schemas
     kinds.py        built-in kinds: cluster scope, apply-order groups, naming rules
     kubeapis.py     the built-in API of a Kubernetes version (kubernetes-validate's schemas)
+    apivalues.py    values the API server refuses beyond its schema (enums, ports, quantities, names)
     problems.py     Problem (level, file, line, message) and secret masking
 
 Must not import values/, secrets/ or kube/ (siblings): release/ joins them.

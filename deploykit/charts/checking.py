@@ -3,9 +3,10 @@
 Owns what makes an object unusable before it reaches a cluster: missing
 apiVersion/kind/metadata.name, names and namespaces the API server would
 refuse for that kind, label and annotation values that are not strings (or
-labels that are not valid), duplicates (same group, kind, namespace and name,
+labels that are not valid, on the object and its pod template), duplicates (same group, kind, namespace and name,
 naming both templates), and for lint, kinds the target Kubernetes version
-does not serve (a warning) and fields its strict schema does not know.
+does not serve (a warning), fields its strict schema rejects and values its
+API server refuses beyond the schema (apivalues).
 
 Must not: raise (problems are returned; the caller decides), or print.
 """
@@ -16,7 +17,7 @@ import functools
 import re
 from typing import Collection, Iterable
 
-from deploykit.charts import kinds, kubeapis, problems
+from deploykit.charts import apivalues, kinds, kubeapis, problems
 from deploykit.charts.manifests import Manifest
 
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
@@ -70,17 +71,34 @@ def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[prob
             found.append(_at(manifest, ("metadata", "namespace"), f"{repr(namespace)} {reason}", secrets=secrets))
     found.extend(_labels(manifest, metadata.get("labels"), secrets))
     found.extend(_annotations(manifest, metadata.get("annotations"), secrets))
+    template = _POD_TEMPLATES.get(str(obj.get("kind")))
+    if template:
+        found.extend(_labels(manifest, _within(obj, template + ("labels",)), secrets, at=template + ("labels",)))
     return found
 
 
-def _labels(manifest: Manifest, labels: object, secrets: Collection[str]) -> Iterable[problems.Problem]:
+# kind -> path of the metadata of its pod template, whose labels the API server checks as an object's
+_POD_TEMPLATES = {
+    **dict.fromkeys(("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"),
+                    ("spec", "template", "metadata")),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "metadata"),
+}
+
+
+def _within(obj: object, path: tuple) -> object:
+    for key in path:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj
+
+
+def _labels(manifest: Manifest, labels: object, secrets: Collection[str], *, at: tuple = ("metadata", "labels")) -> Iterable[problems.Problem]:
     if labels is None:
         return
     if not isinstance(labels, dict):
-        yield _at(manifest, ("metadata", "labels"), "must be a mapping of strings", secrets=secrets)
+        yield _at(manifest, at, "must be a mapping of strings", secrets=secrets)
         return
     for key, value in labels.items():
-        path = ("metadata", "labels", key)
+        path = at + (key,)
         if not _valid_qualified_name(str(key)):
             yield _at(manifest, path, "is not a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.')", secrets=secrets)
         if not isinstance(value, str):
@@ -146,7 +164,10 @@ def api_problems(manifest: Manifest, *, kube_version: str, custom_kinds: Collect
         else:
             reason = f"{manifest.api_version} {manifest.kind} is not a built-in kind of Kubernetes {kube_version} and no CRD in the chart defines it"
         return [_at(manifest, ("apiVersion",), reason, level=problems.WARNING, secrets=secrets)]
-    return [_at(manifest, path, reason, secrets=secrets) for path, reason in kubeapis.schema_errors(manifest.obj, kube_version=kube_version)]
+    rejected = kubeapis.schema_errors(manifest.obj, kube_version=kube_version)
+    by_schema = {path for path, _ in rejected}
+    rejected += [(path, reason) for path, reason in apivalues.findings(manifest.obj) if path not in by_schema]
+    return [_at(manifest, path, reason, secrets=secrets) for path, reason in rejected]
 
 
 def custom_kinds(manifests: Iterable[Manifest], *, scope: str | None = None) -> set[tuple[str, str]]:

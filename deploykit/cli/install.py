@@ -21,6 +21,7 @@ def install(
     set_strings: list[str] = chartflags.SET_STRING,
     set_files: list[str] = chartflags.SET_FILE,
     set_json: list[str] = chartflags.SET_JSON,
+    set_literals: list[str] = chartflags.SET_LITERAL,
     namespace: Optional[str] = engine.NAMESPACE,
     timeout: str = engine.TIMEOUT,
     no_atomic: bool = typer.Option(False, "--no-atomic", help="On failure, leave the failed objects in place."),

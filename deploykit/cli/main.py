@@ -3,18 +3,23 @@
 Command modules are imported only when their command runs (or its own --help
 is asked for), so start-up costs typer alone. Each command module exposes a
 typer app named `app`; a one-command app becomes a plain command, a
-multi-command app a group.
+multi-command app a group. The root's own small commands, as Helm users type
+them, live here: `version`, `help CMD`, `completion SHELL`.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
+import platform
 import sys
+from typing import Optional
 
 import typer
 import typer.core
 
 from deploykit import __version__, errors
+from deploykit.cli import apps
 
 # name -> (module, one-line help shown by `deploykit --help` without importing it)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -43,14 +48,17 @@ class LazyGroup(typer.core.TyperGroup):
 
     def get_command(self, ctx: typer.Context, cmd_name: str) -> typer.core.TyperCommand | None:
         if cmd_name not in COMMANDS:
-            return super().get_command(ctx, cmd_name)
+            found = super().get_command(ctx, cmd_name)
+            return apps.plain_arguments(found) if found else None
         module = importlib.import_module(COMMANDS[cmd_name][0])
         command = typer.main.get_command(module.app)
         command.name = cmd_name
-        return command
+        return apps.plain_arguments(command)
 
     def format_commands(self, ctx: typer.Context, formatter) -> None:
-        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        own = {name: command.get_short_help_str(80) for name, command in self.commands.items()}
+        described = {**{name: text for name, (_, text) in COMMANDS.items()}, **own}
+        rows = [(name, described[name]) for name in sorted(described)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -78,6 +86,53 @@ def root(
     ),
 ) -> None:
     """Deploy Kubernetes applications stage by stage, safely."""
+
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+@app.command()
+def version(
+    short: bool = typer.Option(False, "--short", help="Print the version number only."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FORMAT", help="json: the version as a JSON object."),
+) -> None:
+    """Print the version (as --version does)."""
+    if output not in (None, "json"):
+        raise errors.UsageError(f"-o {output}: unknown output format", hint="use -o json, or no -o")
+    if output == "json":
+        typer.echo(json.dumps({"version": __version__, "python": platform.python_version()}))
+    else:
+        typer.echo(__version__ if short else f"deploykit {__version__}")
+
+
+@app.command(name="help")
+def help_command(
+    ctx: typer.Context,
+    command: list[str] = typer.Argument(None, metavar="COMMAND", help="The command to explain, e.g. template or secrets encrypt."),
+) -> None:
+    """Show the help of a command (as COMMAND --help does)."""
+    current = ctx.find_root()
+    for name in command or []:
+        group = current.command
+        sub = group.get_command(current, name) if hasattr(group, "get_command") else None
+        if sub is None:
+            known = ", ".join(group.list_commands(current)) if hasattr(group, "list_commands") else "none"
+            raise errors.UsageError(f"no command {name!r} in `{current.command_path}`", hint=f"commands: {known}")
+        current = sub.make_context(name, [], parent=current, resilient_parsing=True)
+    typer.echo(current.get_help())
+
+
+@app.command()
+def completion(
+    shell: str = typer.Argument(..., metavar="SHELL", help="bash, zsh or fish.", show_default=False),
+) -> None:
+    """Print the shell completion script: source <(deploykit completion bash)."""
+    from typer import _completion_shared
+
+    if shell not in SHELLS:
+        raise errors.UsageError(f"no completion for shell {shell!r}", hint=f"use one of {', '.join(SHELLS)}")
+    script = _completion_shared.get_completion_script(prog_name="deploykit", complete_var="_DEPLOYKIT_COMPLETE", shell=shell)
+    typer.echo(script)
 
 
 def run() -> None:

@@ -33,6 +33,7 @@ def plan(
     set_strings: list[str] = chartflags.SET_STRING,
     set_files: list[str] = chartflags.SET_FILE,
     set_json: list[str] = chartflags.SET_JSON,
+    set_literals: list[str] = chartflags.SET_LITERAL,
     namespace: Optional[str] = engine.NAMESPACE,
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Save the plan as JSON (for upgrade --plan)."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode", help=f"Exit {CHANGES_EXIT_CODE} when there are changes, 0 when none."),
@@ -52,7 +53,7 @@ def plan(
     with engine.connect(kubeconfig, kube_context) as kube:
         options = chartflags.bind(
             chart, values_files=values_files, set_values=set_values, set_strings=set_strings, set_files=set_files,
-            set_json=set_json, release=release, namespace=namespace or kube.connection.default_namespace,
+            set_json=set_json, set_literals=set_literals, release=release, namespace=namespace or kube.connection.default_namespace,
             kube_version=engine.kube_version(kube), api_versions=[],
             allow_unencrypted_secrets=allow_unencrypted_secrets,
         )

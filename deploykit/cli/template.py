@@ -1,11 +1,13 @@
 """`deploykit template`: render a chart and print its objects in apply order.
 
 Binds flags into `RenderOptions`, calls the render action, prints each object
-as a YAML document preceded by `# Source: <template>` (CRDs first, then
-objects in apply order, then hooks by weight), or writes one file per
-template under --output-dir. The values of Secret objects (`data`,
-`stringData`) print as *** unless --show-secrets; they are never written to
---output-dir in plaintext.
+as a YAML document preceded by `# Source: <template>` (the CRDs of crds/
+first, with --include-crds only, as Helm; then objects in apply order, then
+hooks by weight), or writes one file per template under --output-dir. Takes
+`CHART --release NAME` or Helm's `RELEASE CHART`; --show-only keeps the
+objects of the templates named (as Helm: relative to the chart, globs). The
+values of Secret objects (`data`, `stringData`) print as *** unless
+--show-secrets; they are never written to --output-dir in plaintext.
 
 Must not: import Jinja2, jsonschema or the chart code at module level
 (`deploykit --help` stays fast), or print anything but the rendered objects
@@ -14,8 +16,9 @@ on stdout. Errors leave through the CLI root (exit 2: nothing produced).
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from typing import Any
+from typing import Any, Optional
 
 import typer
 
@@ -25,6 +28,7 @@ from deploykit.cli import apps, chartflags
 app = apps.command_app()
 
 SECRET_MASK = "***"
+DEFAULT_RELEASE = "release-name"
 
 
 def _masked(obj: dict[str, Any]) -> dict[str, Any]:
@@ -36,12 +40,12 @@ def _masked(obj: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
-def _documents(result: Any, *, show_secrets: bool) -> list[tuple[str, str]]:
-    """(template, YAML document) for every object, in the order they are printed."""
+def _documents(result: Any, *, show_secrets: bool, include_crds: bool) -> list[tuple[str, str]]:
+    """(template, YAML document) for every object, in the order they are printed (crds/ only when asked, as Helm)."""
     from deploykit.charts import yamlcodec
 
     rendered = result.rendered
-    ordered = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
+    ordered = [*(rendered.crds if include_crds else ()), *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
     found = []
     for manifest in ordered:
         obj = manifest.obj
@@ -49,6 +53,35 @@ def _documents(result: Any, *, show_secrets: bool) -> list[tuple[str, str]]:
             obj = _masked(obj)
         found.append((manifest.template, yamlcodec.dump(obj)))
     return found
+
+
+def _shown_only(documents: list[tuple[str, str]], patterns: list[str]) -> list[tuple[str, str]]:
+    """The documents whose template matches a --show-only pattern (relative to the chart, globs allowed, as Helm)."""
+    import fnmatch
+
+    def matches(template: str, pattern: str) -> bool:  # Go's filepath.Match: a * stays within one folder
+        parts, wanted = template.split("/")[1:], pattern.replace(os.sep, "/").split("/")
+        return len(parts) == len(wanted) and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted))
+
+    chosen: set[int] = set()
+    for pattern in patterns:
+        matched = {i for i, (template, _) in enumerate(documents) if matches(template, pattern)}
+        if not matched:
+            raise errors.UsageError(f"could not find template {pattern} in chart",
+                                    hint="give the path as in the chart, e.g. -s templates/deployment.yaml "
+                                         "(a subchart's: charts/NAME/templates/...)")
+        chosen |= matched
+    return [document for i, document in enumerate(documents) if i in chosen]
+
+
+def _identity(first: str, second: str | None, release: str | None) -> tuple[str, str]:
+    """(release, chart) from `CHART` or Helm's `RELEASE CHART`, with --release as the other way to name it."""
+    if second is None:
+        return release or DEFAULT_RELEASE, first
+    if release is not None and release != first:
+        raise errors.UsageError(f"release name given twice: {first!r} before the chart and --release {release!r}",
+                                hint="name it once: `template RELEASE CHART` or `template CHART --release RELEASE`")
+    return first, second
 
 
 def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[str]:
@@ -70,24 +103,30 @@ def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[
 
 @app.command(no_args_is_help=True)
 def template(
-    chart: str = chartflags.CHART,
+    first: str = typer.Argument(..., metavar="[RELEASE] CHART", show_default=False,
+                                help="Chart folder or .tgz archive, after the release name if given (as Helm takes them)."),
+    second: Optional[str] = typer.Argument(None, hidden=True),
     values_files: list[str] = chartflags.VALUES,
     set_values: list[str] = chartflags.SET,
     set_strings: list[str] = chartflags.SET_STRING,
     set_files: list[str] = chartflags.SET_FILE,
     set_json: list[str] = chartflags.SET_JSON,
     set_literals: list[str] = chartflags.SET_LITERAL,
-    release: str = chartflags.RELEASE,
+    release: Optional[str] = typer.Option(None, "--release", metavar="NAME", help=f"Release name (Release.Name; default {DEFAULT_RELEASE})."),
     namespace: str = chartflags.NAMESPACE,
+    show_only: list[str] = typer.Option([], "-s", "--show-only", metavar="TEMPLATE", help="Print only the objects of this template (templates/x.yaml, globs allowed); repeat for more."),
+    include_crds: bool = typer.Option(False, "--include-crds", help="Also print the CRDs of the charts' crds/ folders (first, as they are applied)."),
     output_dir: str | None = typer.Option(None, "--output-dir", metavar="DIR", help="Write one file per template under this folder instead of printing."),
     kube_version: str = chartflags.KUBE_VERSION,
     api_versions: list[str] = chartflags.API_VERSIONS,
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Print the values of Secret objects instead of ***."),
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
+    skip_schema_validation: bool = typer.Option(False, "--skip-schema-validation", help="Check neither values.schema.json nor the objects against the Kubernetes schemas (as Helm)."),
 ) -> None:
     """Render CHART and print its objects as YAML, in apply order."""
     from deploykit.release import rendering
 
+    release, chart = _identity(first, second, release)
     if show_secrets and output_dir:
         raise errors.UsageError(
             "--show-secrets cannot be combined with --output-dir: deploykit never writes secret values to disk",
@@ -109,8 +148,12 @@ def template(
         api_versions=api_versions,
         allow_unencrypted_secrets=allow_unencrypted_secrets,
     )
+    if skip_schema_validation:
+        options = dataclasses.replace(options, skip_schema_validation=True)
     result = rendering.render(options)
-    documents = _documents(result, show_secrets=show_secrets)
+    documents = _documents(result, show_secrets=show_secrets, include_crds=include_crds)
+    if show_only:
+        documents = _shown_only(documents, show_only)
     if output_dir:
         try:
             written = _write_output_dir(output_dir, documents)

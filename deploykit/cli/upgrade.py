@@ -24,7 +24,7 @@ app = apps.command_app()
 
 def run_upgrade(
     *, release: str, chart: str, must_be_new: bool, install: bool, values_files: list[str], set_values: list[str],
-    set_strings: list[str], set_files: list[str], set_json: list[str], namespace: Optional[str], timeout: str,
+    set_strings: list[str], set_files: list[str], set_json: list[str], set_literals: list[str], namespace: Optional[str], timeout: str,
     no_atomic: bool, create_namespace: bool, adopt: bool, plan_file: Optional[str], no_wait: bool,
     report: Optional[str], description: str, lock_timeout: str, kubeconfig: Optional[str],
     kube_context: Optional[str], allow_unencrypted_secrets: bool,
@@ -38,7 +38,7 @@ def run_upgrade(
     with engine.connect(kubeconfig, kube_context) as kube:
         options = chartflags.bind(
             chart, values_files=values_files, set_values=set_values, set_strings=set_strings, set_files=set_files,
-            set_json=set_json, release=release, namespace=namespace or kube.connection.default_namespace,
+            set_json=set_json, set_literals=set_literals, release=release, namespace=namespace or kube.connection.default_namespace,
             kube_version=engine.kube_version(kube), api_versions=[],
             allow_unencrypted_secrets=allow_unencrypted_secrets,
         )
@@ -88,6 +88,7 @@ def upgrade(
     set_strings: list[str] = chartflags.SET_STRING,
     set_files: list[str] = chartflags.SET_FILE,
     set_json: list[str] = chartflags.SET_JSON,
+    set_literals: list[str] = chartflags.SET_LITERAL,
     namespace: Optional[str] = engine.NAMESPACE,
     timeout: str = engine.TIMEOUT,
     no_atomic: bool = typer.Option(False, "--no-atomic", help="On failure, leave the failed revision in place (no rollback)."),

@@ -52,6 +52,8 @@ class RenderOptions:
     is_upgrade: bool = False
     # None: DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS decides; ignored in CI either way.
     allow_unencrypted_secrets: bool | None = None
+    # Helm's --skip-schema-validation: neither values.schema.json nor the Kubernetes schemas are checked.
+    skip_schema_validation: bool = False
 
 
 def check_identity(options: RenderOptions) -> None:

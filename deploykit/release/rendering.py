@@ -6,7 +6,9 @@ every chart's values.schema.json, render. `render` stops at the first phase
 that fails with a `DeploykitError` listing every problem of that phase;
 `lint` runs every phase it can and returns every problem it found, adding
 the checks only lint makes (macro files compiled, kinds the target version
-does not serve, fields its schema does not know).
+does not serve). Both refuse objects the target version's API would reject
+(its schema: unknown fields, wrong types; and the values the API server
+checks beyond it); `render` skips schema checks with skip_schema_validation.
 
 Must not: print (the CLI does), talk to a cluster, or put a secret value in
 any message: secret leaves (per provenance) are masked in render errors.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Collection
 
 from deploykit import errors
 from deploykit.charts import checking, context, loading, problems, resolving
@@ -162,10 +165,16 @@ def render(options: RenderOptions) -> RenderResult:
     composed = _compose(chart, options)
     tree = _resolve(chart, composed)
     values = composed.without_nulls()
-    failures = _schema_problems(tree, composed)
+    failures = [] if options.skip_schema_validation else _schema_problems(tree, composed)
     if failures:
         raise errors.SchemaError(problems.describe(failures), hint="change the values (or --set) named in each problem")
-    rendered = chart_rendering.render(tree, target=_target(options), secrets=secret_texts(values))
+    secrets = secret_texts(values)
+    rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets)
+    if not options.skip_schema_validation:
+        rejected = [p for p in _api_problems(rendered, options, secrets, reported=()) if p.level == problems.ERROR]
+        if rejected:
+            raise errors.RenderError(problems.describe(rejected), hint=f"Kubernetes {options.kube_version} would refuse these objects; "
+                                     "fix the template or values (--skip-schema-validation renders them anyway)")
     return RenderResult(chart=chart, values=values, tree=tree, rendered=rendered)
 
 
@@ -193,10 +202,16 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
         return found
     found.extend(_schema_problems(tree, composed))
     rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, report=found, check_partials=True)
+    # A line already reported (e.g. a non-string annotation) need not be reported again by its schema.
+    found.extend(_api_problems(rendered, options, secrets, reported={(p.file, p.line) for p in found}))
+    return found
+
+
+def _api_problems(rendered: Rendered, options: RenderOptions, secrets: frozenset[str], *, reported: Collection[tuple]) -> list[problems.Problem]:
+    """What the target version's API says about every object: kinds it does not serve, values it would refuse."""
     every = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
     custom = checking.custom_kinds(every)
-    # A line already reported (e.g. a non-string annotation) need not be reported again by its schema.
-    reported = {(p.file, p.line) for p in found}
+    found = []
     for manifest in every:
         for problem in checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom, secrets=secrets):
             if (problem.file, problem.line) not in reported:

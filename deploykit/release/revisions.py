@@ -96,7 +96,8 @@ def _set_inputs(options: RenderOptions, key: bytes) -> tuple[records.SetInput, .
 
     found = []
     for flag, expressions in (("set-json", options.set_json), ("set", options.set_values),
-                              ("set-string", options.set_strings), ("set-file", options.set_files)):
+                              ("set-string", options.set_strings), ("set-file", options.set_files),
+                              ("set-literal", options.set_literals)):
         for expression in expressions:
             name, _, value = expression.partition("=")
             if flag == "set-file":
@@ -153,8 +154,10 @@ def applied_objects(record: records.Record) -> list[dict[str, Any]]:
 
 def _set_flags(record: records.Record, root: Path) -> dict[str, tuple[str, ...]]:
     """RenderOptions fields for a record's --set* inputs (--set-file texts written under `root`)."""
-    fields: dict[str, list[str]] = {"set_json": [], "set_values": [], "set_strings": [], "set_files": []}
-    names = {"set-json": "set_json", "set": "set_values", "set-string": "set_strings", "set-file": "set_files"}
+    fields: dict[str, list[str]] = {"set_json": [], "set_values": [], "set_strings": [], "set_files": [],
+                                    "set_literals": []}
+    names = {"set-json": "set_json", "set": "set_values", "set-string": "set_strings", "set-file": "set_files",
+             "set-literal": "set_literals"}
     for index, item in enumerate(record.set_inputs):
         if item.secret:
             raise errors.RecordError(

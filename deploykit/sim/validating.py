@@ -1,9 +1,12 @@
-"""Validation the tools depend on: names, labels, workload selectors, immutable fields, unknown fields.
+"""Validation the tools depend on: names, labels, workload selectors, pod specs, immutable and unknown fields.
 
 Owns the checks the real registry strategies run on create and update, with
 their field paths and wording (`metadata.name: Invalid value: "Web": a
 lowercase RFC 1123 subdomain must consist of ...`, `spec.selector: Invalid
-value: ...: field is immutable`), and the unknown-field walk behind
+value: ...: field is immutable`, `spec.ports[0].port: Invalid value: 70000: must
+be between 1 and 65535, inclusive`, `Unsupported value` for restartPolicy,
+imagePullPolicy, protocols and Service types; an unparsable quantity is the
+400 a real server's decoding answers), and the unknown-field walk behind
 `fieldValidation` (Strict rejects, Warn and Ignore drop). Pure: it raises
 `statuses.ApiError` or returns causes, never touches the store.
 """
@@ -160,6 +163,8 @@ def object_causes(rt: resources.ResourceType, obj: dict[str, Any]) -> list[statu
             causes.append(statuses.invalid_value("spec.replicas", replicas, "must be greater than or equal to 0"))
     if rt.group == "" and rt.kind == "Pod" or (rt.group in ("apps", "batch") and rt.kind != "ControllerRevision"):
         causes += _pod_spec_causes(rt, spec)
+    if rt.group == "" and rt.kind == "Service":
+        causes += _service_causes(spec)
     if rt.group == "" and rt.kind in ("ConfigMap", "Secret"):
         causes += _payload_causes(rt.kind, obj)
         for field in ("data", "binaryData"):
@@ -173,18 +178,36 @@ def object_causes(rt: resources.ResourceType, obj: dict[str, Any]) -> list[statu
     return causes
 
 
-def _pod_spec_causes(rt: resources.ResourceType, spec: dict[str, Any]) -> list[statuses.Cause]:
+_RESTART_POLICIES = ["Always", "OnFailure", "Never"]
+# What a kind's pod template may set beyond a Pod's three restart policies (the registries' own checks).
+_KIND_RESTART_POLICIES = {**dict.fromkeys(("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"), ["Always"]),
+                          "Job": ["OnFailure", "Never"], "CronJob": ["OnFailure", "Never"]}
+_PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
+_PROTOCOLS = ["SCTP", "TCP", "UDP"]
+_SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
+PORT_RANGE_MSG = "must be between 1 and 65535, inclusive"
+# A quantity as resource.ParseQuantity reads it; what fails this fails the request's decoding (400).
+_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$")
+_QUANTITY_SHAPE = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+QUANTITY_MSG = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+
+
+def _pod_template(rt: resources.ResourceType, spec: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The pod template of a workload kind (a Pod: itself, as {"spec": ...}) and its field path."""
     if rt.kind == "Pod":
-        pod, prefix = spec, "spec"
-    elif rt.kind == "CronJob":
-        pod = (((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
-        prefix = "spec.jobTemplate.spec.template.spec"
-    else:
-        pod, prefix = (spec.get("template") or {}).get("spec") or {}, "spec.template.spec"
+        return {"spec": spec}, ""
+    if rt.kind == "CronJob":
+        return ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}, "spec.jobTemplate.spec.template"
+    return spec.get("template") or {}, "spec.template"
+
+
+def _pod_spec_causes(rt: resources.ResourceType, spec: dict[str, Any]) -> list[statuses.Cause]:
+    template, at = _pod_template(rt, spec)
+    pod, prefix = template.get("spec") or {}, f"{at}.spec" if at else "spec"
+    causes = label_causes((template.get("metadata") or {}).get("labels"), f"{at}.metadata.labels") if at else []
     containers = pod.get("containers")
     if not containers:
-        return [statuses.required(f"{prefix}.containers")]
-    causes = []
+        return causes + [statuses.required(f"{prefix}.containers")]
     seen: set[str] = set()
     for i, container in enumerate(containers):
         name = container.get("name", "")
@@ -198,7 +221,69 @@ def _pod_spec_causes(rt: resources.ResourceType, spec: dict[str, Any]) -> list[s
         seen.add(name)
         if not container.get("image") and rt.kind == "Pod":
             causes.append(statuses.required(f"{prefix}.containers[{i}].image"))
+        causes += _container_causes(container, f"{prefix}.containers[{i}]")
+    causes += _restart_policy_causes(rt.kind, pod.get("restartPolicy"), f"{prefix}.restartPolicy")
     return causes
+
+
+def _container_causes(container: dict[str, Any], field: str) -> list[statuses.Cause]:
+    """Ports and image pull policy, as validateContainers words them."""
+    causes = []
+    for i, port in enumerate(container.get("ports") or []):
+        causes += _port_causes(port.get("containerPort"), f"{field}.ports[{i}].containerPort", required=True)
+        if port.get("hostPort"):
+            causes += _port_causes(port["hostPort"], f"{field}.ports[{i}].hostPort")
+        causes += _one_of(port.get("protocol"), f"{field}.ports[{i}].protocol", _PROTOCOLS)
+    causes += _one_of(container.get("imagePullPolicy"), f"{field}.imagePullPolicy", _PULL_POLICIES)
+    return causes
+
+
+def _restart_policy_causes(kind: str, policy: Any, field: str) -> list[statuses.Cause]:
+    causes = _one_of(policy, field, _RESTART_POLICIES)
+    allowed = _KIND_RESTART_POLICIES.get(kind)
+    if allowed and policy is not None and policy not in allowed:
+        causes.append(statuses.not_supported(field, policy, allowed))
+    return causes
+
+
+def _one_of(value: Any, field: str, supported: list[str]) -> list[statuses.Cause]:
+    """Unset is not checked: defaulting (restartPolicy, imagePullPolicy, protocol) has filled it in by now."""
+    return [] if value is None or value in supported else [statuses.not_supported(field, value, supported)]
+
+
+def _port_causes(value: Any, field: str, *, required: bool = False) -> list[statuses.Cause]:
+    if not value and required:
+        return [statuses.required(field)]
+    if isinstance(value, int) and not 1 <= value <= 65535:
+        return [statuses.invalid_value(field, value, PORT_RANGE_MSG)]
+    return []
+
+
+def _service_causes(spec: dict[str, Any]) -> list[statuses.Cause]:
+    """Type, port numbers and protocols of a Service (after defaulting: type, protocol and targetPort are set)."""
+    causes = []
+    for i, port in enumerate(spec.get("ports") or []):
+        causes += _port_causes(port.get("port"), f"spec.ports[{i}].port")
+        causes += _one_of(port.get("protocol"), f"spec.ports[{i}].protocol", _PROTOCOLS)
+        causes += _port_causes(port.get("targetPort"), f"spec.ports[{i}].targetPort")
+    if spec.get("type") is not None and spec.get("type") not in _SERVICE_TYPES:
+        causes.append(statuses.not_supported("spec.type", spec.get("type"), _SERVICE_TYPES))
+    return causes
+
+
+def _quantity_error(rt: resources.ResourceType, obj: dict[str, Any]) -> statuses.ApiError | None:
+    """The 400 a real server answers when a resource quantity does not parse (it fails decoding, before validation)."""
+    if not (rt.group == "" and rt.kind == "Pod" or rt.group in ("apps", "batch")):
+        return None
+    pod = (_pod_template(rt, obj.get("spec") or {})[0].get("spec")) or {}
+    for container in [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]:
+        resources_ = container.get("resources") or {}
+        for amounts in (resources_.get("limits") or {}, resources_.get("requests") or {}):
+            for amount in amounts.values():
+                if isinstance(amount, str) and not _QUANTITY.match(amount):
+                    why = QUANTITY_MSG if not _QUANTITY_SHAPE.match(amount) else "unable to parse quantity's suffix"
+                    return statuses.bad_request(f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {why}')
+    return None
 
 
 def _differs(live: dict[str, Any], new: dict[str, Any], *path: str) -> tuple[bool, Any]:
@@ -256,6 +341,9 @@ def update_causes(rt: resources.ResourceType, live: dict[str, Any], new: dict[st
 
 def check(rt: resources.ResourceType, obj: dict[str, Any], live: dict[str, Any] | None = None) -> None:
     """Raise 422 Invalid with every cause found (create when `live` is None, else update)."""
+    undecodable = _quantity_error(rt, obj)
+    if undecodable:
+        raise undecodable
     causes = object_causes(rt, obj)
     if live is not None:
         causes += update_causes(rt, live, obj)
