@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import pathlib
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import yaml
 
@@ -90,3 +94,35 @@ def test_help_names_what_each_option_takes():
     options = [line for line in result.stdout.splitlines() if line.lstrip().startswith("-")]
     assert options and not [line for line in options if "<" in line]
     assert "--port PORT" in result.stdout and "--state DIR" in result.stdout
+
+
+def _post_configmap(url: str, namespace: str, name: str) -> None:
+    body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}}).encode()
+    request = urllib.request.Request(f"{url}/api/v1/namespaces/{namespace}/configmaps", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+def test_a_client_closing_its_watch_leaves_no_traceback_in_the_server_log():
+    """`kubectl get -w` stopped with Ctrl-C would make `sim serve` print `Cannot write to closing transport`."""
+    process = subprocess.Popen([DEPLOYKIT, "sim", "serve", "--no-controllers"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        url = process.stdout.readline().split("listening on ")[1].split()[0]
+        host, port = url.removeprefix("http://").split(":")
+        watcher = http.client.HTTPConnection(host, int(port), timeout=10)
+        watcher.request("GET", "/api/v1/namespaces/default/configmaps?watch=true")
+        response = watcher.getresponse()
+        assert response.status == 200
+        _post_configmap(url, "default", "seen")
+        assert b'"seen"' in response.readline()
+        watcher.sock.shutdown(socket.SHUT_RDWR)
+        watcher.close()
+        for index in range(3):
+            _post_configmap(url, "default", f"after-close-{index}")
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert "Traceback" not in output and "ERROR" not in output, output
