@@ -218,6 +218,20 @@ def _event_row(obj: dict[str, Any], now: float) -> list[Any]:
             obj.get("message") or obj.get("note", "")]
 
 
+def _at_most_three(items: list[str]) -> str:
+    """`a,b,c + 2 more...`, or `<unset>` when empty: how kubectl lists an EndpointSlice's ports and addresses."""
+    shown = ",".join(items[:3])
+    if len(items) > 3:
+        return f"{shown} + {len(items) - 3} more..."
+    return shown or "<unset>"
+
+
+def _endpointslice_row(obj: dict[str, Any], now: float) -> list[Any]:
+    ports = [str(p["port"]) if p.get("port") is not None else p.get("name") or "*" for p in obj.get("ports") or ()]
+    addresses = [a for e in obj.get("endpoints") or () for a in e.get("addresses") or ()]
+    return [_name(obj), obj.get("addressType", ""), _at_most_three(ports), _at_most_three(addresses), age(obj, now)]
+
+
 def _col(name: str, kind: str = "string", fmt: str = "", priority: int = 0, description: str = "") -> dict[str, Any]:
     return {"name": name, "type": kind, "format": fmt, "description": description or name, "priority": priority}
 
@@ -277,6 +291,8 @@ _PRINTERS: dict[tuple[str, str], tuple[list[dict[str, Any]], Row]] = {
                             f"{a.get('ip')}:{p.get('port')}" for s in o.get("subsets") or []
                             for a in s.get("addresses") or [] for p in s.get("ports") or [{}]) or "<none>",
                             age(o, now)]),
+    ("discovery.k8s.io", "EndpointSlice"): ([_NAME, _col("AddressType"), _col("Ports"), _col("Endpoints"), _AGE],
+                                           _endpointslice_row),
     ("coordination.k8s.io", "Lease"): ([_NAME, _col("Holder"), _AGE],
                                        lambda o, now: [_name(o), _spec(o).get("holderIdentity", ""), age(o, now)]),
     ("apiextensions.k8s.io", "CustomResourceDefinition"): (
