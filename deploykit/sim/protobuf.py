@@ -7,9 +7,9 @@ the magic `k8s\\x00`, then a `runtime.Unknown` (1: typeMeta {1: apiVersion,
 2: kind}, 2: raw = the object's own message). This module owns a small
 wire-format reader and the field numbers of the messages those clients
 write (ObjectMeta and its parts, Secret, ConfigMap, Namespace,
-ServiceAccount, DeleteOptions, and the fields kubectl's generators set on
-Deployment, Pod, Job, CronJob, Service, RBAC, Ingress, PodDisruptionBudget and
-ResourceQuota), turning them into the JSON form the rest of
+ServiceAccount, DeleteOptions, the access reviews of `kubectl auth can-i`,
+and the fields kubectl's generators set on Deployment, Pod, Job, CronJob,
+Service, RBAC, Ingress, PodDisruptionBudget and ResourceQuota), turning them into the JSON form the rest of
 the server handles. Anything else is a 415 with the real message. Answers are
 always JSON. Must not know about HTTP or the store.
 """
@@ -155,6 +155,17 @@ MESSAGES: dict[str, dict[int, tuple[str, Any]]] = {
     "ResourceQuota": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("ResourceQuotaSpec")),
                       3: ("status", _msg("Empty"))},
     "ResourceQuotaSpec": {1: ("hard", _map(_msg("Quantity"))), 2: ("scopes", _rep(STR))},
+    # access reviews (`kubectl auth can-i`)
+    "SelfSubjectAccessReview": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("SelfSubjectAccessReviewSpec")),
+                                3: ("status", _msg("Empty"))},
+    "SelfSubjectAccessReviewSpec": {1: ("resourceAttributes", _msg("ResourceAttributes")),
+                                    2: ("nonResourceAttributes", _msg("NonResourceAttributes"))},
+    "ResourceAttributes": {1: ("namespace", STR), 2: ("verb", STR), 3: ("group", STR), 4: ("version", STR),
+                           5: ("resource", STR), 6: ("subresource", STR), 7: ("name", STR)},
+    "NonResourceAttributes": {1: ("path", STR), 2: ("verb", STR)},
+    "SelfSubjectRulesReview": {1: ("metadata", _msg("ObjectMeta")), 2: ("spec", _msg("SelfSubjectRulesReviewSpec")),
+                               3: ("status", _msg("Empty"))},
+    "SelfSubjectRulesReviewSpec": {1: ("namespace", STR)},
     "Empty": {},  # a status on create: the server resets it anyway
     "DeleteOptions": {1: ("gracePeriodSeconds", INT), 2: ("preconditions", _msg("Preconditions")),
                       3: ("orphanDependents", BOOL), 4: ("propagationPolicy", STR), 5: ("dryRun", _rep(STR)),
@@ -173,6 +184,8 @@ DECODABLE = {
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "RoleBinding",
     ("networking.k8s.io/v1", "Ingress"): "Ingress", ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
     ("meta.k8s.io/v1", "DeleteOptions"): "DeleteOptions", ("v1", "DeleteOptions"): "DeleteOptions",
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
 }
 
 # Fields that are pointers in Go: a zero or false on the wire is a value the user set, not an absent field.

@@ -138,15 +138,21 @@ BUILTINS: tuple[ResourceType, ...] = (
     _t("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", namespaced=True,
        short_names=("hpa",), categories=_ALL, status=True, generation=GEN_SPEC),
     _t("coordination.k8s.io", "v1", "leases", "Lease", namespaced=True),
+    _t("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", namespaced=True),
     _t("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", namespaced=False,
        short_names=("crd", "crds"), categories=("api-extensions",), status=True, generation=GEN_CONTENT),
     _t("events.k8s.io", "v1", "events", "Event", namespaced=True, short_names=("ev",), storage=("", "events")),
+    # Created and answered, never stored (deploykit.sim.reviews).
+    _t("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", namespaced=False,
+       verbs=("create",)),
+    _t("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", namespaced=False,
+       verbs=("create",)),
 )
 
 # Groups in the order the real server lists them in discovery (kubectl shows them so).
 GROUP_ORDER = (
-    "", "apiextensions.k8s.io", "apps", "events.k8s.io", "autoscaling", "batch", "networking.k8s.io",
-    "policy", "rbac.authorization.k8s.io", "coordination.k8s.io",
+    "", "apiextensions.k8s.io", "apps", "events.k8s.io", "authorization.k8s.io", "autoscaling", "batch",
+    "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "coordination.k8s.io", "discovery.k8s.io",
 )
 
 

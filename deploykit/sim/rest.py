@@ -29,6 +29,7 @@ log = logging.getLogger("deploykit.sim")
 JSON = "application/json"
 MAX_BODY = 3 * 1024 * 1024  # the real server's request body limit (3145728 bytes)
 PROTOBUF = "application/vnd.kubernetes.protobuf"
+_ITEM_VERBS = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 _DRY_RUN_OPTIONS = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions",
                     "DELETE": "DeleteOptions"}
 
@@ -200,6 +201,7 @@ class Handler:
         rt = target.rt
         if target.name is None:
             if method == "GET":
+                self._verb(rt, "watch" if _bool_param(q.get("watch")) else "list")
                 if _bool_param(q.get("watch")):
                     return await watching.serve(request, api=self.api, rt=rt, namespace=target.namespace,
                                                 table=accept.table, options=self.watch_options)
@@ -217,6 +219,7 @@ class Handler:
             raise statuses.method_not_allowed()
         name = target.name
         sub = target.subresource
+        self._verb(rt, _ITEM_VERBS.get(method, "get"))
         if method == "GET":
             if sub == "scale":
                 return json_response(self.api.get_scale(rt, target.namespace, name))

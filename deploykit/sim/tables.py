@@ -67,23 +67,83 @@ def _status(obj: dict[str, Any]) -> dict[str, Any]:
     return obj.get("status") or {}
 
 
-def _pod_row(obj: dict[str, Any], now: float) -> list[Any]:
-    status = _status(obj)
-    containers = _spec(obj).get("containers") or []
-    statuses = status.get("containerStatuses") or []
-    ready = sum(1 for c in statuses if c.get("ready"))
-    restarts = sum(int(c.get("restartCount", 0)) for c in statuses)
-    reason = status.get("reason") or status.get("phase") or "Pending"
-    for c in statuses:
+def _terminated_reason(terminated: dict[str, Any], prefix: str = "") -> str:
+    """`Completed`, `Error`, `OOMKilled`; `ExitCode:N` or `Signal:N` when the runtime gave no reason."""
+    if terminated.get("reason"):
+        return prefix + terminated["reason"]
+    if terminated.get("signal"):
+        return f"{prefix}Signal:{terminated['signal']}"
+    return f"{prefix}ExitCode:{terminated.get('exitCode', 0)}"
+
+
+def _condition_true(status: dict[str, Any], kind: str) -> bool:
+    return any(c.get("type") == kind and c.get("status") == "True" for c in status.get("conditions") or ())
+
+
+def _sidecars(spec: dict[str, Any]) -> set[str]:
+    """Names of the restartable init containers (restartPolicy Always), which count as app containers."""
+    return {c.get("name", "") for c in spec.get("initContainers") or () if c.get("restartPolicy") == "Always"}
+
+
+def _restarts(statuses: list[dict[str, Any]], names: set[str] | None = None) -> int:
+    return sum(int(c.get("restartCount", 0)) for c in statuses if names is None or c.get("name") in names)
+
+
+def _pod_init_reason(spec: dict[str, Any], status: dict[str, Any]) -> tuple[str | None, int]:
+    """STATUS while init containers hold the pod (`Init:0/1`, `Init:Error`, ...) or None; ready sidecars."""
+    inits = spec.get("initContainers") or []
+    sidecars = _sidecars(spec)
+    ready = 0
+    for index, c in enumerate(status.get("initContainerStatuses") or ()):
         state = c.get("state") or {}
-        if "waiting" in state and state["waiting"].get("reason"):
-            reason = state["waiting"]["reason"]
-        elif "terminated" in state and state["terminated"].get("reason") and status.get("phase") != "Succeeded":
-            reason = state["terminated"]["reason"]
-    if obj["metadata"].get("deletionTimestamp"):
-        reason = "Terminating"
-    return [_name(obj), f"{ready}/{len(containers)}", reason, restarts, age(obj, now),
-            status.get("podIP") or "<none>", _spec(obj).get("nodeName") or "<none>"]
+        terminated, waiting = state.get("terminated"), state.get("waiting") or {}
+        if terminated is not None and terminated.get("exitCode", 0) == 0:
+            continue
+        if c.get("name") in sidecars and c.get("started"):
+            ready += bool(c.get("ready"))
+            continue
+        if terminated is not None:
+            return _terminated_reason(terminated, "Init:"), ready
+        if waiting.get("reason") and waiting["reason"] != "PodInitializing":
+            return "Init:" + waiting["reason"], ready
+        return f"Init:{index}/{len(inits)}", ready
+    return None, ready
+
+
+def _pod_row(obj: dict[str, Any], now: float) -> list[Any]:
+    """NAME READY STATUS RESTARTS AGE (IP NODE), STATUS reasoned as kubectl's pod printer does."""
+    status, spec, meta = _status(obj), _spec(obj), obj["metadata"]
+    phase = status.get("phase") or "Pending"
+    reason = status.get("reason") or phase
+    if any(c.get("type") == "PodScheduled" and c.get("reason") == "SchedulingGated"
+           for c in status.get("conditions") or ()):
+        reason = "SchedulingGated"
+    sidecars = _sidecars(spec)
+    total = len(spec.get("containers") or []) + len(sidecars)
+    init_reason, ready = _pod_init_reason(spec, status)
+    init_statuses = status.get("initContainerStatuses") or []
+    restarts = _restarts(init_statuses)
+    if init_reason is not None:
+        reason = init_reason
+    if init_reason is None or _condition_true(status, "Initialized"):
+        restarts = _restarts(init_statuses, sidecars)
+        running = False
+        for c in reversed(status.get("containerStatuses") or []):
+            restarts += int(c.get("restartCount", 0))
+            state = c.get("state") or {}
+            if (state.get("waiting") or {}).get("reason"):
+                reason = state["waiting"]["reason"]
+            elif state.get("terminated") is not None:
+                reason = _terminated_reason(state["terminated"])
+            elif c.get("ready") and "running" in state:
+                running = True
+                ready += 1
+        if reason == "Completed" and running:
+            reason = "Running" if _condition_true(status, "Ready") else "NotReady"
+    if meta.get("deletionTimestamp") and phase not in ("Succeeded", "Failed"):
+        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
+    return [_name(obj), f"{ready}/{total}", reason, restarts, age(obj, now),
+            status.get("podIP") or "<none>", spec.get("nodeName") or "<none>"]
 
 
 def _wide(obj: dict[str, Any]) -> list[Any]:
@@ -158,6 +218,20 @@ def _event_row(obj: dict[str, Any], now: float) -> list[Any]:
             obj.get("message") or obj.get("note", "")]
 
 
+def _at_most_three(items: list[str]) -> str:
+    """`a,b,c + 2 more...`, or `<unset>` when empty: how kubectl lists an EndpointSlice's ports and addresses."""
+    shown = ",".join(items[:3])
+    if len(items) > 3:
+        return f"{shown} + {len(items) - 3} more..."
+    return shown or "<unset>"
+
+
+def _endpointslice_row(obj: dict[str, Any], now: float) -> list[Any]:
+    ports = [str(p["port"]) if p.get("port") is not None else p.get("name") or "*" for p in obj.get("ports") or ()]
+    addresses = [a for e in obj.get("endpoints") or () for a in e.get("addresses") or ()]
+    return [_name(obj), obj.get("addressType", ""), _at_most_three(ports), _at_most_three(addresses), age(obj, now)]
+
+
 def _col(name: str, kind: str = "string", fmt: str = "", priority: int = 0, description: str = "") -> dict[str, Any]:
     return {"name": name, "type": kind, "format": fmt, "description": description or name, "priority": priority}
 
@@ -217,6 +291,8 @@ _PRINTERS: dict[tuple[str, str], tuple[list[dict[str, Any]], Row]] = {
                             f"{a.get('ip')}:{p.get('port')}" for s in o.get("subsets") or []
                             for a in s.get("addresses") or [] for p in s.get("ports") or [{}]) or "<none>",
                             age(o, now)]),
+    ("discovery.k8s.io", "EndpointSlice"): ([_NAME, _col("AddressType"), _col("Ports"), _col("Endpoints"), _AGE],
+                                           _endpointslice_row),
     ("coordination.k8s.io", "Lease"): ([_NAME, _col("Holder"), _AGE],
                                        lambda o, now: [_name(o), _spec(o).get("holderIdentity", ""), age(o, now)]),
     ("apiextensions.k8s.io", "CustomResourceDefinition"): (

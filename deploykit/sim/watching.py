@@ -105,17 +105,20 @@ async def serve(request: web.Request, *, api: Any, rt: resources.ResourceType, n
                 error = statuses.expired(str(exc))
         response = web.StreamResponse(headers={"Content-Type": "application/json", "Cache-Control": "no-cache"})
         response.enable_chunked_encoding()
-        await response.prepare(request)
-        writer = _Writer(response, api, rt, table)
-        if error is not None:
-            await response.write(_encode_event("ERROR", store_mod.encode(error.status())))
-            return response
-        for kind, obj in first:
-            await writer.send(kind, obj)
-        if initial_events:
-            await writer.bookmark(start_rv, initial_end=True)
-        await _pump(queue, selection, writer, timeout=timeout, bookmarks=bookmarks,
-                    interval=options.bookmark_interval)
+        try:
+            await response.prepare(request)
+            writer = _Writer(response, api, rt, table)
+            if error is not None:
+                await response.write(_encode_event("ERROR", store_mod.encode(error.status())))
+                return response
+            for kind, obj in first:
+                await writer.send(kind, obj)
+            if initial_events:
+                await writer.bookmark(start_rv, initial_end=True)
+            await _pump(queue, selection, writer, timeout=timeout, bookmarks=bookmarks,
+                        interval=options.bookmark_interval)
+        except ConnectionResetError:
+            pass  # the client closed its watch (Ctrl-C on `kubectl get -w`): the usual way a watch ends
         return response
     finally:
         unsubscribe()

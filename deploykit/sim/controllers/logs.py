@@ -112,29 +112,32 @@ class LogBook:
             return web.Response(body=options.limit(text.encode()), content_type="text/plain")
         response = web.StreamResponse(headers={"Content-Type": "text/plain", "Cache-Control": "no-cache"})
         response.enable_chunked_encoding()
-        await response.prepare(request)
-        budget = options.limit_bytes
-        sent = len(instance.lines)
-        chunk = text.encode()
-        while True:
-            if chunk:
-                if budget is not None:
-                    chunk = chunk[:budget]
-                    budget -= len(chunk)
-                await response.write(chunk)
-                if budget is not None and budget <= 0:
-                    break
-            if instance.ended and sent >= len(instance.lines):
-                break
-            if sent >= len(instance.lines):
-                await instance.changed(timeout=1.0)
-                transport = request.transport
-                if transport is None or transport.is_closing():
-                    break  # the client went away
-            fresh = instance.lines[sent:]
+        try:
+            await response.prepare(request)
+            budget = options.limit_bytes
             sent = len(instance.lines)
-            chunk = "".join(options.render(at, line) for at, line in fresh).encode()
-        await response.write_eof()
+            chunk = text.encode()
+            while True:
+                if chunk:
+                    if budget is not None:
+                        chunk = chunk[:budget]
+                        budget -= len(chunk)
+                    await response.write(chunk)
+                    if budget is not None and budget <= 0:
+                        break
+                if instance.ended and sent >= len(instance.lines):
+                    break
+                if sent >= len(instance.lines):
+                    await instance.changed(timeout=1.0)
+                    transport = request.transport
+                    if transport is None or transport.is_closing():
+                        break  # the client went away
+                fresh = instance.lines[sent:]
+                sent = len(instance.lines)
+                chunk = "".join(options.render(at, line) for at, line in fresh).encode()
+            await response.write_eof()
+        except ConnectionResetError:
+            pass  # the client stopped following (Ctrl-C on `kubectl logs -f`)
         return response
 
 

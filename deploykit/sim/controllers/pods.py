@@ -283,9 +283,7 @@ class PodWorker:
                 if code != 0:
                     self.flush()
                     return
-            for run in self.app:
-                if run.state.get("waiting", {}).get("reason") == "PodInitializing":
-                    run.state = {"waiting": {"reason": "ContainerCreating"}}
+            # The app containers stay PodInitializing until created, as the real kubelet's default waiting state.
             self.flush()
             await asyncio.gather(*(self._container(run) for run in self.app))
             self.flush()

@@ -14,7 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from deploykit.sim.controllers import (daemonsets, deployments, events, ingresses, jobs, logs, nodes as nodes_mod,
-                                       pods, pvcs, reconciling, replicasets, scheduling, services, statefulsets)
+                                       pods, pvcs, reconciling, replicasets, scheduling, serviceaccounts, services,
+                                       statefulsets)
 from deploykit.sim.controllers import timing as timing_mod
 
 
@@ -31,7 +32,7 @@ class Controllers:
             scheduling.Scheduler(ctx, self.nodes), self.kubelet, replicasets.ReplicaSets(ctx),
             deployments.Deployments(ctx), statefulsets.StatefulSets(ctx), daemonsets.DaemonSets(ctx, self.nodes),
             jobs.Jobs(ctx), services.LoadBalancers(ctx), services.Endpoints(ctx), pvcs.Claims(ctx),
-            ingresses.Ingresses(ctx),
+            ingresses.Ingresses(ctx), serviceaccounts.ServiceAccounts(ctx),
         ]
 
     def start(self) -> None:

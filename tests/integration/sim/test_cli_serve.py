@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import pathlib
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import yaml
 
@@ -90,3 +94,74 @@ def test_help_names_what_each_option_takes():
     options = [line for line in result.stdout.splitlines() if line.lstrip().startswith("-")]
     assert options and not [line for line in options if "<" in line]
     assert "--port PORT" in result.stdout and "--state DIR" in result.stdout
+
+
+def _post(url: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _post_configmap(url: str, namespace: str, name: str) -> None:
+    _post(url, f"/api/v1/namespaces/{namespace}/configmaps",
+          {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}})
+
+
+class Served:
+    """`deploykit sim serve OPTIONS` in a subprocess; `.output` is everything it printed once stopped."""
+
+    def __init__(self, *options: str) -> None:
+        self.process = subprocess.Popen([DEPLOYKIT, "sim", "serve", *options], stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        self.output = ""
+
+    def __enter__(self) -> "Served":
+        self.url = self.process.stdout.readline().split("listening on ")[1].split()[0]
+        host, port = self.url.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.output, _ = self.process.communicate(timeout=10)
+
+    def hang_up_after_first_line(self, path: str, before_reading=lambda: None) -> None:
+        """GET `path` (a stream), read one line, then close the connection as a killed client does."""
+        client = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        client.request("GET", path)
+        response = client.getresponse()
+        assert response.status == 200
+        before_reading()
+        assert response.readline()
+        client.sock.shutdown(socket.SHUT_RDWR)
+        client.close()
+
+
+def test_a_client_closing_its_watch_leaves_no_traceback_in_the_server_log():
+    """`kubectl get -w` stopped with Ctrl-C would make `sim serve` print `Cannot write to closing transport`."""
+    with Served("--no-controllers") as served:
+        served.hang_up_after_first_line("/api/v1/namespaces/default/configmaps?watch=true",
+                                        lambda: _post_configmap(served.url, "default", "seen"))
+        for index in range(3):
+            _post_configmap(served.url, "default", f"after-close-{index}")
+            time.sleep(0.2)
+    assert "Traceback" not in served.output and "ERROR" not in served.output, served.output
+
+
+def test_a_client_stopping_to_follow_logs_leaves_no_traceback_in_the_server_log():
+    """`kubectl logs -f` stopped with Ctrl-C would make `sim serve` print `Cannot write to closing transport`."""
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": "talker", "annotations": {"sim.deploykit.io/logs": "line one"}},
+           "spec": {"containers": [{"name": "app", "image": "registry.example.com/app:1.0"}]}}
+    with Served("--speed", "20") as served:
+        _post(served.url, "/api/v1/namespaces/default/pods", pod)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{served.url}/api/v1/namespaces/default/pods/talker", timeout=10) as got:
+                if "running" in json.dumps(json.loads(got.read()).get("status", {}).get("containerStatuses")):
+                    break
+            time.sleep(0.05)
+        served.hang_up_after_first_line("/api/v1/namespaces/default/pods/talker/log?follow=true")
+        time.sleep(1.5)  # the kubelet's log stream notices the closed connection within a second
+    assert "Traceback" not in served.output and "ERROR" not in served.output, served.output

@@ -208,3 +208,19 @@ def test_kubectl_generators_create_through_protobuf(served, ns):
     assert pod["spec"]["containers"][0]["args"] == ["echo", "hi"] and pod["metadata"]["labels"] == {"x": "y"}
     job = get_json(env, "job", "once", "-n", ns)
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+
+def test_auth_can_i_answers_yes(served, ns):
+    """`kubectl auth can-i create deployments` would fail with NotFound: the simulator allows everything."""
+    env, _ = served
+    result = kubectl(env, "auth", "can-i", "create", "deployments", "-n", ns, check=False)
+    assert (result.returncode, result.stdout.strip()) == (0, "yes"), result.stderr
+    assert kubectl(env, "auth", "can-i", "delete", "secrets/db", "--all-namespaces").stdout.strip() == "yes"
+
+
+def test_auth_can_i_list_shows_every_verb_on_everything(served, ns):
+    """`kubectl auth can-i --list` prints one rule granting every verb on every resource."""
+    env, _ = served
+    rows = [line.split() for line in kubectl(env, "auth", "can-i", "--list", "-n", ns).stdout.splitlines()]
+    assert rows[0] == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
+    assert ["*.*", "[]", "[]", "[*]"] in rows and ["[*]", "[]", "[*]"] in rows

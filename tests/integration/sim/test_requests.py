@@ -147,6 +147,12 @@ def test_post_to_a_named_object_is_405(sim_http, sim_namespace):
     assert code == 405 and body["reason"] == "MethodNotAllowed"
 
 
+def test_reviews_are_created_not_listed(sim_http):
+    """`kubectl get selfsubjectaccessreviews` is 405 MethodNotAllowed, as reviews are never stored."""
+    code, body, _ = sim_http("GET", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+    assert code == 405 and body["reason"] == "MethodNotAllowed"
+
+
 def test_table_answer_for_kubectl_get(sim_http, sim_namespace):
     """Asking for a meta.k8s.io Table gives kubectl's column definitions and one row per object."""
     sim_http("POST", f"/api/v1/namespaces/{sim_namespace}/configmaps", {"metadata": {"name": "t"}, "data": {"a": "1"}})

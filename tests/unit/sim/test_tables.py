@@ -74,3 +74,63 @@ def test_crd_printer_columns_replace_the_default():
     table = tables.table(rt, [obj], now=1767225600 + 30)
     assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Size", "Age"]
     assert table["rows"][0]["cells"] == ["w", 3, "30s"]
+
+
+def _pod(phase, containers, init=(), *, init_specs=None, deleted=False, conditions=()):
+    """A pod whose status has `containers` / `init` as (name, state) pairs, e.g. ("app", {"running": {}})."""
+    spec = {"containers": [{"name": n} for n, _ in containers]}
+    if init:
+        spec["initContainers"] = init_specs or [{"name": n} for n, _ in init]
+    status = {"phase": phase, "conditions": list(conditions),
+              "containerStatuses": [{"name": n, "state": s, "ready": "running" in s and s["running"].get("ready", True),
+                                     "restartCount": 0} for n, s in containers]}
+    if init:
+        status["initContainerStatuses"] = [{"name": n, "state": s, "ready": False, "restartCount": 0}
+                                           for n, s in init]
+    meta = {"name": "p"}
+    if deleted:
+        meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    return {"metadata": meta, "spec": spec, "status": status}
+
+
+def _status_cell(pod):
+    return tables.table(REGISTRY.lookup("", "v1", "pods"), [pod], now=0)["rows"][0]["cells"][2]
+
+
+_DONE = {"terminated": {"exitCode": 0, "reason": "Completed"}}
+_FAILED = {"terminated": {"exitCode": 1, "reason": "Error"}}
+_WAITING_INIT = {"waiting": {"reason": "PodInitializing"}}
+
+
+@pytest.mark.parametrize(("pod", "shown"), [
+    (_pod("Succeeded", [("app", _DONE)]), "Completed"),
+    (_pod("Failed", [("app", _FAILED)]), "Error"),
+    (_pod("Failed", [("app", {"terminated": {"exitCode": 3}})]), "ExitCode:3"),
+    (_pod("Running", [("app", _DONE), ("side", {"running": {}})]), "NotReady"),
+    (_pod("Running", [("app", _DONE), ("side", {"running": {}})],
+          conditions=[{"type": "Ready", "status": "True"}]), "Running"),
+    (_pod("Pending", [("app", _WAITING_INIT)], [("init", _WAITING_INIT)]), "Init:0/1"),
+    (_pod("Pending", [("app", _WAITING_INIT)], [("a", _DONE), ("b", {"running": {}})]), "Init:1/2"),
+    (_pod("Failed", [("app", _WAITING_INIT)], [("init", _FAILED)]), "Init:Error"),
+    (_pod("Pending", [("app", _WAITING_INIT)], [("init", {"waiting": {"reason": "CrashLoopBackOff"}})]),
+     "Init:CrashLoopBackOff"),
+    (_pod("Pending", [("app", _WAITING_INIT)], [("init", {"terminated": {"exitCode": 2}})]), "Init:ExitCode:2"),
+    (_pod("Pending", [("app", _WAITING_INIT)], [("init", _DONE)]), "PodInitializing"),
+    (_pod("Succeeded", [("app", _DONE)], deleted=True), "Completed"),
+    (_pod("Running", [("app", {"running": {}})], deleted=True), "Terminating"),
+    (_pod("Pending", [], conditions=[{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]),
+     "SchedulingGated"),
+])
+def test_pod_status_reads_like_kubectl_on_a_real_cluster(pod, shown):
+    """STATUS would say Succeeded / Failed / PodInitializing where kubectl shows Completed, Error, Init:0/1."""
+    assert _status_cell(pod) == shown
+
+
+def test_pod_ready_counts_started_sidecars():
+    """A running sidecar (an init container with restartPolicy Always) counts in READY as on a real cluster."""
+    pod = _pod("Running", [("app", {"running": {}})], [("mesh", {"running": {}})],
+               init_specs=[{"name": "mesh", "restartPolicy": "Always"}],
+               conditions=[{"type": "Initialized", "status": "True"}])
+    pod["status"]["initContainerStatuses"][0].update(started=True, ready=True)
+    cells = tables.table(REGISTRY.lookup("", "v1", "pods"), [pod], now=0)["rows"][0]["cells"]
+    assert cells[1:3] == ["2/2", "Running"]

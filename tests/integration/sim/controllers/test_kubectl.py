@@ -7,6 +7,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -142,3 +143,69 @@ def test_sim_serve_speed_flag_drives_a_rollout_kubectl_waits_for(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def pod_statuses(env, ns, *selector):
+    """The STATUS column of `kubectl get pods`, one entry per pod."""
+    out = kubectl(env, "get", "pods", "-n", ns, "--no-headers", *selector).stdout
+    return [line.split()[2] for line in out.strip().splitlines()]
+
+
+def test_get_pods_shows_completed_for_a_finished_job_pod(kube_env, sim_cluster_namespace, wait_until):
+    """A Job's succeeded pod would show STATUS `Succeeded` where kubectl on a real cluster prints `Completed`."""
+    ns = sim_cluster_namespace
+    apply(kube_env, ns, m.job("once"))
+    wait_until(lambda: pod_statuses(kube_env, ns, "-l", "job-name=once") == ["Completed"], timeout=10,
+               what="the job's pod shown Completed")
+
+
+def test_get_pods_shows_error_for_a_failed_pod(kube_env, sim_cluster_namespace, wait_until):
+    """A pod whose container exited 1 (restartPolicy Never) shows STATUS `Error`."""
+    ns = sim_cluster_namespace
+    apply(kube_env, ns, m.pod("broken", restart_policy="Never", annotations={m.BEHAVIOR: "exit:1"}))
+    wait_until(lambda: pod_statuses(kube_env, ns) == ["Error"], timeout=10, what="the pod shown Error")
+
+
+def init_pod(name, *, restart_policy=None, annotations=None):
+    return m.pod(name, restart_policy=restart_policy, annotations=annotations,
+                 initContainers=[{"name": "migrate", "image": "registry.example.com/migrate:1.0"}])
+
+
+@pytest.mark.parametrize(("restart_policy", "behavior", "shown"), [
+    (None, {m.BEHAVIOR + ".migrate": "exit-after:600s"}, "Init:0/1"),
+    ("Never", {m.BEHAVIOR: "init-fail"}, "Init:Error"),
+    (None, {m.BEHAVIOR: "init-fail"}, "Init:CrashLoopBackOff"),
+])
+def test_get_pods_shows_what_holds_the_init_container(kube_env, sim_cluster_namespace, wait_until, restart_policy,
+                                                      behavior, shown):
+    """A pod held by its init container would show `PodInitializing` or `Failed`, not `Init:...` as kubectl does."""
+    ns = sim_cluster_namespace
+    apply(kube_env, ns, init_pod("held", restart_policy=restart_policy, annotations=behavior))
+    wait_until(lambda: pod_statuses(kube_env, ns) == [shown], timeout=10, what=f"the pod shown {shown}")
+
+
+def test_get_pods_watch_shows_the_init_sequence(kube_env, sim_cluster_namespace):
+    """`kubectl get pods -w` on a pod with an init container: Init:0/1, then PodInitializing, then Running."""
+    ns = sim_cluster_namespace
+    watch = subprocess.Popen([KUBECTL, "get", "pods", "-n", ns, "-w", "--no-headers"], env=kube_env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    deadline = threading.Timer(30, watch.kill)  # a pod that never runs ends the test instead of hanging it
+    deadline.start()
+    try:
+        apply(kube_env, ns, m.pod("marker"))
+        seen = []
+        for line in watch.stdout:  # the marker's first row proves the watch is established
+            if line.split()[0] == "marker":
+                break
+        apply(kube_env, ns, init_pod("web"))
+        for line in watch.stdout:
+            name, _, status = line.split()[:3]
+            if name == "web" and (not seen or seen[-1] != status):
+                seen.append(status)
+            if status == "Running" and name == "web":
+                break
+    finally:
+        deadline.cancel()
+        watch.kill()
+        watch.wait(10)
+    assert [s for s in seen if s != "Pending"] == ["Init:0/1", "PodInitializing", "Running"]
