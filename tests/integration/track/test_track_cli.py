@@ -238,3 +238,29 @@ def test_report_is_written_when_the_cluster_is_unreachable(tmp_path):
     data = json.loads(report.read_text())
     assert data["ok"] is False
     assert "cannot reach the API server" in data["error"]
+
+
+@pytest.mark.parametrize("where", ["--kubeconfig", "KUBECONFIG"])
+def test_missing_kubeconfig_is_bad_input(tmp_path, where):
+    """A kubeconfig path with a typo would be reported as an unreachable cluster (exit 3), not as bad input."""
+    import os
+
+    missing = tmp_path / "no-such-kubeconfig"
+    args, env = ["track", "deployment/web", "-n", "default"], dict(os.environ)
+    if where == "--kubeconfig":
+        args += ["--kubeconfig", str(missing)]
+    else:
+        env["KUBECONFIG"] = str(missing)
+    result = subprocess.run([sys.executable, "-m", "deploykit", *args], capture_output=True, text=True, timeout=60,
+                            env=env)
+    assert result.returncode == 2, result.stderr
+    assert f"error: kubeconfig {missing}" in result.stderr and "does not exist" in result.stderr
+    assert "hint: " in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_kube_context_is_bad_input(sim_cluster):
+    """A typo in --kube-context would be reported as an unreachable cluster (exit 3), not as bad input."""
+    result = deploykit("track", "deployment/web", "-n", "default", "--kubeconfig", str(sim_cluster.kubeconfig),
+                       "--kube-context", "prod-typo")
+    assert result.returncode == 2, result.stderr
+    assert "has no context 'prod-typo' (it has: deploykit-sim)" in result.stderr and "hint: " in result.stderr
