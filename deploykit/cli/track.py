@@ -39,13 +39,27 @@ KINDS = {
 
 
 def _from_argument(text: str) -> dict[str, Any]:
-    """The object a KIND/NAME argument names; its namespace is filled in once the cluster's default is known."""
+    """The object a KIND/NAME argument names; its namespace is filled in once the cluster's default is known.
+
+    KIND is written as kubectl accepts it: `deployment`, `deployments`, `deploy`, and qualified by its group
+    (`deployment.apps`, as `kubectl get -o name` prints it) or by version and group (`deployments.v1.apps`).
+    """
     kind, _, name = text.partition("/")
-    if not name or kind.lower() not in KINDS:
-        known = ", ".join(sorted({kind_name.lower() for _, kind_name in KINDS.values()}))
-        raise errors.UsageError(f"cannot track {text!r}: write KIND/NAME with KIND one of {known}")
-    api_version, kind_name = KINDS[kind.lower()]
+    resource, _, qualifier = kind.lower().partition(".")
+    known = KINDS.get(resource)
+    if not name or known is None or (qualifier and qualifier not in _qualifiers(known[0])):
+        kinds = ", ".join(sorted({kind_name.lower() for _, kind_name in KINDS.values()}))
+        raise errors.UsageError(f"cannot track {text!r}: write KIND/NAME with KIND one of {kinds}",
+                                hint="for example deployment/web, or deployment.apps/web "
+                                     "as `kubectl get -o name` prints it")
+    api_version, kind_name = known
     return {"apiVersion": api_version, "kind": kind_name, "metadata": {"name": name}}
+
+
+def _qualifiers(api_version: str) -> set[str]:
+    """What may follow the kind's name and a dot: its group, or its version and group (core: the version)."""
+    group, _, version = api_version.rpartition("/")
+    return {group, f"{version}.{group}"} if group else {version}
 
 
 def _register_secret_data(objects: list[dict[str, Any]]) -> None:

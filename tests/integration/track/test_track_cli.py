@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from deploykit.kube.client import Kube
-from tests.integration.track.test_tracker import deployment, job
+from tests.integration.track.test_tracker import deployment, job, statefulset
 
 
 def deploykit(*args, stdin=None):
@@ -264,3 +264,31 @@ def test_unknown_kube_context_is_bad_input(sim_cluster):
                        "--kube-context", "prod-typo")
     assert result.returncode == 2, result.stderr
     assert "has no context 'prod-typo' (it has: deploykit-sim)" in result.stderr and "hint: " in result.stderr
+
+
+@pytest.mark.parametrize("form", ["deployment.apps/web", "deployments/web", "deploy/web", "deployments.v1.apps/web",
+                                  "Deployment.apps/web"])
+def test_kind_names_kubectl_prints_or_accepts_are_tracked(sim_cluster, kube, sim_cluster_namespace, form):
+    """`track $(kubectl get deploy -o name)` would be refused: 'cannot track deployment.apps/web'."""
+    kube.apply(deployment(sim_cluster_namespace, "web", replicas=1))
+    result = deploykit("track", form, "-n", sim_cluster_namespace, "--kubeconfig", str(sim_cluster.kubeconfig),
+                       "--timeout", "30s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Deployment/web 1/1 ready: Ready" in result.stdout
+
+
+def test_statefulset_and_job_in_kubectl_form_are_tracked(sim_cluster, kube, sim_cluster_namespace):
+    """`statefulset.apps/db` and `job.batch/migrate`, as `kubectl get -o name` prints them, would be refused."""
+    kube.apply(statefulset(sim_cluster_namespace, "db", replicas=1))
+    kube.apply(job(sim_cluster_namespace, "migrate"))
+    result = deploykit("track", "statefulset.apps/db", "job.batch/migrate", "-n", sim_cluster_namespace,
+                       "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "30s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK: 2 resources ready" in result.stdout
+
+
+def test_kind_with_the_wrong_group_is_refused(sim_cluster):
+    """`deployment.batch/web` names no kind deploykit knows; it would be tracked as a Deployment."""
+    result = deploykit("track", "deployment.batch/web", "-n", "default", "--kubeconfig", str(sim_cluster.kubeconfig))
+    assert result.returncode == 2
+    assert "cannot track 'deployment.batch/web'" in result.stderr
