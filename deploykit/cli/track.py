@@ -114,7 +114,7 @@ def track(
     namespace: Optional[str] = typer.Option(None, "-n", "--namespace", metavar="NS", help="Namespace (default: the context's)."),
     timeout: str = typer.Option("5m", "--timeout", metavar="DURATION", help="Give up after this long (90s, 5m, 1h)."),
     rules_file: Optional[str] = typer.Option(None, "--rules", metavar="FILE", help="Ready/failed rules for custom resources (YAML)."),
-    no_logs: bool = typer.Option(False, "--no-logs", help="Do not stream the pods' logs."),
+    no_logs: bool = typer.Option(False, "--no-logs", help="Show no log lines: none streamed, none on failure, none in --report."),
     no_events: bool = typer.Option(False, "--no-events", help="Do not print Warning events."),
     report: Optional[str] = typer.Option(None, "--report", metavar="FILE", help="Write per-resource results as JSON to this file."),
     kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", metavar="FILE", help="Path of the kubeconfig (default: KUBECONFIG)."),
@@ -175,7 +175,7 @@ def track(
         failed = result.failed
         raise errors.TrackError(
             f"{failed.title} failed: {failed.reason}" if failed else "tracking failed",
-            hint=_hint(failed.reason, namespace=failed.namespace) if failed else None,
+            hint=_hint(failed.reason, namespace=failed.namespace, logs=not no_logs) if failed else None,
         )
 
 
@@ -190,7 +190,7 @@ def _write_report(path: str, data: dict[str, Any]) -> None:
         raise errors.ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
 
 
-def _hint(reason: str, *, namespace: str | None) -> str:
+def _hint(reason: str, *, namespace: str | None, logs: bool) -> str:
     """What to do next, for the way tracking failed."""
     if reason.endswith("waiting for the object to appear"):
         where = f"in namespace {namespace}: check the name and -n" if namespace else "in the cluster: check the name"
@@ -198,4 +198,7 @@ def _hint(reason: str, *, namespace: str | None) -> str:
     if reason.startswith(("timed out", "no activity")):
         return ("it was still in progress: the lines above show its last state; if it is only slow, raise --timeout "
                 "(or its deploykit.io/timeout annotation)")
+    if not logs:
+        return ("the lines above show the pod, container and exit code; track again without --no-logs to see "
+                "its last log lines")
     return "the lines above show the pod, container, exit code and last log lines"

@@ -383,7 +383,7 @@ class Tracker:
         return logs
 
     def _fail(self, targets: list[_Target], culprit: _Target, start: float, *, timed_out: bool = False) -> TrackResult:
-        logs = self._last_logs(culprit)
+        logs = self._last_logs(culprit) if self.options.show_logs else {}
         self.printer.failure(culprit.title, culprit.verdict, logs)
         result = self._result(targets, start, ok=False, timed_out=timed_out)
         result.failed = next(r for r in result.resources if (r.kind, r.namespace, r.name) == culprit.key)

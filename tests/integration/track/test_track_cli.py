@@ -292,3 +292,18 @@ def test_kind_with_the_wrong_group_is_refused(sim_cluster):
     result = deploykit("track", "deployment.batch/web", "-n", "default", "--kubeconfig", str(sim_cluster.kubeconfig))
     assert result.returncode == 2
     assert "cannot track 'deployment.batch/web'" in result.stderr
+
+
+def test_no_logs_shows_no_log_line_in_the_failure_block_or_the_report(sim_cluster, kube, sim_cluster_namespace,
+                                                                      tmp_path):
+    """`--no-logs` would still print the crashed container's last log lines and write them to --report."""
+    annotations = {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "app says: marker-4c1f"}
+    kube.apply(deployment(sim_cluster_namespace, "web", replicas=1, annotations=annotations))
+    report = tmp_path / "track.json"
+    result = deploykit("track", "deployment/web", "-n", sim_cluster_namespace, "--kubeconfig",
+                       str(sim_cluster.kubeconfig), "--timeout", "60s", "--no-logs", "--no-events",
+                       "--report", str(report))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED Deployment/web" in result.stdout
+    assert "marker-4c1f" not in result.stdout + result.stderr and "last log lines" not in result.stdout
+    assert "marker-4c1f" not in report.read_text()
