@@ -62,25 +62,6 @@ def _qualifiers(api_version: str) -> set[str]:
     return {group, f"{version}.{group}"} if group else {version}
 
 
-def _register_secret_data(objects: list[dict[str, Any]]) -> None:
-    """Mask the values of Secret objects given to track: a pod that logs one must not print it."""
-    import base64
-    import binascii
-
-    from deploykit.secrets import redaction
-
-    for obj in objects:
-        if obj.get("kind") != "Secret" or obj.get("apiVersion") != "v1":
-            continue
-        for value in (obj.get("stringData") or {}).values():
-            redaction.register(value)
-        for value in (obj.get("data") or {}).values():
-            try:
-                redaction.register(base64.b64decode(str(value), validate=True).decode("utf-8"))
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                redaction.register(value)  # not base64 text: mask it as written
-
-
 def _from_files(paths: list[str], namespace: str) -> list[dict[str, Any]]:
     import yaml
 
@@ -122,6 +103,7 @@ def track(
 ) -> None:
     """Wait until objects are ready; fail within a second of the first fatal signal and show why."""
     from deploykit.kube.client import Kube
+    from deploykit.secrets import kubesecrets
     from deploykit.track import custom, printing, settings
     from deploykit.track.tracking import Tracker, TrackOptions
 
@@ -155,7 +137,9 @@ def track(
                     obj["metadata"].pop("namespace", None)
             if not objects:
                 raise errors.UsageError("nothing to track", hint="name objects as KIND/NAME or pass -f manifests.yaml")
-            _register_secret_data(objects)
+            for obj in objects:  # a pod that logs a value of a Secret given to track must not print it
+                if kubesecrets.is_secret(obj):
+                    kubesecrets.register(obj)
             write = lambda line: typer.echo(line)  # noqa: E731 - stdout is the redacting stream
             printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
             options = TrackOptions(timeout=seconds, custom_rules=tuple(custom_rules), show_logs=not no_logs,

@@ -1,0 +1,105 @@
+"""`deploykit track` never prints a Secret's value that a pod logs: canaries in stdout, stderr and the --report JSON."""
+
+import base64
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from deploykit.kube.client import Kube
+from tests.integration.track.test_tracker import deployment
+
+CANARY = "canary-track-7d41c2e8-do-not-leak"
+
+
+def deploykit(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "deploykit", *args], capture_output=True, text=True, timeout=120,
+                          input=stdin)
+
+
+@pytest.fixture
+def kube(sim_cluster):
+    with Kube.connect(kubeconfig=sim_cluster.kubeconfig) as client:
+        yield client
+
+
+def _strings(data):
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield str(key)
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _strings(item)
+    elif isinstance(data, str):
+        yield data
+
+
+def _decoded(text):
+    """`text` and what it decodes to as base64, when it does."""
+    try:
+        return [text, base64.b64decode(text, validate=True).decode("utf-8", "replace")]
+    except ValueError:
+        return [text]
+
+
+def assert_no_canary(result, report=None, canary=CANARY):
+    """The canary is in none of stdout, stderr, the report file, nor any decoded string of the report."""
+    texts = [result.stdout, result.stderr]
+    if report is not None:
+        raw = report.read_text()
+        texts += [raw, *(form for text in _strings(json.loads(raw)) for form in _decoded(text))]
+    encoded = base64.b64encode(canary.encode()).decode()
+    leaks = [text for text in texts if canary in text or encoded in text]
+    assert not leaks, leaks
+
+
+def secret(namespace, name, data, *, kind="Opaque"):
+    return {"apiVersion": "v1", "kind": "Secret", "type": kind, "metadata": {"name": name, "namespace": namespace},
+            "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()}}
+
+
+def crashing(namespace, logs, **spec_fields):
+    obj = deployment(namespace, "web", replicas=1,
+                     annotations={"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": logs})
+    obj["spec"]["template"]["spec"].update(spec_fields)
+    return obj
+
+
+def docker_config(password):
+    auth = base64.b64encode(f"robot:{password}".encode()).decode()
+    return json.dumps({"auths": {"registry.example.com": {"username": "robot", "password": password, "auth": auth}}})
+
+
+def test_track_f_masks_a_secret_value_written_as_wrapped_base64(sim_cluster, kube, sim_cluster_namespace, tmp_path):
+    """A long token in a -f Secret (base64 wrapped as `base64` writes it) would print in clear where the app logs it."""
+    token = f"{CANARY}-" + "0123456789abcdef" * 4
+    manifest = secret(sim_cluster_namespace, "token", {})
+    manifest["data"] = {"token": base64.encodebytes(token.encode()).decode()}  # newlines: Kubernetes accepts them
+    # the app reads the token from elsewhere (a literal env value): only the manifests say it is secret
+    workload = crashing(sim_cluster_namespace, f"token is {token}")
+    workload["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "TOKEN", "value": token}]
+    kube.apply(workload)
+    report = tmp_path / "track.json"
+    result = deploykit("track", "-f", "-", "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "60s",
+                       "--report", str(report), stdin=yaml.safe_dump_all([manifest, workload]))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "token is <redacted>" in result.stdout
+    assert_no_canary(result, report)
+
+
+def test_track_f_masks_the_credentials_inside_a_docker_config_secret(sim_cluster, kube, sim_cluster_namespace,
+                                                                    tmp_path):
+    """The registry password inside a -f dockerconfigjson Secret would print in clear where the app logs it."""
+    manifest = secret(sim_cluster_namespace, "pull", {".dockerconfigjson": docker_config(CANARY)},
+                      kind="kubernetes.io/dockerconfigjson")
+    workload = crashing(sim_cluster_namespace, f"registry password {CANARY}")
+    kube.apply(workload)
+    report = tmp_path / "track.json"
+    result = deploykit("track", "-f", "-", "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "60s",
+                       "--report", str(report), stdin=yaml.safe_dump_all([manifest, workload]))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "registry password <redacted>" in result.stdout
+    assert_no_canary(result, report)
