@@ -144,7 +144,8 @@ def track(
             printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
             options = TrackOptions(timeout=seconds, custom_rules=tuple(custom_rules), show_logs=not no_logs,
                                    show_events=not no_events)
-            result = Tracker(kube, printer=printer, options=options).track(objects)
+            # on_secret: the Secrets the pods reference are registered before any of their log lines shows
+            result = Tracker(kube, printer=printer, options=options, on_secret=kubesecrets.register).track(objects)
     except (errors.DeploykitError, KeyboardInterrupt) as exc:
         # CI reads the report whatever happened: say how tracking ended, then let the error exit as usual
         if report:

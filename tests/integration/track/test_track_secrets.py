@@ -73,6 +73,60 @@ def docker_config(password):
     return json.dumps({"auths": {"registry.example.com": {"username": "robot", "password": password, "auth": auth}}})
 
 
+# How a pod refers to the Secret `db` (key `password`), as pod-spec fields.
+REFERENCES = {
+    "env secretKeyRef": lambda: {"containers": [{"name": "app", "image": "registry.example.com/app:1.0", "env": [
+        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]}]},
+    "envFrom secretRef": lambda: {"containers": [{"name": "app", "image": "registry.example.com/app:1.0",
+                                                  "envFrom": [{"secretRef": {"name": "db"}}]}]},
+    "secret volume": lambda: {"volumes": [{"name": "creds", "secret": {"secretName": "db"}}]},
+    "projected volume": lambda: {"volumes": [{"name": "creds", "projected": {"sources": [{"secret": {"name": "db"}}]}}]},
+}
+
+
+@pytest.mark.parametrize("reference", sorted(REFERENCES))
+def test_crashed_containers_last_log_lines_mask_the_secrets_the_pod_references(
+        sim_cluster, kube, sim_cluster_namespace, tmp_path, reference):
+    """`track deployment/web` would print, and write to --report, the password the crashed app logged."""
+    kube.apply(secret(sim_cluster_namespace, "db", {"password": CANARY}))
+    kube.apply(crashing(sim_cluster_namespace, f"connecting with password={CANARY}", **REFERENCES[reference]()))
+    report = tmp_path / "track.json"
+    result = deploykit("track", "deployment/web", "-n", sim_cluster_namespace, "--kubeconfig",
+                       str(sim_cluster.kubeconfig), "--timeout", "60s", "--report", str(report))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "connecting with password=<redacted>" in result.stdout
+    logs = json.loads(report.read_text())["resources"][0]["logs"]
+    assert any("connecting with password=<redacted>" in line for lines in logs.values() for line in lines), logs
+    assert_no_canary(result, report)
+
+
+def test_image_pull_secret_credentials_are_masked_in_log_lines(sim_cluster, kube, sim_cluster_namespace, tmp_path):
+    """An app that logs the registry password of its imagePullSecrets would print it into the CI log."""
+    kube.apply(secret(sim_cluster_namespace, "pull", {".dockerconfigjson": docker_config(CANARY)},
+                      kind="kubernetes.io/dockerconfigjson"))
+    kube.apply(crashing(sim_cluster_namespace, f"registry login with {CANARY}", imagePullSecrets=[{"name": "pull"}]))
+    report = tmp_path / "track.json"
+    result = deploykit("track", "deployment/web", "-n", sim_cluster_namespace, "--kubeconfig",
+                       str(sim_cluster.kubeconfig), "--timeout", "60s", "--report", str(report))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "registry login with <redacted>" in result.stdout
+    assert_no_canary(result, report)
+
+
+def test_streamed_log_lines_mask_a_referenced_secret_from_the_first_line(sim_cluster, kube, sim_cluster_namespace):
+    """While waiting, the streamed logs would show the password an app prints at start-up."""
+    kube.apply(secret(sim_cluster_namespace, "db", {"password": CANARY}))
+    obj = deployment(sim_cluster_namespace, "web", replicas=1, annotations={
+        "sim.deploykit.io/behavior": "never-ready", "sim.deploykit.io/logs": f"first line {CANARY}\nsecond line"})
+    obj["spec"]["template"]["spec"]["volumes"] = [{"name": "creds", "secret": {"secretName": "db"}}]
+    kube.apply(obj)
+    result = deploykit("track", "deployment/web", "-n", sim_cluster_namespace, "--kubeconfig",
+                       str(sim_cluster.kubeconfig), "--timeout", "3s", "--no-events")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "/app | first line <redacted>" in result.stdout and "/app | second line" in result.stdout
+    assert_no_canary(result)
+
+
 def test_track_f_masks_a_secret_value_written_as_wrapped_base64(sim_cluster, kube, sim_cluster_namespace, tmp_path):
     """A long token in a -f Secret (base64 wrapped as `base64` writes it) would print in clear where the app logs it."""
     token = f"{CANARY}-" + "0123456789abcdef" * 4
