@@ -2,27 +2,23 @@
 
 import base64
 import json
-import subprocess
-import sys
 
 import pytest
 import yaml
 
-from deploykit.kube.client import Kube
+from tests.integration.track.test_track_cli import deploykit, kube  # noqa: F401 - kube is a fixture
 from tests.integration.track.test_tracker import deployment
 
 CANARY = "canary-track-7d41c2e8-do-not-leak"
 
 
-def deploykit(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "deploykit", *args], capture_output=True, text=True, timeout=120,
-                          input=stdin)
-
-
-@pytest.fixture
-def kube(sim_cluster):
-    with Kube.connect(kubeconfig=sim_cluster.kubeconfig) as client:
-        yield client
+def failing_track(sim_cluster, tmp_path, *args, stdin=None):
+    """`deploykit track ARGS --report FILE` against the test cluster, which must fail (exit 1): (result, report)."""
+    report = tmp_path / "track.json"
+    result = deploykit("track", *args, "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "60s",
+                       "--report", str(report), stdin=stdin)
+    assert result.returncode == 1, result.stdout + result.stderr
+    return result, report
 
 
 def _strings(data):
@@ -90,10 +86,7 @@ def test_crashed_containers_last_log_lines_mask_the_secrets_the_pod_references(
     """`track deployment/web` would print, and write to --report, the password the crashed app logged."""
     kube.apply(secret(sim_cluster_namespace, "db", {"password": CANARY}))
     kube.apply(crashing(sim_cluster_namespace, f"connecting with password={CANARY}", **REFERENCES[reference]()))
-    report = tmp_path / "track.json"
-    result = deploykit("track", "deployment/web", "-n", sim_cluster_namespace, "--kubeconfig",
-                       str(sim_cluster.kubeconfig), "--timeout", "60s", "--report", str(report))
-    assert result.returncode == 1, result.stdout + result.stderr
+    result, report = failing_track(sim_cluster, tmp_path, "deployment/web", "-n", sim_cluster_namespace)
     assert "connecting with password=<redacted>" in result.stdout
     logs = json.loads(report.read_text())["resources"][0]["logs"]
     assert any("connecting with password=<redacted>" in line for lines in logs.values() for line in lines), logs
@@ -105,10 +98,7 @@ def test_image_pull_secret_credentials_are_masked_in_log_lines(sim_cluster, kube
     kube.apply(secret(sim_cluster_namespace, "pull", {".dockerconfigjson": docker_config(CANARY)},
                       kind="kubernetes.io/dockerconfigjson"))
     kube.apply(crashing(sim_cluster_namespace, f"registry login with {CANARY}", imagePullSecrets=[{"name": "pull"}]))
-    report = tmp_path / "track.json"
-    result = deploykit("track", "deployment/web", "-n", sim_cluster_namespace, "--kubeconfig",
-                       str(sim_cluster.kubeconfig), "--timeout", "60s", "--report", str(report))
-    assert result.returncode == 1, result.stdout + result.stderr
+    result, report = failing_track(sim_cluster, tmp_path, "deployment/web", "-n", sim_cluster_namespace)
     assert "registry login with <redacted>" in result.stdout
     assert_no_canary(result, report)
 
@@ -136,10 +126,7 @@ def test_track_f_masks_a_secret_value_written_as_wrapped_base64(sim_cluster, kub
     workload = crashing(sim_cluster_namespace, f"token is {token}")
     workload["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "TOKEN", "value": token}]
     kube.apply(workload)
-    report = tmp_path / "track.json"
-    result = deploykit("track", "-f", "-", "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "60s",
-                       "--report", str(report), stdin=yaml.safe_dump_all([manifest, workload]))
-    assert result.returncode == 1, result.stdout + result.stderr
+    result, report = failing_track(sim_cluster, tmp_path, "-f", "-", stdin=yaml.safe_dump_all([manifest, workload]))
     assert "token is <redacted>" in result.stdout
     assert_no_canary(result, report)
 
@@ -151,9 +138,6 @@ def test_track_f_masks_the_credentials_inside_a_docker_config_secret(sim_cluster
                       kind="kubernetes.io/dockerconfigjson")
     workload = crashing(sim_cluster_namespace, f"registry password {CANARY}")
     kube.apply(workload)
-    report = tmp_path / "track.json"
-    result = deploykit("track", "-f", "-", "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "60s",
-                       "--report", str(report), stdin=yaml.safe_dump_all([manifest, workload]))
-    assert result.returncode == 1, result.stdout + result.stderr
+    result, report = failing_track(sim_cluster, tmp_path, "-f", "-", stdin=yaml.safe_dump_all([manifest, workload]))
     assert "registry password <redacted>" in result.stdout
     assert_no_canary(result, report)
