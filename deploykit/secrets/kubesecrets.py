@@ -40,9 +40,11 @@ def values_of(secret: Mapping[str, Any]) -> list[str]:
     data = secret.get("data") if isinstance(secret.get("data"), Mapping) else {}
     string_data = secret.get("stringData") if isinstance(secret.get("stringData"), Mapping) else {}
     for key, value in data.items():
-        values[key] = _decoded(value)
+        if value is not None:
+            values[key] = _decoded(value)
     for key, value in string_data.items():
-        values[key] = str(value)  # the API server lets stringData win over data
+        if value is not None:
+            values[key] = str(value)  # the API server lets stringData win over data
     found = dict.fromkeys(values.values())
     config_key = DOCKER_CONFIG_TYPES.get(str(secret.get("type") or ""))
     if config_key in values:

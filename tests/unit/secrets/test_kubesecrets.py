@@ -51,6 +51,7 @@ def test_legacy_dockercfg_credentials_are_values_too():
 def test_malformed_secrets_yield_what_can_be_read_without_raising():
     """A Secret with odd fields would stop tracking with a traceback instead of masking what it can."""
     assert kubesecrets.values_of({"data": None, "stringData": ["x"]}) == []
+    assert kubesecrets.values_of({"data": {"a": None}, "stringData": {"b": None}}) == []  # not the text "None"
     assert kubesecrets.values_of({"type": "kubernetes.io/dockerconfigjson",
                                   "stringData": {".dockerconfigjson": "{not json"}}) == ["{not json"]
     assert kubesecrets.values_of({"type": "kubernetes.io/dockerconfigjson",
