@@ -148,7 +148,7 @@ class Tracker:
     def __init__(self, kube: KubeSeam, *, printer: printing.Printer, on_secret: logsecrets.OnSecret,
                  options: TrackOptions | None = None, clock=time.monotonic) -> None:
         self.kube = kube
-        self._log_secrets = logsecrets.LogSecrets(kube, on_secret)
+        self._on_secret = on_secret
         self.printer = _Synchronized(printer)
         self.options = options or TrackOptions()
         self.clock = clock
@@ -360,12 +360,16 @@ class Tracker:
                 if key in self._followed or len(self._followers) >= self.options.max_log_followers:
                     continue
                 self._followed.add(key)
-                if withheld := self._log_secrets.withheld(pod):  # before the first line, not after
+                if withheld := self._hand_over_secrets(pod):  # before the first line, not after
                     self.printer.log_line(key[1], key[2], f"(log lines withheld: {withheld})")
                     continue
                 thread = threading.Thread(target=self._pump_logs, args=key, daemon=True)
                 self._followers.append(thread)
                 thread.start()
+
+    def _hand_over_secrets(self, pod: Mapping[str, Any]) -> str | None:
+        """None once the Secrets `pod` references are in the caller's hands (its log lines may show), else why not."""
+        return logsecrets.hand_over(pod, kube=self.kube, on_secret=self._on_secret)
 
     def _pump_logs(self, namespace: str, pod: str, container: str) -> None:
         try:
@@ -388,7 +392,7 @@ class Tracker:
                          and (p.get("metadata") or {}).get("namespace") == target.namespace), None)
             if live is None:
                 continue  # a pod that is gone took its logs with it; its spec can no longer say what to mask
-            if withheld := self._log_secrets.withheld(live):
+            if withheld := self._hand_over_secrets(live):
                 logs[source] = [f"(log lines withheld: {withheld})"]
                 continue
             text = ""

@@ -334,3 +334,19 @@ def test_log_lines_are_withheld_when_a_referenced_secret_cannot_be_read(kube, si
     assert "password is" not in out.text
     assert "(log lines withheld: cannot read Secret db to mask its values: secrets is forbidden)" in out.text
     assert all("password is" not in line for lines in result.failed.logs.values() for line in lines)
+
+
+def test_a_secret_rotated_during_tracking_is_handed_over_again(kube, sim_cluster_namespace):
+    """A Secret value rotated mid roll out (an operator, a rollback) would be printed by the next pod unmasked."""
+    import base64
+
+    from deploykit.track import logsecrets
+
+    pod = {"metadata": {"namespace": sim_cluster_namespace},
+           "spec": {"volumes": [{"name": "creds", "secret": {"secretName": "db"}}]}}
+    seen = []
+    on_secret = lambda secret: seen.append(base64.b64decode(secret["data"]["password"]).decode())  # noqa: E731
+    for value in ("first-value", "rotated-value"):
+        kube.apply({**db_secret(sim_cluster_namespace), "stringData": {"password": value}})
+        assert logsecrets.hand_over(pod, kube=kube, on_secret=on_secret) is None
+    assert seen == ["first-value", "rotated-value"]
