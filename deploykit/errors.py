@@ -20,6 +20,7 @@ CLI. No message or hint may hold a decrypted value, a token or a header.
     │   ├── MacMismatchError        sops exit 51: file changed outside sops
     │   └── NotEncryptedError       a file declared secret is plaintext
     ├── KubeError                   connection, API errors          exit 3
+    │   ├── KubeconfigError         no kubeconfig, missing file, unknown context    exit 2
     │   ├── ApiConflictError        409 from the API server
     │   └── ApiNotFoundError        404 from the API server
     ├── ReleaseError                records, locks, engine          exit 1
@@ -112,6 +113,15 @@ class KubeError(DeploykitError):
         super().__init__(message, hint=hint)
         self.status = status
         self.reason = reason
+
+
+class KubeconfigError(KubeError):
+    """No usable kubeconfig: the file (--kubeconfig, KUBECONFIG) is missing, or the context is not in it.
+
+    Bad input, not an unreachable cluster: nothing was sent anywhere.
+    """
+
+    exit_code = 2
 
 
 class ApiConflictError(KubeError):

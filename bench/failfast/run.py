@@ -44,6 +44,7 @@ import simserver  # noqa: E402
 from simserver import create_namespace  # noqa: E402
 
 from deploykit.kube.client import Kube  # noqa: E402
+from deploykit.secrets import kubesecrets  # noqa: E402
 from deploykit.track.printing import LinePrinter  # noqa: E402
 from deploykit.track.tracking import Tracker, TrackOptions  # noqa: E402
 
@@ -88,7 +89,8 @@ def deploykit_run(url: str, kubeconfig: pathlib.Path, namespace: str, replicas: 
     with Kube.connect(kubeconfig=kubeconfig) as kube:
         for obj in objects:
             kube.apply(obj)
-        result = Tracker(kube, printer=printer, options=TrackOptions(timeout=120, show_logs=False)).track(objects)
+        result = Tracker(kube, printer=printer, options=TrackOptions(timeout=120, show_logs=False),
+                         on_secret=kubesecrets.register).track(objects)
         returned = time.monotonic()
     watcher.join(5)
     if result.ok or watcher.at is None or printer.failed_at is None:

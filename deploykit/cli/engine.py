@@ -59,6 +59,7 @@ def say(line: str) -> None:
 
 def tracker_for(kube: Any, *, timeout: float, show_logs: bool = True):
     """A `track(objects)` function printing progress, events and logs through the redacting stdout."""
+    from deploykit.secrets import kubesecrets
     from deploykit.track import printing
     from deploykit.track.tracking import Tracker, TrackOptions
 
@@ -67,7 +68,7 @@ def tracker_for(kube: Any, *, timeout: float, show_logs: bool = True):
 
     def track(objects: list[dict]) -> Any:
         printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
-        return Tracker(kube, printer=printer, options=options).track(objects)
+        return Tracker(kube, printer=printer, options=options, on_secret=kubesecrets.register).track(objects)
 
     return track
 

@@ -39,32 +39,27 @@ KINDS = {
 
 
 def _from_argument(text: str) -> dict[str, Any]:
-    """The object a KIND/NAME argument names; its namespace is filled in once the cluster's default is known."""
+    """The object a KIND/NAME argument names; its namespace is filled in once the cluster's default is known.
+
+    KIND is written as kubectl accepts it: `deployment`, `deployments`, `deploy`, and qualified by its group
+    (`deployment.apps`, as `kubectl get -o name` prints it) or by version and group (`deployments.v1.apps`).
+    """
     kind, _, name = text.partition("/")
-    if not name or kind.lower() not in KINDS:
-        known = ", ".join(sorted({kind_name.lower() for _, kind_name in KINDS.values()}))
-        raise errors.UsageError(f"cannot track {text!r}: write KIND/NAME with KIND one of {known}")
-    api_version, kind_name = KINDS[kind.lower()]
+    resource, _, qualifier = kind.lower().partition(".")
+    known = KINDS.get(resource)
+    if not name or known is None or (qualifier and qualifier not in _qualifiers(known[0])):
+        kinds = ", ".join(sorted({kind_name.lower() for _, kind_name in KINDS.values()}))
+        raise errors.UsageError(f"cannot track {text!r}: write KIND/NAME with KIND one of {kinds}",
+                                hint="for example deployment/web, or deployment.apps/web "
+                                     "as `kubectl get -o name` prints it")
+    api_version, kind_name = known
     return {"apiVersion": api_version, "kind": kind_name, "metadata": {"name": name}}
 
 
-def _register_secret_data(objects: list[dict[str, Any]]) -> None:
-    """Mask the values of Secret objects given to track: a pod that logs one must not print it."""
-    import base64
-    import binascii
-
-    from deploykit.secrets import redaction
-
-    for obj in objects:
-        if obj.get("kind") != "Secret" or obj.get("apiVersion") != "v1":
-            continue
-        for value in (obj.get("stringData") or {}).values():
-            redaction.register(value)
-        for value in (obj.get("data") or {}).values():
-            try:
-                redaction.register(base64.b64decode(str(value), validate=True).decode("utf-8"))
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                redaction.register(value)  # not base64 text: mask it as written
+def _qualifiers(api_version: str) -> set[str]:
+    """What may follow the kind's name and a dot: its group, or its version and group (core: the version)."""
+    group, _, version = api_version.rpartition("/")
+    return {group, f"{version}.{group}"} if group else {version}
 
 
 def _from_files(paths: list[str], namespace: str) -> list[dict[str, Any]]:
@@ -100,7 +95,7 @@ def track(
     namespace: Optional[str] = typer.Option(None, "-n", "--namespace", metavar="NS", help="Namespace (default: the context's)."),
     timeout: str = typer.Option("5m", "--timeout", metavar="DURATION", help="Give up after this long (90s, 5m, 1h)."),
     rules_file: Optional[str] = typer.Option(None, "--rules", metavar="FILE", help="Ready/failed rules for custom resources (YAML)."),
-    no_logs: bool = typer.Option(False, "--no-logs", help="Do not stream the pods' logs."),
+    no_logs: bool = typer.Option(False, "--no-logs", help="Show no log lines: none streamed, none on failure, none in --report."),
     no_events: bool = typer.Option(False, "--no-events", help="Do not print Warning events."),
     report: Optional[str] = typer.Option(None, "--report", metavar="FILE", help="Write per-resource results as JSON to this file."),
     kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", metavar="FILE", help="Path of the kubeconfig (default: KUBECONFIG)."),
@@ -108,6 +103,7 @@ def track(
 ) -> None:
     """Wait until objects are ready; fail within a second of the first fatal signal and show why."""
     from deploykit.kube.client import Kube
+    from deploykit.secrets import kubesecrets
     from deploykit.track import custom, printing, settings
     from deploykit.track.tracking import Tracker, TrackOptions
 
@@ -141,12 +137,15 @@ def track(
                     obj["metadata"].pop("namespace", None)
             if not objects:
                 raise errors.UsageError("nothing to track", hint="name objects as KIND/NAME or pass -f manifests.yaml")
-            _register_secret_data(objects)
+            for obj in objects:  # a pod that logs a value of a Secret given to track must not print it
+                if kubesecrets.is_secret(obj):
+                    kubesecrets.register(obj)
             write = lambda line: typer.echo(line)  # noqa: E731 - stdout is the redacting stream
             printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
             options = TrackOptions(timeout=seconds, custom_rules=tuple(custom_rules), show_logs=not no_logs,
                                    show_events=not no_events)
-            result = Tracker(kube, printer=printer, options=options).track(objects)
+            # on_secret: the Secrets the pods reference are registered before any of their log lines shows
+            result = Tracker(kube, printer=printer, options=options, on_secret=kubesecrets.register).track(objects)
     except (errors.DeploykitError, KeyboardInterrupt) as exc:
         # CI reads the report whatever happened: say how tracking ended, then let the error exit as usual
         if report:
@@ -161,7 +160,7 @@ def track(
         failed = result.failed
         raise errors.TrackError(
             f"{failed.title} failed: {failed.reason}" if failed else "tracking failed",
-            hint=_hint(failed.reason, namespace=failed.namespace) if failed else None,
+            hint=_hint(failed.reason, namespace=failed.namespace, logs=not no_logs) if failed else None,
         )
 
 
@@ -176,7 +175,7 @@ def _write_report(path: str, data: dict[str, Any]) -> None:
         raise errors.ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
 
 
-def _hint(reason: str, *, namespace: str | None) -> str:
+def _hint(reason: str, *, namespace: str | None, logs: bool) -> str:
     """What to do next, for the way tracking failed."""
     if reason.endswith("waiting for the object to appear"):
         where = f"in namespace {namespace}: check the name and -n" if namespace else "in the cluster: check the name"
@@ -184,4 +183,7 @@ def _hint(reason: str, *, namespace: str | None) -> str:
     if reason.startswith(("timed out", "no activity")):
         return ("it was still in progress: the lines above show its last state; if it is only slow, raise --timeout "
                 "(or its deploykit.io/timeout annotation)")
+    if not logs:
+        return ("the lines above show the pod, container and exit code; track again without --no-logs to see "
+                "its last log lines")
     return "the lines above show the pod, container, exit code and last log lines"

@@ -37,17 +37,34 @@ def _kubeconfig_paths(kubeconfig: str | os.PathLike | None) -> str | None:
     return os.environ.get("KUBECONFIG") or None
 
 
+def _check_exists(path: str, *, from_flag: bool) -> None:
+    """A kubeconfig named by --kubeconfig or KUBECONFIG that is not there is bad input (exit 2), not a cluster error.
+
+    KUBECONFIG may list several files, as kubectl reads it: missing ones are skipped, but not all of them.
+    """
+    listed = [path] if from_flag else [item for item in path.split(os.pathsep) if item]
+    if any(os.path.exists(item) for item in listed):
+        return
+    named = listed[0] if len(listed) == 1 else " and ".join(listed)
+    verb = "does" if len(listed) == 1 else "do"
+    if from_flag:
+        raise errors.KubeconfigError(f"kubeconfig {named} does not exist",
+                                     hint="check the path given to --kubeconfig, or leave it out to use KUBECONFIG")
+    raise errors.KubeconfigError(f"kubeconfig {named} (from KUBECONFIG) {verb} not exist",
+                                 hint="point KUBECONFIG at an existing file (in CI, a file variable holding the "
+                                      "kubeconfig), or pass --kubeconfig FILE")
+
+
 def connect(*, kubeconfig: str | os.PathLike | None = None, context: str | None = None) -> Connection:
     """Connect with the given kubeconfig and context, falling back to KUBECONFIG, ~/.kube/config, in-cluster."""
     configuration = k8s_client.Configuration()
     path = _kubeconfig_paths(kubeconfig)
     default_path = Path.home() / ".kube" / "config"
     namespace = "default"
-    if path and os.pathsep not in path and not os.path.exists(path):
-        raise errors.KubeError(f"kubeconfig {path} does not exist",
-                               hint="pass --kubeconfig FILE, or set KUBECONFIG to an existing file")
+    if path:
+        _check_exists(path, from_flag=bool(kubeconfig))
     if not (path or default_path.exists() or context) and not os.environ.get("KUBERNETES_SERVICE_HOST"):
-        raise errors.KubeError(
+        raise errors.KubeconfigError(
             f"no cluster to talk to: KUBECONFIG is not set, {default_path} does not exist, and this is not a pod",
             hint="pass --kubeconfig FILE, or set KUBECONFIG (in CI, a file variable holding the kubeconfig)",
         )
@@ -57,9 +74,9 @@ def connect(*, kubeconfig: str | os.PathLike | None = None, context: str | None 
             if context:
                 names = [c["name"] for c in k8s_config.list_kube_config_contexts(config_file=config_file)[0]]
                 if context not in names:
-                    raise errors.KubeError(f"kubeconfig {config_file} has no context {context!r} "
-                                           f"(it has: {', '.join(names) or 'none'})",
-                                           hint="pass --kube-context with one of them, or leave it out for current-context")
+                    raise errors.KubeconfigError(
+                        f"kubeconfig {config_file} has no context {context!r} (it has: {', '.join(names) or 'none'})",
+                        hint="pass --kube-context with one of them, or leave it out for current-context")
             k8s_config.load_kube_config(
                 config_file=config_file, context=context, client_configuration=configuration, persist_config=False
             )

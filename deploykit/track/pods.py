@@ -1,4 +1,4 @@
-"""Fatal signals on pods: pure inspection of pod objects.
+"""Pure inspection of pod objects: fatal signals, readiness, the Secrets a pod can read.
 
 A fatal signal ends the wait at once (unless the object tolerates some):
 containers waiting with a reason that will not fix itself, init containers
@@ -111,3 +111,23 @@ def pod_problems(
 def pod_is_ready(pod: Mapping[str, Any]) -> bool:
     ready = condition(pod, "Ready")
     return bool(ready and ready.get("status") == "True")
+
+
+def secret_names(pod: Mapping[str, Any]) -> list[str]:
+    """The Secrets whose values the pod's containers can print: env and envFrom of every container (init and
+    ephemeral too), secret and projected volumes, imagePullSecrets; in order, each once."""
+    spec = pod.get("spec") or {}
+    names: list[Any] = []
+    for container in (*(spec.get("initContainers") or ()), *(spec.get("containers") or ()),
+                      *(spec.get("ephemeralContainers") or ())):
+        for source in container.get("envFrom") or ():
+            names.append((source.get("secretRef") or {}).get("name"))
+        for variable in container.get("env") or ():
+            names.append(((variable.get("valueFrom") or {}).get("secretKeyRef") or {}).get("name"))
+    for volume in spec.get("volumes") or ():
+        names.append((volume.get("secret") or {}).get("secretName"))
+        for source in (volume.get("projected") or {}).get("sources") or ():
+            names.append((source.get("secret") or {}).get("name"))
+    for reference in spec.get("imagePullSecrets") or ():
+        names.append(reference.get("name"))
+    return list(dict.fromkeys(name for name in names if isinstance(name, str) and name))

@@ -7,6 +7,11 @@ of the release's objects and pods, and their logs; on failure it shows the
 failing object, pod, container, reason, exit code and last log lines.
 Results come back as data for the engine and the reports.
 
+No log line of a pod is printed or returned before every Secret the pod
+references has been read and handed to the caller's `on_secret` (which
+registers its values with the run's redactor): see `logsecrets`. With
+`show_logs` off, no log line is read at all.
+
 The cluster is reached only through the `KubeSeam` handed in.
 """
 
@@ -20,7 +25,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from deploykit import errors
-from deploykit.track import _merging, ownership, pods, printing, rules
+from deploykit.track import _merging, logsecrets, ownership, pods, printing, rules
 from deploykit.track.custom import CustomRule
 from deploykit.track.settings import TrackSettings, settings_for
 from deploykit.track.verdicts import Phase, Verdict
@@ -134,9 +139,16 @@ class _Synchronized:
 
 
 class Tracker:
-    def __init__(self, kube: KubeSeam, *, printer: printing.Printer, options: TrackOptions | None = None,
-                 clock=time.monotonic) -> None:
+    """Tracks objects until ready or failed.
+
+    `on_secret` is called with each Secret object (as read from the cluster) that a pod references, before any
+    of that pod's log lines is printed or returned; it must register the Secret's values for masking.
+    """
+
+    def __init__(self, kube: KubeSeam, *, printer: printing.Printer, on_secret: logsecrets.OnSecret,
+                 options: TrackOptions | None = None, clock=time.monotonic) -> None:
         self.kube = kube
+        self._on_secret = on_secret
         self.printer = _Synchronized(printer)
         self.options = options or TrackOptions()
         self.clock = clock
@@ -348,9 +360,16 @@ class Tracker:
                 if key in self._followed or len(self._followers) >= self.options.max_log_followers:
                     continue
                 self._followed.add(key)
+                if withheld := self._hand_over_secrets(pod):  # before the first line, not after
+                    self.printer.log_line(key[1], key[2], f"(log lines withheld: {withheld})")
+                    continue
                 thread = threading.Thread(target=self._pump_logs, args=key, daemon=True)
                 self._followers.append(thread)
                 thread.start()
+
+    def _hand_over_secrets(self, pod: Mapping[str, Any]) -> str | None:
+        """None once the Secrets `pod` references are in the caller's hands (its log lines may show), else why not."""
+        return logsecrets.hand_over(pod, kube=self.kube, on_secret=self._on_secret)
 
     def _pump_logs(self, namespace: str, pod: str, container: str) -> None:
         try:
@@ -368,6 +387,14 @@ class Tracker:
         if verdict is None:
             return logs
         for pod, container, previous in printing.problem_sources(verdict.problems):
+            source = (f"{pod}/{container}" if container else pod) + (" (previous attempt)" if previous else "")
+            live = next((p for p in self._pods.values() if (p.get("metadata") or {}).get("name") == pod
+                         and (p.get("metadata") or {}).get("namespace") == target.namespace), None)
+            if live is None:
+                continue  # a pod that is gone took its logs with it; its spec can no longer say what to mask
+            if withheld := self._hand_over_secrets(live):
+                logs[source] = [f"(log lines withheld: {withheld})"]
+                continue
             text = ""
             try:
                 text = self.kube.pod_logs(target.namespace or "", pod, container=container,
@@ -379,11 +406,11 @@ class Tracker:
                 text = ""
             lines = text.splitlines()[-self.options.failure_log_lines:]
             if lines:
-                logs[(f"{pod}/{container}" if container else pod) + (" (previous attempt)" if previous else "")] = lines
+                logs[source] = lines
         return logs
 
     def _fail(self, targets: list[_Target], culprit: _Target, start: float, *, timed_out: bool = False) -> TrackResult:
-        logs = self._last_logs(culprit)
+        logs = self._last_logs(culprit) if self.options.show_logs else {}
         self.printer.failure(culprit.title, culprit.verdict, logs)
         result = self._result(targets, start, ok=False, timed_out=timed_out)
         result.failed = next(r for r in result.resources if (r.kind, r.namespace, r.name) == culprit.key)

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from deploykit.kube.client import Kube
-from tests.integration.track.test_tracker import deployment, job
+from tests.integration.track.test_tracker import deployment, job, statefulset
 
 
 def deploykit(*args, stdin=None):
@@ -238,3 +238,72 @@ def test_report_is_written_when_the_cluster_is_unreachable(tmp_path):
     data = json.loads(report.read_text())
     assert data["ok"] is False
     assert "cannot reach the API server" in data["error"]
+
+
+@pytest.mark.parametrize("where", ["--kubeconfig", "KUBECONFIG"])
+def test_missing_kubeconfig_is_bad_input(tmp_path, where):
+    """A kubeconfig path with a typo would be reported as an unreachable cluster (exit 3), not as bad input."""
+    import os
+
+    missing = tmp_path / "no-such-kubeconfig"
+    args, env = ["track", "deployment/web", "-n", "default"], dict(os.environ)
+    if where == "--kubeconfig":
+        args += ["--kubeconfig", str(missing)]
+    else:
+        env["KUBECONFIG"] = str(missing)
+    result = subprocess.run([sys.executable, "-m", "deploykit", *args], capture_output=True, text=True, timeout=60,
+                            env=env)
+    assert result.returncode == 2, result.stderr
+    assert f"error: kubeconfig {missing}" in result.stderr and "does not exist" in result.stderr
+    assert "hint: " in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_kube_context_is_bad_input(sim_cluster):
+    """A typo in --kube-context would be reported as an unreachable cluster (exit 3), not as bad input."""
+    result = deploykit("track", "deployment/web", "-n", "default", "--kubeconfig", str(sim_cluster.kubeconfig),
+                       "--kube-context", "prod-typo")
+    assert result.returncode == 2, result.stderr
+    assert "has no context 'prod-typo' (it has: deploykit-sim)" in result.stderr and "hint: " in result.stderr
+
+
+@pytest.mark.parametrize("form", ["deployment.apps/web", "deployments/web", "deploy/web", "deployments.v1.apps/web",
+                                  "Deployment.apps/web"])
+def test_kind_names_kubectl_prints_or_accepts_are_tracked(sim_cluster, kube, sim_cluster_namespace, form):
+    """`track $(kubectl get deploy -o name)` would be refused: 'cannot track deployment.apps/web'."""
+    kube.apply(deployment(sim_cluster_namespace, "web", replicas=1))
+    result = deploykit("track", form, "-n", sim_cluster_namespace, "--kubeconfig", str(sim_cluster.kubeconfig),
+                       "--timeout", "30s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Deployment/web 1/1 ready: Ready" in result.stdout
+
+
+def test_statefulset_and_job_in_kubectl_form_are_tracked(sim_cluster, kube, sim_cluster_namespace):
+    """`statefulset.apps/db` and `job.batch/migrate`, as `kubectl get -o name` prints them, would be refused."""
+    kube.apply(statefulset(sim_cluster_namespace, "db", replicas=1))
+    kube.apply(job(sim_cluster_namespace, "migrate"))
+    result = deploykit("track", "statefulset.apps/db", "job.batch/migrate", "-n", sim_cluster_namespace,
+                       "--kubeconfig", str(sim_cluster.kubeconfig), "--timeout", "30s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK: 2 resources ready" in result.stdout
+
+
+def test_kind_with_the_wrong_group_is_refused(sim_cluster):
+    """`deployment.batch/web` names no kind deploykit knows; it would be tracked as a Deployment."""
+    result = deploykit("track", "deployment.batch/web", "-n", "default", "--kubeconfig", str(sim_cluster.kubeconfig))
+    assert result.returncode == 2
+    assert "cannot track 'deployment.batch/web'" in result.stderr
+
+
+def test_no_logs_shows_no_log_line_in_the_failure_block_or_the_report(sim_cluster, kube, sim_cluster_namespace,
+                                                                      tmp_path):
+    """`--no-logs` would still print the crashed container's last log lines and write them to --report."""
+    annotations = {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "app says: marker-4c1f"}
+    kube.apply(deployment(sim_cluster_namespace, "web", replicas=1, annotations=annotations))
+    report = tmp_path / "track.json"
+    result = deploykit("track", "deployment/web", "-n", sim_cluster_namespace, "--kubeconfig",
+                       str(sim_cluster.kubeconfig), "--timeout", "60s", "--no-logs", "--no-events",
+                       "--report", str(report))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED Deployment/web" in result.stdout
+    assert "marker-4c1f" not in result.stdout + result.stderr and "last log lines" not in result.stdout
+    assert "marker-4c1f" not in report.read_text()

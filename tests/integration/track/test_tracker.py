@@ -3,6 +3,7 @@
 
 import pytest
 
+from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.sim.faults import Faults
 from deploykit.track.printing import LinePrinter
@@ -55,11 +56,13 @@ class Lines:
         return "\n".join(self.lines)
 
 
-def run(kube, objects, *, timeout=20.0, **options):
+def run(kube, objects, *, timeout=20.0, on_secret=None, **options):
+    """Apply and track `objects`; Secrets the pods reference go to `on_secret` (default: nowhere; tests mask nothing)."""
     for obj in objects:
         kube.apply(obj)
     out = Lines()
-    result = Tracker(kube, printer=LinePrinter(out), options=TrackOptions(timeout=timeout, **options)).track(objects)
+    result = Tracker(kube, printer=LinePrinter(out), options=TrackOptions(timeout=timeout, **options),
+                     on_secret=on_secret or (lambda secret: None)).track(objects)
     return result, out
 
 
@@ -275,3 +278,75 @@ def test_custom_resource_rules_decide_when_an_operator_resource_fails(kube, sim_
     timer.join()
     assert not result.ok and not result.timed_out, out.text
     assert "status.phase in ['Error']" in result.failed.reason
+
+
+def reading_secret(namespace, name="web", *, logs, behavior="crashloop"):
+    """A Deployment whose app reads the Secret `db` through env and prints `logs`; the Secret is applied first."""
+    obj = deployment(namespace, name, replicas=1,
+                     annotations={"sim.deploykit.io/behavior": behavior, "sim.deploykit.io/logs": logs})
+    return with_pod_spec(obj, containers=[{"name": "app", "image": "r/app:1", "env": [
+        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]}])
+
+
+def db_secret(namespace):
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": namespace},
+            "stringData": {"password": "not-a-real-password"}}
+
+
+def test_referenced_secret_is_handed_over_before_the_first_log_line(kube, sim_cluster_namespace):
+    """A pod's first log line would be printed before its Secret's values are registered, i.e. unmasked."""
+    kube.apply(db_secret(sim_cluster_namespace))
+    order = []
+    printer = LinePrinter(lambda line: order.append(("line", line)))
+    on_secret = lambda secret: order.append(("secret", secret["metadata"]["name"]))  # noqa: E731
+    obj = reading_secret(sim_cluster_namespace, logs="first words")
+    kube.apply(obj)
+    result = Tracker(kube, printer=printer, options=TrackOptions(timeout=60), on_secret=on_secret).track([obj])
+    assert not result.ok
+    logged = [index for index, (what, text) in enumerate(order) if what == "line" and "first words" in text]
+    assert logged and order.index(("secret", "db")) < logged[0], order
+
+
+class NoSecretReads:
+    """The cluster as a CI service account sees it that may not read Secrets."""
+
+    def __init__(self, kube):
+        self._kube = kube
+
+    def __getattr__(self, name):
+        return getattr(self._kube, name)
+
+    def list(self, api_version, kind, **kwargs):
+        if kind == "Secret":
+            raise errors.KubeError("secrets is forbidden", status=403, reason="Forbidden")
+        return self._kube.list(api_version, kind, **kwargs)
+
+
+def test_log_lines_are_withheld_when_a_referenced_secret_cannot_be_read(kube, sim_cluster_namespace):
+    """Without the right to read a pod's Secrets, its log lines would be shown with their values unmasked."""
+    kube.apply(db_secret(sim_cluster_namespace))
+    obj = reading_secret(sim_cluster_namespace, logs="password is not-a-real-password")
+    kube.apply(obj)
+    out = Lines()
+    result = Tracker(NoSecretReads(kube), printer=LinePrinter(out), options=TrackOptions(timeout=60),
+                     on_secret=lambda secret: None).track([obj])
+    assert not result.ok
+    assert "password is" not in out.text
+    assert "(log lines withheld: cannot read Secret db to mask its values: secrets is forbidden)" in out.text
+    assert all("password is" not in line for lines in result.failed.logs.values() for line in lines)
+
+
+def test_a_secret_rotated_during_tracking_is_handed_over_again(kube, sim_cluster_namespace):
+    """A Secret value rotated mid roll out (an operator, a rollback) would be printed by the next pod unmasked."""
+    import base64
+
+    from deploykit.track import logsecrets
+
+    pod = {"metadata": {"namespace": sim_cluster_namespace},
+           "spec": {"volumes": [{"name": "creds", "secret": {"secretName": "db"}}]}}
+    seen = []
+    on_secret = lambda secret: seen.append(base64.b64decode(secret["data"]["password"]).decode())  # noqa: E731
+    for value in ("first-value", "rotated-value"):
+        kube.apply({**db_secret(sim_cluster_namespace), "stringData": {"password": value}})
+        assert logsecrets.hand_over(pod, kube=kube, on_secret=on_secret) is None
+    assert seen == ["first-value", "rotated-value"]
