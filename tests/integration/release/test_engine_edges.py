@@ -94,3 +94,55 @@ def test_rollback_without_the_keys_stops_before_applying(deploy):
     assert "age" in done.stderr.lower() and "hint:" in done.stderr
     assert deploy.get("deployment", "app")["spec"]["replicas"] == 3
     assert [row["status"] for row in deploy.history()] == ["superseded", "deployed"]
+
+
+CRD_CHART = {
+    "Chart.yaml": "apiVersion: v2\nname: widgets\nversion: 1.0.0\n",
+    "crds/widget.yaml": """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: widgets.example.com}
+        spec:
+          group: example.com
+          scope: Namespaced
+          names: {plural: widgets, singular: widget, kind: Widget}
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+    """,
+    "templates/widget.yaml": """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: first}
+        spec: {size: 3}
+    """,
+}
+
+
+def test_a_chart_with_a_crd_and_its_objects_installs_in_one_run(deploy, tmp_path):
+    """Objects of a kind the same chart defines would be refused (the CRD not yet there) or applied too early."""
+    chart = write_chart(tmp_path / "widgets", CRD_CHART)
+    done = _upgrade(deploy, chart, "--create-namespace")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert deploy.get("widget", "first")["spec"]["size"] == 3
+
+
+def test_adopt_takes_over_an_object_created_outside_deploykit(deploy, tmp_path):
+    """--adopt would fail on an existing object, or adopt it without marking it as the release's."""
+    deploy.kubectl("create", "namespace", deploy.namespace)
+    deploy.kubectl("create", "configmap", "scaled-config", "--from-literal=a=b")
+    adopting = {**NO_REPLICAS_CHART, "templates/config.yaml": """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: scaled-config}
+        data: {a: c}
+    """}
+    chart = write_chart(tmp_path / "adopting", adopting)
+    refused = _upgrade(deploy, chart)
+    assert refused.returncode == 3 and "created outside deploykit" in refused.stderr and "--adopt" in refused.stderr
+    done = _upgrade(deploy, chart, "--adopt")
+    assert done.returncode == 0, done.stdout + done.stderr
+    live = deploy.get("configmap", "scaled-config")
+    assert live["data"] == {"a": "c"} and live["metadata"]["annotations"]["deploykit.io/release-name"] == "r"
