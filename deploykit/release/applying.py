@@ -36,7 +36,8 @@ class Applied:
     """What an apply wrote: objects as the server returned them, and which of them it created."""
 
     objects: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    created: set[tuple[str, str, str, str]] = dataclasses.field(default_factory=set)
+    # key (group, kind, namespace, name) -> reference, of each object this attempt brought into the cluster
+    created: dict[tuple[str, str, str, str], ObjectRef] = dataclasses.field(default_factory=dict)
     pruned: list[ObjectRef] = dataclasses.field(default_factory=list)
     writes: int = 0
 
@@ -76,7 +77,7 @@ def apply(kube: Kube, operations: Sequence[Operation], desired: Mapping[tuple, D
                 applied.objects.append(live)
                 applied.writes += 2 if op.action == REPLACE else 1
                 if op.action == CREATE:
-                    applied.created.add(op.key)
+                    applied.created[op.key] = ObjectRef(op.api_version, op.kind, op.namespace, op.name)
             if failure:
                 op, exc = failure
                 raise ApplyFailed(f"{op.ident} ({op.template or 'chart'}): the API server refused the apply: {exc.message}",
@@ -88,11 +89,16 @@ def apply(kube: Kube, operations: Sequence[Operation], desired: Mapping[tuple, D
 
 
 def _apply_one(kube: Kube, op: Operation, item: Desired) -> dict[str, Any]:
-    if op.action == REPLACE:
-        ref = item.ref
-        kube.delete(ref, propagation="Foreground")
-        _wait_gone(kube, ref)
-    return kube.apply(item.obj)
+    return replace(kube, item.obj) if op.action == REPLACE else kube.apply(item.obj)
+
+
+def replace(kube: Kube, obj: Mapping[str, Any]) -> dict[str, Any]:
+    """Delete the object, wait until it is gone, apply it anew (an immutable field changed)."""
+    ref = ObjectRef.of(obj)
+    kube.delete(ref, propagation="Foreground")
+    _wait_gone(kube, ref)
+    return kube.apply(obj)
+
 
 
 def _wait_gone(kube: Kube, ref: ObjectRef, timeout: float = 60.0) -> None:

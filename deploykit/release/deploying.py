@@ -25,7 +25,7 @@ from typing import Any
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release import applying, hooks
+from deploykit.release import applying, hooks, planning
 from deploykit.release.plans import Operation
 from deploykit.release.results import Failure, Say, Timer
 from deploykit.release.revisions import Revision
@@ -134,13 +134,18 @@ def restore(
 ) -> Restored:
     """Re-apply the previous revision (force) and delete what the failed attempt created; track the result."""
     keep = set(previous.by_key) if previous else set()
-    created = [ObjectRef(*_ref_parts(key, applied)) for key in applied.created if key not in keep]
+    created = [ref for key, ref in applied.created.items() if key not in keep]
     live: list[dict[str, Any]] = []
     writes = 0
     if previous is not None:
         say(f"rolling back: re-applying revision {previous.options.revision} ({len(previous.desired)} objects)")
         for item in sorted(previous.desired, key=_rank):
-            live.append(kube.apply(item.obj))
+            try:
+                live.append(kube.apply(item.obj))
+            except errors.KubeError as exc:
+                if not planning.is_immutable_refusal(exc):
+                    raise
+                live.append(applying.replace(kube, item.obj))  # the failed attempt replaced it: replace it back
             writes += 1
     deleted = applying.delete_created(kube, created)
     writes += len(deleted)
@@ -155,12 +160,3 @@ def _rank(item: Any) -> int:
 
     ref = item.ref
     return kinds.apply_rank(ref.api_version, ref.kind)
-
-
-def _ref_parts(key: tuple, applied: applying.Applied) -> tuple[str, str, str | None, str]:
-    group, kind, namespace, name = key
-    for obj in applied.objects:
-        ref = ObjectRef.of(obj)
-        if (ref.group, ref.kind, ref.namespace or "", ref.name) == key:
-            return ref.api_version, kind, namespace or None, name
-    return (f"{group}/v1" if group else "v1"), kind, namespace or None, name

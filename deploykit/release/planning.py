@@ -32,7 +32,8 @@ from deploykit.release.plans import CREATE, PRUNE, REPLACE, UNCHANGED, UPDATE, O
 
 MASK = "<redacted>"
 CONCURRENCY = 16
-_IMMUTABLE_MARKERS = ("field is immutable", "is immutable", "may not change once set", "Forbidden: updates to")
+# How the API server says an update changed a field that cannot change.
+IMMUTABLE_MARKERS = ("field is immutable", "is immutable", "may not change once set", "Forbidden: updates to")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +64,10 @@ class PlanContext:
     new_kinds: frozenset[tuple[str, str]] = frozenset()
     mask: Callable[[str], str] = lambda text: text  # noqa: E731 - the run's redactor in practice
     digest_key: bytes = b"deploykit-plan"
+
+
+def is_immutable_refusal(exc: errors.KubeError) -> bool:
+    return exc.status == 422 and any(marker in exc.message for marker in IMMUTABLE_MARKERS)
 
 
 def digest(obj: Mapping[str, Any], *, key: bytes) -> str:
@@ -157,7 +162,7 @@ def _plan_one(
         dry = kube.apply(item.obj, dry_run=True)
     except errors.KubeError as exc:
         message = context.mask(exc.message)
-        if live is not None and exc.status == 422 and any(m in exc.message for m in _IMMUTABLE_MARKERS):
+        if live is not None and is_immutable_refusal(exc):
             if ownership.replaces_on_immutable(item.obj):
                 return Operation(REPLACE, live_version=_version(live), reason="an immutable field changed", **base), None
             return None, (f"{where}: {message} (an immutable field changed; annotate the object "

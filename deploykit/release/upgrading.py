@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from deploykit import errors
@@ -216,7 +216,7 @@ def _record(revision: revisions.Revision, *, number: int, status: Status, descri
     )
 
 
-def _applied_objects(revision: revisions.Revision, created: set) -> tuple[records.AppliedObject, ...]:
+def _applied_objects(revision: revisions.Revision, created: Mapping[tuple, Any]) -> tuple[records.AppliedObject, ...]:
     return tuple(
         records.AppliedObject(d.ref.api_version, d.ref.kind, d.ref.namespace, d.ref.name, created=d.key in created)
         for d in revision.desired
@@ -237,7 +237,7 @@ def _deploy_locked(
     pending = {"rollback": Status.PENDING_ROLLBACK, "upgrade": Status.PENDING_UPGRADE}.get(event, Status.PENDING_INSTALL)
     store.create(_record(revision, number=number, status=pending,
                          description=options.description or f"{event} in progress",
-                         objects=_applied_objects(revision, set()), rolled_back_to=rolled_back_to))
+                         objects=_applied_objects(revision, {}), rolled_back_to=rolled_back_to))
     result.revision = number
     say(f"{event} of {revision.options.namespace}/{revision.options.release}: revision {number}")
     try:
