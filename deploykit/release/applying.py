@@ -24,7 +24,7 @@ from deploykit import errors
 from deploykit.charts import kinds
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release.planning import Desired
+from deploykit.release.planning import Desired, is_immutable_refusal
 from deploykit.release.plans import CREATE, PRUNE, REPLACE, UPDATE, Operation
 
 CONCURRENCY = 16
@@ -58,14 +58,20 @@ def ensure_namespace(kube: Kube, namespace: str, applied: Applied) -> None:
         applied.writes += 1
 
 
-def apply(kube: Kube, operations: Sequence[Operation], desired: Mapping[tuple, Desired], *, applied: Applied) -> Applied:
-    """Apply every create, update and replace of the plan, group by group; raise ApplyFailed on the first refusal."""
+def apply(
+    kube: Kube, operations: Sequence[Operation], desired: Mapping[tuple, Desired], *, applied: Applied,
+    replace_immutable: bool = False,
+) -> Applied:
+    """Apply every create, update and replace of the plan, group by group; raise ApplyFailed on the first refusal.
+
+    With `replace_immutable` (a rollback), an update refused for an immutable field deletes and recreates the object.
+    """
     writing = [op for op in operations if op.action in (CREATE, UPDATE, REPLACE)]
     ranked = sorted(writing, key=lambda op: kinds.apply_rank(op.api_version, op.kind))
     with concurrent.futures.ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         for _, group in itertools.groupby(ranked, key=lambda op: kinds.apply_rank(op.api_version, op.kind)):
             batch = list(group)
-            futures = {pool.submit(_apply_one, kube, op, desired[op.key]): op for op in batch}
+            futures = {pool.submit(_apply_one, kube, op, desired[op.key], replace_immutable): op for op in batch}
             failure = None
             for future in concurrent.futures.as_completed(futures):
                 op = futures[future]
@@ -88,8 +94,15 @@ def apply(kube: Kube, operations: Sequence[Operation], desired: Mapping[tuple, D
     return applied
 
 
-def _apply_one(kube: Kube, op: Operation, item: Desired) -> dict[str, Any]:
-    return replace(kube, item.obj) if op.action == REPLACE else kube.apply(item.obj)
+def _apply_one(kube: Kube, op: Operation, item: Desired, replace_immutable: bool) -> dict[str, Any]:
+    if op.action == REPLACE:
+        return replace(kube, item.obj)
+    try:
+        return kube.apply(item.obj)
+    except errors.KubeError as exc:
+        if replace_immutable and is_immutable_refusal(exc):
+            return replace(kube, item.obj)
+        raise
 
 
 def replace(kube: Kube, obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,8 +25,8 @@ from typing import Any
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release import applying, hooks, planning
-from deploykit.release.plans import Operation
+from deploykit.release import applying, hooks
+from deploykit.release.plans import UPDATE, Operation
 from deploykit.release.results import Failure, Say, Timer
 from deploykit.release.revisions import Revision
 from deploykit.track.tracking import TrackResult
@@ -135,28 +135,15 @@ def restore(
     """Re-apply the previous revision (force) and delete what the failed attempt created; track the result."""
     keep = set(previous.by_key) if previous else set()
     created = [ref for key, ref in applied.created.items() if key not in keep]
-    live: list[dict[str, Any]] = []
-    writes = 0
+    restored = applying.Applied()
     if previous is not None:
         say(f"rolling back: re-applying revision {previous.options.revision} ({len(previous.desired)} objects)")
-        for item in sorted(previous.desired, key=_rank):
-            try:
-                live.append(kube.apply(item.obj))
-            except errors.KubeError as exc:
-                if not planning.is_immutable_refusal(exc):
-                    raise
-                live.append(applying.replace(kube, item.obj))  # the failed attempt replaced it: replace it back
-            writes += 1
+        operations = [Operation(UPDATE, item.ref.api_version, item.ref.kind, item.ref.namespace, item.ref.name)
+                      for item in previous.desired]
+        # what the failed attempt replaced (an immutable field changed) is replaced back
+        applying.apply(kube, operations, previous.by_key, applied=restored, replace_immutable=True)
     deleted = applying.delete_created(kube, created)
-    writes += len(deleted)
     if deleted:
         say("deleted what the failed attempt created: " + ", ".join(str(ref) for ref in deleted))
-    result = track(live) if wait and live else None
-    return Restored(deleted=[str(ref) for ref in deleted], track=result, writes=writes)
-
-
-def _rank(item: Any) -> int:
-    from deploykit.charts import kinds
-
-    ref = item.ref
-    return kinds.apply_rank(ref.api_version, ref.kind)
+    result = track(restored.objects) if wait and restored.objects else None
+    return Restored(deleted=[str(ref) for ref in deleted], track=result, writes=restored.writes + len(deleted))
