@@ -10,10 +10,11 @@ resolver differs on each of those. Mapping keys become strings as
 sigs.k8s.io/yaml writes them (`y:` is the key "true", `1e3:` is "1000").
 
 Owns: `value` (the typed value of a plain scalar), `key_text` (a key as Helm
-spells it), `surprise` (why a plain scalar's type may not be what its author
-meant, for lint), `retyped_by_some_reader` (whether a string must be quoted
-on output because a YAML 1.1 or 1.2 reader, Helm among them, would give it
-another type), and `HelmResolver`, the rule as a PyYAML resolver.
+spells it), `surprise` / `surprises_in` (why a plain scalar's type may not be
+what its author meant, for lint), `retyped_by_some_reader` (whether a string
+must be quoted on output because a YAML 1.1 or 1.2 reader, Helm among them,
+would give it another type), `HelmResolver`, the rule as a PyYAML resolver,
+and `merge_documents`, how Helm's LoadValues merges the documents of a file.
 
 Must not: know about files, charts or values; import anything of deploykit.
 """
@@ -190,6 +191,44 @@ def surprise(text: str) -> str | None:
         return None
     shown = int(typed) if type(typed) is float and typed.is_integer() and abs(typed) < 1e16 else typed
     return f"`{text}` is read as the number {shown}"
+
+
+def node_surprise(node: yaml.Node) -> str | None:
+    """`surprise` for a composed node: only plain scalars typed by the rule (not quoted ones) can surprise."""
+    if not isinstance(node, yaml.ScalarNode) or node.style or node.tag == STR_TAG:
+        return None
+    return surprise(node.value)
+
+
+def surprises_in(node: yaml.Node | None, path: tuple = ()) -> list[tuple[int, tuple, str]]:
+    """(1-based line, value path, message) of every surprising plain scalar under a composed node, keys included."""
+    found: list[tuple[int, tuple, str]] = []
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found += surprises_in(item, (*path, index))
+    elif isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_text(value(key_node.value)) if isinstance(key_node, yaml.ScalarNode) and not key_node.style else key_node.value
+            message = node_surprise(key_node)
+            if message is not None:
+                found.append((key_node.start_mark.line + 1, (*path, key), f"the key {message}"))
+            found += surprises_in(value_node, (*path, key))
+    else:
+        message = node_surprise(node) if node is not None else None
+        if message is not None:
+            found.append((node.start_mark.line + 1, path, message))  # type: ignore[union-attr]
+    return found
+
+
+def merge_documents(base: dict, overlay: dict) -> dict:
+    """Helm's LoadValues over a file's documents: mappings merge, anything else (null included) replaces."""
+    if not base:
+        return overlay
+    result = dict(base)
+    for key, item in overlay.items():
+        previous = result.get(key)
+        result[key] = merge_documents(previous, item) if isinstance(previous, dict) and isinstance(item, dict) else item
+    return result
 
 
 # --- output: strings that some reader would retype ---------------------------------------------

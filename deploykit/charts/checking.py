@@ -24,21 +24,9 @@ _LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
-def _field(path: tuple) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif re.match(r"^[A-Za-z0-9_]+$", str(part)):
-            text += f".{part}" if text else str(part)
-        else:
-            text += f"[{part!r}]"
-    return text
-
-
 def _at(manifest: Manifest, path: tuple, message: str, *, level: str = problems.ERROR, hint: str | None = None, secrets: Collection[str] = ()) -> problems.Problem:
     subject = f"{manifest.ident}: " if manifest.kind and manifest.name else ""
-    return problems.Problem(level, manifest.location, manifest.line_of(path), problems.mask(f"{subject}{_field(path)}: {message}", secrets), hint)
+    return problems.Problem(level, manifest.location, manifest.line_of(path), problems.mask(f"{subject}{problems.field_path(path)}: {message}", secrets), hint)
 
 
 def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[problems.Problem]:

@@ -305,6 +305,15 @@ def error_line(exc: yaml.YAMLError, text: str) -> int | None:
     return problem.line
 
 
+def surprises(text: str) -> list[tuple[int, tuple, str]]:
+    """(1-based line, value path, message) of each plain scalar in one YAML document whose Helm type may surprise."""
+    try:
+        node = yaml.compose(text, Loader=Loader)
+    except yaml.YAMLError:
+        return []
+    return yamlscalars.surprises_in(node)
+
+
 def line_of(text: str, path: tuple) -> int | None:
     """1-based line where the value at `path` starts in a YAML document (None if absent)."""
     try:

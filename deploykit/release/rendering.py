@@ -67,8 +67,18 @@ def _defaults(chart: Chart) -> ValuesLayer:
     return layer
 
 
-def _compose(chart: Chart, options: RenderOptions) -> provenance.Values:
-    return provenance.compose([_defaults(chart), *collect_layers(options)])
+def _compose(chart: Chart, layers: list[ValuesLayer]) -> provenance.Values:
+    return provenance.compose([_defaults(chart), *layers])
+
+
+def _surprise_problems(layers: list[ValuesLayer]) -> list[problems.Problem]:
+    """A warning per plain scalar of a -f file that Helm types in a way its author may not mean (`y` is true)."""
+    return [
+        problems.warning(layer.source, f"Values.{paths.format_path(surprise.path)}: {surprise.message}",
+                         line=surprise.line, hint="quote it if you mean the string")
+        for layer in layers
+        for surprise in layer.surprises
+    ]
 
 
 def secret_texts(values: provenance.Values) -> frozenset[str]:
@@ -154,7 +164,7 @@ def render(options: RenderOptions) -> RenderResult:
     """Load, compose, resolve, validate and render; raises the first failing phase's error."""
     check_identity(options)
     chart = loading.load_chart(options.chart)
-    values = _compose(chart, options)
+    values = _compose(chart, collect_layers(options))
     tree = resolving.resolve(chart, values.data, merge=merging.merge)
     failures = _schema_problems(tree, values)
     if failures:
@@ -176,8 +186,10 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
             # Not about a chart file (an unreadable folder, an unsafe archive): the message names the path.
             found.append(problems.error("", exc.message, hint=exc.hint))
         return found
-    values = _compose(chart, options)
+    layers = collect_layers(options)
+    values = _compose(chart, layers)
     secrets = secret_texts(values)
+    found.extend(_surprise_problems(layers))
     found.extend(short_secret_problems(values))
     try:
         tree = resolving.resolve(chart, values.data, merge=merging.merge, report=found)

@@ -116,7 +116,7 @@ def _parse_yaml(text: str, *, source: str, secret: bool) -> tuple[dict[str, Any]
         while loader.check_node():
             node = loader.get_node()
             data = _top_level(builder.build(node, ()), source=source, line=node.start_mark.line)
-            merged = _merge_documents(merged, data)
+            merged = yamlscalars.merge_documents(merged, data)
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, source=source, text=text, secret=secret) from exc
     except yaml.YAMLError as exc:
@@ -124,17 +124,6 @@ def _parse_yaml(text: str, *, source: str, secret: bool) -> tuple[dict[str, Any]
     finally:
         loader.dispose()
     return merged, tuple(builder.surprises)
-
-
-def _merge_documents(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """Helm's MergeMaps: mappings merge, anything else (null included) replaces."""
-    if not base:
-        return overlay
-    result = dict(base)
-    for key, value in overlay.items():
-        previous = result.get(key)
-        result[key] = _merge_documents(previous, value) if isinstance(previous, dict) and isinstance(value, dict) else value
-    return result
 
 
 def _refuse_deep_flow_nesting(text: str, *, source: str) -> None:
@@ -199,12 +188,11 @@ class _Builder:
         if type(value) is float and not math.isfinite(value):
             self.fail(node, f"`{node.value}` is {'NaN' if math.isnan(value) else 'infinite'}, which JSON and Helm cannot hold",
                       path, hint="quote it if you mean the string; Helm refuses the file as it is")
-        if not node.style and node.tag != yamlscalars.STR_TAG:
-            surprise = yamlscalars.surprise(node.value)
-            if surprise is not None:
-                if key:
-                    path, surprise = (*path, yamlscalars.key_text(value)), f"the key {surprise}"
-                self.surprises.append(Surprise(node.start_mark.line + 1, path, surprise))
+        surprise = yamlscalars.node_surprise(node)
+        if surprise is not None:
+            if key:
+                path, surprise = (*path, yamlscalars.key_text(value)), f"the key {surprise}"
+            self.surprises.append(Surprise(node.start_mark.line + 1, path, surprise))
         return value
 
     def mapping(self, node: yaml.MappingNode, path: tuple) -> dict[str, Any]:
