@@ -139,7 +139,7 @@ def tag(text: str) -> str:
 
 
 def key_text(key: Any) -> str | None:
-    """A mapping key as sigs.k8s.io/yaml turns it into a string (None for a null key, which Helm refuses)."""
+    """A mapping key, or a scalar read into a string field, as sigs.k8s.io/yaml spells it (None for null)."""
     if key is None:
         return None
     if key is True or key is False:
