@@ -140,6 +140,8 @@ def tag(text: str) -> str:
 
 def key_text(key: Any) -> str | None:
     """A mapping key, or a scalar read into a string field, as sigs.k8s.io/yaml spells it (None for null)."""
+    if type(key) is str:
+        return key
     if key is None:
         return None
     if key is True or key is False:
@@ -241,24 +243,20 @@ _YAML12_CORE = re.compile(
     r"|[-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN)\Z"
 )
 _YAML11 = yaml.resolver.Resolver()
-_retyped_memo: dict[str, bool] = {}
+# Every reader above types only plain scalars starting with one of these (PyYAML keys its resolvers the same way).
+_RETYPABLE_START = frozenset("yYnNtTfFoO~=<+-.0123456789")
 
 
 def retyped_by_some_reader(text: str) -> bool:
     """Whether a YAML 1.1 reader (PyYAML, with timestamps), YAML 1.2 core or Helm would read this plain text as a non-string."""
-    known = _retyped_memo.get(text)
-    if known is not None:
-        return known
-    retyped = (
+    if text and text[0] not in _RETYPABLE_START:
+        return False
+    return (
         type(value(text)) is not str
         or text == "<<"
         or bool(_YAML12_CORE.match(text))
         or _YAML11.resolve(yaml.ScalarNode, text, (True, False)) != STR_TAG
     )
-    if len(_retyped_memo) > 100_000:
-        _retyped_memo.clear()
-    _retyped_memo[text] = retyped
-    return retyped
 
 
 class HelmResolver(yaml.resolver.Resolver):

@@ -158,9 +158,11 @@ def _key(text: str) -> str:
     else:
         if text.endswith(" ") or text == "<<":
             raise _Unsupported
-        key = yamlscalars.key_text(_plain(text))
-    if key is None:
-        raise _Unsupported  # a null key: the loader refuses it
+        key = _plain(text)
+        if type(key) is not str:
+            key = yamlscalars.key_text(key)  # `y:` is the key "true", as the loader spells it
+            if key is None:
+                raise _Unsupported  # a null key: the loader refuses it
     return key
 
 

@@ -34,6 +34,8 @@ _NO_BASE = None
 # a pipeline renders the same chart for each stage, and plan then apply render it twice.
 _LOADED: dict[str, tuple[tuple[tuple[str, int, int], ...], Chart]] = {}
 _reads: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("deploykit_chart_reads", default=None)
+# Set while the caller wants warnings (lint): only then are values.yaml's surprising scalars looked for.
+_warnings_wanted: contextvars.ContextVar[bool] = contextvars.ContextVar("deploykit_chart_warnings", default=False)
 
 
 def _record(path: str) -> None:
@@ -63,10 +65,12 @@ def load_chart(path: str | os.PathLike[str], *, report: list[problems.Problem] |
     found: list[problems.Problem] = report if report is not None else []
     reads: list[str] = []
     token = _reads.set(reads)
+    warnings_token = _warnings_wanted.set(report is not None)
     try:
         chart = _load_path(display, origin=display.rstrip("/") or "/", report=found, stack=())
     finally:
         _reads.reset(token)
+        _warnings_wanted.reset(warnings_token)
     if chart is None:
         raise errors.ChartError(
             f"{display}: no such chart folder or archive",
@@ -192,7 +196,7 @@ def _parse_values(text: str | None, source: str, report: list[problems.Problem])
             report.append(problems.error(source, f"must be a mapping of values, not {type(data).__name__}", line=first_line))
             return {}
         merged = yamlscalars.merge_documents(merged, data)
-        for line, path, message in yamlcodec.surprises(document):
+        for line, path, message in yamlcodec.surprises(document) if _warnings_wanted.get() else ():
             report.append(problems.warning(source, f"Values.{problems.field_path(path)}: {message}", line=first_line + line - 1,
                                            hint="quote it if you mean the string"))
     return merged

@@ -18,6 +18,7 @@ Must not: know about charts, templates or errors; callers translate
 from __future__ import annotations
 
 import collections
+import functools
 import marshal
 import math
 import re
@@ -283,6 +284,9 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
     scalar, so splitting on it is exact; the marker line itself is blanked so
     line numbers inside each piece stay those of the whole file.
     """
+    if "---" not in text:  # the common case, without a regex scan of the whole text
+        yield 1, text
+        return
     start = 0
     line = 1
     for match in _DOCUMENT_START.finditer(text):
@@ -305,13 +309,14 @@ def error_line(exc: yaml.YAMLError, text: str) -> int | None:
     return problem.line
 
 
-def surprises(text: str) -> list[tuple[int, tuple, str]]:
+@functools.lru_cache(maxsize=64)  # a chart's values.yaml is read again by every render of a process
+def surprises(text: str) -> tuple[tuple[int, tuple, str], ...]:
     """(1-based line, value path, message) of each plain scalar in one YAML document whose Helm type may surprise."""
     try:
         node = yaml.compose(text, Loader=Loader)
     except yaml.YAMLError:
-        return []
-    return yamlscalars.surprises_in(node)
+        return ()
+    return tuple(yamlscalars.surprises_in(node))
 
 
 def line_of(text: str, path: tuple) -> int | None:
