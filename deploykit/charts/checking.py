@@ -5,7 +5,9 @@ apiVersion/kind/metadata.name, names and namespaces the API server would
 refuse for that kind, label and annotation values that are not strings (or
 labels that are not valid), duplicates (same group, kind, namespace and name,
 naming both templates), and for lint, kinds the target Kubernetes version
-does not serve (a warning) and fields its strict schema does not know.
+does not serve (a warning), fields its strict schema does not know, and
+plain scalars Helm and kubectl type in a way the author may not mean (a
+warning: `value: on` is a boolean).
 
 Must not: raise (problems are returned; the caller decides), or print.
 """
@@ -16,7 +18,7 @@ import functools
 import re
 from typing import Collection, Iterable
 
-from deploykit.charts import kinds, kubeapis, problems
+from deploykit.charts import kinds, kubeapis, problems, yamlcodec
 from deploykit.charts.manifests import Manifest
 
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
@@ -148,3 +150,13 @@ def custom_kinds(manifests: Iterable[Manifest], *, scope: str | None = None) -> 
         if isinstance(names, dict) and names.get("kind"):
             found.add((str(spec.get("group") or ""), str(names["kind"])))
     return found
+
+
+def surprising_scalars(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[problems.Problem]:
+    """For lint: a warning per plain scalar of the rendered text whose type may surprise (`value: on` is true)."""
+    if not manifest.text:
+        return []
+    return [
+        _at(manifest, path, message, level=problems.WARNING, hint="quote it in the template if you mean the string: {{ value | quote }}", secrets=secrets)
+        for _line, path, message in yamlcodec.surprises(manifest.text)
+    ]

@@ -203,6 +203,7 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
     # A line already reported (e.g. a non-string annotation) need not be reported again by its schema.
     reported = {(p.file, p.line) for p in found}
     for manifest in every:
+        found.extend(checking.surprising_scalars(manifest, secrets=secrets))
         for problem in checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom, secrets=secrets):
             if (problem.file, problem.line) not in reported:
                 found.append(problem)

@@ -270,7 +270,7 @@ def line_of(text: str, path: tuple) -> int | None:
         loader.dispose()
     for part in path:
         if isinstance(node, yaml.MappingNode):
-            node = next((value for key, value in node.value if key.value == str(part)), None)
+            node = next((value for key, value in node.value if _key_spelling(key) == str(part)), None)
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             node = node.value[part]
         else:
@@ -278,6 +278,13 @@ def line_of(text: str, path: tuple) -> int | None:
         if node is None:
             return None
     return node.start_mark.line if node is not None else None
+
+
+def _key_spelling(node: yaml.Node) -> str:
+    """A key node's text as the key reads (`y:` is "true"), for finding a path in the text."""
+    if isinstance(node, yaml.ScalarNode) and not node.style:
+        return yamlscalars.key_text(yamlscalars.value(node.value)) or node.value
+    return node.value
 
 
 # --- JSON -------------------------------------------------------------------------------------

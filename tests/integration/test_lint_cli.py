@@ -186,3 +186,16 @@ def test_scalars_helm_types_surprisingly_are_warned_with_file_line_and_path(invo
         f"warning: {override}:6: Values.true: the key `on` is read as the boolean true (hint: quote it if you mean the string)",
         f"warning: {override}:6: Values.true: `1e3` is read as the number 1000 (hint: quote it if you mean the string)",
     ]
+
+
+def test_rendered_scalars_helm_types_surprisingly_are_warned_at_their_line(invoke_cli, make_chart):
+    """A template writing the string `on` bare would send a boolean to the cluster with no word from lint."""
+    chart = make_chart({
+        "values.yaml": "mode: 'on'\n",
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  mode: {{ Values.mode }}\n",
+    })
+    done = invoke_cli("lint", str(chart))
+    assert done.stdout.splitlines()[0] == (
+        "warning: app/templates/cm.yaml:6: ConfigMap default/x: data.mode: `on` is read as the boolean true "
+        "(hint: quote it in the template if you mean the string: {{ value | quote }})"
+    )

@@ -119,3 +119,8 @@ def test_go_float32_key_spelling() -> None:
     spelt = {text: yamlscalars.key_text(yamlscalars.value(text)) for text in ("0.1", "1e6", "1e-5", "3.3333333333", "-3.25")}
     assert spelt == {"0.1": "0.1", "1e6": "1e+06", "1e-5": "1e-05", "3.3333333333": "3.3333333", "-3.25": "-3.25"}
     assert math.isinf(yamlscalars.value("+.inf"))
+
+
+def test_line_of_finds_a_key_by_the_spelling_helm_gives_it() -> None:
+    """A schema violation under a `y:` key (the key "true") would be reported without its line."""
+    assert loading.line_of("a:\n  y:\n    b: 1\n", ("a", "true", "b")) == 2
