@@ -13,8 +13,10 @@ Owns: `value` (the typed value of a plain scalar), `key_text` (a key as Helm
 spells it), `surprise` / `surprises_in` (why a plain scalar's type may not be
 what its author meant, for lint), `retyped_by_some_reader` (whether a string
 must be quoted on output because a YAML 1.1 or 1.2 reader, Helm among them,
-would give it another type), `HelmResolver`, the rule as a PyYAML resolver,
-and `merge_documents`, how Helm's LoadValues merges the documents of a file.
+would give it another type), `tagged` (a `!!int`-style explicit tag),
+`HelmResolver` (the rule as a PyYAML resolver, for loaders),
+`RetypeQuotingResolver` (the quoting rule, for dumpers) and
+`merge_documents`, how Helm's LoadValues merges the documents of a file.
 
 Must not: know about files, charts or values; import anything of deploykit.
 """
