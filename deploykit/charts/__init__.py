@@ -11,7 +11,7 @@
     environment.py  the Jinja2 environment per chart tree: loader, import rules, sandbox, bytecode cache
     rendering.py    render(tree, target=...): templates to Rendered, every failure located
     blockyaml.py    the fast reader for plain block YAML (PyYAML reads everything else)
-    yamlcodec.py    YAML in and out: safe loader without timestamps, block-style dumper, documents
+    yamlcodec.py    YAML in and out: safe loader with Helm's typing (deploykit.yamlscalars), quoting block-style dumper, documents
     manifests.py    Manifest, Hook, Rendered; rendered text to manifests
     assembling.py   hooks apart, namespaces filled, checks, apply order
     checking.py     object checks: identity fields, names per kind, labels, duplicates, API schemas

@@ -1,29 +1,33 @@
 """A fast reader for the plain block-style YAML that chart templates render.
 
 Owns `parse(text)`: block mappings and sequences (`key: value`, `- item`,
-`- key: value`, `- - item`), plain scalars resolved exactly as PyYAML's safe
-loader does (same resolver and constructors, minus timestamps), single- and
+`- key: value`, `- - item`), plain scalars typed by Helm's rule exactly as
+yamlcodec's loader types them (`deploykit.yamlscalars`, keys too), single- and
 simple double-quoted scalars, `[]`/`{}` and one-line flow collections of
 scalars (`[a, "b", 3]`, `{cpu: 10m}`), `|`/`|-` literal blocks, comment
 lines. It returns `UNSUPPORTED` for anything else (anchors, tags, nested or
 multi-line flow collections, folded or kept block scalars, multi-line plain
 scalars, inline comments, odd indentation, control characters, errors) and
-the caller then uses PyYAML, which also produces the error messages. So this module never
+the caller then uses PyYAML, which also produces the error messages (infinities
+and NaN, `<<` keys and null keys go there too). So this module never
 decides what a document means when it is unsure: it only goes faster on
 the documents it understands (PyYAML's constructor runs in Python and was
 most of a render's time).
 
-Must not: raise on bad input, or differ from PyYAML on input it accepts
-(a property-based test holds it to that).
+Must not: raise on bad input, or differ from yamlcodec's PyYAML loader on
+input it accepts (a property-based test holds it to that).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
 import yaml
+
+from deploykit import yamlscalars
 
 UNSUPPORTED: Any = object()
 
@@ -32,7 +36,6 @@ class _Unsupported(Exception):
     pass
 
 
-_STR = "tag:yaml.org,2002:str"
 # YAML's other line breaks (NEL, LS, PS) go to PyYAML too: they split lines where this reader would not
 _BAD_CHARS = re.compile("[^\x09\x0a\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|\ufeff")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -40,22 +43,6 @@ _ASCII_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _PLAIN_FIRST_BAD = frozenset("#&*!|>%@`{}[],'\"")
 
 
-class _Resolver(yaml.resolver.Resolver):
-    """The loader's resolver (no timestamps), to give plain scalars their type."""
-
-
-_Resolver.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
-_RESOLVER = _Resolver()
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_CONSTRUCT = {
-    "tag:yaml.org,2002:null": _CONSTRUCTOR.construct_yaml_null,
-    "tag:yaml.org,2002:bool": _CONSTRUCTOR.construct_yaml_bool,
-    "tag:yaml.org,2002:int": _CONSTRUCTOR.construct_yaml_int,
-    "tag:yaml.org,2002:float": _CONSTRUCTOR.construct_yaml_float,
-}
 # Plain scalars repeat a lot ("true", "80", "v1"): memoise their typed value.
 _PLAIN_MEMO: dict[str, Any] = {}
 
@@ -70,14 +57,9 @@ def _plain(text: str) -> Any:
         raise _Unsupported
     if " #" in text or ": " in text or text.endswith(":") or "\t" in text:
         raise _Unsupported
-    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
-    if tag == _STR:
-        value: Any = text
-    else:
-        construct = _CONSTRUCT.get(tag)
-        if construct is None:
-            raise _Unsupported  # e.g. the merge key `<<`
-        value = construct(yaml.ScalarNode(tag, text))
+    value = yamlscalars.value(text)
+    if type(value) is float and not math.isfinite(value):
+        raise _Unsupported  # the loader refuses it, with the line
     if len(_PLAIN_MEMO) > 50_000:
         _PLAIN_MEMO.clear()
     _PLAIN_MEMO[text] = value
@@ -174,11 +156,13 @@ def _key(text: str) -> str:
     if text[0] in "'\"":
         key = _scalar(text)
     else:
-        if text.endswith(" "):
+        if text.endswith(" ") or text == "<<":
             raise _Unsupported
         key = _plain(text)
-    if type(key) is not str:
-        raise _Unsupported  # PyYAML would give a bool, int or null key
+        if type(key) is not str:
+            key = yamlscalars.key_text(key)  # `y:` is the key "true", as the loader spells it
+            if key is None:
+                raise _Unsupported  # a null key: the loader refuses it
     return key
 
 

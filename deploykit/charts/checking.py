@@ -5,8 +5,10 @@ apiVersion/kind/metadata.name, names and namespaces the API server would
 refuse for that kind, label and annotation values that are not strings (or
 labels that are not valid, on the object and its pod template), duplicates (same group, kind, namespace and name,
 naming both templates), and for lint, kinds the target Kubernetes version
-does not serve (a warning), fields its strict schema rejects and values its
-API server refuses beyond the schema (apivalues).
+does not serve (a warning), fields its strict schema rejects, values its
+API server refuses beyond the schema (apivalues), and plain scalars Helm and
+kubectl type in a way the author may not mean (a warning: `value: on` is a
+boolean).
 
 Must not: raise (problems are returned; the caller decides), or print.
 """
@@ -17,7 +19,7 @@ import functools
 import re
 from typing import Collection, Iterable
 
-from deploykit.charts import apivalues, kinds, kubeapis, problems
+from deploykit.charts import apivalues, kinds, kubeapis, problems, yamlcodec
 from deploykit.charts.manifests import Manifest
 
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
@@ -25,21 +27,9 @@ _LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
-def _field(path: tuple) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif re.match(r"^[A-Za-z0-9_]+$", str(part)):
-            text += f".{part}" if text else str(part)
-        else:
-            text += f"[{part!r}]"
-    return text
-
-
 def _at(manifest: Manifest, path: tuple, message: str, *, level: str = problems.ERROR, hint: str | None = None, secrets: Collection[str] = ()) -> problems.Problem:
     subject = f"{manifest.ident}: " if manifest.kind and manifest.name else ""
-    return problems.Problem(level, manifest.location, manifest.line_of(path), problems.mask(f"{subject}{_field(path)}: {message}", secrets), hint)
+    return problems.Problem(level, manifest.location, manifest.line_of(path), problems.mask(f"{subject}{problems.field_path(path)}: {message}", secrets), hint)
 
 
 def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[problems.Problem]:
@@ -181,3 +171,13 @@ def custom_kinds(manifests: Iterable[Manifest], *, scope: str | None = None) -> 
         if isinstance(names, dict) and names.get("kind"):
             found.add((str(spec.get("group") or ""), str(names["kind"])))
     return found
+
+
+def surprising_scalars(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[problems.Problem]:
+    """For lint: a warning per plain scalar of the rendered text whose type may surprise (`value: on` is true)."""
+    if not manifest.text:
+        return []
+    return [
+        _at(manifest, path, message, level=problems.WARNING, hint="quote it in the template if you mean the string: {{ value | quote }}", secrets=secrets)
+        for _line, path, message in yamlcodec.surprises(manifest.text)
+    ]

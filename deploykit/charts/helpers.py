@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 from typing import Any
 
 import jinja2
@@ -59,7 +60,25 @@ def to_yaml(value: Any) -> str:
 
 
 def to_json(value: Any, indent: int | None = None) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=indent, separators=None if indent else (",", ":"))
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=indent, separators=None if indent else (",", ":"), allow_nan=False)
+    except ValueError:
+        # Python would write `Infinity` / `NaN`, which no JSON reader takes; Helm's toJson fails here too.
+        path, number = _non_finite(value, "") or ("", math.inf)
+        what = "NaN" if math.isnan(number) else "infinite"
+        raise TemplateFailure(f"to_json: the value{' at ' + path if path else ''} is {what}, which JSON cannot hold") from None
+
+
+def _non_finite(value: Any, path: str) -> tuple[str, float] | None:
+    """(path such as `.a.b[0]`, number) of the first infinite or NaN number in `value`, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
+    for key, item in items:
+        found = _non_finite(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}")
+        if found:
+            return found
+    return None
 
 
 def from_yaml(text: str) -> Any:

@@ -22,7 +22,7 @@ from typing import Iterable
 
 import yaml
 
-from deploykit import errors
+from deploykit import errors, yamlscalars
 from deploykit.charts import metadata as chart_metadata
 from deploykit.charts import problems, semver, unpacking, yamlcodec
 from deploykit.charts.chart import RESERVED_FILES, Chart, Subchart
@@ -34,6 +34,8 @@ _NO_BASE = None
 # a pipeline renders the same chart for each stage, and plan then apply render it twice.
 _LOADED: dict[str, tuple[tuple[tuple[str, int, int], ...], Chart]] = {}
 _reads: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("deploykit_chart_reads", default=None)
+# Set while the caller wants warnings (lint): only then are values.yaml's surprising scalars looked for.
+_warnings_wanted: contextvars.ContextVar[bool] = contextvars.ContextVar("deploykit_chart_warnings", default=False)
 
 
 def _record(path: str) -> None:
@@ -63,10 +65,12 @@ def load_chart(path: str | os.PathLike[str], *, report: list[problems.Problem] |
     found: list[problems.Problem] = report if report is not None else []
     reads: list[str] = []
     token = _reads.set(reads)
+    warnings_token = _warnings_wanted.set(report is not None)
     try:
         chart = _load_path(display, origin=display.rstrip("/") or "/", report=found, stack=())
     finally:
         _reads.reset(token)
+        _warnings_wanted.reset(warnings_token)
     if chart is None:
         raise errors.ChartError(
             f"{display}: no such chart folder or archive",
@@ -174,20 +178,28 @@ def _text(data: bytes, source: str, report: list[problems.Problem]) -> str | Non
 
 
 def _parse_values(text: str | None, source: str, report: list[problems.Problem]) -> dict:
+    """values.yaml as Helm's LoadValues reads it: every document, merged in order; surprising scalars are warnings."""
     if text is None:
         return {}
-    try:
-        data = yamlcodec.load_fresh(text)
-    except yaml.YAMLError as exc:
-        line = yamlcodec.error_line(exc, text)
-        report.append(problems.error(source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line=line + 1 if line is not None else None))
-        return {}
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        report.append(problems.error(source, f"must be a mapping of values, not {type(data).__name__}"))
-        return {}
-    return data
+    merged: dict = {}
+    for first_line, document in yamlcodec.split_documents(text):
+        try:
+            data = yamlcodec.load_fresh(document)
+        except yaml.YAMLError as exc:
+            line = yamlcodec.error_line(exc, document)
+            report.append(problems.error(source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                                         line=first_line + line if line is not None else None))
+            return {}
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            report.append(problems.error(source, f"must be a mapping of values, not {type(data).__name__}", line=first_line))
+            return {}
+        merged = yamlscalars.merge_documents(merged, data)
+        for line, path, message in yamlcodec.surprises(document) if _warnings_wanted.get() else ():
+            report.append(problems.warning(source, f"Values.{problems.field_path(path)}: {message}", line=first_line + line - 1,
+                                           hint="quote it if you mean the string"))
+    return merged
 
 
 def _parse_schema(text: str | None, source: str, report: list[problems.Problem]) -> dict | None:

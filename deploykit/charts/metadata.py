@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from deploykit import yamlscalars
 from deploykit.charts import problems, semver, yamlcodec
 
 API_VERSIONS = ("v1", "v2")
@@ -131,7 +132,8 @@ def _string(data: dict, key: str, collector: _Collector, *, required: bool = Fal
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         collector.error(prefix + (key,), f"must be a string, not {type(value).__name__}")
         return None
-    return str(value)
+    # A number read into one of Helm's string fields is spelt as Go spells it: `appVersion: 1.0` is "1", `08` is "8".
+    return value if isinstance(value, str) else yamlscalars.key_text(value)
 
 
 def _version(data: dict, collector: _Collector) -> str | None:

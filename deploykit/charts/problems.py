@@ -1,8 +1,9 @@
 """Problems found in a chart: the unit `lint` reports and errors are built from.
 
 Owns: `Problem` (level, file, line, message) with its one-line form
-`level: file:line: message`, and `mask`, which replaces secret strings in any
-text before it becomes a message.
+`level: file:line: message`, `field_path` (the form of the value paths
+messages name), and `mask`, which replaces secret strings in any text before
+it becomes a message.
 
 Must not: decide what is a problem (the checking and loading modules do) or
 print anything.
@@ -11,6 +12,7 @@ print anything.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Collection, Iterable
 
 ERROR = "error"
@@ -50,6 +52,19 @@ def describe(problems: Iterable[Problem]) -> str:
     """Several problems as one error message: the location and message of each, one per line."""
     lines = [f"{p.location}: {p.message}" for p in problems]
     return lines[0] if len(lines) == 1 else "\n".join(["several problems:", *("  " + line for line in lines)])
+
+
+def field_path(path: tuple) -> str:
+    """("spec", "ports", 0, "port") -> "spec.ports[0].port", for messages; odd keys as ['key']."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif re.match(r"^[A-Za-z0-9_]+$", str(part)):
+            text += f".{part}" if text else str(part)
+        else:
+            text += f"[{part!r}]"
+    return text
 
 
 def mask(text: str, secrets: Collection[str]) -> str:

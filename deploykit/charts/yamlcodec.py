@@ -1,9 +1,13 @@
 """YAML as charts read and write it: fast, safe, and faithful to Kubernetes.
 
-Owns: the loader (libyaml's CSafeLoader when present, without the YAML 1.1
-timestamp rule, so `date: 2024-01-01` stays the string the API server
-expects), the dumper (block style, keys in the author's order, multi-line
-strings as `|` blocks, template-context mappings dumped as plain mappings),
+Owns: the loader (libyaml's CSafeLoader when present, typing plain scalars
+by Helm's rule from `deploykit.yamlscalars`: `date: 2024-01-01` and `1:30`
+stay strings, `on` and `y` are booleans, keys become strings as Helm spells
+them, a `<<` merge overrides the keys before it, infinities and NaN are
+refused since JSON cannot hold them), the dumper (block style, keys in the
+author's order, multi-line strings as `|` blocks, every string that a YAML
+1.1 or 1.2 reader or Helm would retype quoted, template-context mappings
+dumped as plain mappings),
 splitting a rendered file into documents with their first line, and finding
 the line of a value path in a small YAML file (for Chart.yaml messages).
 
@@ -14,30 +18,74 @@ Must not: know about charts, templates or errors; callers translate
 from __future__ import annotations
 
 import collections
+import functools
 import marshal
+import math
 import re
 from typing import Any, Iterator
 
 import yaml
 
+from deploykit import yamlscalars
 from deploykit.charts import blockyaml
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe loader that leaves timestamps as strings."""
+class Loader(yamlscalars.HelmResolver, _BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loader with Helm's typing of plain scalars and keys, and Helm's order for `<<` merges."""
+
+    def construct_helm_scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            value = yamlscalars.tagged(node.tag, node.value)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
+        if type(value) is float and not math.isfinite(value):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"`{node.value}` is {'NaN' if math.isnan(value) else 'infinite'}, which JSON cannot hold; "
+                "quote it if you mean the string", node.start_mark)
+        return value
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        mapping = super().construct_mapping(node, deep=deep)
+        if all(type(key) is str for key in mapping):
+            return mapping
+        # sigs.k8s.io/yaml turns keys into strings: `y:` is "true", `1e3:` is "1000"; Helm refuses a null key.
+        result = {}
+        for key, value in mapping.items():
+            text = yamlscalars.key_text(key)
+            if text is None:
+                raise yaml.constructor.ConstructorError(None, None, "a mapping key is null", node.start_mark)
+            result[text] = value
+        return result
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        """Inline each `<<` where it stands, so it overrides the keys before it and yields to those after (go-yaml's order)."""
+        pairs = []
+        for key_node, value_node in node.value:
+            if key_node.tag != yamlscalars.MERGE_TAG:
+                pairs.append((key_node, value_node))
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in reversed(sources):  # in `<<: [*a, *b]` the first mapping wins
+                if not isinstance(source, yaml.MappingNode):
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"expected a mapping for merging, but found {source.id}", source.start_mark)
+                self.flatten_mapping(source)
+                pairs.extend(source.value)
+        node.value = pairs
 
 
-Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+for _tag in (yamlscalars.NULL_TAG, yamlscalars.BOOL_TAG, yamlscalars.INT_TAG, yamlscalars.FLOAT_TAG):
+    Loader.add_constructor(_tag, Loader.construct_helm_scalar)
+Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+Loader.add_constructor(yamlscalars.MERGE_TAG, yaml.SafeLoader.construct_yaml_str)  # `<<` as a value is a string
 
 
-class Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
-    """Safe dumper for manifests and `to_yaml`: no anchors, even for shared subtrees."""
+class Dumper(yamlscalars.RetypeQuotingResolver, _BaseDumper):  # type: ignore[misc,valid-type]
+    """Safe dumper for manifests and `to_yaml`: no anchors, quotes on every string some reader would retype."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -126,7 +174,6 @@ class _Unsupported(Exception):
 
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9 _./@%+=:,()-]*$")
-_RESOLVER = yaml.resolver.Resolver()
 _plain_memo: dict[str, bool] = {}
 
 
@@ -138,7 +185,7 @@ def _plain_ok(text: str) -> bool:
         bool(_PLAIN.match(text))
         and ": " not in text
         and not text.endswith((" ", ":"))
-        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
+        and not yamlscalars.retyped_by_some_reader(text)
     )
     if len(_plain_memo) > 100_000:
         _plain_memo.clear()
@@ -237,6 +284,9 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
     scalar, so splitting on it is exact; the marker line itself is blanked so
     line numbers inside each piece stay those of the whole file.
     """
+    if "---" not in text:  # the common case, without a regex scan of the whole text
+        yield 1, text
+        return
     start = 0
     line = 1
     for match in _DOCUMENT_START.finditer(text):
@@ -259,6 +309,16 @@ def error_line(exc: yaml.YAMLError, text: str) -> int | None:
     return problem.line
 
 
+@functools.lru_cache(maxsize=64)  # a chart's values.yaml is read again by every render of a process
+def surprises(text: str) -> tuple[tuple[int, tuple, str], ...]:
+    """(1-based line, value path, message) of each plain scalar in one YAML document whose Helm type may surprise."""
+    try:
+        node = yaml.compose(text, Loader=Loader)
+    except yaml.YAMLError:
+        return ()
+    return tuple(yamlscalars.surprises_in(node))
+
+
 def line_of(text: str, path: tuple) -> int | None:
     """1-based line where the value at `path` starts in a YAML document (None if absent)."""
     try:
@@ -269,7 +329,7 @@ def line_of(text: str, path: tuple) -> int | None:
     for key in path:
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
-                if key_node.value == key:
+                if key_node.value == key or (not key_node.style and yamlscalars.key_text(yamlscalars.value(key_node.value)) == key):
                     line, node = key_node.start_mark.line + 1, value_node
                     break
             else:

@@ -70,13 +70,23 @@ def _defaults(chart: Chart) -> ValuesLayer:
     return layer
 
 
-def _compose(chart: Chart, options: RenderOptions) -> provenance.Values:
+def _compose(chart: Chart, layers: list[ValuesLayer]) -> provenance.Values:
     # Nulls over keys the root lacks stay as markers: they delete subchart defaults when the tree resolves.
-    return provenance.compose([_defaults(chart), *collect_layers(options)], keep_nulls=True)
+    return provenance.compose([_defaults(chart), *layers], keep_nulls=True)
 
 
 def _resolve(chart: Chart, values: provenance.Values, report: list[problems.Problem] | None = None) -> resolving.ChartNode:
     return resolving.resolve(chart, values.data, merge=merging.merge_keeping_nulls, prune=merging.without_nulls, report=report)
+
+
+def _surprise_problems(layers: list[ValuesLayer]) -> list[problems.Problem]:
+    """A warning per plain scalar of a -f file that Helm types in a way its author may not mean (`y` is true)."""
+    return [
+        problems.warning(layer.source, f"Values.{paths.format_path(surprise.path)}: {surprise.message}",
+                         line=surprise.line, hint="quote it if you mean the string")
+        for layer in layers
+        for surprise in layer.surprises
+    ]
 
 
 def secret_texts(values: provenance.Values) -> frozenset[str]:
@@ -162,7 +172,7 @@ def render(options: RenderOptions) -> RenderResult:
     """Load, compose, resolve, validate and render; raises the first failing phase's error."""
     check_identity(options)
     chart = loading.load_chart(options.chart)
-    composed = _compose(chart, options)
+    composed = _compose(chart, collect_layers(options))
     tree = _resolve(chart, composed)
     values = composed.without_nulls()
     failures = [] if options.skip_schema_validation else _schema_problems(tree, composed)
@@ -191,9 +201,11 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
             # Not about a chart file (an unreadable folder, an unsafe archive): the message names the path.
             found.append(problems.error("", exc.message, hint=exc.hint))
         return found
-    composed = _compose(chart, options)
+    layers = collect_layers(options)
+    composed = _compose(chart, layers)
     values = composed.without_nulls()
     secrets = secret_texts(values)
+    found.extend(_surprise_problems(layers))
     found.extend(short_secret_problems(values))
     try:
         tree = _resolve(chart, composed, report=found)
@@ -213,6 +225,7 @@ def _api_problems(rendered: Rendered, options: RenderOptions, secrets: frozenset
     custom = checking.custom_kinds(every)
     found = []
     for manifest in every:
+        found.extend(checking.surprising_scalars(manifest, secrets=secrets))
         for problem in checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom, secrets=secrets):
             if (problem.file, problem.line) not in reported:
                 found.append(problem)

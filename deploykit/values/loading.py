@@ -7,14 +7,21 @@ a mapping at the top. Must not merge, decrypt or validate against a schema.
 YAML is parsed with the C parser when PyYAML has it, composed to nodes (which
 keep their line numbers) and built by hand, so that duplicate keys are caught
 with their path and line instead of silently keeping the last one (as Helm
-does). Dates stay strings as written, as they do in Helm. Errors about a
-secret source name the line and column but never show the line's text.
+does). Plain scalars are typed by Helm's rule (`deploykit.yamlscalars`:
+`y` and `on` are booleans, `017` is 15, `1:30` and dates stay strings), keys
+become strings as Helm spells them, a `<<` merge overrides the keys written
+before it, the documents of a multi-document file are merged in order, as
+Helm's LoadValues does. Unknown tags, infinities and NaN are refused (Helm
+drops the tag; it refuses the others). Each plain scalar whose type may
+surprise its author is noted on the layer for lint. Errors about a secret
+source name the line and column but never show the line's text.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import re
 import sys
@@ -23,9 +30,9 @@ from typing import Any
 
 import yaml
 
-from deploykit import errors
+from deploykit import errors, yamlscalars
 from deploykit.values import paths
-from deploykit.values.layers import ValuesLayer
+from deploykit.values.layers import Surprise, ValuesLayer
 
 # Alias expansion can turn a small file into billions of nodes ("billion laughs").
 MAX_NODES = 1_000_000
@@ -37,11 +44,16 @@ _SNIPPET_WIDTH = 160
 _YAML_LOADER_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_YAML_LOADER_BASE):  # type: ignore[misc, valid-type]
-    """Safe loader that keeps timestamps as the strings the user wrote."""
+class _Loader(yamlscalars.HelmResolver, _YAML_LOADER_BASE):  # type: ignore[misc, valid-type]
+    """Safe loader typing plain scalars as Helm does; an explicit `!!timestamp` stays the string written."""
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+_HELM_TYPED_TAGS = frozenset((yamlscalars.NULL_TAG, yamlscalars.BOOL_TAG, yamlscalars.INT_TAG, yamlscalars.FLOAT_TAG))
+# The tags go-yaml knows; any other (`!custom`, `!!python/...`) is refused rather than silently dropped as Helm does.
+_KNOWN_TAGS = _HELM_TYPED_TAGS | {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "binary", "timestamp", "seq", "map", "merge")
+} | {"!"}
 
 _BRACKETS = re.compile(r"[\[\]{}]")
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
@@ -80,8 +92,8 @@ def load_file(path: str | os.PathLike, *, secret: bool = False) -> ValuesLayer:
 
 def load_text(text: str, *, source: str, secret: bool = False) -> ValuesLayer:
     """Parse YAML (or JSON) text held in memory, e.g. decrypted sops output; never touches disk."""
-    data = _parse_yaml(text.lstrip("\ufeff"), source=source, secret=secret)
-    return ValuesLayer(data=data, source=source, secret=secret)
+    data, surprises = _parse_yaml(text.lstrip("\ufeff"), source=source, secret=secret)
+    return ValuesLayer(data=data, source=source, secret=secret, surprises=() if secret else surprises)
 
 
 def load_mapping(data: Mapping, *, source: str, secret: bool = False) -> ValuesLayer:
@@ -94,21 +106,24 @@ def load_mapping(data: Mapping, *, source: str, secret: bool = False) -> ValuesL
 # --- YAML -------------------------------------------------------------------------------------
 
 
-def _parse_yaml(text: str, *, source: str, secret: bool) -> dict[str, Any]:
+def _parse_yaml(text: str, *, source: str, secret: bool) -> tuple[dict[str, Any], tuple[Surprise, ...]]:
     _refuse_deep_flow_nesting(text, source=source)
     loader = _Loader(text)
+    builder = _Builder(loader, source=source, text=text, secret=secret)
+    merged: dict[str, Any] = {}
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return {}
-        data = _Builder(loader, source=source, text=text, secret=secret).build(node, ())
+        # Every document, merged in order (Helm's LoadValues); an empty one (a trailing `---`) adds nothing.
+        while loader.check_node():
+            node = loader.get_node()
+            data = _top_level(builder.build(node, ()), source=source, line=node.start_mark.line)
+            merged = yamlscalars.merge_documents(merged, data)
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, source=source, text=text, secret=secret) from exc
     except yaml.YAMLError as exc:
         raise errors.ValuesError(f"{source}: invalid YAML: {exc}") from exc
     finally:
         loader.dispose()
-    return _top_level(data, source=source, line=node.start_mark.line)
+    return merged, tuple(builder.surprises)
 
 
 def _refuse_deep_flow_nesting(text: str, *, source: str) -> None:
@@ -137,11 +152,15 @@ class _Builder:
         self.secret = secret
         self.constructors = loader.yaml_constructors
         self.count = 0
+        self.surprises: list[Surprise] = []
 
     def build(self, node: yaml.Node, path: tuple) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             self.fail(node, f"expands to more than {MAX_NODES:,} values through aliases", ())
+        if node.tag not in _KNOWN_TAGS:
+            self.fail(node, f"unknown YAML tag {_short_tag(node.tag)}", path,
+                      hint="remove the tag: Helm would silently drop it and read the value without it")
         if isinstance(node, yaml.ScalarNode):
             value = self.scalar(node, path)
             if not isinstance(value, _SCALAR_TYPES):
@@ -153,41 +172,53 @@ class _Builder:
             return [self.build(child, (*path, index)) for index, child in enumerate(node.value)]
         return self.mapping(node, path)
 
-    def scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
-        constructor = self.constructors.get(node.tag) or self.constructors[None]
+    def scalar(self, node: yaml.ScalarNode, path: tuple, *, key: bool = False) -> Any:
         try:
-            return constructor(self.loader, node)
+            if node.tag in _HELM_TYPED_TAGS:
+                value = yamlscalars.tagged(node.tag, node.value)
+            elif node.tag == _MERGE_TAG:  # `<<` anywhere but as a key is a string
+                value = node.value
+            else:
+                constructor = self.constructors.get(node.tag) or self.constructors[None]
+                value = constructor(self.loader, node)
         except yaml.YAMLError:
             raise
         except (ValueError, TypeError) as exc:
             self.fail(node, f"cannot read this {_short_tag(node.tag)} value ({type(exc).__name__})", path)
+        if type(value) is float and not math.isfinite(value):
+            self.fail(node, f"`{node.value}` is {'NaN' if math.isnan(value) else 'infinite'}, which JSON and Helm cannot hold",
+                      path, hint="quote it if you mean the string; Helm refuses the file as it is")
+        surprise = yamlscalars.node_surprise(node)
+        if surprise is not None:
+            if key:
+                path, surprise = (*path, yamlscalars.key_text(value)), f"the key {surprise}"
+            self.surprises.append(Surprise(node.start_mark.line + 1, path, surprise))
+        return value
 
     def mapping(self, node: yaml.MappingNode, path: tuple) -> dict[str, Any]:
         result: dict[str, Any] = {}
         lines: dict[str, int] = {}
-        defaults: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
-                defaults = self.merge_key(value_node, path, defaults)
+                # As in Helm, a `<<` sets its keys where it stands: over the keys written before it, under those after.
+                result.update(self.merge_key(value_node, path))
                 continue
             key = self.key(key_node, path)
-            if key in result:
+            if key in lines:
+                spelt = f" (`{key_node.value}` is read as {key})" if key_node.value != key else ""
                 self.fail(
                     key_node,
-                    f"duplicate key (first set on line {lines[key] + 1})",
+                    f"duplicate key{spelt} (first set on line {lines[key] + 1})",
                     (*path, key),
                     hint="remove one of them: Helm would silently keep the last one",
                 )
             lines[key] = key_node.start_mark.line
             result[key] = self.build(value_node, (*path, key))
-        if defaults:
-            # `<<: *anchor` supplies defaults; keys written in the mapping win.
-            return {**defaults, **result}
         return result
 
-    def merge_key(self, node: yaml.Node, path: tuple, defaults: dict[str, Any]) -> dict[str, Any]:
+    def merge_key(self, node: yaml.Node, path: tuple) -> dict[str, Any]:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        merged = dict(defaults)
+        merged: dict[str, Any] = {}
         # In `<<: [*a, *b]` the first mapping wins, so apply them last to first.
         for source_node in reversed(sources):
             if not isinstance(source_node, yaml.MappingNode):
@@ -198,9 +229,12 @@ class _Builder:
     def key(self, node: yaml.Node, path: tuple) -> str:
         if not isinstance(node, yaml.ScalarNode):
             self.fail(node, "a mapping key must be a plain scalar, not a list or a mapping", path)
-        value = self.scalar(node, path)
-        # Helm turns keys into strings; keep the text the user wrote (`1`, `true`).
-        return value if isinstance(value, str) else node.value
+        value = self.scalar(node, path, key=True)
+        # Helm turns keys into strings as sigs.k8s.io/yaml spells them: `y:` is "true", `0x1F:` is "31".
+        text = yamlscalars.key_text(value)
+        if text is None:
+            self.fail(node, "a mapping key is null (`~`, `null` or nothing)", path, hint="Helm refuses a null key: quote it or remove it")
+        return text
 
     def fail(self, node: yaml.Node, problem: str, path: tuple, *, hint: str | None = None) -> None:
         mark = node.start_mark
@@ -213,16 +247,13 @@ class _Builder:
 def _yaml_error(exc: yaml.MarkedYAMLError, *, source: str, text: str, secret: bool) -> errors.ValuesError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "invalid YAML"
-    several_documents = "single document" in f"{exc.problem} {exc.context}"
-    if several_documents:
-        problem = "holds more than one YAML document; a values file holds exactly one"
     hint = None
     if "'\\t'" in problem or (mark is not None and "\t" in _line(text, mark.line)[: mark.column + 1]):
         hint = "YAML does not allow tabs for indentation: indent with spaces"
     if mark is None:
         return errors.ValuesError(f"{source}: invalid YAML: {problem}", hint=hint)
     context = ""
-    if exc.context and exc.context_mark is not None and exc.problem and not several_documents:
+    if exc.context and exc.context_mark is not None and exc.problem:
         context = f" ({exc.context} on line {exc.context_mark.line + 1})"
     message = f"{source}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {problem}{context}"
     return errors.ValuesError(message + snippet(text, mark.line, mark.column, secret=secret), hint=hint)
@@ -239,7 +270,7 @@ def line_of(text: str, path: tuple) -> int | None:
         loader.dispose()
     for part in path:
         if isinstance(node, yaml.MappingNode):
-            node = next((value for key, value in node.value if key.value == str(part)), None)
+            node = next((value for key, value in node.value if _key_spelling(key) == str(part)), None)
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             node = node.value[part]
         else:
@@ -247,6 +278,13 @@ def line_of(text: str, path: tuple) -> int | None:
         if node is None:
             return None
     return node.start_mark.line if node is not None else None
+
+
+def _key_spelling(node: yaml.Node) -> str:
+    """A key node's text as the key reads (`y:` is "true"), for finding a path in the text."""
+    if isinstance(node, yaml.ScalarNode) and not node.style:
+        return yamlscalars.key_text(yamlscalars.value(node.value)) or node.value
+    return node.value
 
 
 # --- JSON -------------------------------------------------------------------------------------

@@ -168,3 +168,34 @@ def test_lint_that_cannot_run_exits_2(run_cli, args, message):
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_scalars_helm_types_surprisingly_are_warned_with_file_line_and_path(invoke_cli, make_chart, tmp_path):
+    """`debug: y` or `mode: 017` would deploy true and 15 with no word from lint."""
+    chart = make_chart({
+        "values.yaml": "feature:\n  enabled: y\nname: 'n'\n",
+        "templates/x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    })
+    override = tmp_path / "stage.yaml"
+    override.write_text("a: 1\n---\nmodes:\n  - 017\n  - '017'\non: 1e3\n")
+    done = invoke_cli("lint", str(chart), "-f", str(override))
+    assert done.exit_code == 0
+    assert done.stdout.splitlines() == [
+        f"warning: {chart}/values.yaml:2: Values.feature.enabled: `y` is read as the boolean true (hint: quote it if you mean the string)",
+        f"warning: {override}:4: Values.modes[0]: `017` is read as the number 15 (hint: quote it if you mean the string)",
+        f"warning: {override}:6: Values.true: the key `on` is read as the boolean true (hint: quote it if you mean the string)",
+        f"warning: {override}:6: Values.true: `1e3` is read as the number 1000 (hint: quote it if you mean the string)",
+    ]
+
+
+def test_rendered_scalars_helm_types_surprisingly_are_warned_at_their_line(invoke_cli, make_chart):
+    """A template writing the string `on` bare would send a boolean to the cluster with no word from lint."""
+    chart = make_chart({
+        "values.yaml": "mode: 'on'\n",
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  mode: {{ Values.mode }}\n",
+    })
+    done = invoke_cli("lint", str(chart))
+    assert done.stdout.splitlines()[0] == (
+        "warning: app/templates/cm.yaml:6: ConfigMap default/x: data.mode: `on` is read as the boolean true "
+        "(hint: quote it in the template if you mean the string: {{ value | quote }})"
+    )

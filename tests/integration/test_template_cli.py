@@ -204,3 +204,19 @@ def test_template_help_lists_the_flags(run_cli):
     assert done.returncode == 0
     for flag in ("--values", "--set", "--set-string", "--set-file", "--set-json", "--set-literal", "--release", "--namespace", "--output-dir", "--kube-version", "--api-versions", "--show-secrets"):
         assert flag in done.stdout
+
+
+def test_template_quotes_strings_that_yaml_readers_would_retype(invoke_cli, make_chart):
+    """`template | kubectl apply -f -` would send `y`, `08` or `1e3` as a boolean or a number, even after `| quote`."""
+    words = ["y", "n", "on", "08", "1e3", "0o17", "1:30"]
+    chart = make_chart({
+        "values.yaml": "".join(f"w{index}: '{word}'\n" for index, word in enumerate(words)),
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: words\ndata:\n"
+        + "".join(f"  w{index}: {{{{ Values.w{index} | quote }}}}\n" for index in range(len(words))),
+    })
+    done = invoke_cli("template", str(chart))
+    assert done.exit_code == 0, done.stderr
+    expected = {f"w{index}": word for index, word in enumerate(words)}
+    assert documents(done.stdout)[0]["data"] == expected  # a YAML 1.1 reader
+    helm_python = pytest.importorskip("helm_python")
+    assert helm_python.values_from_yaml(done.stdout)["data"] == expected  # Helm's reader

@@ -116,3 +116,10 @@ def test_kube_version_check_against_target():
     meta, _ = parse('apiVersion: v2\nname: web\nversion: 1.0.0\nkubeVersion: "<1.24.0"\n')
     assert metadata.kube_version_problem(meta, "v1.37.0").startswith("kubeVersion: the chart requires Kubernetes")
     assert metadata.kube_version_problem(meta, "v1.23.4") is None
+
+
+@pytest.mark.parametrize(("written", "helm"), [("08", "8"), ("1.0", "1"), ("1e3", "1000"), ("0x1F", "31"), ("1:30", "1:30")])
+def test_a_number_in_a_string_field_is_spelt_as_helm_spells_it(written, helm):
+    """`appVersion: 1.0` would label objects app.kubernetes.io/version "1.0" where Helm writes "1" (08: "08" vs "8")."""
+    meta, found = parse(f"apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: {written}\n")
+    assert found == [] and meta.app_version == helm

@@ -205,3 +205,10 @@ def test_missing_key_in_a_loop_item_names_the_item_path(make_chart, render_chart
     nested = make_chart({"templates/out.yaml": configmap("{% for k, v in Values.apps.items() %}\n  {{ k }}: '{{ v.image.tag }}'\n{% endfor %}\n")}, name="nested")
     with pytest.raises(errors.RenderError, match=r"Values.apps.web.image.tag is not defined"):
         render_chart(nested, {"apps": {"web": {"image": {"repo": "x"}}}})
+
+
+def test_to_json_of_an_infinite_number_fails_with_its_path(make_chart, render_chart):
+    """`to_json` would print `Infinity`, which is not JSON: the API server or the app reading it would choke."""
+    path = make_chart({"templates/out.yaml": configmap("  j: {{ {'limits': [1.0, Values.big | float]} | to_json | quote }}\n")})
+    with pytest.raises(errors.RenderError, match=r"^app/templates/out.yaml:6: to_json: the value at .limits\[1\] is infinite, which JSON cannot hold"):
+        render_chart(path, {"big": "1e999"})
