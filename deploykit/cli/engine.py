@@ -58,19 +58,13 @@ def say(line: str) -> None:
 
 
 def tracker_for(kube: Any, *, timeout: float, show_logs: bool = True):
-    """A `track(objects)` function printing progress, events and logs through the redacting stdout."""
-    from deploykit.secrets import kubesecrets
+    """The engine's tracker, printing progress, events and logs through the redacting stdout."""
+    from deploykit.release import deploying
     from deploykit.track import printing
-    from deploykit.track.tracking import Tracker, TrackOptions
 
     write = lambda line: typer.echo(line)  # noqa: E731 - stdout is the redacting stream
-    options = TrackOptions(timeout=timeout, show_logs=show_logs)
-
-    def track(objects: list[dict]) -> Any:
-        printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
-        return Tracker(kube, printer=printer, options=options, on_secret=kubesecrets.register).track(objects)
-
-    return track
+    printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
+    return deploying.tracker(kube, printer=printer, timeout=timeout, show_logs=show_logs)
 
 
 def emit(data: Any, output: str) -> None:

@@ -1,11 +1,22 @@
-"""Releases: the actions that turn a chart and its inputs into what gets deployed.
+"""Releases: the actions that turn a chart and its inputs into what runs in the cluster, and back.
 
-Today it owns the render action (`inputs`: CLI inputs to values layers,
-decrypting sops files through `secrets`; `rendering`: load, compose, validate,
-render, lint), shared by `template` and `lint`; the foundations of the deploy
-engine: `records` (a revision as data, its payload and parts), `storage`
-(records as Secrets), `locking` (a Lease per release) and `deployers` (who
-deploys, from CI variables). The engine (plan, hooks, upgrade, atomic
-rollback) comes here. Must not print or parse flags (cli does) and must not
-talk to the cluster except through `kube`.
+Actions, each a short script of named phases returning plain data
+(`results.DeployResult`), usable from Python as the CLI uses them:
+
+    upgrading.upgrade(kube, upgrading.UpgradeOptions(render=RenderOptions(...)), track=..., say=print)
+    upgrading.prepare(...)        the plan alone (`deploykit plan`)
+    rolling_back.rollback(...), uninstalling.uninstall(...), querying.history / status / list_releases / ...
+
+Render: `inputs` (command-line inputs to values layers, sops files decrypted
+through `secrets`) and `rendering` (load, compose, validate, render, lint).
+Mechanism and data under the actions: `revisions` (a revision rendered,
+stamped and fingerprinted, or reproduced from its record), `planning` /
+`plans` / `diffing` (the plan), `applying` (server-side apply in order,
+prune), `hooks`, `deploying` (deploy one revision, restore the last one),
+`ownership`, `fingerprinting`, `records` / `storage` (revisions as Secrets),
+`locking` (a Lease per release), `deployers` (who deploys, from CI
+variables).
+
+Must not print or parse flags (cli does) and must not talk to the cluster
+except through `kube`.
 """

@@ -61,6 +61,15 @@ class Attempt:
     track: TrackResult | None
 
 
+def tracker(kube: Kube, *, printer: Any, timeout: float, show_logs: bool = True) -> Track:
+    """The `track(objects)` the actions take: the tracker with this printer, masking the Secrets pods reference."""
+    from deploykit.secrets import kubesecrets
+    from deploykit.track.tracking import Tracker, TrackOptions
+
+    options = TrackOptions(timeout=timeout, show_logs=show_logs)
+    return lambda objects: Tracker(kube, printer=printer, options=options, on_secret=kubesecrets.register).track(objects)
+
+
 @contextlib.contextmanager
 def cancellable() -> Iterator[None]:
     """Turn SIGTERM / SIGINT into `Cancelled` in the main thread while deploying; the previous handlers after."""
