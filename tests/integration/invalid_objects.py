@@ -232,7 +232,7 @@ BY_NAME = {case.name: case for case in CASES}
 ACCEPTED = {
     "quantities-and-named-ports": _deployment(_container(
         "          ports:\n            - {name: http, containerPort: 65535, hostPort: 0, protocol: UDP}\n"
-        "          resources:\n            limits: {memory: 128Mi, cpu: 500m, ephemeral-storage: 1e3}\n"
+        "          resources:\n            limits: {memory: 128Mi, cpu: 500m, ephemeral-storage: '1e3'}\n"
         "            requests: {memory: '0.5Gi', cpu: 1, nvidia.com/gpu: '1'}\n"
         "          imagePullPolicy: IfNotPresent\n")),
     "service-named-target-port": _service("    - {port: 1, targetPort: http, protocol: SCTP}\n", service_type="NodePort"),

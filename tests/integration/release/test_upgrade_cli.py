@@ -16,6 +16,28 @@ def _statuses(deploy) -> list[tuple[int, str]]:
     return [(row["revision"], row["status"]) for row in deploy.history()]
 
 
+def _start(deploy, *extra: str):
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "deploykit", "upgrade", "app", str(deploy.chart), "-n", deploy.namespace, "-f",
+         str(deploy.secrets), "--kubeconfig", deploy.kubeconfig, "--timeout", "60s", *extra],
+        env=deploy.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _wait_for_line(process, text: str, timeout: float = 30) -> list[str]:
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        seen.append(line)
+        if text in line:
+            return seen
+    raise AssertionError(f"{text!r} not printed; saw {seen}")
+
+
 def test_install_creates_the_objects_and_a_deployed_record(deploy):
     """A first `upgrade --install` would not deploy the chart or not record the revision."""
     done = deploy.upgrade("--create-namespace")
@@ -168,16 +190,18 @@ def test_concurrent_upgrades_never_interleave(deploy):
     import sys
 
     assert deploy.upgrade("--create-namespace").returncode == 0
-    args = [sys.executable, "-m", "deploykit", "upgrade", "app", str(deploy.chart), "-n", deploy.namespace, "-f",
-            str(deploy.secrets), "--kubeconfig", deploy.kubeconfig, "--lock-timeout", "1s"]
-    first = subprocess.Popen([*args, "--set", "replicas=3", "--set", "behavior=ready-after:3s"], env=deploy.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
-    second = subprocess.run([*args, "--set", "replicas=4"], env=deploy.env, capture_output=True, text=True, timeout=60)
+    # ready-after:200s is 10 s on the test cluster (speed 20): the first run holds the lock that long
+    first = _start(deploy, "--set", "replicas=3", "--set", "behavior=ready-after:200s")
+    _wait_for_line(first, "applying")
+    second = subprocess.run(
+        [sys.executable, "-m", "deploykit", "upgrade", "app", str(deploy.chart), "-n", deploy.namespace, "-f",
+         str(deploy.secrets), "--kubeconfig", deploy.kubeconfig, "--lock-timeout", "1s", "--set", "replicas=4"],
+        env=deploy.env, capture_output=True, text=True, timeout=60)
     out, err = first.communicate(timeout=60)
     assert first.returncode == 0, out + err
-    assert second.returncode == 1 and "is locked by" in second.stderr
+    assert second.returncode == 1 and "is locked by" in second.stderr, second.stdout + second.stderr
     assert [s for _, s in _statuses(deploy)] == ["superseded", "deployed"]
+    assert deploy.get("deployment", "app")["spec"]["replicas"] == 3
 
 
 @pytest.mark.parametrize("missing", ["namespace"])
@@ -186,28 +210,6 @@ def test_missing_namespace_is_a_clear_error_and_nothing_is_applied(deploy, missi
     done = deploy.upgrade()
     assert done.returncode == 3
     assert f"namespace {deploy.namespace} does not exist" in done.stderr and "--create-namespace" in done.stderr
-
-
-def _start(deploy, *extra: str):
-    import subprocess
-    import sys
-
-    return subprocess.Popen(
-        [sys.executable, "-m", "deploykit", "upgrade", "app", str(deploy.chart), "-n", deploy.namespace, "-f",
-         str(deploy.secrets), "--kubeconfig", deploy.kubeconfig, "--timeout", "60s", *extra],
-        env=deploy.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-
-
-def _wait_for_line(process, text: str, timeout: float = 30) -> list[str]:
-    seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        seen.append(line)
-        if text in line:
-            return seen
-    raise AssertionError(f"{text!r} not printed; saw {seen}")
 
 
 def test_sigterm_during_tracking_rolls_back_and_reports_cancelled(deploy, tmp_path):
