@@ -21,7 +21,7 @@ from pathlib import Path
 
 from deploykit import errors
 from deploykit.charts import kubeapis
-from deploykit.secrets import decrypting
+from deploykit.secrets import decrypting, metadata
 from deploykit.values import loading, setting
 from deploykit.values.layers import ValuesLayer
 
@@ -76,11 +76,44 @@ def collect_layers(options: RenderOptions) -> list[ValuesLayer]:
         else _plain_layer(path)
         for path in options.values_files
     ]
-    layers += [setting.parse_set(expression, kind="json") for expression in options.set_json]
-    layers += [setting.parse_set(expression, kind="set") for expression in options.set_values]
-    layers += [setting.parse_set(expression, kind="string") for expression in options.set_strings]
-    layers += [setting.parse_set(expression, kind="file") for expression in options.set_files]
+    layers += [_parse_set(expression, kind="json") for expression in options.set_json]
+    layers += [_parse_set(expression, kind="set") for expression in options.set_values]
+    layers += [_parse_set(expression, kind="string") for expression in options.set_strings]
+    layers += [_parse_set(expression, kind="file") for expression in options.set_files]
+    for layer in layers:
+        _refuse_ciphertext(layer)
     return layers
+
+
+_CIPHERTEXT_HINT = (
+    "give the sops-encrypted file's own path with -f: deploykit decrypts it in memory; "
+    "if the file's `sops:` block was lost, restore it from git"
+)
+
+
+def _parse_set(expression: str, *, kind: setting.Kind) -> ValuesLayer:
+    try:
+        return setting.parse_set(expression, kind=kind)
+    except errors.ValuesError:
+        if kind != "file" and metadata.is_ciphertext(expression):
+            # Its commas make a syntax error; the real mistake is the ciphertext.
+            raise errors.SecretsError(
+                f"{setting.FLAGS[kind]} {expression}: holds sops ciphertext (ENC[...]), which would be deployed as the value",
+                hint=_CIPHERTEXT_HINT,
+            ) from None
+        raise
+
+
+def _refuse_ciphertext(layer: ValuesLayer) -> None:
+    """A plain value holding sops ciphertext (stdin, --set-file, --set-json) would be deployed as the value: refuse it."""
+    if layer.secret:
+        return
+    for where, value in decrypting.iter_leaves(layer.data):
+        if metadata.is_ciphertext(value):
+            raise errors.SecretsError(
+                f"{layer.source}: {where} holds sops ciphertext (ENC[...]), which would be deployed as the value",
+                hint=_CIPHERTEXT_HINT,
+            )
 
 
 def _plain_layer(path: str) -> ValuesLayer:
