@@ -83,6 +83,8 @@ def template(
     api_versions: list[str] = chartflags.API_VERSIONS,
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Print the values of Secret objects instead of ***."),
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
+    render_timeout: float | None = chartflags.RENDER_TIMEOUT,
+    render_max_output: int | None = chartflags.RENDER_MAX_OUTPUT,
 ) -> None:
     """Render CHART and print its objects as YAML, in apply order."""
     from deploykit.release import rendering
@@ -106,6 +108,8 @@ def template(
         kube_version=kube_version,
         api_versions=api_versions,
         allow_unencrypted_secrets=allow_unencrypted_secrets,
+        render_timeout=render_timeout,
+        render_max_output=render_max_output,
     )
     result = rendering.render(options)
     documents = _documents(result, show_secrets=show_secrets)

@@ -51,6 +51,9 @@ class RenderOptions:
     is_upgrade: bool = False
     # None: DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS decides; ignored in CI either way.
     allow_unencrypted_secrets: bool | None = None
+    # Bounds on the render; None: DEPLOYKIT_RENDER_TIMEOUT / DEPLOYKIT_RENDER_MAX_OUTPUT, else the defaults.
+    render_timeout: float | None = None
+    render_max_output: int | None = None
 
 
 def check_identity(options: RenderOptions) -> None:

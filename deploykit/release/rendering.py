@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 from deploykit import errors
-from deploykit.charts import checking, context, loading, problems, resolving
+from deploykit.charts import checking, context, limits, loading, problems, resolving
 from deploykit.charts import rendering as chart_rendering
 from deploykit.charts.chart import Chart
 from deploykit.charts.manifests import Rendered
@@ -51,6 +52,32 @@ def _target(options: RenderOptions) -> chart_rendering.Target:
         kube_version=options.kube_version,
         api_versions=tuple(options.api_versions),
     )
+
+
+TIMEOUT_ENV = "DEPLOYKIT_RENDER_TIMEOUT"
+MAX_OUTPUT_ENV = "DEPLOYKIT_RENDER_MAX_OUTPUT"
+
+
+def _bounds(options: RenderOptions) -> limits.RenderLimits:
+    """The render's bounds: the flags, else the environment variables, else the defaults; each must be positive."""
+    timeout = _bound(options.render_timeout, "--render-timeout", TIMEOUT_ENV, float, limits.DEFAULT_TIMEOUT)
+    max_output = _bound(options.render_max_output, "--render-max-output", MAX_OUTPUT_ENV, int, limits.DEFAULT_MAX_OUTPUT)
+    return limits.RenderLimits(timeout=timeout, max_output=max_output)
+
+
+def _bound(given: float | None, flag: str, variable: str, kind: type, default: float) -> Any:
+    source, value = flag, given
+    if value is None and os.environ.get(variable, "").strip():
+        source, text = variable, os.environ[variable].strip()
+        try:
+            value = kind(text)
+        except ValueError:
+            raise errors.UsageError(f"{variable}={text!r} is not a {'number' if kind is float else 'whole number'}") from None
+    if value is None:
+        return default
+    if not value > 0:
+        raise errors.UsageError(f"{source} {value:g}: must be above 0", hint=f"leave it unset for the default ({default:g})")
+    return value
 
 
 # A chart's defaults as a layer, per chart content: layers are never mutated, so renders share them.
@@ -153,19 +180,21 @@ def _schema_line(violation: schema.Violation, node: resolving.ChartNode) -> int 
 def render(options: RenderOptions) -> RenderResult:
     """Load, compose, resolve, validate and render; raises the first failing phase's error."""
     check_identity(options)
+    bounds = _bounds(options)
     chart = loading.load_chart(options.chart)
     values = _compose(chart, options)
     tree = resolving.resolve(chart, values.data, merge=merging.merge)
     failures = _schema_problems(tree, values)
     if failures:
         raise errors.SchemaError(problems.describe(failures), hint="change the values (or --set) named in each problem")
-    rendered = chart_rendering.render(tree, target=_target(options), secrets=secret_texts(values))
+    rendered = chart_rendering.render(tree, target=_target(options), secrets=secret_texts(values), bounds=bounds)
     return RenderResult(chart=chart, values=values, tree=tree, rendered=rendered)
 
 
 def lint(options: RenderOptions) -> list[problems.Problem]:
     """Every problem found in the chart with these inputs; raises only when lint cannot run at all."""
     check_identity(options)
+    bounds = _bounds(options)
     if not os.path.exists(options.chart):
         raise errors.UsageError(f"{options.chart}: no such chart folder or archive")
     found: list[problems.Problem] = []
@@ -185,7 +214,8 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
         found.append(problems.error(chart.metadata.source, problems.mask(exc.message, secrets), hint=exc.hint))
         return found
     found.extend(_schema_problems(tree, values))
-    rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, report=found, check_partials=True)
+    rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, report=found, check_partials=True,
+                                      bounds=bounds)
     every = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
     custom = checking.custom_kinds(every)
     # A line already reported (e.g. a non-string annotation) need not be reported again by its schema.
