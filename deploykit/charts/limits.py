@@ -73,27 +73,30 @@ _budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("deploy
 
 def concat(chunks: Iterable[str]) -> str:
     """Jinja's `concat` ("".join) held to the render's output budget; a generator is measured as it runs."""
+    if type(chunks) is list:
+        # A macro's or block's buffer: made already, and measured with the output of the template using it.
+        return "".join(chunks)
     budget = _budget.get()
     if budget is None:
         return "".join(chunks)
-    if isinstance(chunks, list):  # a macro's or block's buffer
-        text = "".join(chunks)
-    else:
-        text = "".join(_measured(iter(chunks), budget))
-    budget.refuse(len(text), "the templates rendered")
+    iterator = iter(chunks)
+    head = list(itertools.islice(iterator, _BATCH))
+    # Most templates end within one batch: then this costs little more than "".join.
+    text = "".join(head) if len(head) < _BATCH else "".join(_measured(head, iterator, budget))
+    if len(text) > budget.limit - budget.used:
+        budget.refuse(len(text), "the templates rendered")
     return text
 
 
-def _measured(chunks: Iterator[str], budget: _Budget) -> Iterator[str]:
+def _measured(head: list[str], chunks: Iterator[str], budget: _Budget) -> Iterator[str]:
+    batch = head
     size = 0
-    while True:
-        batch = list(itertools.islice(chunks, _BATCH))
-        if not batch:
-            return
+    while batch:
         text = "".join(batch)
         size += len(text)
         budget.refuse(size, "the templates rendered")
         yield text
+        batch = list(itertools.islice(chunks, _BATCH))
 
 
 def check_repeat(left: Any, right: Any) -> None:
@@ -116,7 +119,8 @@ def charge(size: int, *, template: str) -> None:
     """Count a template's output against the release's budget."""
     budget = _budget.get()
     if budget is not None:
-        budget.refuse(size, f"with {template}, the templates rendered")
+        if budget.used + size > budget.limit:
+            budget.refuse(size, f"with {template}, the templates rendered")
         budget.used += size
 
 
