@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from deploykit import errors
 from deploykit.charts import kubeapis
@@ -84,7 +86,8 @@ def collect_layers(options: RenderOptions) -> list[ValuesLayer]:
     layers += [_parse_set(expression, kind="string") for expression in options.set_strings]
     layers += [_parse_set(expression, kind="file") for expression in options.set_files]
     for layer in layers:
-        _refuse_ciphertext(layer)
+        if not layer.secret:
+            refuse_ciphertext(layer.data, source=layer.source)
     return layers
 
 
@@ -107,15 +110,13 @@ def _parse_set(expression: str, *, kind: setting.Kind) -> ValuesLayer:
         raise
 
 
-def _refuse_ciphertext(layer: ValuesLayer) -> None:
-    """A plain value holding sops ciphertext (stdin, --set-file, --set-json) would be deployed as the value: refuse it."""
-    if layer.secret:
-        return
-    for where, value in decrypting.iter_leaves(layer.data):
+def refuse_ciphertext(data: Mapping[str, Any], *, source: str, hint: str = _CIPHERTEXT_HINT) -> None:
+    """A plain value holding sops ciphertext (stdin, --set-file, chart defaults) would be deployed as the value: refuse it."""
+    for where, value in decrypting.iter_leaves(data):
         if metadata.is_ciphertext(value):
             raise errors.SecretsError(
-                f"{layer.source}: {where} holds sops ciphertext (ENC[...]), which would be deployed as the value",
-                hint=_CIPHERTEXT_HINT,
+                f"{source}: {where} holds sops ciphertext (ENC[...]), which would be deployed as the value",
+                hint=hint,
             )
 
 

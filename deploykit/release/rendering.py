@@ -23,7 +23,7 @@ from deploykit.charts import checking, context, limits, loading, problems, resol
 from deploykit.charts import rendering as chart_rendering
 from deploykit.charts.chart import Chart
 from deploykit.charts.manifests import Rendered
-from deploykit.release.inputs import RenderOptions, check_identity, collect_layers
+from deploykit.release.inputs import RenderOptions, check_identity, collect_layers, refuse_ciphertext
 from deploykit.secrets import decrypting, deriving, redaction
 from deploykit.values import loading as values_loading
 from deploykit.values import merging, paths, provenance, schema, scoping
@@ -88,10 +88,22 @@ def _defaults(chart: Chart) -> ValuesLayer:
     key = (chart.digest, chart.values_file)
     layer = _DEFAULTS.get(key)
     if layer is None:
+        _refuse_ciphertext_in_defaults(chart)
         if len(_DEFAULTS) >= 16:
             _DEFAULTS.clear()
         layer = _DEFAULTS[key] = values_loading.load_mapping(chart.values, source=chart.values_file)
     return layer
+
+
+def _refuse_ciphertext_in_defaults(chart: Chart) -> None:
+    """Chart defaults are never decrypted: sops ciphertext in a values.yaml of the tree would be deployed as is."""
+    refuse_ciphertext(
+        chart.values,
+        source=chart.values_file,
+        hint="chart defaults are not decrypted: move the secret values to a sops-encrypted file given with -f",
+    )
+    for sub in chart.subcharts:
+        _refuse_ciphertext_in_defaults(sub.chart)
 
 
 def _compose(chart: Chart, options: RenderOptions) -> provenance.Values:

@@ -129,3 +129,16 @@ def test_secrets_check_reports_a_values_file_whose_sops_block_was_lost(sops_proj
     assert "FAIL  values/prod.yaml" in result.stdout
     assert f"values/prod.yaml:{CIPHERTEXT_LINE}: secrets.database.password is sops ciphertext" in result.stdout
     assert "ok    secrets/app.yaml" in result.stdout
+
+
+def test_ciphertext_in_chart_defaults_is_refused(sops_project, run_deploykit, make_chart):
+    """A chart whose values.yaml (or a subchart's) holds sops ciphertext would deploy the ciphertext as the value."""
+    value = next(line.split(": ", 1)[1] for line in _encrypted_text(sops_project).splitlines() if "password: ENC[" in line)
+    chart = make_chart({
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+        "charts/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        "charts/db/values.yaml": f"auth:\n  password: {value}\n",
+    })
+    result = run_deploykit("template", str(chart), env=sops_project.env, cwd=sops_project.root)
+    _assert_refused(result, "app/charts/db/values.yaml: auth.password holds sops ciphertext (ENC[...])",
+                    "hint: chart defaults are not decrypted")
