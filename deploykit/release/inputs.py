@@ -8,7 +8,9 @@ reads the user's values in Helm's order: each -f file, then --set-json,
 sops-encrypted files here, marking their layers secret.) A -f file that is
 sops-encrypted, or declared secret (.sops.yaml rules, a secrets/ folder), is
 decrypted in memory by deploykit.secrets (in parallel, once per run, every
-leaf registered with the run's redactor) and becomes a secret layer.
+leaf registered with the run's redactor) and becomes a secret layer. Any
+other value holding sops ciphertext (ENC[...]: stdin, --set*, chart defaults)
+is refused: rendered, it would deploy the ciphertext as the value.
 
 Must not: load the chart, merge layers or render (rendering does), or print.
 """

@@ -2,11 +2,12 @@
 
 Owns the script of a render, phase by phase: load the chart, compose values
 (chart defaults < each -f file < --set*), resolve the subchart tree, validate
-every chart's values.schema.json, render. `render` stops at the first phase
-that fails with a `DeploykitError` listing every problem of that phase;
-`lint` runs every phase it can and returns every problem it found, adding
-the checks only lint makes (macro files compiled, kinds the target version
-does not serve, fields its schema does not know).
+every chart's values.schema.json, render (bounded in time and output size:
+--render-timeout, --render-max-output or their DEPLOYKIT_RENDER_* variables).
+`render` stops at the first phase that fails with a `DeploykitError` listing
+every problem of that phase; `lint` runs every phase it can and returns every
+problem it found, adding the checks only lint makes (macro files compiled,
+kinds the target version does not serve, fields its schema does not know).
 
 Must not: print (the CLI does), talk to a cluster, or put a secret value in
 any message: secret leaves (per provenance) are masked in render errors.
@@ -76,7 +77,8 @@ def _bound(given: float | None, flag: str, variable: str, kind: type, default: f
     if value is None:
         return default
     if not value > 0:
-        raise errors.UsageError(f"{source} {value:g}: must be above 0", hint=f"leave it unset for the default ({default:g})")
+        shown = f"{default:g}" if kind is float else f"{default:,}"
+        raise errors.UsageError(f"{source} {value:g}: must be above 0", hint=f"leave it unset for the default ({shown})")
     return value
 
 
