@@ -25,7 +25,7 @@ from typing import Any, Callable
 import jinja2
 import jinja2.sandbox
 
-from deploykit.charts import helpers
+from deploykit.charts import helpers, limits
 from deploykit.charts.chart import Chart
 from deploykit.charts.context import ChartInfo, KubeVersion, ReleaseInfo, TemplateInfo, ValuesDict, ValuesList, child_path
 
@@ -65,6 +65,10 @@ _PLAIN_RECORDS = frozenset({ReleaseInfo, ChartInfo, KubeVersion, TemplateInfo})
 class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
     """The sandboxed environment of one chart tree: dict keys before dict methods, chart-relative names."""
 
+    # Output is held to the render's budget (limits), and so is `*`: `'x' * 10**10` must not be made.
+    concat = staticmethod(limits.concat)
+    intercepted_binops = frozenset({"*"})
+
     chart_imports: dict[str, dict[str, str]]
     tpl_cache: dict[str, jinja2.Template]
     # Resolved name -> the name a template asked for, so "not found" can quote the author.
@@ -84,6 +88,11 @@ class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
             except AttributeError:
                 pass
         return super().getattr(obj, attribute)
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            limits.check_repeat(left, right)
+        return super().call_binop(context, operator, left, right)
 
     def join_path(self, template: str, parent: str) -> str:
         if template.startswith("/") or ".." in template.split("/"):
@@ -146,8 +155,9 @@ def cache_dir() -> str:
     if not base:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         base = os.path.join(xdg, "deploykit")
+    # Intercepted operators are compiled into the code, like the options.
     flavour = hashlib.sha256(
-        repr((sorted(OPTIONS.items()), jinja2.__version__, sys.version_info[:2])).encode()
+        repr((sorted(OPTIONS.items()), sorted(ChartEnvironment.intercepted_binops), jinja2.__version__, sys.version_info[:2])).encode()
     ).hexdigest()[:12]
     return os.path.join(base, "jinja", flavour)
 

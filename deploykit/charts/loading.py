@@ -134,7 +134,7 @@ def _read_folder(root: str) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     total = 0
 
-    def visit(folder: str, prefix: str) -> None:
+    def visit(folder: str, prefix: str, holding: frozenset[str]) -> None:
         nonlocal total
         _record(folder)  # a folder's mtime changes when an entry is added or removed
         with os.scandir(folder) as entries:
@@ -143,15 +143,10 @@ def _read_folder(root: str) -> dict[str, bytes]:
             relative = prefix + entry.name
             if entry.name == ".git":
                 continue
-            path = entry.path
-            if entry.is_symlink():
-                real = os.path.realpath(path)
-                if not (real == real_root or real.startswith(real_root + os.sep)):
-                    raise errors.ChartError(f"{path}: is a link pointing out of the chart (to {real}); the chart was not loaded")
-                path = real
+            path = _followed_link(entry.path, real_root=real_root, holding=holding) if entry.is_symlink() else entry.path
             if entry.is_dir():
                 if not ignore.ignores(relative, is_dir=True):
-                    visit(path, relative + "/")
+                    visit(path, relative + "/", holding | {os.path.realpath(path)})
                 continue
             if not entry.is_file() or ignore.ignores(relative, is_dir=False):
                 continue  # sockets, FIFOs, broken links: nothing a chart can use
@@ -165,8 +160,34 @@ def _read_folder(root: str) -> dict[str, bytes]:
             with open(path, "rb") as handle:
                 files[relative] = handle.read()
 
-    visit(root, "")
+    visit(root, "", frozenset({real_root}))
     return files
+
+
+def _followed_link(link: str, *, real_root: str, holding: frozenset[str]) -> str:
+    """Where a link in a chart folder leads: inside the chart, never to a folder that holds it, never in a loop."""
+    real = os.path.realpath(link)
+    if not (real == real_root or real.startswith(real_root + os.sep)):
+        raise errors.ChartError(
+            f"{link}: is a link pointing out of the chart (to {real}); the chart was not loaded",
+            hint="copy what it points to into the chart, or remove the link: a chart's links must stay inside it",
+        )
+    try:
+        os.stat(link)
+    except FileNotFoundError:
+        return real  # a broken link: skipped like any entry that is neither file nor folder
+    except OSError as exc:
+        raise errors.ChartError(
+            f"{link}: is a symbolic link loop ({exc.strerror}); the chart was not loaded",
+            hint="remove the link, or point it at a file or folder of the chart",
+        ) from None
+    if real in holding:
+        raise errors.ChartError(
+            f"{link}: is a link to {real}, a folder that holds the link, so the chart would contain itself "
+            "without end; the chart was not loaded",
+            hint="remove the link; to vendor a chart as a subchart, copy its folder (or its .tgz) into charts/",
+        )
+    return real
 
 
 def _text(data: bytes, source: str, report: list[problems.Problem]) -> str | None:

@@ -8,6 +8,8 @@ kubeVersion check against the target, and turning every template failure
 into a problem that names the template, the line and what is wrong: a
 missing value path, a syntax error, the author's `required` message, an
 include outside the chart. Secret strings are masked in every message.
+The whole render runs under its bounds (`limits`): past the timeout or the
+output size it stops with one problem at the template line that was running.
 
 Must not: merge values (the caller passes a resolved tree), touch files
 outside the cache, or print. Without `report`, any error raises one
@@ -25,7 +27,7 @@ from typing import Any, Collection, Iterator
 import jinja2
 
 from deploykit import errors
-from deploykit.charts import assembling, context, environment, helpers, kubeapis, problems, semver, yamlcodec
+from deploykit.charts import assembling, context, environment, helpers, kubeapis, limits, problems, semver, yamlcodec
 from deploykit.charts.chart import NOTES
 from deploykit.charts.manifests import Rendered
 from deploykit.charts.metadata import kube_version_problem
@@ -55,8 +57,28 @@ def render(
     secrets: Collection[str] = (),
     report: list[problems.Problem] | None = None,
     check_partials: bool = False,
+    bounds: limits.RenderLimits = limits.RenderLimits(),
 ) -> Rendered:
-    """Render the tree; see the module docstring for `report`. `check_partials` compiles `_*` files too."""
+    """Render the tree; see the module docstring for `report`. `check_partials` compiles `_*` files too.
+
+    A render that goes past `bounds` (time, output size) stops there with one problem naming the template.
+    """
+    try:
+        with limits.bounded(bounds):
+            return _render(root, target=target, secrets=secrets, report=report, check_partials=check_partials)
+    except limits.RenderStopped as exc:
+        problem = _stopped(exc, env=environment.environment_for(root.chart), bounds=bounds, secrets=secrets)
+        return _finish(Rendered(manifests=()), [problem], report)
+
+
+def _render(
+    root: ChartNode,
+    *,
+    target: Target,
+    secrets: Collection[str],
+    report: list[problems.Problem] | None,
+    check_partials: bool,
+) -> Rendered:
     found: list[problems.Problem] = []
     if root.chart.metadata.is_library and check_partials:
         # Lint of a library chart: its macro files must compile; there is nothing to render.
@@ -138,10 +160,41 @@ def _capabilities(target: Target) -> context.Capabilities:
 def _render_one(env: jinja2.Environment, name: str, variables: dict[str, Any], *, secrets: Collection[str], report: list[problems.Problem]) -> str | None:
     try:
         template = env.get_template(name)
-        return template.render({**variables, "Template": context.TemplateInfo.of(name), helpers.INCLUDE_STACK: (name,)})
+        text = template.render({**variables, "Template": context.TemplateInfo.of(name), helpers.INCLUDE_STACK: (name,)})
+        limits.charge(len(text), template=name)
+        return text
+    except limits.RenderStopped as exc:
+        exc.template = getattr(exc, "template", None) or name
+        raise
     except Exception as exc:  # noqa: BLE001 - every template failure becomes a located problem
         report.append(_problem(exc, name, env=env, secrets=secrets))
         return None
+
+
+def _stopped(exc: limits.RenderStopped, *, env: jinja2.Environment, bounds: limits.RenderLimits, secrets: Collection[str]) -> problems.Problem:
+    """The problem for a render stopped at a bound, located at the template line that was running."""
+    sources = env.loader.sources  # type: ignore[union-attr]
+    outer = inner = None
+    line: int | None = None
+    tb = exc.__traceback__
+    while tb is not None:  # a stop is a BaseException: Jinja did not rewrite the traceback to template lines
+        name = tb.tb_frame.f_code.co_filename
+        if name in sources:
+            outer = outer or name
+            inner, line = name, env.get_template(name).get_corresponding_lineno(tb.tb_lineno)
+        tb = tb.tb_next
+    file = inner or getattr(exc, "template", None) or "templates"
+    if isinstance(exc, limits.RenderTimeout):
+        message = f"rendering took longer than {bounds.timeout:g} s, the render timeout; stopped here"
+        hint = ("look for a loop that does not end, or nested loops over large ranges; if the chart is only slow, "
+                "raise the bound with --render-timeout SECONDS or DEPLOYKIT_RENDER_TIMEOUT")
+    else:
+        message = exc.message
+        hint = ("look for a loop or a `*` that makes far more text than meant; if the release is really that large, "
+                "raise the bound with --render-max-output CHARACTERS or DEPLOYKIT_RENDER_MAX_OUTPUT")
+    if outer and outer != inner:
+        message += f" (while rendering {outer})"
+    return problems.error(file, problems.mask(message, secrets), line=line, hint=hint)
 
 
 def _compile_partials(env: jinja2.Environment, node: ChartNode, secrets: Collection[str]) -> list[problems.Problem]:
@@ -192,6 +245,8 @@ def _problem(exc: BaseException, name: str, *, env: jinja2.Environment, secrets:
             message = str(exc.args[0]) if exc.args else type(exc).__name__
         elif isinstance(exc, jinja2.exceptions.SecurityError):
             message = f"not allowed in a chart template: {exc}"
+        elif isinstance(exc, MemoryError):
+            message = "out of memory: a value or an output far too large"
         elif isinstance(exc, RecursionError):
             message = "recursion too deep (a macro or include calls itself)"
         else:

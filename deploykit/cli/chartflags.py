@@ -2,7 +2,8 @@
 
 Owns the typer options for values (-f, --set, --set-string, --set-file,
 --set-json, --set-literal), release identity (--release, -n), the target cluster
-(--kube-version, -a) and --allow-unencrypted-secrets, and `bind`, which turns
+(--kube-version, -a), the render bounds (--render-timeout,
+--render-max-output) and --allow-unencrypted-secrets, and `bind`, which turns
 their values into the `RenderOptions` of the render action.
 
 Must not: import anything but typer at module level (`--help` stays fast).
@@ -25,6 +26,8 @@ RELEASE = typer.Option("release-name", "--release", metavar="NAME", help="Releas
 NAMESPACE = typer.Option("default", "-n", "--namespace", metavar="NS", help="Namespace (Release.Namespace; filled into namespaced objects).")
 KUBE_VERSION = typer.Option("v1.37.0", "--kube-version", metavar="VERSION", help="Target Kubernetes version: Capabilities.KubeVersion, the kubeVersion check, known kinds.")
 API_VERSIONS = typer.Option([], "-a", "--api-versions", metavar="GROUP/VERSION", help="Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind).")
+RENDER_TIMEOUT = typer.Option(None, "--render-timeout", metavar="SECONDS", help="Stop a render that takes longer (default 60, or DEPLOYKIT_RENDER_TIMEOUT).", show_default=False)
+RENDER_MAX_OUTPUT = typer.Option(None, "--render-max-output", metavar="CHARACTERS", help="Stop a render whose templates produce more text (default 64 MiB, or DEPLOYKIT_RENDER_MAX_OUTPUT).", show_default=False)
 ALLOW_UNENCRYPTED = typer.Option(False, "--allow-unencrypted-secrets", help="Local experiments only: accept plaintext secret files (ignored in CI).")
 
 
@@ -42,6 +45,8 @@ def bind(
     kube_version: str,
     api_versions: list[str],
     allow_unencrypted_secrets: bool,
+    render_timeout: float | None = None,
+    render_max_output: int | None = None,
 ) -> Any:
     """The `RenderOptions` for these flag values."""
     from deploykit.release.inputs import RenderOptions
@@ -59,4 +64,6 @@ def bind(
         kube_version=kube_version,
         api_versions=tuple(api_versions),
         allow_unencrypted_secrets=allow_unencrypted_secrets or None,
+        render_timeout=render_timeout,
+        render_max_output=render_max_output,
     )

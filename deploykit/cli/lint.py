@@ -34,6 +34,8 @@ def lint(
     kube_version: str = chartflags.KUBE_VERSION,
     api_versions: list[str] = chartflags.API_VERSIONS,
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
+    render_timeout: float | None = chartflags.RENDER_TIMEOUT,
+    render_max_output: int | None = chartflags.RENDER_MAX_OUTPUT,
 ) -> None:
     """Check CHART and its values; report every problem; exit 1 on errors."""
     from deploykit.charts import problems
@@ -52,6 +54,8 @@ def lint(
         kube_version=kube_version,
         api_versions=api_versions,
         allow_unencrypted_secrets=allow_unencrypted_secrets,
+        render_timeout=render_timeout,
+        render_max_output=render_max_output,
     )
     found = rendering.lint(options)
     for problem in found:

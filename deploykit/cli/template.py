@@ -122,6 +122,8 @@ def template(
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Print the values of Secret objects instead of ***."),
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
     skip_schema_validation: bool = typer.Option(False, "--skip-schema-validation", help="Check neither values.schema.json nor the objects against the Kubernetes schemas (as Helm)."),
+    render_timeout: float | None = chartflags.RENDER_TIMEOUT,
+    render_max_output: int | None = chartflags.RENDER_MAX_OUTPUT,
 ) -> None:
     """Render CHART and print its objects as YAML, in apply order."""
     from deploykit.release import rendering
@@ -147,6 +149,8 @@ def template(
         kube_version=kube_version,
         api_versions=api_versions,
         allow_unencrypted_secrets=allow_unencrypted_secrets,
+        render_timeout=render_timeout,
+        render_max_output=render_max_output,
     )
     if skip_schema_validation:
         options = dataclasses.replace(options, skip_schema_validation=True)

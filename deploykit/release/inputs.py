@@ -8,7 +8,9 @@ reads the user's values in Helm's order: each -f file, then --set-json,
 sops-encrypted files here, marking their layers secret.) A -f file that is
 sops-encrypted, or declared secret (.sops.yaml rules, a secrets/ folder), is
 decrypted in memory by deploykit.secrets (in parallel, once per run, every
-leaf registered with the run's redactor) and becomes a secret layer.
+leaf registered with the run's redactor) and becomes a secret layer. Any
+other value holding sops ciphertext (ENC[...]: stdin, --set*, chart defaults)
+is refused: rendered, it would deploy the ciphertext as the value.
 
 Must not: load the chart, merge layers or render (rendering does), or print.
 """
@@ -17,11 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from deploykit import errors
 from deploykit.charts import kubeapis
-from deploykit.secrets import decrypting
+from deploykit.secrets import decrypting, metadata
 from deploykit.values import loading, setting
 from deploykit.values.layers import ValuesLayer
 
@@ -54,6 +58,9 @@ class RenderOptions:
     allow_unencrypted_secrets: bool | None = None
     # Helm's --skip-schema-validation: neither values.schema.json nor the Kubernetes schemas are checked.
     skip_schema_validation: bool = False
+    # Bounds on the render; None: DEPLOYKIT_RENDER_TIMEOUT / DEPLOYKIT_RENDER_MAX_OUTPUT, else the defaults.
+    render_timeout: float | None = None
+    render_max_output: int | None = None
 
 
 def check_identity(options: RenderOptions) -> None:
@@ -79,12 +86,44 @@ def collect_layers(options: RenderOptions) -> list[ValuesLayer]:
         else _plain_layer(path)
         for path in options.values_files
     ]
-    layers += [setting.parse_set(expression, kind="json") for expression in options.set_json]
-    layers += [setting.parse_set(expression, kind="set") for expression in options.set_values]
-    layers += [setting.parse_set(expression, kind="string") for expression in options.set_strings]
-    layers += [setting.parse_set(expression, kind="file") for expression in options.set_files]
-    layers += [setting.parse_set(expression, kind="literal") for expression in options.set_literals]
+    layers += [_parse_set(expression, kind="json") for expression in options.set_json]
+    layers += [_parse_set(expression, kind="set") for expression in options.set_values]
+    layers += [_parse_set(expression, kind="string") for expression in options.set_strings]
+    layers += [_parse_set(expression, kind="file") for expression in options.set_files]
+    layers += [_parse_set(expression, kind="literal") for expression in options.set_literals]
+    for layer in layers:
+        if not layer.secret:
+            refuse_ciphertext(layer.data, source=layer.source)
     return layers
+
+
+_CIPHERTEXT_HINT = (
+    "give the sops-encrypted file's own path with -f: deploykit decrypts it in memory; "
+    "if the file's `sops:` block was lost, restore it from git"
+)
+
+
+def _parse_set(expression: str, *, kind: setting.Kind) -> ValuesLayer:
+    try:
+        return setting.parse_set(expression, kind=kind)
+    except errors.ValuesError:
+        if kind != "file" and metadata.is_ciphertext(expression):
+            # Its commas make a syntax error; the real mistake is the ciphertext.
+            raise errors.SecretsError(
+                f"{setting.FLAGS[kind]} {expression}: holds sops ciphertext (ENC[...]), which would be deployed as the value",
+                hint=_CIPHERTEXT_HINT,
+            ) from None
+        raise
+
+
+def refuse_ciphertext(data: Mapping[str, Any], *, source: str, hint: str = _CIPHERTEXT_HINT) -> None:
+    """A plain value holding sops ciphertext (stdin, --set-file, chart defaults) would be deployed as the value: refuse it."""
+    for where, value in decrypting.iter_leaves(data):
+        if metadata.is_ciphertext(value):
+            raise errors.SecretsError(
+                f"{source}: {where} holds sops ciphertext (ENC[...]), which would be deployed as the value",
+                hint=hint,
+            )
 
 
 def _plain_layer(path: str) -> ValuesLayer:

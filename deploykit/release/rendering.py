@@ -2,13 +2,15 @@
 
 Owns the script of a render, phase by phase: load the chart, compose values
 (chart defaults < each -f file < --set*), resolve the subchart tree, validate
-every chart's values.schema.json, render. `render` stops at the first phase
-that fails with a `DeploykitError` listing every problem of that phase;
-`lint` runs every phase it can and returns every problem it found, adding
-the checks only lint makes (macro files compiled, kinds the target version
-does not serve). Both refuse objects the target version's API would reject
-(its schema: unknown fields, wrong types; and the values the API server
-checks beyond it); `render` skips schema checks with skip_schema_validation.
+every chart's values.schema.json, render (bounded in time and output size:
+--render-timeout, --render-max-output or their DEPLOYKIT_RENDER_* variables).
+`render` stops at the first phase that fails with a `DeploykitError` listing
+every problem of that phase; `lint` runs every phase it can and returns every
+problem it found, adding the checks only lint makes (macro files compiled,
+kinds the target version does not serve). Both refuse objects the target
+version's API would reject (its schema: unknown fields, wrong types; and the
+values the API server checks beyond it); `render` skips schema checks with
+skip_schema_validation.
 
 Must not: print (the CLI does), talk to a cluster, or put a secret value in
 any message: secret leaves (per provenance) are masked in render errors.
@@ -18,14 +20,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Collection
+from typing import Any, Collection
 
 from deploykit import errors
-from deploykit.charts import checking, context, loading, problems, resolving
+from deploykit.charts import checking, context, limits, loading, problems, resolving
 from deploykit.charts import rendering as chart_rendering
 from deploykit.charts.chart import Chart
 from deploykit.charts.manifests import Rendered
-from deploykit.release.inputs import RenderOptions, check_identity, collect_layers
+from deploykit.release.inputs import RenderOptions, check_identity, collect_layers, refuse_ciphertext
 from deploykit.secrets import decrypting, deriving, redaction
 from deploykit.values import loading as values_loading
 from deploykit.values import merging, paths, provenance, schema, scoping
@@ -56,6 +58,33 @@ def _target(options: RenderOptions) -> chart_rendering.Target:
     )
 
 
+TIMEOUT_ENV = "DEPLOYKIT_RENDER_TIMEOUT"
+MAX_OUTPUT_ENV = "DEPLOYKIT_RENDER_MAX_OUTPUT"
+
+
+def _bounds(options: RenderOptions) -> limits.RenderLimits:
+    """The render's bounds: the flags, else the environment variables, else the defaults; each must be positive."""
+    timeout = _bound(options.render_timeout, "--render-timeout", TIMEOUT_ENV, float, limits.DEFAULT_TIMEOUT)
+    max_output = _bound(options.render_max_output, "--render-max-output", MAX_OUTPUT_ENV, int, limits.DEFAULT_MAX_OUTPUT)
+    return limits.RenderLimits(timeout=timeout, max_output=max_output)
+
+
+def _bound(given: float | None, flag: str, variable: str, kind: type, default: float) -> Any:
+    source, value = flag, given
+    if value is None and os.environ.get(variable, "").strip():
+        source, text = variable, os.environ[variable].strip()
+        try:
+            value = kind(text)
+        except ValueError:
+            raise errors.UsageError(f"{variable}={text!r} is not a {'number' if kind is float else 'whole number'}") from None
+    if value is None:
+        return default
+    if not value > 0:
+        shown = f"{default:g}" if kind is float else f"{default:,}"
+        raise errors.UsageError(f"{source} {value:g}: must be above 0", hint=f"leave it unset for the default ({shown})")
+    return value
+
+
 # A chart's defaults as a layer, per chart content: layers are never mutated, so renders share them.
 _DEFAULTS: dict[tuple[str, str], ValuesLayer] = {}
 
@@ -64,6 +93,7 @@ def _defaults(chart: Chart) -> ValuesLayer:
     key = (chart.digest, chart.values_file)
     layer = _DEFAULTS.get(key)
     if layer is None:
+        _refuse_ciphertext_in_defaults(chart)
         if len(_DEFAULTS) >= 16:
             _DEFAULTS.clear()
         layer = _DEFAULTS[key] = values_loading.load_mapping(chart.values, source=chart.values_file)
@@ -87,6 +117,17 @@ def _surprise_problems(layers: list[ValuesLayer]) -> list[problems.Problem]:
         for layer in layers
         for surprise in layer.surprises
     ]
+
+
+def _refuse_ciphertext_in_defaults(chart: Chart) -> None:
+    """Chart defaults are never decrypted: sops ciphertext in a values.yaml of the tree would be deployed as is."""
+    refuse_ciphertext(
+        chart.values,
+        source=chart.values_file,
+        hint="chart defaults are not decrypted: move the secret values to a sops-encrypted file given with -f",
+    )
+    for sub in chart.subcharts:
+        _refuse_ciphertext_in_defaults(sub.chart)
 
 
 def secret_texts(values: provenance.Values) -> frozenset[str]:
@@ -171,6 +212,7 @@ def _schema_line(violation: schema.Violation, node: resolving.ChartNode) -> int 
 def render(options: RenderOptions) -> RenderResult:
     """Load, compose, resolve, validate and render; raises the first failing phase's error."""
     check_identity(options)
+    bounds = _bounds(options)
     chart = loading.load_chart(options.chart)
     composed = _compose(chart, collect_layers(options))
     tree = _resolve(chart, composed)
@@ -179,7 +221,7 @@ def render(options: RenderOptions) -> RenderResult:
     if failures:
         raise errors.SchemaError(problems.describe(failures), hint="change the values (or --set) named in each problem")
     secrets = secret_texts(values)
-    rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets)
+    rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, bounds=bounds)
     if not options.skip_schema_validation:
         rejected = [p for p in _api_problems(rendered, options, secrets, reported=()) if p.level == problems.ERROR]
         if rejected:
@@ -191,6 +233,7 @@ def render(options: RenderOptions) -> RenderResult:
 def lint(options: RenderOptions) -> list[problems.Problem]:
     """Every problem found in the chart with these inputs; raises only when lint cannot run at all."""
     check_identity(options)
+    bounds = _bounds(options)
     if not os.path.exists(options.chart):
         raise errors.UsageError(f"{options.chart}: no such chart folder or archive")
     found: list[problems.Problem] = []
@@ -213,7 +256,8 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
         found.append(problems.error(chart.metadata.source, problems.mask(exc.message, secrets), hint=exc.hint))
         return found
     found.extend(_schema_problems(tree, composed))
-    rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, report=found, check_partials=True)
+    rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, report=found, check_partials=True,
+                                      bounds=bounds)
     # A line already reported (e.g. a non-string annotation) need not be reported again by its schema.
     found.extend(_api_problems(rendered, options, secrets, reported={(p.file, p.line) for p in found}))
     return found

@@ -1,7 +1,8 @@
 """The CI guard behind `deploykit secrets check`: every secret file is encrypted and decryptable.
 
-Owns: finding the secret files under the given paths (the `rules` module
-says what a secret file is), and checking each one with the keys of the
+Owns: finding the secret files under the given paths (those the `rules`
+module declares secret, and any file holding sops ciphertext, so that one
+whose `sops:` block was lost is caught too), and checking each one with the keys of the
 current environment: it is sops-encrypted, and sops decrypts it (so its MAC
 holds and a key is at hand). Files are checked in parallel, like any
 decryption.
@@ -19,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from deploykit import errors
-from deploykit.secrets import decrypting, keyrings, rules, sops
+from deploykit.secrets import decrypting, keyrings, sops
 
 _SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
 
@@ -39,14 +40,14 @@ class Finding:
 
 
 def secret_files(paths: Sequence[Path]) -> list[Path]:
-    """Secret files under `paths`, sorted; a file named explicitly counts as secret."""
+    """Secret files under `paths`, sorted: declared secret, or holding sops ciphertext; a file named explicitly counts."""
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_file():
             found[path] = None
         elif path.is_dir():
             for file in _walk(path):
-                if rules.is_declared_secret(file):
+                if decrypting.needs_decryption(file):
                     found[file] = None
         else:
             raise errors.UsageError(f"{path}: no such file or folder")

@@ -32,6 +32,11 @@ from deploykit import errors
 from deploykit.secrets import deriving, keyrings, metadata, redaction, rules, sops
 
 ALLOW_UNENCRYPTED_ENV = "DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS"
+DAMAGED_HINT = (
+    "restore the file's `sops:` block from git (`git log -p -- FILE` shows the change that lost it); "
+    "if that is not possible, write the values again in plaintext and encrypt them: "
+    "`deploykit secrets encrypt --in-place FILE`"
+)
 # A sops call lives ~15 ms and allocates little: without Go's garbage collector
 # it costs ~20% less CPU, and CPU is what bounds parallel decryption.
 _SOPS_TUNING = {"GOGC": "off"}
@@ -127,11 +132,62 @@ def is_sops_file(path: Path) -> bool:
 
 
 def needs_decryption(path: Path) -> bool:
-    """True when a values file goes through this module: it is sops-encrypted or declared secret.
+    """True when a values file goes through this module: it is sops-encrypted, holds sops ciphertext, or is declared secret.
 
+    A file holding ciphertext without valid sops metadata comes here to be
+    refused as damaged (read as plain values, it would deploy the ciphertext).
     A file that cannot be read is not: the values loader reports it.
     """
-    return path.is_file() and (is_sops_file(path) or rules.is_declared_secret(path))
+    if not path.is_file():
+        return False
+    try:
+        fmt = metadata.file_format(path)
+        content = path.read_bytes()
+    except (errors.SecretsError, OSError):
+        return False
+    return (
+        metadata.is_encrypted(content, fmt=fmt)
+        or metadata.holds_ciphertext(content)
+        or rules.is_declared_secret(path)
+    )
+
+
+def refuse_damaged(path: Path, content: bytes, *, fmt: str) -> None:
+    """Raise when a file holds sops ciphertext but is no valid sops file (cut short, or its `sops:` block lost).
+
+    Such a file is neither plaintext to encrypt nor sops's to decrypt: read as
+    values, it would deploy the ciphertext itself as the value.
+    """
+    if not metadata.holds_ciphertext(content):
+        return
+    missing = metadata.missing_fields(content, fmt=fmt)
+    if missing:
+        raise errors.SecretsError(
+            f"{path}: damaged sops file: its sops metadata has no {', '.join(missing)} "
+            "(the file was cut short, or its `sops:` block edited by hand)",
+            hint=DAMAGED_HINT,
+        )
+    if missing is not None:
+        return  # complete metadata: sops checks the rest (its MAC)
+    try:
+        data = _parse_plaintext(path, content, fmt)
+    except errors.SecretsError:
+        raise errors.SecretsError(
+            f"{path}: damaged sops file: it holds sops ciphertext (ENC[...]) but cannot be parsed as {fmt} "
+            "(was it cut short?)",
+            hint=DAMAGED_HINT,
+        ) from None
+    found = next(((where, value) for where, value in iter_leaves(data) if metadata.is_ciphertext(value)), None)
+    if found is None:
+        return  # ciphertext only in a comment or a key: no value would be deployed from it
+    where, value = found
+    line = metadata.ciphertext_line(content, value)
+    raise errors.SecretsError(
+        f"{path}{f':{line}' if line else ''}: {where} is sops ciphertext (ENC[...]), but the file has no sops "
+        "metadata (its `sops:` block is missing, deleted in a merge or cut off): the ciphertext would be "
+        "deployed as the value",
+        hint=DAMAGED_HINT,
+    )
 
 
 def decrypt_file(
@@ -179,6 +235,7 @@ def decrypt_files(
             pending.append((given, ciphertext, fmt, digest))
     work = []
     for given, ciphertext, fmt, digest in pending:
+        refuse_damaged(given, ciphertext, fmt=fmt)
         key_info = metadata.read(ciphertext, fmt=fmt)
         if key_info is None:
             results[given.resolve()] = _plaintext(given, ciphertext, fmt, allow=allow_unencrypted, env=base_env)
