@@ -76,6 +76,14 @@ class Fingerprinter:
             return text
         return self._pattern.sub(lambda match: self.of(match.group(0)), text)
 
+    def tree(self, node: Any) -> Any:
+        """A copy of a JSON tree with every string (keys too) passed through `text`."""
+        if isinstance(node, dict):
+            return {self.text(str(key)): self.tree(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [self.tree(item) for item in node]
+        return self.text(node) if isinstance(node, str) else node
+
     def values(self, values: provenance.Values) -> dict:
         """The values tree with every secret leaf replaced by its fingerprint."""
         return values.redacted(mask=self.of)

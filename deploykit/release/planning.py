@@ -42,6 +42,9 @@ class Desired:
 
     obj: dict[str, Any] = dataclasses.field(repr=False)
     template: str = ""
+    # The object as the record keeps it (secret-derived strings fingerprinted): equal to the last revision's
+    # recorded object when the chart and values did not change it.
+    recorded: dict[str, Any] | None = dataclasses.field(default=None, repr=False)
 
     @property
     def ref(self) -> ObjectRef:
@@ -158,6 +161,9 @@ def _plan_one(
         owner = ownership.owner(live) or "no release (created outside deploykit)"
         return None, (f"{where} exists and belongs to {owner}; deploykit does not take it over silently "
                       "(pass --adopt to take it over)")
+    if previous is not None and live is not None and item.recorded == previous and _live_holds(previous, live):
+        # Applied as is last time, and every field of it still has that value: applying again changes nothing.
+        return Operation(UNCHANGED, live_version=_version(live), **base), None
     try:
         dry = kube.apply(item.obj, dry_run=True)
     except errors.KubeError as exc:
@@ -202,6 +208,15 @@ def _drift(applied: Mapping[str, Any], live: Mapping[str, Any], context: PlanCon
         change = diffing.FieldChange(diffing.format_path(path), value, current, manager=manager or "unknown")
         found.append(_masked(change, str(applied.get("kind")), context))
     return found
+
+
+def _live_holds(applied: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    """True when every field the last revision applied has that very value in the live object."""
+    live_plain = diffing.normalized(live)
+    for path, value in diffing.leaves(diffing.normalized(applied)):
+        if _holds_fingerprint(value) or diffing.value_at(live_plain, path) != value:
+            return False  # a secret-derived value cannot be compared with the live one: let the dry run decide
+    return True
 
 
 def _holds_fingerprint(value: Any) -> bool:

@@ -16,7 +16,7 @@ import yaml
 
 from deploykit import errors
 from deploykit.kube.client import Kube
-from deploykit.release import records
+from deploykit.release import records, revisions
 from deploykit.release.storage import RecordStore
 
 MASK = "<redacted>"
@@ -76,9 +76,7 @@ def values_of(record: records.Record) -> dict:
 
 def manifest_of(record: records.Record) -> str:
     documents = []
-    for doc in yaml.safe_load_all(record.manifest or ""):
-        if not isinstance(doc, dict):
-            continue
+    for doc in revisions.manifest_documents(record):
         if doc.get("kind") == "Secret":
             for field in ("data", "stringData"):
                 if isinstance(doc.get(field), dict):

@@ -20,6 +20,7 @@ import base64
 import binascii
 import dataclasses
 import enum
+import functools
 import gzip
 import hashlib
 import io
@@ -361,10 +362,16 @@ def _checked(value: Any, hint: Any, where: str, source: str) -> Any:
     return value
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    # Resolving string annotations compiles them: once per class, not once per object read.
+    return typing.get_type_hints(cls)
+
+
 def _flat_from_dict(cls: type, tree: Any, source: str, readers: Mapping[str, Any], where: str = "") -> Any:
     if not isinstance(tree, dict):
         raise _damaged(source, f"{where or 'the record'} is not an object")
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     arguments: dict[str, Any] = {}
     for spec in dataclasses.fields(cls):
         key, path = _camel(spec.name), f"{where}{_camel(spec.name)}"

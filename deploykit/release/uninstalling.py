@@ -76,10 +76,8 @@ def uninstall(kube: Kube, options: UninstallOptions, *, track: deploying.Track, 
 
 
 def _has_delete_hooks(record) -> bool:
-    import yaml
-
-    for doc in yaml.safe_load_all(record.manifest or ""):
-        annotations = ((doc or {}).get("metadata") or {}).get("annotations") or {} if isinstance(doc, dict) else {}
+    for doc in revisions.manifest_documents(record):
+        annotations = (doc.get("metadata") or {}).get("annotations") or {}
         value = str(annotations.get("deploykit.io/hook") or annotations.get("helm.sh/hook") or "")
         if any(part.strip() in ("pre-delete", "post-delete") for part in value.split(",")):
             return True

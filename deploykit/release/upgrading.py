@@ -230,10 +230,6 @@ def _deploy_locked(
 ) -> DeployResult:
     number = plan.revision
     event = event or ("upgrade" if last else "install")
-    previous = None
-    if last is not None and options.atomic:
-        with timer.phase("render"):  # while the keys are at hand: a SIGTERM wipes a handed-over keyring
-            previous = revisions.reproduce(last)
     pending = {"rollback": Status.PENDING_ROLLBACK, "upgrade": Status.PENDING_UPGRADE}.get(event, Status.PENDING_INSTALL)
     store.create(_record(revision, number=number, status=pending,
                          description=options.description or f"{event} in progress",
@@ -245,8 +241,8 @@ def _deploy_locked(
             attempt = deploying.deploy(kube, revision, list(plan.operations), event=event, track=track,
                                        wait=options.wait, timer=timer, say=say)
     except deploying.AttemptFailed as failed:
-        return _recover(kube, store, revision, failed, previous=previous, last=last, options=options, result=result,
-                        timer=timer, track=track, say=say)
+        return _recover(kube, store, revision, failed, last=last, options=options, result=result, timer=timer,
+                        track=track, say=say)
     result.created = [f"{k[1]}/{k[3]}" for k in sorted(attempt.applied.created)]
     result.writes += attempt.applied.writes
     result.resources = _resources(attempt.track)
@@ -265,7 +261,7 @@ def _deploy_locked(
 
 def _recover(
     kube: Kube, store: RecordStore, revision: revisions.Revision, failed: deploying.AttemptFailed, *,
-    previous: revisions.Revision | None, last: records.Record | None, options: UpgradeOptions, result: DeployResult,
+    last: records.Record | None, options: UpgradeOptions, result: DeployResult,
     timer: Timer, track: deploying.Track, say: Say,
 ) -> DeployResult:
     number = revision.options.revision
@@ -283,8 +279,12 @@ def _recover(
         raise errors.DeployFailedError(f"{result.action} of {revision.options.release} failed: "
                                        f"{failed.failure.describe()} (not rolled back: --no-atomic)",
                                        hint="fix the cause and upgrade again, or `deploykit rollback`")
+    previous = None
     try:
         with timer.phase("rollback"):
+            # Re-rendered from its record now, not up front: a deploy that succeeds never pays for it. The keys are
+            # still at hand after a SIGTERM: `deploying.cancellable` held the signal while deploying.
+            previous = revisions.reproduce(last) if last is not None else None
             restored = deploying.restore(kube, previous, failed.applied, track=track, wait=options.wait, say=say)
         if restored.track is not None and not restored.track.ok:
             raise errors.DeployFailedError("the restored revision did not become ready: "
