@@ -11,6 +11,7 @@
     editing.py      encrypt, edit, rotate, updatekeys, plaintext for `decrypt --stdout`
     scratch.py      the memory-backed folder for sops's editor flow, removed even on SIGTERM
     redaction.py    Redactor, masking streams: no decrypted value in any printed line
+    patterns.py     the redactor's pattern: a secret escaped to any depth, in any letter case
     deriving.py     secret text a chart can derive from a value (JSON/YAML documents, b64dec, tpl)
     fingerprints.py keyed fingerprints of secret values for release records
 
