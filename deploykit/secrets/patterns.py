@@ -35,8 +35,8 @@ from collections.abc import Callable, Collection
 _PLAIN = frozenset(string.ascii_letters + string.digits + "-_.~")
 # Characters that JSON, YAML or repr() write after a backslash (YAML: `\ `), which the next layer doubles.
 _BACKSLASHED = frozenset("\"'\\/ ")
-# Characters that some writer writes as a hex escape although they are printable ASCII (Jinja's tojson).
-_HEX_ESCAPED = frozenset("\"'\\/<>&")
+# Printable ASCII characters that a writer escapes in hex: Jinja's tojson (`\u003c`).
+_HEX_ESCAPED = frozenset("'<>&")
 # Mnemonic escapes of YAML (a superset of JSON's and repr()'s).
 # In lower case: `\N`, YAML's escape of U+0085, reads `\n` in the folded text.
 _MNEMONIC = {
@@ -80,7 +80,7 @@ def char_pattern(char: str) -> str:
     if any(ord(case) < 0x20 or ord(case) >= 0x7F for case in cases) or char in _HEX_ESCAPED:
         escaped += [code for case in cases for code in _escape_codes(case)]
     if char == "\\":  # a run of backslashes is one backslash, escaped n times
-        return f"(?:{_BACKSLASHES}(?:{'|'.join(escaped[len(direct):])})?)"
+        return f"(?:{_BACKSLASHES})"
     options = [_BACKSLASHES + "(?:" + "|".join(escaped) + ")"] if escaped else []
     if char == " ":  # URL query; folded onto the next line by a YAML writer, plain or double-quoted
         options += [r"\+", r"\r?\n[ \t]*", r"\\\r?\n[ \t]*\\ "]
@@ -108,10 +108,10 @@ def _escape_codes(char: str) -> list[str]:
     """What follows the backslash(es) of a backslash escape of `char`, in every writer's notation."""
     code = ord(char)
     codes = [re.escape(_MNEMONIC[char])] if char in _MNEMONIC else []
-    if code < 0x100:
-        codes.append(f"(?:x|u00|u000000){code:02x}")
+    if code < 0x100:  # YAML and repr() write `\xe9`, JSON `\u00e9`
+        codes.append(f"(?:x|u00){code:02x}")
     elif code < 0x10000:
-        codes.append(f"u(?:0000)?{code:04x}")
+        codes.append(f"u{code:04x}")
     else:  # `\U0001F511` (YAML, repr) or the UTF-16 pair `\ud83d\udd11` (JSON)
         high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
         codes += [f"u{code:08x}", f"u{high:04x}{_BACKSLASHES}u{low:04x}"]
