@@ -43,7 +43,7 @@ _MNEMONIC = {
     "\0": "0", "\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v", "\f": "f", "\r": "r",
     "\x1b": "e", "\x85": "n", "\xa0": "_", "\u2028": "l", "\u2029": "p",
 }
-_HTML_NAMES = {"<": "lt", ">": "gt", "&": "amp", '"': "quot", "'": "(?:apos|#39)"}
+_HTML_NAMES = {"<": "lt", ">": "gt", "&": "amp", '"': "quot", "'": "apos"}
 # One backslash or more, some of them percent-encoded when a URL encoder came after the escaping writer.
 _BACKSLASH = r"(?:\\|%(?:25)*5c)"
 _BACKSLASHES = _BACKSLASH + _BACKSLASH + "*"  # not `(...)+`: the engine checks a plain group's first characters faster
@@ -67,16 +67,13 @@ def char_pattern(char: str) -> str:
     """A regular expression for `char` as itself or any encoding of it, stacked to any depth.
 
     Encoded forms come first: where a shorter text ends after the literal
-    character, the longer encoding must still win. Every alternative starts
-    with a literal character, which the regex engine checks before trying
-    the rest.
+    character, the longer encoding must still win.
     """
     if char in _PLAIN:
         return re.escape(char)
     direct = _direct_forms(char)
     escaped = [*direct] if char in _BACKSLASHED else []  # `\"`, and `%5C%22` when a URL encoder came next
-    # The text is folded, but not its escapes: `\xC0` is an escape of À, folded to à.
-    cases = [char, *{other for other in (char.upper(), char.title()) if len(other) == 1 and other != char}]
+    cases = _cases(char)
     if any(ord(case) < 0x20 or ord(case) >= 0x7F for case in cases) or char in _HEX_ESCAPED:
         escaped += [code for case in cases for code in _escape_codes(case)]
     if char == "\\":  # a run of backslashes is one backslash, escaped n times
@@ -91,11 +88,16 @@ def char_pattern(char: str) -> str:
 
 def _direct_forms(char: str) -> list[str]:
     """`char` percent-encoded (any number of times), as an HTML entity, and as itself, without backslashes."""
-    cases = [char, *{other for other in (char.upper(), char.title()) if len(other) == 1 and other != char}]
-    forms = ["".join(f"%(?:25)*{byte:02x}" for byte in case.encode("utf-8", "surrogatepass")) for case in cases]
+    forms = ["".join(f"%(?:25)*{byte:02x}" for byte in case.encode("utf-8", "surrogatepass")) for case in _cases(char)]
     if char in _HTML_NAMES:
         forms.append(f"&(?:amp;)*(?:{_HTML_NAMES[char]}|#0*{ord(char)}|#x0*{ord(char):x});")
     return [*forms, re.escape(char)]
+
+
+def _cases(char: str) -> list[str]:
+    """`char` and the characters folded to it (see `_Fold`): the text is folded, its escapes are not
+    (`\\xC0` is an escape of À, folded to à)."""
+    return [char, *{other for other in (char.upper(), char.title()) if len(other) == 1 and other != char}]
 
 
 def _lead_chars(char: str) -> set[str]:
