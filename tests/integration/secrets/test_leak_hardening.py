@@ -161,3 +161,14 @@ def test_a_secret_key_named_like_a_short_secret_stays_readable_in_output_dir(sop
     written = (out / "app" / "templates" / "probe.yaml").read_text()
     assert "  admin: '***'\n" in written
     assert "user: <redacted>" in written
+
+
+def test_a_short_secret_does_not_mask_longer_words_in_lint_problems(sops_project, run_deploykit, make_chart):
+    """A lint problem about `sysadmin-X` would read `sys***-X` when a secret value is `admin`."""
+    result = render(
+        sops_project, run_deploykit, make_chart, command="lint",
+        secret="user: admin\n",
+        template="apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sysadmin-X\ndata:\n  user: {{ Values.user }}\n",
+    )
+    assert result.returncode != 0
+    assert "'sysadmin-X'" in result.stdout + result.stderr
