@@ -107,6 +107,20 @@ def child_path(parent: str, key: Any) -> str:
     return f"{parent}[{key!r}]"
 
 
+def find_values_path(values: ValuesDict, text: str) -> str | None:
+    """The path of the first string leaf equal to `text` under `values` (`Values.db.password`); None if none is."""
+    pending: list[tuple[str, Any]] = [(values.values_path, values)]
+    while pending:
+        path, node = pending.pop(0)
+        if isinstance(node, dict):
+            pending.extend((child_path(path, key), dict.__getitem__(node, key)) for key in dict.keys(node))
+        elif isinstance(node, list):
+            pending.extend((f"{path}[{index}]", list.__getitem__(node, index)) for index in range(len(node)))
+        elif isinstance(node, str) and node == text:
+            return path
+    return None
+
+
 def wrap_values(value: dict, path: str = "Values") -> ValuesDict:
     """The template's view of a values tree: path-aware, wrapping nested values on first access."""
     return ValuesDict(value, path)

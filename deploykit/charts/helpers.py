@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import dataclasses
 import hashlib
 import json
 import math
@@ -25,9 +27,10 @@ import jinja2
 import yaml
 
 from deploykit.charts import semver, yamlcodec
-from deploykit.charts.context import TemplateInfo
+from deploykit.charts.context import TemplateInfo, ValuesDict, find_values_path
 
 INCLUDE_STACK = "_deploykit_include_stack"
+_TPL_SOURCES = "deploykit_tpl_sources"
 
 
 class TemplateFailure(jinja2.TemplateError):
@@ -170,19 +173,47 @@ def include(context: jinja2.runtime.Context, name: str, **extra: Any) -> str:
 
 @jinja2.pass_context
 def tpl(context: jinja2.runtime.Context, text: Any, **extra: Any) -> str:
-    """Render a string (usually from values) as a template, with the caller's context."""
+    """Render a string (usually from values) as a template, with the caller's context.
+
+    A failure keeps its exception, which records the string (see `tpl_sources`):
+    rendering then reports a secret string by its values path, never its content.
+    """
     environment = context.environment
     source = _text(text)
-    # Values strings repeat across templates and renders: compile each once.
-    cache = environment.tpl_cache  # type: ignore[attr-defined]
-    template = cache.get(source)
-    if template is None:
-        if len(cache) >= 1000:
-            cache.clear()
-        template = cache[source] = environment.from_string(source)
-    variables = dict(context.get_all())
-    variables.update(extra)
-    return template.render(variables)
+    try:
+        # Values strings repeat across templates and renders: compile each once.
+        cache = environment.tpl_cache  # type: ignore[attr-defined]
+        template = cache.get(source)
+        if template is None:
+            if len(cache) >= 1000:
+                cache.clear()
+            template = cache[source] = environment.from_string(source)
+        variables = dict(context.get_all())
+        variables.update(extra)
+        return template.render(variables)
+    except Exception as exc:  # noqa: BLE001 - noted and raised again
+        _note_tpl_source(exc, source, context.get("Values"))
+        raise
+
+
+@dataclasses.dataclass(frozen=True)
+class TplSource:
+    """A string `tpl` failed on, and the values path it came from (None for a string the template built)."""
+
+    text: str = dataclasses.field(repr=False)  # may be a secret
+    values_path: str | None
+
+
+def tpl_sources(exc: BaseException) -> tuple[TplSource, ...]:
+    """The strings `tpl` was rendering when `exc` was raised, innermost first."""
+    return getattr(exc, _TPL_SOURCES, ())
+
+
+def _note_tpl_source(exc: BaseException, source: str, values: Any) -> None:
+    """Record on `exc` the string that failed (the error message may quote it: a secret must not be)."""
+    path = find_values_path(values, source) if isinstance(values, ValuesDict) else None
+    with contextlib.suppress(AttributeError, TypeError):
+        setattr(exc, _TPL_SOURCES, (*tpl_sources(exc), TplSource(source, path)))
 
 
 FILTERS = {

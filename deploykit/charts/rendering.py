@@ -222,7 +222,27 @@ def _locate(tb: TracebackType | None, known: Collection[str]) -> tuple[str, int]
     return found
 
 
+def _secret_tpl_problem(exc: BaseException, name: str, *, env: jinja2.Environment, secrets: Collection[str]) -> problems.Problem | None:
+    """The problem of `tpl` failing on a string holding a secret, or None: Jinja's message would
+    quote fragments of the secret (`'w0rd' is undefined`, `got 'f3a91'`), so it is left out."""
+    failed = next((source for source in helpers.tpl_sources(exc) if any(secret in source.text for secret in secrets)), None)
+    if failed is None:
+        return None
+    located = _locate(exc.__traceback__, env.loader.sources)  # type: ignore[union-attr]
+    file, line = located if located else (name, None)
+    where = failed.values_path or "a string built from one"
+    return problems.error(
+        file,
+        f"tpl failed on a secret value: {where} (the template error is not shown: it would quote the secret)",
+        line=line,
+        hint="a secret is not a template: insert it without tpl, or keep `{{`, `{%` and `{#` out of it",
+    )
+
+
 def _problem(exc: BaseException, name: str, *, env: jinja2.Environment, secrets: Collection[str]) -> problems.Problem:
+    secret_tpl = _secret_tpl_problem(exc, name, env=env, secrets=secrets)
+    if secret_tpl is not None:
+        return secret_tpl
     hint = None
     if isinstance(exc, jinja2.TemplateSyntaxError):
         file, line = exc.name or exc.filename or name, exc.lineno

@@ -41,17 +41,23 @@ def _masked(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _documents(result: Any, *, show_secrets: bool, include_crds: bool) -> list[tuple[str, str]]:
-    """(template, YAML document) for every object, in the order they are printed (crds/ only when asked, as Helm)."""
+    """(template, YAML document) for every object, in the order printed (crds/ only when asked, as Helm), masked
+    unless show_secrets."""
     from deploykit.charts import yamlcodec
+    from deploykit.secrets import redaction
 
     rendered = result.rendered
     ordered = [*(rendered.crds if include_crds else ()), *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
     found = []
     for manifest in ordered:
         obj = manifest.obj
-        if manifest.kind == "Secret" and manifest.api_version == "v1" and not show_secrets:
-            obj = _masked(obj)
-        found.append((manifest.template, yamlcodec.dump(obj)))
+        if show_secrets:
+            text = yamlcodec.dump(obj)
+        elif manifest.kind == "Secret" and manifest.api_version == "v1":
+            text = _readable_secret(obj)
+        else:
+            text = redaction.mask(yamlcodec.dump(obj))
+        found.append((manifest.template, text))
     return found
 
 
@@ -84,9 +90,32 @@ def _identity(first: str, second: str | None, release: str | None) -> tuple[str,
     return first, second
 
 
-def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[str]:
+def _readable_secret(obj: dict[str, Any]) -> str:
+    """A Secret's YAML, its values as ***, masked but for short words in its own keys and name.
+
+    A short secret value (`admin`) is often also the name of the key that holds
+    it: masked there, the Secret would read `<redacted>: ***`. Strings of the
+    Secret are masked whole; its keys and name only for secrets that are not
+    short words (see `redaction.is_word`).
+    """
+    from deploykit.charts import yamlcodec
     from deploykit.secrets import redaction
 
+    def shown(data: Any) -> Any:
+        if isinstance(data, dict):
+            return {(redaction.mask(key, words=False) if isinstance(key, str) else key): shown(value) for key, value in data.items()}
+        if isinstance(data, list):
+            return [shown(item) for item in data]
+        return redaction.mask(data) if isinstance(data, str) else data
+
+    masked = shown(_masked(obj))
+    metadata, name = masked.get("metadata"), (obj.get("metadata") or {}).get("name")
+    if isinstance(metadata, dict) and isinstance(name, str) and "name" in metadata:
+        metadata["name"] = redaction.mask(name, words=False)
+    return redaction.mask(yamlcodec.dump(masked), words=False)
+
+
+def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[str]:
     by_template: dict[str, list[str]] = {}
     for template, text in documents:
         by_template.setdefault(template, []).append(text)
@@ -95,8 +124,8 @@ def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[
         path = os.path.join(directory, *template.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as handle:
-            # Files skip the masking stdout: mask registered secrets (decrypted -f values) here.
-            handle.write(redaction.mask("".join(f"---\n# Source: {template}\n{text}" for text in texts)))
+            # The documents are masked already (files skip the masking stdout): masking again would hide Secret keys.
+            handle.write("".join(f"---\n# Source: {template}\n{text}" for text in texts))
         written.append(path)
     return written
 
@@ -168,10 +197,8 @@ def template(
             typer.echo(f"wrote {path}", err=True)
         return
     text = "".join(f"---\n# Source: {template}\n{text}" for template, text in documents)
-    if show_secrets:
-        from deploykit.secrets import redaction
+    from deploykit.secrets import redaction
 
-        with redaction.unmasked_stdout():  # asked for explicitly: decrypted values pass the redactor
-            typer.echo(text, nl=False)
-        return
-    typer.echo(text, nl=False)
+    # Masked above (Secret keys kept readable), or --show-secrets asked for decrypted values.
+    with redaction.unmasked_stdout():
+        typer.echo(text, nl=False)

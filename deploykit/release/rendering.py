@@ -133,16 +133,19 @@ def _refuse_ciphertext_in_defaults(chart: Chart) -> None:
 def secret_texts(values: provenance.Values) -> frozenset[str]:
     """The printed forms of secret leaves long enough to mask without mangling other text.
 
-    Every form the run's redactor knows (each line, base64, escaped, repr) and
-    the text a template can derive from a leaf: chart error messages quote
-    rendered lines and values with repr(), so masking the value alone is not enough.
+    Literal forms of each leaf (each line, base64, escaped, repr) and of the
+    text a template can derive from it: chart error messages quote rendered
+    lines and values with repr(), so masking the value alone is not enough.
+    Short words (`admin`) are left out: charts replace literal text, which
+    would cut `sysadmin` too; the run's redactor masks them as whole words in
+    every printed line.
     """
     found: set[str] = set()
     for _, leaf in values.secret_leaves():
         for _, value in decrypting.iter_leaves(leaf):  # a secret list is one leaf of provenance
             for text in (redaction.text_form(value), *deriving.derived(value)):
                 if text and not redaction.is_too_short(text):
-                    found |= redaction.printed_forms(text)
+                    found |= {form for form in redaction.printed_forms(text) if not redaction.is_word(form)}
     return frozenset(found)
 
 

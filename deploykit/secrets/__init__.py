@@ -12,6 +12,7 @@
     scratch.py      the memory-backed folder for sops's editor flow, removed even on SIGTERM
     redaction.py    Redactor, masking streams: no decrypted value in any printed line
     kubesecrets.py  the values a Kubernetes Secret object holds (docker-config credentials too), for the redactor
+    patterns.py     the redactor's pattern: a secret escaped to any depth, in any letter case
     deriving.py     secret text a chart can derive from a value (JSON/YAML documents, b64dec, tpl)
     fingerprints.py keyed fingerprints of secret values for release records
 

@@ -1,9 +1,11 @@
 """The run's redactor: every decrypted value, masked in every line deploykit prints or writes.
 
 Owns `Redactor` (which secret values are known, in which printed forms, and how
-to mask them), the process-wide current redactor (one run = one process), the
-rule for values too short to mask safely, and `MaskingStream`, the text stream
-the CLI puts in front of stdout and stderr.
+to mask them; the pattern that recognises every escaped form and letter case is
+built by `patterns`), the process-wide current redactor (one run = one process),
+the rules for values too short to mask safely and for short words masked only
+whole, and `MaskingStream`, the text stream the CLI puts in front of stdout and
+stderr.
 
 Must not: import anything heavier than the standard library (the CLI installs
 the streams before any command module loads), decrypt anything, or keep a
@@ -17,12 +19,13 @@ import contextlib
 import io
 import json
 import logging
-import re
 import sys
 import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
+
+from deploykit.secrets import patterns
 
 MASK = "<redacted>"
 
@@ -35,6 +38,10 @@ _KEYWORDS = frozenset(
 )
 # Base64 fragments shorter than this match unrelated base64 too often.
 _MIN_FRAGMENT = 8
+# A secret of at most this many letters and digits (`admin`) is masked only as a whole word:
+# inside other words it would mangle unrelated text (`administrator`, `sysadmin`).
+WORD_LENGTH = 8
+_CASE_CHANGES = (str.upper, str.lower, str.title, str.capitalize, str.swapcase)
 
 
 def text_form(value: Any) -> str | None:
@@ -59,31 +66,64 @@ def is_too_short(value: Any) -> bool:
     return len(text.strip()) < MIN_LENGTH or text.strip().lower() in _KEYWORDS
 
 
-def printed_forms(value: str) -> set[str]:
-    """Every form in which `value` may appear in output deploykit produces.
+def is_word(text: str) -> bool:
+    """True for a secret masked only as a whole word: WORD_LENGTH letters and digits at most (`admin`, `hunter22`)."""
+    return len(text) <= WORD_LENGTH and text.isascii() and text.isalnum()
 
-    The value itself; its base64 (Secret objects carry base64), including the
-    part of the encoding that survives being concatenated with other text at
-    any byte alignment; each line of a multi-line value (YAML block scalars
-    print it line by line); and the escaped forms of the value and of each
-    line (see `escaped_forms`).
+
+def printed_forms(value: str) -> set[str]:
+    """Literal forms in which `value` may appear in output deploykit produces.
+
+    For callers that can only replace literal strings (chart problem
+    messages): the value itself, each line of a multi-line value, its
+    base64 forms (see `_base64_forms`), and the escaped forms of the value
+    and of each line (see `escaped_forms`). The redactor itself matches
+    every escaped form and letter case at once (see `patterns`).
     """
-    lines = {line.strip() for line in value.splitlines() if len(line.strip()) >= MIN_LENGTH}
+    lines = _lines(value)
     forms = {value, *lines}
     for text in (value, *lines):
         forms |= escaped_forms(text)
-    raw = value.encode("utf-8")
-    forms.add(base64.b64encode(raw).decode("ascii"))
+    forms |= _base64_forms(value)
+    return {form for form in forms if len(form) >= MIN_LENGTH}
+
+
+def _lines(value: str) -> set[str]:
+    """Each line of a multi-line value long enough to mask (a YAML block scalar prints it line by line)."""
+    return {line.strip() for line in value.splitlines() if len(line.strip()) >= MIN_LENGTH and not is_too_short(line)}
+
+
+def _base64_forms(value: str) -> set[str]:
+    """The base64 of `value` (Secret objects carry base64), and the part of the encoding that
+    survives being concatenated with other text at any byte alignment."""
+    raw = value.encode("utf-8", "surrogatepass")
+    forms = {base64.b64encode(raw).decode("ascii")}
     for shift, start in ((0, 0), (1, 2), (2, 3)):
         encoded = base64.b64encode(b"\0" * shift + raw).decode("ascii")
         core = encoded[start : 4 * ((shift + len(raw)) // 3)]
         if len(core) >= _MIN_FRAGMENT:
             forms.add(core)
-    return {form for form in forms if len(form) >= MIN_LENGTH}
+    return forms
+
+
+def masked_texts(value: str) -> tuple[set[str], set[str]]:
+    """(texts masked wherever they occur, words masked only as whole words) for a secret value.
+
+    The value, each of its lines, their case changes that folding to lower
+    case does not undo (`ß`.upper() is `SS`), and the base64 forms; a short
+    alphanumeric value or line is a word. Escaped forms and other case
+    changes need no entry: the redactor's pattern matches them.
+    """
+    shown = {value, *_lines(value)}
+    changed = {change(text) for text in shown for change in _CASE_CHANGES}
+    shown |= {text for text in changed if patterns.fold(text) not in {patterns.fold(other) for other in shown}}
+    words = {text for text in shown if is_word(text)}
+    texts = {text for text in (shown - words) | _base64_forms(value) if len(text) >= MIN_LENGTH}
+    return texts, words
 
 
 def escaped_forms(text: str) -> set[str]:
-    """`text` as escaped by the writers a chart or an error message can put it through.
+    """`text` as escaped once by the writers a chart or an error message can put it through.
 
     JSON (deploykit's `to_json` and `quote`), YAML single quotes, URL
     encoding (Jinja's `urlencode` leaves `/` alone in a path and writes `+`
@@ -106,26 +146,28 @@ def escaped_forms(text: str) -> set[str]:
 
 
 class Redactor:
-    """Known secret values and one compiled pattern that masks all their forms, longest match first."""
+    """Known secret texts and the compiled patterns that mask them in every printed form, longest match first."""
 
     def __init__(self) -> None:
-        self._forms: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._texts: set[str] = set()
+        self._words: set[str] = set()
+        self._patterns: dict[bool, patterns.SecretPattern | None] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"<Redactor with {len(self._forms)} masked forms>"
+        return f"<Redactor with {len(self._texts) + len(self._words)} masked forms>"
 
     def register(self, value: Any) -> bool:
         """Remember a secret value; False when it is too short to mask (lint reports those)."""
         text = text_form(value)
         if text is None or text == "" or is_too_short(value):
             return False
-        forms = printed_forms(text)
+        texts, words = masked_texts(text)
         with self._lock:
-            if not forms <= self._forms:
-                self._forms |= forms
-                self._pattern = None
+            if not (texts <= self._texts and words <= self._words):
+                self._texts |= texts
+                self._words |= words
+                self._patterns = {}
         return True
 
     def register_all(self, values: Iterable[Any]) -> None:
@@ -133,63 +175,31 @@ class Redactor:
         for value in values:
             self.register(value)
 
-    def mask(self, text: str) -> str:
-        """`text` with every known secret form replaced by MASK."""
-        pattern = self._compiled()
+    def mask(self, text: str, *, words: bool = True) -> str:
+        """`text` with every known secret replaced by MASK.
+
+        `words=False` leaves short word secrets (see `is_word`) alone and
+        masks every other: for identifiers that are not values, such as a
+        Secret's own keys and name, which may be the same word as a value.
+        """
+        pattern = self._compiled(words)
         if pattern is None or not text:
             return text
         return pattern.sub(MASK, text)
 
     def contains_secret(self, text: str) -> bool:
         """True when `text` holds any known secret form."""
-        pattern = self._compiled()
-        return bool(pattern and pattern.search(text))
+        pattern = self._compiled(True)
+        return bool(pattern and text and pattern.search(text))
 
-    def _compiled(self) -> re.Pattern[str] | None:
-        pattern = self._pattern
-        if pattern is not None or not self._forms:
-            return pattern
+    def _compiled(self, words: bool) -> patterns.SecretPattern | None:
+        compiled = self._patterns
+        if words in compiled:
+            return compiled[words]
         with self._lock:
-            if self._pattern is None and self._forms:
-                self._pattern = _compile(self._forms)
-            return self._pattern
-
-
-def _compile(forms: set[str]) -> re.Pattern[str]:
-    """One pattern matching every form, the longest one at each position.
-
-    Built as a trie (`ab(?:c|d)` rather than `abc|abd`): the regex engine then
-    follows one branch per character instead of trying every form at every
-    position, ~20x faster with hundreds of secrets. A plain alternation,
-    longest first, is the fallback when the trie nests too deep.
-    """
-    try:
-        return re.compile(_trie_pattern(forms))
-    except (RecursionError, re.error):
-        return re.compile("|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True)))
-
-
-def _trie_pattern(forms: set[str]) -> str:
-    trie: dict[str, dict] = {}
-    for form in forms:
-        node = trie
-        for char in form:
-            node = node.setdefault(char, {})
-        node[""] = {}  # a form ends here
-    return _node_pattern(trie)
-
-
-def _node_pattern(node: dict[str, dict]) -> str:
-    parts = []
-    while "" not in node and len(node) == 1:  # a chain without choices is a literal
-        (char, node), = node.items()
-        parts.append(re.escape(char))
-    branches = [re.escape(char) + _node_pattern(child) for char, child in sorted(node.items()) if char]
-    if branches:
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        # Greedy `?`: where a form ends and a longer one goes on, the longer one wins.
-        parts.append(f"(?:{body})?" if "" in node else body)
-    return "".join(parts)
+            if words not in self._patterns:
+                self._patterns[words] = patterns.compile_texts(self._texts, self._words if words else ())
+            return self._patterns[words]
 
 
 _current = Redactor()
@@ -205,9 +215,9 @@ def register(value: Any) -> bool:
     return _current.register(value)
 
 
-def mask(text: str) -> str:
-    """Mask every known secret in `text` with the run's redactor."""
-    return _current.mask(text)
+def mask(text: str, *, words: bool = True) -> str:
+    """Mask every known secret in `text` with the run's redactor (see `Redactor.mask` for `words`)."""
+    return _current.mask(text, words=words)
 
 
 class MaskingStream(io.TextIOBase):

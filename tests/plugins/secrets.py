@@ -10,6 +10,7 @@
     sops_project      a folder with an age-only .sops.yaml for secrets/; `.encrypt(name, text)`
                       writes a file there and encrypts it in place with real sops
     run_deploykit     run `python -m deploykit ARGS` in a subprocess, like a user in a shell
+    fresh_redactor    (autouse) an empty run redactor per test, as one process is one run
 """
 
 from __future__ import annotations
@@ -65,6 +66,14 @@ def _base_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gnupg_home: Path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GNUPGHOME", str(gnupg_home))
     return dict(os.environ)
+
+
+@pytest.fixture(autouse=True)
+def fresh_redactor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test is one run: secrets registered by an earlier test in the same worker would mask its output."""
+    from deploykit.secrets import redaction
+
+    monkeypatch.setattr(redaction, "_current", redaction.Redactor())
 
 
 @pytest.fixture
