@@ -220,7 +220,8 @@ def _live_holds(applied: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
 
 
 def _holds_fingerprint(value: Any) -> bool:
-    return isinstance(value, str) and "hmac-sha256:" in value
+    """True for a recorded value derived from a secret (fingerprinted, or masked where no fingerprint fits)."""
+    return isinstance(value, str) and ("hmac-sha256:" in value or MASK in value)
 
 
 def _masked(change: diffing.FieldChange, kind: str, context: PlanContext) -> diffing.FieldChange:

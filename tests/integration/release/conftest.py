@@ -67,6 +67,7 @@ APP_CHART = {
           name: app
           annotations:
             password-hint: {{ ("pw " ~ Values.password) | quote }}
+            password-shout: {{ Values.password | upper | quote }}
         spec:
           replicas: {{ Values.replicas }}
           selector:

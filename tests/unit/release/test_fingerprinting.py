@@ -36,3 +36,10 @@ def test_inputs_digest_changes_with_any_input():
     assert base == fingerprinting.inputs_digest(key=KEY, chart_digest="c1", values={"password": "a"})
     assert base != fingerprinting.inputs_digest(key=KEY, chart_digest="c1", values={"password": "b"})
     assert base != fingerprinting.inputs_digest(key=KEY, chart_digest="c2", values={"password": "a"})
+
+
+def test_a_case_changed_secret_is_masked_in_the_record():
+    """`{{ password | upper }}` would be stored in the record in clear."""
+    fp = fingerprinting.Fingerprinter(KEY, {"s3cr3t-Value"})
+    assert "S3CR3T-VALUE" not in fp.text("shout: S3CR3T-VALUE")
+    assert fp.text("shout: S3CR3T-VALUE") == fingerprinting.Fingerprinter(KEY, {"s3cr3t-Value"}).text("shout: S3CR3T-VALUE")
