@@ -190,8 +190,8 @@ def test_concurrent_upgrades_never_interleave(deploy):
     import sys
 
     assert deploy.upgrade("--create-namespace").returncode == 0
-    # ready-after:200s is 10 s on the test cluster (speed 20): the first run holds the lock that long
-    first = _start(deploy, "--set", "replicas=3", "--set", "behavior=ready-after:200s")
+    # ready-after:100s is 5 s per pod on the test cluster (speed 20): the first run holds the lock ~10 s
+    first = _start(deploy, "--set", "image=registry.example.com/app:2", "--set", "behavior=ready-after:100s")
     _wait_for_line(first, "applying")
     second = subprocess.run(
         [sys.executable, "-m", "deploykit", "upgrade", "app", str(deploy.chart), "-n", deploy.namespace, "-f",
@@ -201,7 +201,7 @@ def test_concurrent_upgrades_never_interleave(deploy):
     assert first.returncode == 0, out + err
     assert second.returncode == 1 and "is locked by" in second.stderr, second.stdout + second.stderr
     assert [s for _, s in _statuses(deploy)] == ["superseded", "deployed"]
-    assert deploy.get("deployment", "app")["spec"]["replicas"] == 3
+    assert deploy.get("deployment", "app")["spec"]["replicas"] == 2
 
 
 @pytest.mark.parametrize("missing", ["namespace"])
