@@ -38,7 +38,7 @@ def plan(
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Save the plan as JSON (for upgrade --plan)."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode", help=f"Exit {CHANGES_EXIT_CODE} when there are changes, 0 when none."),
     create_namespace: bool = typer.Option(False, "--create-namespace", help="Plan as if the namespace will be created."),
-    adopt: bool = typer.Option(False, "--adopt", help="Plan to take over objects that belong to no release or another one."),
+    adopt: bool = engine.ADOPT,
     output: str = engine.OUTPUT,
     kubeconfig: Optional[str] = engine.KUBECONFIG,
     kube_context: Optional[str] = engine.KUBE_CONTEXT,
