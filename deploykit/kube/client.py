@@ -174,10 +174,23 @@ class Kube:
             raise
         return stream.read_text()
 
-    def follow_pod_logs(self, namespace: str, pod: str, *, container: str) -> Iterator[str]:
-        """Yield the container's log lines as they are written, until the container or the stream ends."""
+    def follow_pod_logs(self, namespace: str, pod: str, *, container: str) -> "FollowedLogs":
+        """The container's log lines as they are written, until the container or the stream ends, or close()."""
         stream = self.http.open_stream(
             f"/api/v1/namespaces/{namespace}/pods/{pod}/log", query={"container": container, "follow": "true"},
             read_timeout=3600,
         )
-        yield from stream.text_lines()
+        return FollowedLogs(stream)
+
+
+class FollowedLogs:
+    """Log lines of one container as they come; close() from another thread ends a blocked read at once."""
+
+    def __init__(self, stream: LineStream) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[str]:
+        return self._stream.text_lines()
+
+    def close(self) -> None:
+        self._stream.close()

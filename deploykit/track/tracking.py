@@ -17,9 +17,10 @@ The cluster is reached only through the `KubeSeam` handed in.
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -52,7 +53,7 @@ class KubeSeam(Protocol):
              field_selector: str | None = None) -> list[dict]: ...
     def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int | None = None,
                  previous: bool = False) -> str: ...
-    def follow_pod_logs(self, namespace: str, pod: str, *, container: str) -> Iterator[str]: ...
+    def follow_pod_logs(self, namespace: str, pod: str, *, container: str) -> Iterable[str]: ...
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ class Tracker:
         self._replica_sets: dict[str, dict] = {}
         self._followed: set[tuple[str, str, str]] = set()
         self._followers: list[threading.Thread] = []
+        self._streams: list[Any] = []  # followed log streams that can be closed (see _pump_logs)
+        self._streams_lock = threading.Lock()
         self._stopping = threading.Event()
         self._seen_events: dict[str, int] = {}
 
@@ -181,6 +184,10 @@ class Tracker:
             self._stopping.set()
             for watch in from_watches:
                 watch.stop()
+            with self._streams_lock:
+                streams = list(self._streams)
+            for stream in streams:  # a follower blocked reading its stream returns at once
+                stream.close()
             for thread in self._followers:
                 thread.join(timeout=1)
 
@@ -373,7 +380,13 @@ class Tracker:
 
     def _pump_logs(self, namespace: str, pod: str, container: str) -> None:
         try:
-            for line in self.kube.follow_pod_logs(namespace, pod, container=container):
+            lines = self.kube.follow_pod_logs(namespace, pod, container=container)
+            if hasattr(lines, "close") and not inspect.isgenerator(lines):
+                with self._streams_lock:
+                    self._streams.append(lines)
+                if self._stopping.is_set():
+                    lines.close()
+            for line in lines:
                 if self._stopping.is_set():
                     return
                 self.printer.log_line(pod, container, line)
