@@ -75,12 +75,13 @@ def test_rollout_undo_returns_to_the_previous_template(kube_env, sim_cluster_nam
 def test_logs_and_previous_logs(kube_env, sim_cluster_namespace, sim_cluster_http, wait_until):
     """`kubectl logs` prints the current attempt, `--previous` the crashed one."""
     ns = sim_cluster_namespace
-    # Each attempt runs 2 s simulated (0.1 s here) so the second is still running while kubectl reads.
-    annotations = {m.BEHAVIOR: "crashloop, exit-after:20s", m.LOGS: "attempt {attempt}\nfatal: cannot reach db"}
+    # Each attempt runs 80 s simulated (4 s here) so the second is still running while two kubectl runs read it,
+    # also on a loaded machine (at 0.1 s an attempt could end between them).
+    annotations = {m.BEHAVIOR: "crashloop, exit-after:80s", m.LOGS: "attempt {attempt}\nfatal: cannot reach db"}
     apply(kube_env, ns, m.pod("crash", annotations=annotations))
     wait_until(lambda: m.container(sim_cluster_http("GET", f"/api/v1/namespaces/{ns}/pods/crash")[1]).get(
         "restartCount") == 1 and m.state_of(sim_cluster_http("GET", f"/api/v1/namespaces/{ns}/pods/crash")[1])
-        == "running", what="second attempt running")
+        == "running", timeout=15, what="second attempt running")
     assert kubectl(kube_env, "logs", "crash", "-n", ns).stdout == "attempt 2\nfatal: cannot reach db\n"
     assert kubectl(kube_env, "logs", "crash", "-n", ns, "--previous").stdout == "attempt 1\nfatal: cannot reach db\n"
 

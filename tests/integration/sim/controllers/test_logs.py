@@ -40,10 +40,22 @@ def test_previous_shows_the_crashed_attempt(cluster_core, plain, sim_cluster_nam
     ns = sim_cluster_namespace
     annotations = {m.BEHAVIOR: "crashloop", m.LOGS: "attempt {attempt}\npanic: no database"}
     cluster_core.create_namespaced_pod(ns, m.pod("crash", annotations=annotations))
-    wait_until(lambda: (lambda p: m.container(p).get("restartCount") == 1 and m.state_of(p) == "running")(
-        read(cluster_core, plain, ns, "crash")), what="second attempt running")
-    assert cluster_core.read_namespaced_pod_log("crash", ns, previous=True) == "attempt 1\npanic: no database\n"
-    assert cluster_core.read_namespaced_pod_log("crash", ns) == "attempt 2\npanic: no database\n"
+
+    def consistent_reads():
+        # The pod keeps crashing (speed 20): read both logs while an attempt after the first runs, between two
+        # equal restart counts (under load the second attempt may be missed, or end between the reads).
+        pod = read(cluster_core, plain, ns, "crash")
+        before = m.container(pod).get("restartCount") or 0
+        if before < 1 or m.state_of(pod) != "running":
+            return None
+        previous = cluster_core.read_namespaced_pod_log("crash", ns, previous=True)
+        current = cluster_core.read_namespaced_pod_log("crash", ns)
+        after = m.container(read(cluster_core, plain, ns, "crash")).get("restartCount")
+        return (before, previous, current) if after == before else None
+
+    restarts, previous, current = wait_until(consistent_reads, timeout=15, what="a crash between two reads")
+    assert previous == f"attempt {restarts}\npanic: no database\n"
+    assert current == f"attempt {restarts + 1}\npanic: no database\n"
 
 
 def test_previous_before_any_crash_is_the_kubelets_400(cluster_core, plain, sim_cluster_namespace, wait_until):
