@@ -1,5 +1,5 @@
-"""The pipeline runner (not built yet): pipeline file model, stage runner, gates and promotion evidence.
+"""The pipeline runner: pipeline file model and loading, stage runner, gates and promotion evidence.
 
-Reserved by DESIGN.md's layering (`cli -> pipeline -> release -> ...`) so the
-import contracts hold from the start; it holds no code until its issue lands.
+`model` holds the pipeline file as data. The loader, the stage runner, the
+promotion evidence and the CI generators come next (issue 11).
 """
