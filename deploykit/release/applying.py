@@ -130,12 +130,20 @@ def wait_established(kube: Kube, name: str, timeout: float = ESTABLISHED_TIMEOUT
     while True:
         live = kube.get(ref) or {}
         conditions = (live.get("status") or {}).get("conditions") or []
-        if any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions):
+        if any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions) and _served(kube, live):
             return
         if time.monotonic() > deadline:
             raise errors.KubeError(f"CustomResourceDefinition {name} is not Established after {timeout:.0f}s",
                                    hint="check the CRD's status conditions (kubectl describe crd)")
         time.sleep(0.05)
+
+
+def _served(kube: Kube, crd: Mapping[str, Any]) -> bool:
+    """True once discovery serves the CRD's kind in each served version (it may lag behind Established)."""
+    spec = crd.get("spec") or {}
+    kind = (spec.get("names") or {}).get("kind")
+    versions = [v.get("name") for v in spec.get("versions") or [] if v.get("served", True)]
+    return all(kube.discovery.has(f"{spec.get('group')}/{version}", kind) for version in versions if kind and version)
 
 
 def prune(kube: Kube, operations: Sequence[Operation], *, applied: Applied) -> Applied:
