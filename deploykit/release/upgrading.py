@@ -118,7 +118,9 @@ def make_plan(kube: Kube, revision: revisions.Revision, *, last: records.Record 
     namespace = revision.options.namespace
     context = planning.PlanContext(
         release=revision.options.release, namespace=namespace, adopt=adopt,
-        new_namespaces=revision.namespaces() | ({namespace} if create_namespace else frozenset()),
+        # only those that do not exist yet: objects in an existing namespace are read and dry-run as usual
+        new_namespaces=frozenset(ns for ns in revision.namespaces() | ({namespace} if create_namespace else set())
+                                 if not _namespace_exists(kube, ns)),
         new_kinds=revision.new_kinds(), mask=_mask, digest_key=revision.key,
     )
     previous = revisions.applied_objects(last) if last else []
