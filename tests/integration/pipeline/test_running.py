@@ -1,0 +1,57 @@
+"""Running a stage: releases in `needs` order on an embedded simulator that keeps its state between runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deploykit.pipeline import running
+from deploykit.pipeline.model import Cluster, Pipeline, Policy, Release, Stage
+from tests.plugins.charts import write_chart
+
+
+def _chart(root: Path, name: str, *, crash: bool = False) -> str:
+    files = {
+        "Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n",
+        "templates/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{a: b}}\n",
+    }
+    if crash:
+        files["templates/deploy.yaml"] = (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name + "}\nspec:\n"
+            "  selector: {matchLabels: {app: " + name + "}}\n  template:\n"
+            "    metadata:\n      labels: {app: " + name + "}\n"
+            "      annotations: {sim.deploykit.io/behavior: crashloop}\n"
+            "    spec: {containers: [{name: app, image: registry.example.com/app:1}]}\n")
+    write_chart(root / name, files)
+    return name
+
+
+def _pipeline(tmp_path: Path, *, crash: str = "") -> tuple[Pipeline, Stage]:
+    releases = (
+        Release("db", _chart(tmp_path, "db", crash=crash == "db"), "shop"),
+        Release("api", _chart(tmp_path, "api"), "shop", needs=("db",)),
+        Release("docs", _chart(tmp_path, "docs"), "shop"),
+    )
+    stage = Stage("staging", (Cluster("sim", sim_state="state/staging"),), policy=Policy(create_namespace=True, timeout="20s"))
+    return Pipeline("demo", str(tmp_path / "demo.yaml"), releases, (stage,)), stage
+
+
+def test_releases_deploy_in_needs_order_and_a_rerun_changes_nothing(tmp_path):
+    """A release would deploy before the one it needs, or the simulator would forget the cluster between jobs."""
+    pipeline, stage = _pipeline(tmp_path)
+    lines: list[str] = []
+    [outcome] = running.run_stage(pipeline, stage, base=tmp_path, say=lines.append)
+    assert outcome.ok and [r.release for r in outcome.releases] == ["db", "docs", "api"]
+    assert all(r.result.status == "deployed" for r in outcome.releases)
+    [again] = running.run_stage(pipeline, stage, base=tmp_path, say=lines.append)
+    assert [r.result.status for r in again.releases] == ["unchanged"] * 3
+
+
+def test_a_failed_release_skips_the_releases_that_need_it(tmp_path):
+    """A release would be deployed on top of a dependency that failed and was rolled back."""
+    pipeline, stage = _pipeline(tmp_path, crash="db")
+    [outcome] = running.run_stage(pipeline, stage, base=tmp_path, say=lambda line: None)
+    by_name = {r.release: r for r in outcome.releases}
+    assert by_name["db"].status == "failed" and "CrashLoopBackOff" in by_name["db"].error
+    assert by_name["docs"].status == "succeeded"  # independent: same wave as db
+    assert by_name["api"].status == "skipped"
+    assert not outcome.ok
