@@ -29,6 +29,8 @@ CLI. No message or hint may hold a decrypted value, a token or a header.
     │   ├── RecordError             a release record is damaged or unreadable
     │   │   ├── RecordNotFoundError no such release or revision
     │   │   └── RecordExistsError   the revision was already written (a concurrent writer)
+    │   ├── PlanError               the plan found objects that cannot be applied; nothing was   exit 2
+    │   │                           (another owner, a missing namespace, an immutable field, a refusal)
     │   └── DeployFailedError       the deploy failed (and was rolled back or cleaned up)
     │       └── RollbackFailedError the deploy failed and so did the rollback: a human must look   exit 5
     ├── TrackError                  readiness tracking              exit 1
@@ -156,6 +158,12 @@ class RecordNotFoundError(RecordError):
 
 class RecordExistsError(RecordError):
     """A record for this revision already exists: another run wrote it."""
+
+
+class PlanError(ReleaseError):
+    """The plan found objects that cannot be applied as they are; nothing was written (bad input: fix and rerun)."""
+
+    exit_code = 2
 
 
 class DeployFailedError(ReleaseError):

@@ -27,6 +27,7 @@ def install(
     no_atomic: bool = engine.NO_ATOMIC,
     create_namespace: bool = engine.CREATE_NAMESPACE,
     adopt: bool = engine.ADOPT,
+    plan_file: Optional[str] = typer.Option(None, "--plan", metavar="FILE", help="Apply exactly this reviewed plan (from `deploykit plan --out`)."),
     no_wait: bool = engine.NO_WAIT,
     report: Optional[str] = engine.REPORT,
     description: str = engine.DESCRIPTION,
@@ -36,4 +37,4 @@ def install(
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
 ) -> None:
     """Install CHART as RELEASE; refuses if RELEASE is already installed (use upgrade)."""
-    run_upgrade(**locals(), must_be_new=True, install=True, plan_file=None)
+    run_upgrade(**locals(), must_be_new=True, install=True)

@@ -15,6 +15,7 @@ app = apps.command_app()
 def list_(
     namespace: Optional[str] = engine.NAMESPACE,
     all_namespaces: bool = typer.Option(False, "-A", "--all-namespaces", help="List releases of every namespace."),
+    uninstalled: bool = typer.Option(False, "--uninstalled", help="Also list releases uninstalled with --keep-history."),
     output: str = engine.OUTPUT,
     kubeconfig: Optional[str] = engine.KUBECONFIG,
     kube_context: Optional[str] = engine.KUBE_CONTEXT,
@@ -25,7 +26,7 @@ def list_(
     engine.check_output(output)
     with engine.connect(kubeconfig, kube_context) as kube:
         rows = querying.list_releases(kube, namespace=namespace or kube.connection.default_namespace,
-                                      all_namespaces=all_namespaces)
+                                      all_namespaces=all_namespaces, uninstalled=uninstalled)
     if output != "table":
         engine.emit(rows, output)
         return

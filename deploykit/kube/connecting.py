@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 from kubernetes.config.config_exception import ConfigException
@@ -89,10 +90,12 @@ def connect(*, kubeconfig: str | os.PathLike | None = None, context: str | None 
             ns_file = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
             if ns_file.exists():
                 namespace = ns_file.read_text().strip() or "default"
-    except (ConfigException, OSError, ValueError, KeyError) as exc:
+    except (ConfigException, OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
         where = f"kubeconfig {path or default_path}" if (path or default_path.exists()) else "in-cluster config"
-        raise errors.KubeError(
-            f"cannot load {where}" + (f" (context {context!r})" if context else "") + f": {exc}",
+        # A file that is there but unusable (not YAML, no current-context) is bad input: nothing was sent anywhere.
+        raise errors.KubeconfigError(
+            f"cannot load {where}" + (f" (context {context!r})" if context else "")
+            + f": {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
             hint="pass --kubeconfig FILE and --kube-context NAME, or set KUBECONFIG",
         ) from exc
     # Pin the proxy (taken from the environment for this host, or none): left unpinned, the client scans the whole

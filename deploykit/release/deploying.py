@@ -46,12 +46,13 @@ class AttemptFailed(Exception):
     """A deploy attempt failed after writing: what failed and what it had written."""
 
     def __init__(self, failure: Failure, *, applied: applying.Applied, hook_runs: list[hooks.HookRun],
-                 cancelled: Cancelled | None = None) -> None:
+                 cancelled: Cancelled | None = None, track: TrackResult | None = None) -> None:
         super().__init__(failure.describe())
         self.failure = failure
         self.applied = applied
         self.hook_runs = hook_runs
         self.cancelled = cancelled
+        self.track = track  # the tracker's per-object results of the failed attempt, for the report
 
 
 @dataclasses.dataclass
@@ -109,7 +110,8 @@ def deploy(
             with timer.phase("track"):
                 result = track(applied.objects) if applied.objects else None
             if result is not None and not result.ok:
-                raise AttemptFailed(Failure.from_track("track", result, "not ready"), applied=applied, hook_runs=runs)
+                raise AttemptFailed(Failure.from_track("track", result, "not ready"), applied=applied, hook_runs=runs,
+                                    track=result)
         phase = "post-hooks"
         with timer.phase("hooks"):
             runs += hooks.run(kube, revision.hooks, event=f"post-{event}", track=track, wait=wait)
@@ -119,9 +121,9 @@ def deploy(
         return Attempt(applied=applied, hook_runs=runs, track=result)
     except hooks.HookFailed as exc:
         runs += [r for r in exc.runs if r not in runs]
-        failure = Failure.from_track(phase, exc.result, exc.message)
+        failure = Failure.from_track(phase, exc.track, exc.message)
         raise AttemptFailed(failure if failure.object else dataclasses.replace(failure, reason=exc.message),
-                            applied=applied, hook_runs=runs) from exc
+                            applied=applied, hook_runs=runs, track=exc.track) from exc
     except applying.ApplyFailed as exc:
         raise AttemptFailed(Failure(phase="apply", reason=exc.message), applied=applied, hook_runs=runs) from exc
     except errors.KubeError as exc:

@@ -89,8 +89,8 @@ class Fingerprinter:
         return self.text(node) if isinstance(node, str) else node
 
     def values(self, values: provenance.Values) -> dict:
-        """The values tree with every secret leaf replaced by its fingerprint."""
-        return values.redacted(mask=self.of)
+        """The values tree with every secret leaf, and every string holding a secret (a --set copy), fingerprinted."""
+        return self.tree(values.redacted(mask=self.of))
 
 
 def inputs_digest(*, key: bytes, chart_digest: str, values: dict, extra: Any = None) -> str:

@@ -40,11 +40,11 @@ class HookRun:
 
 
 class HookFailed(errors.DeployFailedError):
-    """A hook did not succeed; `result` is the tracker's verdict and `runs` what ran before."""
+    """A hook did not succeed; `track` is the tracker's verdict and `runs` what ran before."""
 
-    def __init__(self, message: str, *, result: TrackResult | None, runs: list[HookRun], hint: str | None = None) -> None:
+    def __init__(self, message: str, *, track: TrackResult | None, runs: list[HookRun], hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
-        self.result = result
+        self.track = track
         self.runs = runs
 
 
@@ -66,7 +66,7 @@ def run(
         except errors.KubeError as exc:
             runs.append(HookRun(event, ref.kind, ref.namespace, ref.name, hook.weight, False, 0.0, exc.message))
             raise HookFailed(f"{event} hook {ref.kind}/{ref.name} ({hook.manifest.template}) was refused: {exc.message}",
-                             result=None, runs=runs) from exc
+                             track=None, runs=runs) from exc
         result = track([live]) if wait else None
         ok = result.ok if result is not None else True
         reason = (result.failed.reason if result and result.failed else "") or ("timed out" if result and result.timed_out else "")
@@ -77,7 +77,7 @@ def run(
         if not ok:
             if "hook-failed" in hook.delete_policies:
                 kube.delete(ref, propagation="Background")
-            raise HookFailed(f"{event} hook {ref.kind}/{ref.name} failed: {reason or 'not ready'}", result=result, runs=runs,
+            raise HookFailed(f"{event} hook {ref.kind}/{ref.name} failed: {reason or 'not ready'}", track=result, runs=runs,
                              hint="the hook's logs are above; fix the hook or the values it runs with")
     return runs
 

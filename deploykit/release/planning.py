@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,10 +29,12 @@ from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
 from deploykit.release import diffing, ownership
+from deploykit.secrets import fingerprints
 from deploykit.release.plans import CREATE, PRUNE, REPLACE, UNCHANGED, UPDATE, Operation
 
 MASK = "<redacted>"
 CONCURRENCY = 16
+_FINGERPRINT = re.compile(r"hmac-sha256:[0-9a-f]{32}")
 # How the API server says an update changed a field that cannot change.
 IMMUTABLE_MARKERS = ("field is immutable", "is immutable", "may not change once set", "Forbidden: updates to")
 
@@ -95,10 +98,9 @@ def build_operations(
         elif operation:
             operations.append(operation)
     if problems:
-        raise errors.KubeError(
+        raise errors.PlanError(
             "the plan found objects that cannot be applied; nothing was changed:\n  " + "\n  ".join(problems),
             hint="fix the chart or values for each object named, or pass the flag the message suggests",
-            status=422,
         )
     wanted = {d.key for d in desired}
     for obj in previous:
@@ -171,8 +173,8 @@ def _plan_one(
         if live is not None and is_immutable_refusal(exc):
             if ownership.replaces_on_immutable(item.obj):
                 return Operation(REPLACE, live_version=_version(live), reason="an immutable field changed", **base), None
-            return None, (f"{where}: {message} (an immutable field changed; annotate the object "
-                          f"{ownership.REPLACE}: {ownership.REPLACE_ON_IMMUTABLE} to delete and recreate it)")
+            return None, (f"{where}: {_immutable_fields(message)} cannot change (immutable); annotate the object "
+                          f"{ownership.REPLACE}: {ownership.REPLACE_ON_IMMUTABLE} to delete and recreate it")
         if exc.status == 404 and ref.namespace and "namespace" in exc.message.lower():
             return None, f"{where}: namespace {ref.namespace} does not exist (pass --create-namespace to create it)"
         return None, f"{where}: the API server refused it: {message}"
@@ -182,6 +184,12 @@ def _plan_one(
     changes = tuple(_masked(c, ref.kind, context) for c in diffing.changes(live, dry))
     action = UPDATE if changes else UNCHANGED
     return Operation(action, changes=changes, drift=drift, live_version=_version(live), **base), None
+
+
+def _immutable_fields(message: str) -> str:
+    """`spec.template, spec.selector` from the API server's Invalid message (which quotes the whole new value)."""
+    fields = re.findall(r"(?:^|[:,]\s)((?:spec|metadata|data|type|immutable)[\w.\[\]-]*): (?:Invalid value|Forbidden)", message)
+    return ", ".join(dict.fromkeys(fields)) or "a field"
 
 
 def _namespace_exists(kube: Kube, namespace: str) -> bool:
@@ -197,11 +205,16 @@ def _drift(applied: Mapping[str, Any], live: Mapping[str, Any], context: PlanCon
     found = []
     live_plain = diffing.normalized(live)
     for path, value in diffing.leaves(diffing.normalized(applied)):
-        if _holds_fingerprint(value):
-            continue  # a secret-derived value: the record holds its fingerprint, not the value
         current = diffing.value_at(live_plain, path)
         if diffing.is_missing(current) or current == value:
             continue
+        if _holds_fingerprint(value):
+            # A secret: the record holds its keyed fingerprint; the live value drifted if its fingerprint differs.
+            if not (_FINGERPRINT.fullmatch(value) and isinstance(current, str)):
+                continue
+            if fingerprints.fingerprint(current, key=context.digest_key) == value:
+                continue
+            value, current = MASK, MASK
         manager = diffing.owner_of(live, path)
         if manager == "deploykit":
             continue

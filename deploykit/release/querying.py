@@ -53,10 +53,12 @@ def status(kube: Kube, *, release: str, namespace: str) -> dict[str, Any]:
     }
 
 
-def list_releases(kube: Kube, *, namespace: str, all_namespaces: bool) -> list[dict[str, Any]]:
+def list_releases(kube: Kube, *, namespace: str, all_namespaces: bool, uninstalled: bool = False) -> list[dict[str, Any]]:
+    """The latest revision of each release; uninstalled ones (kept with --keep-history) only when asked, as Helm."""
     return [{"name": s.name, "namespace": s.namespace, "revision": s.revision, "updated": s.updated,
              "status": str(s.status), "chart": s.chart, "appVersion": s.app_version}
-            for s in _store(kube, namespace).list_releases(all_namespaces=all_namespaces)]
+            for s in _store(kube, namespace).list_releases(all_namespaces=all_namespaces)
+            if uninstalled or s.status is not records.Status.UNINSTALLED]
 
 
 def revision(kube: Kube, *, release: str, namespace: str, number: int | None) -> records.Record:

@@ -134,6 +134,8 @@ def _assemble(
         key=key, chart_digest=result.chart.digest, values=result.values.data,
         extra=[options.release, options.namespace, options.kube_version, list(options.api_versions)],
     )
+    # A plain values file holding a secret's value (copied by hand) is kept fingerprinted: it is never stored in clear.
+    values_files = tuple(dataclasses.replace(f, text=fingerprinter.text(f.text)) if f.text else f for f in values_files)
     return Revision(
         options=options, result=result, desired=desired, hooks=hooks, key=key, sealed_key=sealed, manifest=manifest,
         safe_notes=fingerprinter.text(rendered.notes or ""),

@@ -71,7 +71,8 @@ def uninstall(kube: Kube, options: UninstallOptions, *, track: deploying.Track, 
             for summary in history:
                 store.delete(name, summary.revision)
     result.status, result.timings, result.writes = UNINSTALLED, timer.phases, len(result.deleted)
-    say(f"release {namespace}/{name} uninstalled ({len(result.deleted)} objects deleted)")
+    count = len(result.deleted)
+    say(f"release {namespace}/{name} uninstalled ({count} object{'' if count == 1 else 's'} deleted)")
     return result
 
 

@@ -87,30 +87,51 @@ def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say:
     """Install or upgrade a release; the result says what happened (see the module docstring)."""
     timer = Timer()
     prepared = prepare(kube, options, timer=timer)
+    result = _planned(prepared, options, say)
+    if result.status == UNCHANGED:
+        result.timings = timer.phases
+        return result
+    store = RecordStore(kube, prepared.revision.options.namespace)
+    if options.create_namespace:  # the lock and the records live in the namespace
+        applying.ensure_namespace(kube, prepared.revision.options.namespace, applying.Applied())
+    with hold_lock(kube, store, prepared.revision.options.release, timeout=options.lock_timeout, say=say) as lock:
+        if _moved(store, prepared):
+            # Another run deployed while this one planned or waited: plan again against what it left.
+            say("the release changed while this run waited for its lock: planning again")
+            prepared = prepare(kube, options, timer=timer)
+            result = _planned(prepared, options, say)
+            if result.status == UNCHANGED:
+                result.timings = timer.phases
+                return result
+        if lock.taken_over:
+            result.took_over_lock_from = lock.taken_over.identity
+        return _deploy_locked(kube, store, prepared.revision, prepared.plan, last=prepared.last, options=options,
+                              result=result, timer=timer, track=track, say=say)
+
+
+def _planned(prepared: Prepared, options: UpgradeOptions, say: Say) -> DeployResult:
+    """The result so far: the plan shown, checked against a reviewed one; UNCHANGED when there is nothing to do."""
     revision, last, plan = prepared.revision, prepared.last, prepared.plan
-    name, namespace = revision.options.release, revision.options.namespace
-    result = DeployResult(release=name, namespace=namespace, action="upgrade" if last else "install", plan=plan,
+    result = DeployResult(release=revision.options.release, namespace=revision.options.namespace,
+                          action="upgrade" if last else "install", plan=plan,
                           previous_revision=last.revision if last else None, notes=revision.notes)
     for line in plans.describe(plan):
         say(line)
     if options.plan is not None:
         check_reviewed(options.plan, plan)
     if not plan.has_changes and last is not None:
-        say(f"release {namespace}/{name} is up to date at revision {last.revision}: nothing to do")
-        result.status, result.timings = UNCHANGED, timer.phases
-        return result
-    store = RecordStore(kube, namespace)
-    if options.create_namespace:  # the lock and the records live in the namespace
-        applying.ensure_namespace(kube, namespace, applying.Applied())
-    with hold_lock(kube, store, name, timeout=options.lock_timeout, say=say) as lock:
-        if lock.taken_over:
-            result.took_over_lock_from = lock.taken_over.identity
-        latest = store.history(name)
-        if (latest[-1].revision if latest else 0) != plan.revision - 1:
-            raise errors.LockedError(f"release {name} changed while this run planned (now at revision {latest[-1].revision})",
-                                     hint="run the upgrade again: it plans against the new state")
-        return _deploy_locked(kube, store, revision, plan, last=last, options=options, result=result, timer=timer,
-                              track=track, say=say)
+        say(f"release {result.namespace}/{result.release} is up to date at revision {last.revision}: nothing to do")
+        result.status = UNCHANGED
+    return result
+
+
+def _moved(store: RecordStore, prepared: Prepared) -> bool:
+    """True when the release's history is not the one the plan was made against."""
+    history = store.history(prepared.revision.options.release)
+    latest = history[-1].revision if history else 0
+    deployed = [s.revision for s in history if s.status is Status.DEPLOYED]
+    return latest != prepared.plan.revision - 1 or (deployed[-1] if deployed else None) != (
+        prepared.last.revision if prepared.last else None)
 
 
 def make_plan(kube: Kube, revision: revisions.Revision, *, last: records.Record | None, adopt: bool,
@@ -268,6 +289,7 @@ def _recover(
 ) -> DeployResult:
     number = revision.options.revision
     result.failure = failed.failure
+    result.resources = _resources(failed.track)
     result.hooks = [dataclasses.asdict(run) for run in failed.hook_runs]
     result.writes += failed.applied.writes
     result.created = [f"{k[1]}/{k[3]}" for k in sorted(failed.applied.created)]
@@ -293,6 +315,8 @@ def _recover(
                                            + Failure.from_track("rollback", restored.track, "not ready").describe())
     except (errors.DeploykitError, deploying.Cancelled) as exc:
         result.status, result.timings, result.rollback_error = ROLLBACK_FAILED, timer.phases, str(exc)
+        store.update_status(revision.options.release, number, Status.FAILED,
+                            description=f"{failed.failure.describe()}; the rollback failed too: {exc}"[:1000])
         raise errors.RollbackFailedError(
             f"{result.action} of {revision.options.release} failed ({failed.failure.describe()}) and the rollback "
             f"failed too: {exc}", hint="a human must look: `deploykit status` and `deploykit history` show the state",
@@ -315,7 +339,8 @@ def _recover(
     error = errors.DeployFailedError(
         f"{result.action} of {revision.options.release} failed: {failed.failure.describe()}; "
         + (f"rolled back to revision {last.revision}" if result.status == ROLLED_BACK else "everything it created was removed"),
-        hint="the lines above show what failed (pod, container, exit code, last log lines)",
+        hint="the run was cancelled (a cancelled CI job, Ctrl-C): deploy again when ready" if failed.cancelled
+        else "the lines above show what failed (pod, container, exit code, last log lines)",
     )
     error.result = result
     if failed.cancelled is not None:

@@ -159,7 +159,7 @@ def test_object_of_another_owner_is_refused_unless_adopted(deploy):
     """An existing object would be silently taken over by a release it does not belong to."""
     assert deploy.upgrade("--create-namespace").returncode == 0
     other = deploy.upgrade(release="other")
-    assert other.returncode == 3
+    assert other.returncode == 2
     assert "belongs to deploykit release" in other.stderr and "--adopt" in other.stderr
     assert deploy.get("deployment", "app")["metadata"]["annotations"]["deploykit.io/release-name"] == "app"
 
@@ -208,7 +208,7 @@ def test_concurrent_upgrades_never_interleave(deploy):
 def test_missing_namespace_is_a_clear_error_and_nothing_is_applied(deploy, missing):
     """Installing into a namespace that does not exist would fail obscurely or half-apply."""
     done = deploy.upgrade()
-    assert done.returncode == 3
+    assert done.returncode == 2
     assert f"namespace {deploy.namespace} does not exist" in done.stderr and "--create-namespace" in done.stderr
 
 
