@@ -55,7 +55,9 @@ class Document:
         return self.lines.get(path, 1)
 
     def report(self, path: tuple, message: str, *, hint: str | None = None, line: int | None = None) -> None:
-        self.problems.append(Problem(self.source, line or self.line(path), field_name(path), message, hint))
+        # `spec.stages[1]` reads as `stages[1]`: both places of the body mean the same, and so do their messages.
+        shown = path[1:] if path[:1] == ("spec",) and len(path) > 1 else path
+        self.problems.append(Problem(self.source, line or self.line(path), field_name(shown), message, hint))
 
 
 def load(path: str | os.PathLike[str]) -> model.Pipeline:
@@ -109,7 +111,9 @@ def parse(text: str, *, source: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        document.report((), f"not valid YAML: {exc.problem or exc.context}", line=line)
+        braced = "{" in (text.splitlines()[line - 1:line] or [""])[0]
+        document.report((), f"not valid YAML: {exc.problem or exc.context}", line=line,
+                        hint="quote a path holding {stage} inside [ ] or { }: [\"values/{stage}.yaml\"]" if braced else None)
     except yaml.YAMLError as exc:
         document.report((), f"not valid YAML: {exc}")
     finally:
@@ -186,8 +190,10 @@ def _report_schema_error(document: Document, error: Any) -> None:
                 document.report(path + (key,), "unknown field" + (f" (did you mean {guess!r}?)" if guess else ""),
                                 hint="fields here: " + ", ".join(known))
     elif rule == "required" and isinstance(value, dict):
+        known = list(subschema.get("properties", {}))
+        mistyped = {did_you_mean(key, known) for key in value if key not in known}
         for key in expected:
-            if key not in value:
+            if key not in value and key not in mistyped:  # a typo of it is reported as an unknown field
                 document.report(path + (key,), "is required", line=document.line(path))
     elif rule == "type":
         wanted = " or ".join(expected) if isinstance(expected, list) else expected
