@@ -86,7 +86,8 @@ def _check_body_place(document: Any, data: dict[str, Any]) -> None:
                 document.report((key,), "is also under spec: write releases, stages and publicKey under spec, "
                                 "or at the top level, not both")
         return
-    missing = [key for key in ("releases", "stages") if key not in data]
+    # A mistyped key (`stage:`) is reported as an unknown field with a did-you-mean; not again as missing.
+    missing = [key for key in ("releases", "stages") if key not in data and not any(did_you_mean(k, [key]) for k in data)]
     if len(missing) == 2:
         document.report(("spec",), "is required (or releases and stages at the top level)")
     for key in missing if len(missing) == 1 else ():
@@ -131,7 +132,7 @@ def _check_release(document: Any, release: dict[str, Any], path: tuple, *, names
 
 def _check_cycles(document: Any, releases: list, path: tuple) -> None:
     graph = {
-        release["name"]: [n for n in release.get("needs", []) if isinstance(n, str)]
+        release["name"]: [n for n in release.get("needs", []) if isinstance(n, str) and n != release["name"]]
         for release in releases
         if isinstance(release, dict) and isinstance(release.get("name"), str) and isinstance(release.get("needs", []), list)
     }
