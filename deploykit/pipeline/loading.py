@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import json
 import os
+import re
 from importlib import resources
 from typing import Any
 
@@ -29,6 +30,7 @@ from deploykit.pipeline.problems import Problem, did_you_mean, field_name, type_
 
 MAX_FILE_BYTES = 1024 * 1024  # a pipeline file is a page of YAML; this stops /dev/zero
 MAX_NODES = 100_000  # alias expansion ("billion laughs") must not blow up
+MAX_DEPTH = 50  # far deeper than the format goes; stops an alias that holds itself
 SCHEMA_RESOURCE = "schema/pipeline.v1.json"
 
 
@@ -111,11 +113,13 @@ def parse(text: str, *, source: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        braced = "{" in (text.splitlines()[line - 1:line] or [""])[0]
+        braced = "{stage}" in (text.splitlines()[line - 1:line] or [""])[0]
         document.report((), f"not valid YAML: {exc.problem or exc.context}", line=line,
                         hint="quote a path holding {stage} inside [ ] or { }: [\"values/{stage}.yaml\"]" if braced else None)
     except yaml.YAMLError as exc:
         document.report((), f"not valid YAML: {exc}")
+    except RecursionError:  # a `<<` merge of a mapping into itself, flattened by PyYAML
+        document.report((), "not valid YAML: a merge (<<) or alias refers to itself")
     finally:
         loader.dispose()
     if document.data is not None and not isinstance(document.data, dict) and not document.problems:
@@ -133,16 +137,26 @@ class _Builder:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise yaml.YAMLError(f"more than {MAX_NODES} nodes (aliases expanding without bound?)")
+        if len(path) > MAX_DEPTH:
+            raise yaml.MarkedYAMLError(problem=f"nested deeper than {MAX_DEPTH} levels (an alias holding itself?)",
+                                       problem_mark=node.start_mark)
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)  # `<<` merges, as YAML means them
+            own = {id(key_node) for key_node, _ in node.value}
+            self.loader.flatten_mapping(node)  # `<<` merges, as YAML means them: merged pairs first, then own
             result: dict[str, Any] = {}
+            merged: set[str] = set()
             for key_node, value_node in node.value:
                 key = self.loader.construct_object(key_node, deep=True)
                 line = key_node.start_mark.line + 1
                 if not isinstance(key, str):
                     self.document.report(path, f"key {key!r} must be a string", line=line)
                     continue
-                if key in result:
+                if id(key_node) not in own:
+                    merged.add(key)
+                elif key in merged:  # a key written here overrides one merged in
+                    merged.discard(key)
+                    del result[key]
+                if key in result and key not in merged:
                     first = self.document.lines[path + (key,)]
                     self.document.report(path + (key,), f"duplicate key (first at line {first})", line=line)
                     continue
@@ -184,8 +198,9 @@ def _report_schema_error(document: Document, error: Any) -> None:
     rule, expected, value, subschema = error.validator, error.validator_value, error.instance, error.schema
     if rule == "additionalProperties" and isinstance(value, dict):
         known = list(subschema.get("properties", {}))
+        patterns = [re.compile(pattern) for pattern in subschema.get("patternProperties", {})]
         for key in value:
-            if key not in known:
+            if key not in known and not any(pattern.search(key) for pattern in patterns):
                 guess = did_you_mean(key, known)
                 document.report(path + (key,), "unknown field" + (f" (did you mean {guess!r}?)" if guess else ""),
                                 hint="fields here: " + ", ".join(known))

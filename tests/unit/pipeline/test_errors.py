@@ -232,3 +232,18 @@ def test_problems_are_listed_in_line_order(tmp_path):
     text = samples.VALID.replace("approval: manual", "approval: auto").replace("requires: [staging]", "requires: [x]")
     lines = [int(problem.split(":")[0]) for problem in problems(tmp_path, text)]
     assert len(lines) == 2 and lines == sorted(lines)
+
+
+def test_alias_holding_itself_is_refused_with_its_line(tmp_path):
+    """A self-referencing alias would crash the loader with a RecursionError."""
+    text = samples.HEADER.replace("  name: shop\n", "  name: shop\n  description: &a [*a]\n") + samples.BODY
+    assert problems(tmp_path, text)[0].startswith("5: : not valid YAML: nested deeper than 50 levels")
+
+
+def test_alias_bomb_is_refused(tmp_path):
+    """A few lines of aliases expanding to billions of nodes would hang validate."""
+    previous, bomb = "a", "x-a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in range(1, 8):
+        bomb += f"x-b{level}: &b{level} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
+        previous = f"b{level}"
+    assert problems(tmp_path, samples.FLAT + bomb)[0].startswith("1: : not valid YAML: more than 100000 nodes")

@@ -118,3 +118,28 @@ def test_relative_source_gives_relative_paths(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path.parent)
     pipeline = loading.load(os.path.join(tmp_path.name, "shop.yaml"))
     assert pipeline.release("web").chart == os.path.join(tmp_path.name, "charts", "app")
+
+
+def test_merge_keys_share_stage_defaults_and_own_keys_override(tmp_path):
+    """Stages sharing defaults through `<<: *defaults` would be refused as duplicate keys, or lose their override."""
+    text = samples.with_stages(
+        "defaults: &defaults\n"
+        "  clusters: [{sim: {state: work}}]\n"
+        "  policy: {timeout: 2m}\n"
+        "stages:\n"
+        "  - name: a\n"
+        "    <<: *defaults\n"
+        "  - name: b\n"
+        "    <<: *defaults\n"
+        "    policy: {timeout: 7m}\n"
+    ).replace("defaults: &defaults", "x-defaults: &defaults")
+    pipeline = loading.load(samples.project(tmp_path, text))
+    assert [stage.policy.timeout for stage in pipeline.stages] == ["2m", "7m"]
+    assert pipeline.stage("b").clusters == pipeline.stage("a").clusters
+
+
+def test_unknown_top_level_key_without_x_prefix_is_still_refused(tmp_path):
+    """Allowing `x-` keys would let any top-level typo through."""
+    text = samples.with_stages("defaults: &d\n  clusters: [{sim: {state: work}}]\nstages:\n  - name: a\n    <<: *d\n")
+    _, found = loading.check(samples.project(tmp_path, text))
+    assert [problem.field for problem in found] == ["defaults"]
