@@ -71,3 +71,22 @@ def test_missing_pipeline_file_exits_2_with_a_message(run_cli, tmp_path):
 def test_corpus_is_complete():
     """A bad pipeline file added to the corpus would never be checked."""
     assert sorted(path.stem for path in BAD.glob("*.yaml")) == sorted(CORPUS)
+
+
+def test_summary_shows_release_waves_and_every_cluster(invoke_cli, tmp_path):
+    """A user could not see in which order releases deploy, or where each stage goes."""
+    from tests.unit.pipeline import samples
+
+    outcome = invoke_cli("pipeline", "validate", str(samples.project(tmp_path)))
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "releases: 2 in 2 wave(s)" in outcome.stdout
+    assert "wave 2: web (" in outcome.stdout
+    assert f"cluster east: kubeconfig {tmp_path / 'kube' / 'config'}, context qa-east" in outcome.stdout
+    assert "reports: no public key, so stage reports are not verified" in outcome.stdout
+
+
+def test_pipeline_group_lists_validate(invoke_cli):
+    """`deploykit pipeline --help` would not show how to check a pipeline file."""
+    outcome = invoke_cli("pipeline", "--help")
+    assert outcome.exit_code == 0
+    assert "validate" in outcome.stdout
