@@ -27,6 +27,9 @@ stage=(-f "$here/values/staging.yaml" -f "$here/secrets/staging.yaml" --release 
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "deploykit pipeline validate: the demo pipeline, staging -> qa -> production (docs/pipelines.md)"
+deploykit pipeline validate "$(dirname "$here")/demo.yaml"
+
 step "deploykit lint (demo chart, staging values, sops-encrypted staging secrets)"
 deploykit lint "$chart" "${stage[@]}"
 
