@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: what `make demo` runs. It grows with the capabilities that land.
 #
-# Today: lint and render the demo chart with sops-encrypted staging secrets
+# Today: validate the demo pipeline (pipelines/demo.yaml), lint and render the demo chart with sops-encrypted staging secrets
 # (decrypted in memory, masked in all output), start the embedded Kubernetes
 # simulator, install the release with `deploykit upgrade --install` (plan,
 # server-side apply, tracking, a release record), show that a repeated

@@ -247,3 +247,17 @@ def test_alias_bomb_is_refused(tmp_path):
         bomb += f"x-b{level}: &b{level} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
         previous = f"b{level}"
     assert problems(tmp_path, samples.FLAT + bomb)[0].startswith("1: : not valid YAML: more than 100000 nodes")
+
+
+def test_missing_chart_archive_is_refused(tmp_path):
+    """A pipeline naming a .tgz that was never packaged would pass validation."""
+    releases = "releases:\n  - {name: web, chart: dist/web-1.0.0.tgz, namespace: shop}\n"
+    text = samples.with_stages(f"stages:\n  - name: a\n    {SIM}\n", releases=releases)
+    assert problems(tmp_path, text) == [f"6: releases[0].chart: chart archive {tmp_path / 'dist' / 'web-1.0.0.tgz'} does not exist"]
+
+
+def test_chart_folder_without_chart_yaml_is_refused(tmp_path):
+    """A folder that is not a chart (a typo one level up) would pass validation."""
+    releases = "releases:\n  - {name: web, chart: charts, namespace: shop}\n"
+    text = samples.with_stages(f"stages:\n  - name: a\n    {SIM}\n", releases=releases)
+    assert problems(tmp_path, text) == [f"6: releases[0].chart: {tmp_path / 'charts'} is not a chart: it has no Chart.yaml"]
