@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: what `make demo` runs. It grows with the capabilities that land.
 #
-# Today: lint and render the demo chart with sops-encrypted staging secrets
+# Today: validate the demo pipeline (pipelines/demo.yaml), lint and render the demo chart with sops-encrypted staging secrets
 # (decrypted in memory, masked in all output), start the embedded Kubernetes
 # simulator, install the release with `deploykit upgrade --install` (plan,
 # server-side apply, tracking, a release record), show that a repeated
@@ -26,6 +26,9 @@ chart="$here/charts/web"
 stage=(-f "$here/values/staging.yaml" -f "$here/secrets/staging.yaml" --release web -n staging)
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "deploykit pipeline validate: the demo pipeline, staging -> qa -> production (docs/pipelines.md)"
+deploykit pipeline validate "$(dirname "$here")/demo.yaml"
 
 step "deploykit lint (demo chart, staging values, sops-encrypted staging secrets)"
 deploykit lint "$chart" "${stage[@]}"
