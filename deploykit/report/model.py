@@ -175,7 +175,8 @@ def parse_stamp(text: str) -> datetime.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
-def _camel(name: str) -> str:
+def json_name(name: str) -> str:
+    """The JSON key of a field name: `seconds_to_ready` -> `secondsToReady`."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
 
@@ -183,7 +184,7 @@ def _camel(name: str) -> str:
 def to_dict(report: Any) -> Any:
     """The camelCase dict (JSON-ready) of a report or any part of it."""
     if dataclasses.is_dataclass(report):
-        return {_camel(field.name): to_dict(getattr(report, field.name)) for field in dataclasses.fields(report)}
+        return {json_name(field.name): to_dict(getattr(report, field.name)) for field in dataclasses.fields(report)}
     if isinstance(report, list):
         return [to_dict(item) for item in report]
     if isinstance(report, dict):
@@ -201,7 +202,7 @@ def _build(hint: Any, data: Any, where: str) -> Any:
         if not isinstance(data, dict):
             raise errors.ReportError(f"report field {where or '(top)'} must be an object, got {type(data).__name__}")
         hints = typing.get_type_hints(hint)
-        known = {_camel(field.name): field.name for field in dataclasses.fields(hint)}
+        known = {json_name(field.name): field.name for field in dataclasses.fields(hint)}
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise errors.ReportError(f"report field {where or '(top)'} has unknown keys {unknown}",
