@@ -15,7 +15,12 @@ from deploykit.report import model
 
 def render(report: model.StageReport) -> bytes:
     """The report.json bytes of a report."""
-    return (json.dumps(model.to_dict(report), indent=2, ensure_ascii=False) + "\n").encode()
+    try:
+        text = json.dumps(model.to_dict(report), indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:  # NaN or infinity: JSON has no such numbers
+        raise errors.ReportError(f"the report holds a time that is not a finite number: {exc}",
+                                 hint="this is a bug in the code that measured it; please report it") from exc
+    return (text + "\n").encode()
 
 
 def parse(data: bytes | str, *, source: str = "report.json") -> model.StageReport:

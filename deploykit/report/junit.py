@@ -10,16 +10,9 @@ Must not: write files.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ElementTree
 
-from deploykit.report import model
-
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _clean(text: str) -> str:
-    return _NOT_XML.sub("", text)
+from deploykit.report import model, xmltext
 
 
 def failure_text(failure: model.FailureReport) -> str:
@@ -39,17 +32,17 @@ def _seconds(value: float | None) -> str:
 
 def _case(suite: ElementTree.Element, *, classname: str, name: str, seconds: float | None,
           failure: model.FailureReport | None, skipped: str = "") -> None:
-    case = ElementTree.SubElement(suite, "testcase", classname=_clean(classname), name=_clean(name),
+    case = ElementTree.SubElement(suite, "testcase", classname=xmltext.clean(classname), name=xmltext.clean(name),
                                   time=_seconds(seconds))
     if failure is not None:
-        element = ElementTree.SubElement(case, "failure", message=_clean(failure.reason), type="failure")
-        element.text = _clean(failure_text(failure))
+        element = ElementTree.SubElement(case, "failure", message=xmltext.clean(failure.reason), type="failure")
+        element.text = xmltext.clean(failure_text(failure))
     elif skipped:
-        ElementTree.SubElement(case, "skipped", message=_clean(skipped))
+        ElementTree.SubElement(case, "skipped", message=xmltext.clean(skipped))
 
 
 def _suite(root: ElementTree.Element, report: model.StageReport, release: model.ReleaseReport) -> None:
-    suite = ElementTree.SubElement(root, "testsuite", name=_clean(f"{report.stage}/{release.namespace}/{release.name}"),
+    suite = ElementTree.SubElement(root, "testsuite", name=xmltext.clean(f"{report.stage}/{release.namespace}/{release.name}"),
                                    timestamp=report.started_at, time=_seconds(sum(release.timings.values())))
     classname = f"{report.pipeline}.{report.stage}.{release.name}"
     for item in release.objects:
@@ -76,7 +69,7 @@ def _suite(root: ElementTree.Element, report: model.StageReport, release: model.
 
 def render(report: model.StageReport) -> bytes:
     """The junit.xml bytes of a report."""
-    root = ElementTree.Element("testsuites", name=_clean(f"{report.pipeline}/{report.stage}/{report.cluster}"))
+    root = ElementTree.Element("testsuites", name=xmltext.clean(f"{report.pipeline}/{report.stage}/{report.cluster}"))
     for release in report.releases:
         _suite(root, report, release)
     suites = root.findall("testsuite")

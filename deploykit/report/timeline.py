@@ -9,9 +9,8 @@ in sans-serif, readable in a browser, GitLab and GitHub).
 from __future__ import annotations
 
 import math
-from xml.sax.saxutils import escape
 
-from deploykit.report import model
+from deploykit.report import model, xmltext
 
 WIDTH, LABEL_WIDTH, RIGHT_MARGIN, ROW, TOP = 960, 300, 24, 26, 74
 CHAR = 6.6  # average width of a 12 px sans-serif character, to fit labels
@@ -22,10 +21,6 @@ STATUS_COLOURS = {model.SUCCESS: "#1a7f37", model.FAILED: "#cf222e", model.ROLLE
 def _fit(text: str, room: float, size: int = 12, *, bold: bool = False) -> str:
     most = max(int(room / (CHAR * size / 12 * (1.16 if bold else 1.0))), 1)
     return text if len(text) <= most else text[: max(most - 1, 0)] + "…"
-
-
-def _attr(text: str) -> str:
-    return escape(text, {'"': "&quot;"})
 
 
 def nice_step(span: float, ticks: int = 8) -> float:
@@ -89,9 +84,9 @@ def render(report: model.StageReport) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
         f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">',
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
-        f'<text x="16" y="26" font-size="16" font-weight="bold" fill="#1f2328">{escape(_fit(title, WIDTH * 0.6))}</text>',
+        f'<text x="16" y="26" font-size="16" font-weight="bold" fill="#1f2328">{xmltext.escape(_fit(title, WIDTH * 0.6))}</text>',
         f'<text x="{WIDTH - 16}" y="26" font-size="16" font-weight="bold" text-anchor="end" fill="{colour}">'
-        f'{escape(report.status)}</text>',
+        f'{xmltext.escape(report.status)}</text>',
     ]
     axis_y, bottom = TOP - 8, TOP + ROW * len(rows)
     for index in range(int(round(span / step)) + 1):
@@ -109,11 +104,11 @@ def render(report: model.StageReport) -> str:
             label = f"{item.namespace}/{item.name}: {item.status}"
             out.append(f'<rect x="0" y="{top}" width="{WIDTH}" height="{ROW}" fill="#f6f8fa"/>')
             out.append(f'<text x="16" y="{middle}" font-weight="bold" fill="#1f2328">'
-                       f'{escape(_fit(label, plot_left - 24, bold=True))}</text>')
+                       f'{xmltext.escape(_fit(label, plot_left - 24, bold=True))}</text>')
             note, fill = _release_note(item)
             if note:
                 out.append(f'<text x="{plot_left + 4}" y="{middle}" fill="{fill}">'
-                           f'{escape(_fit(note, plot_right - plot_left - 4))}</text>')
+                           f'{xmltext.escape(_fit(note, plot_right - plot_left - 4))}</text>')
             continue
         assert isinstance(item, model.ObjectReport)
         if kind == "reason":  # the reason itself is drawn with its bar, in the row above
@@ -124,34 +119,34 @@ def render(report: model.StageReport) -> str:
                                                  failure.exit_code is not None and f"exit {failure.exit_code}") if part)
             if where:
                 out.append(f'<text x="40" y="{middle}" fill="#6e7781" font-size="11">'
-                           f'{escape(_fit(where, LABEL_WIDTH - 44, 11))}</text>')
+                           f'{xmltext.escape(_fit(where, LABEL_WIDTH - 44, 11))}</text>')
             continue
-        out.append(f'<text x="28" y="{middle}" fill="#1f2328">{escape(_fit(item.title, LABEL_WIDTH - 40))}'
-                   f'<title>{escape(item.title)}: {escape(item.status)}</title></text>')
+        out.append(f'<text x="28" y="{middle}" fill="#1f2328">{xmltext.escape(_fit(item.title, LABEL_WIDTH - 40))}'
+                   f'<title>{xmltext.escape(item.title)}: {xmltext.escape(item.status)}</title></text>')
         bar = bars[id(item)]
         if bar is None:
-            out.append(f'<text x="{plot_left + 4}" y="{middle}" fill="#8c959f" font-style="italic">{escape(item.status)}</text>')
+            out.append(f'<text x="{plot_left + 4}" y="{middle}" fill="#8c959f" font-style="italic">{xmltext.escape(item.status)}</text>')
             continue
         start, end = x(bar[0]), max(x(bar[1]), x(bar[0]) + 3)
         fill = COLOURS.get(item.status, COLOURS["applied"])
         seconds = bar[1] - bar[0]
         out.append(f'<rect x="{start}" y="{top + 6}" width="{round(end - start, 1)}" height="{ROW - 12}" rx="2" '
-                   f'fill="{fill}"><title>{_attr(item.title)}: {_attr(item.status)} after {seconds:.1f} s</title></rect>')
+                   f'fill="{fill}"><title>{xmltext.escape(item.title)}: {xmltext.escape(item.status)} after {seconds:.1f} s</title></rect>')
         if item.failure is not None:
             out.append(f'<path d="M{end - 4},{top + 4} l8,{ROW - 8} M{end + 4},{top + 4} l-8,{ROW - 8}" '
                        f'stroke="#82071e" stroke-width="2"/>')
             note = f"✕ {item.failure.reason} after {seconds:.1f} s"
             left = min(start, max(plot_right - len(note) * CHAR * 1.16, plot_left))
             out.append(f'<text x="{left}" y="{middle + ROW - 4}" fill="#cf222e" font-weight="bold">'
-                       f'{escape(_fit(note, plot_right - left, bold=True))}<title>{escape(item.failure.reason)}</title></text>')
+                       f'{xmltext.escape(_fit(note, plot_right - left, bold=True))}<title>{xmltext.escape(item.failure.reason)}</title></text>')
         elif plot_right - end >= 60:
             after = f"{seconds:.1f} s" if item.status == "ready" else item.status
-            out.append(f'<text x="{end + 6}" y="{middle}" fill="#57606a">{escape(after)}</text>')
+            out.append(f'<text x="{end + 6}" y="{middle}" fill="#57606a">{xmltext.escape(after)}</text>')
     legend_y = bottom + 30
     for offset, (name, fill) in zip((0, 110, 220), (("ready", COLOURS["ready"]), ("failed", COLOURS["failed"]),
                                                      ("applied, not tracked", COLOURS["applied"]))):
         out.append(f'<rect x="{plot_left + offset}" y="{legend_y - 10}" width="14" height="12" rx="2" fill="{fill}"/>')
         out.append(f'<text x="{plot_left + offset + 20}" y="{legend_y}" fill="#57606a">{name}</text>')
-    out.append(f'<text x="16" y="{legend_y}" fill="#57606a">seconds since {escape(report.started_at)}</text>')
+    out.append(f'<text x="16" y="{legend_y}" fill="#57606a">seconds since {xmltext.escape(report.started_at)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
