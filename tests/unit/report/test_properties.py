@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ElementTree
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from deploykit import errors
 from deploykit.report import jsonfile, junit, markdown, timeline
 from tests.unit.report import samples
 
@@ -47,9 +49,6 @@ def test_any_reason_stays_in_its_table_row(reason):
 
 def test_non_finite_timings_are_refused():
     """A NaN timing (a clock bug) is a report error, not an invalid report.json."""
-    import pytest
-
-    from deploykit import errors
     report = samples.succeeded()
     report.releases[0].timings["track"] = float("nan")
     with pytest.raises(errors.ReportError, match="not a finite number"):
