@@ -1,5 +1,13 @@
-"""Stage reports (not built yet): report model, writers (JSON, JUnit XML, Markdown, dotenv), signing.
+"""Stage reports: what one pipeline stage did on one cluster, as data and as the files CI reads.
 
-Reserved by DESIGN.md's layering (used by `pipeline` and `release`) so the
-import contracts hold from the start; it holds no code until its issue lands.
+`model` (the report as plain, versioned dataclasses and their JSON form),
+one small pure writer per file (`jsonfile` report.json, `junit` junit.xml,
+`markdown` summary.md, `dotenv` deploy.env, `timeline` timeline.svg),
+`writing.write_all` (every file through the caller's mask), `signing`
+(ed25519 report.sig) and `cilog` (GitLab / GitHub log sections and
+annotations). docs/reports.md describes the files.
+
+The lowest layer above `errors`: it imports nothing else of deploykit (release
+and pipeline build reports from their results), and knows nothing of secrets:
+masking is a callable passed in.
 """
