@@ -58,7 +58,10 @@ def gitlab_ci(
     install: str = DEFAULT_INSTALL,
     environment_urls: Mapping[str, str] | None = None,
 ) -> str:
-    """The text of a .gitlab-ci.yml running `pipeline` (read from `pipeline_file`, relative to the repo root)."""
+    """The text of a .gitlab-ci.yml running `pipeline` (read from `pipeline_file`, relative to the repo root).
+
+    `install` is what jobs pip-install; `environment_urls` maps a stage to its environment's URL.
+    """
     urls = dict(environment_urls or {})
     config: dict[str, Any] = {
         "workflow": {
@@ -240,16 +243,21 @@ def _artifact_name(stage: str, cluster: str | None) -> str:
 
 
 def _hash_patterns(pipeline: model.Pipeline, pipeline_file: str) -> str:
-    """hashFiles() arguments: every local chart folder of the pipeline, else the pipeline's own folder."""
-    base = posixpath.dirname(pipeline_file)
+    """hashFiles() arguments: every chart folder inside the repository, else the pipeline file's folder.
+
+    Chart paths are taken as paths from the repository root (the CLI makes
+    them so); a chart elsewhere (absolute, outside, a URL) is not hashed.
+    """
     folders = sorted(
         {
-            posixpath.normpath(posixpath.join(base, release.chart))
+            posixpath.normpath(release.chart)
             for release in pipeline.releases
-            if "://" not in release.chart and not posixpath.isabs(release.chart)
+            if "://" not in release.chart
+            and not posixpath.isabs(release.chart)
+            and not posixpath.normpath(release.chart).startswith("..")
         }
     )
-    patterns = [f"{folder}/**" for folder in folders] or [f"{base or '.'}/**"]
+    patterns = [f"{folder}/**" for folder in folders] or [f"{posixpath.dirname(pipeline_file) or '.'}/**"]
     return ", ".join(f"'{pattern}'" for pattern in patterns)
 
 

@@ -1,8 +1,10 @@
 """Writes this folder's CI files from the demo pipeline: `python pipelines/ci/generate.py`.
 
-The demo pipeline is built here as a model (staging -> qa -> production,
-production approved by hand, each stage requiring the one before); once the
-pipeline loader reads pipelines/demo/pipeline.yaml, this can load it instead.
+The demo pipeline (pipelines/demo.yaml: staging -> qa -> production,
+production approved by hand, each stage requiring the one before, each on
+the embedded simulator) is built here as a model, as the CLI would pass it
+(chart paths from the repository root); with the pipeline loader, `deploykit
+pipeline ci gitlab|github pipelines/demo.yaml` writes the same files.
 tests/unit/pipeline/test_ci_demo.py checks the committed files equal what
 this script writes.
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 from deploykit.pipeline import ci, model
 
 HERE = Path(__file__).resolve().parent
-PIPELINE_FILE = "pipelines/demo/pipeline.yaml"
+PIPELINE_FILE = "pipelines/demo.yaml"
 FILES = {"gitlab": "gitlab-ci.yml", "github": "github-deploy.yml"}
 
 
@@ -24,18 +26,17 @@ def demo_pipeline() -> model.Pipeline:
     return model.Pipeline(
         name="demo",
         source=PIPELINE_FILE,
-        releases=(model.Release(name="web", chart="charts/web", namespace="web"),),
+        releases=(model.Release(name="web", chart="pipelines/demo/charts/web", namespace="web"),),
         stages=(
-            model.Stage(name="staging", clusters=(model.Cluster(name="staging", context="staging"),)),
-            model.Stage(name="qa", clusters=(model.Cluster(name="qa", context="qa"),), requires=("staging",)),
-            model.Stage(
-                name="production",
-                clusters=(model.Cluster(name="eu", context="prod-eu"), model.Cluster(name="us", context="prod-us")),
-                requires=("qa",),
-                approval=model.MANUAL,
-            ),
+            model.Stage(name="staging", clusters=(_sim("staging"),)),
+            model.Stage(name="qa", clusters=(_sim("qa"),), requires=("staging",)),
+            model.Stage(name="production", clusters=(_sim("production"),), requires=("qa",), approval=model.MANUAL),
         ),
     )
+
+
+def _sim(stage: str) -> model.Cluster:
+    return model.Cluster(name="sim", sim_state=f".deploykit/sim/{stage}")
 
 
 def rendered() -> dict[str, str]:

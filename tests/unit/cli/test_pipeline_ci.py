@@ -1,5 +1,6 @@
 """`deploykit pipeline ci gitlab|github FILE [--out PATH]` (the command module, before the pipeline group mounts it)."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -28,10 +29,15 @@ stages:
 def read_pipeline(path: Path) -> model.Pipeline:
     """A minimal pipeline reader for these tests only (the real loader is deploykit.pipeline.loading)."""
     data = yaml.safe_load(path.read_text())
+    # As the real loader does: paths relative to the file's folder, as seen from the current folder.
+    base = os.path.dirname(os.fspath(path))
     return model.Pipeline(
         name=data["metadata"]["name"],
         source=str(path),
-        releases=tuple(model.Release(**release) for release in data["releases"]),
+        releases=tuple(
+            model.Release(**{**release, "chart": os.path.normpath(os.path.join(base, release["chart"]))})
+            for release in data["releases"]
+        ),
         stages=tuple(
             model.Stage(
                 name=stage["name"],
@@ -50,6 +56,7 @@ def repo(tmp_path, monkeypatch) -> Path:
     (tmp_path / ".git").mkdir()
     (tmp_path / "deploy").mkdir()
     (tmp_path / "deploy/pipeline.yaml").write_text(PIPELINE_YAML)
+    (tmp_path / "deploy/charts/web").mkdir(parents=True)
     monkeypatch.setattr(pipeline_ci, "load_pipeline", read_pipeline)
     monkeypatch.chdir(tmp_path / "deploy")
     return tmp_path
@@ -64,16 +71,22 @@ def test_prints_the_generated_file_naming_the_pipeline_from_the_repo_root(repo, 
     """CI jobs, which start at the repository root, would look for the pipeline file in the wrong place."""
     result = invoke(system, "pipeline.yaml")
     assert result.exit_code == 0, result.output
-    expected = ci.generate(system, read_pipeline(repo / "deploy/pipeline.yaml"), pipeline_file="deploy/pipeline.yaml")
-    assert result.stdout == expected
+    assert ("$DEPLOYKIT_PIPELINE" if system == "gitlab" else "DEPLOYKIT_PIPELINE") in result.stdout
+    variables = yaml.safe_load(result.stdout)["variables" if system == "gitlab" else "env"]
+    assert variables["DEPLOYKIT_PIPELINE"] == "deploy/pipeline.yaml"
+
+
+def test_chart_folders_are_hashed_by_their_path_from_the_repo_root(repo):
+    """The GitHub cache key would hash no file (a path seen from where the command ran), so it never changes."""
+    result = invoke("github", "pipeline.yaml")
+    assert "hashFiles('deploy/charts/web/**')" in result.stdout
 
 
 def test_out_writes_the_file_and_creates_folders(repo):
     """`--out .github/workflows/deploy.yml` would fail on a fresh repository or print instead of writing."""
     result = invoke("github", str(repo / "deploy/pipeline.yaml"), "--out", str(repo / ".github/workflows/deploy.yml"))
     assert result.exit_code == 0, result.output
-    written = (repo / ".github/workflows/deploy.yml").read_text()
-    assert written == ci.generate("github", read_pipeline(repo / "deploy/pipeline.yaml"), pipeline_file="deploy/pipeline.yaml")
+    assert (repo / ".github/workflows/deploy.yml").read_text() == invoke("github", "pipeline.yaml").stdout
     assert result.stdout == ""
 
 

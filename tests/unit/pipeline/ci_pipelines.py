@@ -11,8 +11,8 @@ def fanout_pipeline(*, approval: str | None = model.MANUAL) -> model.Pipeline:
         name="shop",
         source=PIPELINE_FILE,
         releases=(
-            model.Release(name="db", chart="charts/db", namespace="shop"),
-            model.Release(name="api", chart="../charts/api", namespace="shop", needs=("db",)),
+            model.Release(name="db", chart="deploy/charts/db", namespace="shop"),
+            model.Release(name="api", chart="charts/api", namespace="shop", needs=("db",)),
         ),
         stages=(
             model.Stage(name="dev", clusters=(model.Cluster(name="dev", context="dev"),)),
@@ -32,7 +32,7 @@ def chain_pipeline() -> model.Pipeline:
     return model.Pipeline(
         name="chain",
         source=PIPELINE_FILE,
-        releases=(model.Release(name="web", chart="web", namespace="web"),),
+        releases=(model.Release(name="web", chart="https://charts.example.com/web", namespace="web"),),
         stages=(
             model.Stage(name="a", clusters=one),
             model.Stage(name="b", clusters=one),

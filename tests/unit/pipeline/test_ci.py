@@ -184,6 +184,13 @@ def test_github_caches_templates_keyed_on_the_chart_folders():
     assert cache["with"]["restore-keys"] == "deploykit-templates-"
 
 
+def test_github_cache_key_hashes_the_pipeline_folder_without_a_local_chart():
+    """With only remote charts the cache key would be empty and never change."""
+    steps = github(chain_pipeline())["jobs"]["deploy-a"]["steps"]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["key"] == "deploykit-templates-${{ hashFiles('deploy/**') }}"
+
+
 def test_both_systems_install_deploykit_as_told():
     """Jobs would run a deploykit other than the one asked for (the repository, or a pinned release)."""
     config = gitlab(fanout_pipeline(), install="deploykit==0.1.0")

@@ -26,5 +26,5 @@ def test_demo_pipeline_promotes_staging_qa_production_with_manual_production():
     assert [stage.name for stage in pipeline.stages] == ["staging", "qa", "production"]
     assert [stage.requires for stage in pipeline.stages] == [(), ("staging",), ("qa",)]
     assert pipeline.stage("production").approval == "manual"
-    assert [(release.name, release.chart) for release in pipeline.releases] == [("web", "charts/web")]
-    assert (ROOT / "pipelines/demo" / pipeline.release("web").chart / "Chart.yaml").is_file()
+    assert [(release.name, release.chart) for release in pipeline.releases] == [("web", "pipelines/demo/charts/web")]
+    assert (ROOT / pipeline.release("web").chart / "Chart.yaml").is_file()
