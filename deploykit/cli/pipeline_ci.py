@@ -41,7 +41,7 @@ def load_pipeline(path: Path) -> model.Pipeline:
 def ci(
     system: str = typer.Argument(..., help="gitlab or github.", show_default=False),
     file: Path = typer.Argument(..., help="The pipeline file.", show_default=False),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout (folders are created)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write here instead of stdout (folders are created)."),
     install: str = typer.Option(
         ".", "--install", help="What each job pip-installs: `.` (this repository) or a requirement such as deploykit==0.1.0."
     ),
