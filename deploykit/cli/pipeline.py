@@ -64,3 +64,50 @@ def summary_lines(pipeline) -> list[str]:
     lines.append("reports: signed, verified with the pipeline's ed25519 public key" if pipeline.public_key
                  else "reports: no public key, so stage reports are not verified")
     return lines
+
+
+@app.command(no_args_is_help=True)
+def run(
+    file: str = PIPELINE_FILE,
+    stages: list[str] = typer.Option([], "--stage", metavar="NAME", help="Run this stage (repeat for more); default: every stage in order."),
+    clusters: list[str] = typer.Option([], "--cluster", metavar="NAME", help="Only this cluster of the stage (CI runs one job per cluster)."),
+    report_dir: str = typer.Option("reports", "--report-dir", metavar="DIR", help="Where the stage reports go (one folder per stage when running several)."),
+    evidence: str | None = typer.Option(None, "--evidence", metavar="DIR", help="Reports of earlier stages, as DIR/<stage>/report.json + report.sig."),
+    approve: list[str] = typer.Option([], "--approve", metavar="NAME", help="Approve a stage with `approval: manual`."),
+) -> None:
+    """Run stages of FILE: gates, deploy every release on every cluster, write signed reports."""
+    import os
+    from pathlib import Path
+
+    from deploykit import errors
+    from deploykit.pipeline import loading, stages as stage_action
+    from deploykit.secrets import redaction
+
+    found_pipeline, found = loading.check(file)
+    if found_pipeline is None:
+        for problem in found:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    names = [stage.name for stage in found_pipeline.stages]
+    unknown = [name for name in stages if name not in names]
+    if unknown:
+        raise errors.UsageError(f"--stage {unknown[0]}: {file} has no such stage (stages: {', '.join(names)})")
+    chosen = [stage for stage in found_pipeline.stages if not stages or stage.name in stages]
+    options = stage_action.RunOptions(
+        base=Path.cwd(), report_dir=Path(report_dir), evidence=Path(evidence) if evidence else None,
+        approved=tuple(approve), clusters=tuple(clusters), env=dict(os.environ), mask=redaction.mask,
+    )
+    runs = stage_action.run_stages(found_pipeline, chosen, options, say=lambda line: typer.echo(line))
+    failed = next((r for r in runs if r.exit_code), None)
+    if failed is not None:
+        typer.echo(f"error: stage {failed.stage} {failed.status}: see its reports in {report_dir}", err=True)
+        raise typer.Exit(failed.exit_code)
+
+
+def _mount_ci() -> None:
+    from deploykit.cli import pipeline_ci
+
+    app.command("ci", short_help="Write the GitLab CI or GitHub Actions configuration of a pipeline file.")(pipeline_ci.ci)
+
+
+_mount_ci()

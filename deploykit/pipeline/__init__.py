@@ -1,7 +1,9 @@
-"""The pipeline runner: pipeline file model and loading, stage runner, gates and promotion evidence.
+"""The pipeline runner: the pipeline file, stages run with gates and promotion evidence, CI configuration.
 
-`model` holds the pipeline file as data; `loading` reads a pipeline file into
-it (JSON Schema in `schema/pipeline.v1.json`, the checks beyond it in
-`checking`, located `problems`). The stage runner, the promotion evidence and
-the CI generators come next (issue 11).
+`model` (the file as data), `loading` / `checking` / `problems` (reading it,
+every problem with file, line and field), `evidence` (the promoted artifact
+and its digest), `gates` (approval, signed reports of required stages),
+`running` (one stage on its clusters, releases in `needs` order through the
+engine), `reporting` (results to stage reports), `stages` (the stage
+action), `ci` (GitLab CI and GitHub Actions files).
 """

@@ -19,7 +19,6 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 
 from deploykit import errors
@@ -57,7 +56,7 @@ class ClusterOutcome:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return deploying.stamp()
 
 
 @contextlib.contextmanager
@@ -143,8 +142,10 @@ def _deploy(kube: Kube, release: Release, stage: Stage, *, base: Path, version: 
     try:
         result = upgrading.upgrade(kube, options, track=track, say=say)
     except errors.DeployFailedError as exc:
+        say(f"error: release {release.name}: {exc}")
         return ReleaseOutcome(release.name, FAILED, result=exc.result, error=exc.message, exit_code=exc.exit_code)
     except errors.DeploykitError as exc:
+        say(f"error: release {release.name}: {exc}")
         return ReleaseOutcome(release.name, FAILED, error=str(exc), exit_code=exc.exit_code)
     say(f"release {release.name} {result.status} in {time.monotonic() - started:.1f}s")
     return ReleaseOutcome(release.name, SUCCEEDED, result=result)

@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import signal
 import threading
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -46,13 +47,15 @@ class AttemptFailed(Exception):
     """A deploy attempt failed after writing: what failed and what it had written."""
 
     def __init__(self, failure: Failure, *, applied: applying.Applied, hook_runs: list[hooks.HookRun],
-                 cancelled: Cancelled | None = None, track: TrackResult | None = None) -> None:
+                 cancelled: Cancelled | None = None, track: TrackResult | None = None,
+                 applied_at: str | None = None) -> None:
         super().__init__(failure.describe())
         self.failure = failure
         self.applied = applied
         self.hook_runs = hook_runs
         self.cancelled = cancelled
         self.track = track  # the tracker's per-object results of the failed attempt, for the report
+        self.applied_at = applied_at
 
 
 @dataclasses.dataclass
@@ -60,6 +63,13 @@ class Attempt:
     applied: applying.Applied
     hook_runs: list[hooks.HookRun]
     track: TrackResult | None
+    applied_at: str | None = None
+
+
+def stamp() -> str:
+    """Now, as reports write times: `2026-12-04T23:45:53.120Z`."""
+    moment = datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def tracker(kube: Kube, *, printer: Any, timeout: float, show_logs: bool = True) -> Track:
@@ -106,19 +116,20 @@ def deploy(
             applying.apply(kube, operations, revision.by_key, applied=applied)
         phase = "track"
         result = None
+        applied_at = stamp()
         if wait:
             with timer.phase("track"):
                 result = track(applied.objects) if applied.objects else None
             if result is not None and not result.ok:
                 raise AttemptFailed(Failure.from_track("track", result, "not ready"), applied=applied, hook_runs=runs,
-                                    track=result)
+                                    track=result, applied_at=applied_at)
         phase = "post-hooks"
         with timer.phase("hooks"):
             runs += hooks.run(kube, revision.hooks, event=f"post-{event}", track=track, wait=wait)
         phase = "prune"
         with timer.phase("prune"):
             applying.prune(kube, operations, applied=applied)
-        return Attempt(applied=applied, hook_runs=runs, track=result)
+        return Attempt(applied=applied, hook_runs=runs, track=result, applied_at=applied_at)
     except hooks.HookFailed as exc:
         runs += [r for r in exc.runs if r not in runs]
         failure = Failure.from_track(phase, exc.track, exc.message)

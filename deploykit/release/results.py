@@ -72,6 +72,8 @@ class DeployResult:
     created: list[str] = dataclasses.field(default_factory=list)
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
     writes: int = 0
+    # When the applied objects started to be tracked (UTC, ms): the origin of their `seconds` in `resources`.
+    applied_at: str | None = None
     notes: str | None = None
     took_over_lock_from: str | None = None
 

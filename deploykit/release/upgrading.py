@@ -268,7 +268,7 @@ def _deploy_locked(
                         track=track, say=say)
     result.created = [f"{k[1]}/{k[3]}" for k in sorted(attempt.applied.created)]
     result.writes += attempt.applied.writes
-    result.resources = _resources(attempt.track)
+    result.resources, result.applied_at = _resources(attempt.track), attempt.applied_at
     result.hooks = [dataclasses.asdict(run) for run in attempt.hook_runs]
     result.status, result.timings = DEPLOYED, timer.phases
     store.replace(_record(revision, number=number, status=Status.DEPLOYED,
@@ -289,7 +289,7 @@ def _recover(
 ) -> DeployResult:
     number = revision.options.revision
     result.failure = failed.failure
-    result.resources = _resources(failed.track)
+    result.resources, result.applied_at = _resources(failed.track), failed.applied_at
     result.hooks = [dataclasses.asdict(run) for run in failed.hook_runs]
     result.writes += failed.applied.writes
     result.created = [f"{k[1]}/{k[3]}" for k in sorted(failed.applied.created)]

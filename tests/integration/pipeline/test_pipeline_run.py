@@ -1,0 +1,105 @@
+"""`deploykit pipeline run` on the demo pipeline: stages in order, signed evidence between them, gates that refuse."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[3]
+KEY = (REPO / "keys" / "example" / "report-signing.ed25519.pem").read_text()
+CRASH = {"migrations": {"enabled": False},
+         "podAnnotations": {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "panic: DATABASE_URL is not set"}}
+
+
+@pytest.fixture
+def project(tmp_path: Path, secrets_env) -> Path:
+    """A copy of the repository's pipelines/ (demo pipeline, charts, values, secrets) to run from."""
+    shutil.copytree(REPO / "pipelines", tmp_path / "pipelines", ignore=shutil.ignore_patterns("ci"))
+    (tmp_path / ".git").mkdir()
+    return tmp_path
+
+
+def run(project: Path, *args: str, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DEPLOYKIT_CACHE_DIR": str(project / ".cache")}
+    env.pop("DEPLOYKIT_REPORT_KEY", None)
+    if key:
+        env["DEPLOYKIT_REPORT_KEY"] = key
+    return subprocess.run([sys.executable, "-m", "deploykit", "pipeline", "run", "pipelines/demo.yaml", *args],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=180)
+
+
+def report(project: Path, stage: str) -> dict:
+    return json.loads((project / "reports" / stage / "report.json").read_text())
+
+
+def stage(project: Path, name: str, *extra: str, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
+    return run(project, "--stage", name, "--report-dir", f"reports/{name}", "--evidence", "reports", *extra, key=key)
+
+
+def test_the_demo_is_promoted_through_every_stage_with_signed_evidence(project):
+    """A stage would run without its required evidence, or the reports would be missing or unsigned."""
+    for name, extra in (("staging", ()), ("qa", ()), ("production", ("--approve", "production"))):
+        done = stage(project, name, *extra)
+        assert done.returncode == 0, done.stdout + done.stderr
+        files = sorted(p.name for p in (project / "reports" / name).iterdir())
+        assert files == ["deploy.env", "junit.xml", "report.json", "report.sig", "summary.md", "timeline.svg"]
+        assert report(project, name)["status"] == "success"
+    digests = {report(project, name)["artifactDigest"] for name in ("staging", "qa", "production")}
+    assert len(digests) == 1
+
+
+def test_production_needs_its_approval(project):
+    """A manual stage would deploy without anyone approving it."""
+    assert stage(project, "staging").returncode == 0 and stage(project, "qa").returncode == 0
+    done = stage(project, "production")
+    assert done.returncode == 4 and "needs a manual approval" in done.stderr and "--approve production" in done.stderr
+    assert report(project, "production")["status"] == "refused"
+
+
+def test_missing_tampered_or_foreign_evidence_refuses_the_stage(project):
+    """A stage would accept no report, an edited one, or one made for another build."""
+    missing = stage(project, "qa")
+    assert missing.returncode == 4 and "no report of stage staging" in missing.stderr
+    assert stage(project, "staging").returncode == 0
+    path = project / "reports" / "staging" / "report.json"
+    original = path.read_text()
+    path.write_text(original.replace('"success"', '"success" ', 1))
+    tampered = stage(project, "qa")
+    assert tampered.returncode == 4 and "signature check failed" in tampered.stderr
+    path.write_text(original)
+    values = project / "pipelines" / "demo" / "charts" / "web" / "values.yaml"
+    values.write_text(values.read_text() + "\n# a new build\n")
+    foreign = stage(project, "qa")
+    assert foreign.returncode == 4 and "not this build's" in foreign.stderr
+
+
+def test_a_failing_stage_is_rolled_back_reports_why_and_blocks_promotion(project):
+    """A crash-looping build would stay deployed, its report would not say why, or qa would take it."""
+    assert stage(project, "staging").returncode == 0
+    values = project / "pipelines" / "demo" / "values" / "staging.yaml"
+    values.write_text(yaml.safe_dump({**yaml.safe_load(values.read_text()), **CRASH}))
+    done = stage(project, "staging")
+    assert done.returncode == 1, done.stdout + done.stderr
+    data = report(project, "staging")
+    [release] = data["releases"]
+    assert data["status"] == "rolled-back" and release["rollback"]["ok"] is True
+    assert release["failure"]["container"] == "web" and "CrashLoopBackOff" in release["failure"]["reason"]
+    assert "panic: DATABASE_URL is not set" in release["failure"]["logs"]
+    assert "panic: DATABASE_URL is not set" in (project / "reports" / "staging" / "junit.xml").read_text()
+    refused = stage(project, "qa")
+    assert refused.returncode == 4 and "ended rolled-back, not success" in refused.stderr
+
+
+def test_unsigned_reports_cannot_open_a_gate(project):
+    """Without a signing key the next stage would trust reports anyone could write."""
+    assert stage(project, "staging", key=None).returncode == 0
+    assert not (project / "reports" / "staging" / "report.sig").exists()
+    done = stage(project, "qa")
+    assert done.returncode == 4 and "is not signed" in done.stderr
