@@ -8,7 +8,10 @@
 # upgrade writes nothing and that `plan` names drift; then upgrade to a build
 # whose pods crash and watch deploykit fail within a second of the first
 # CrashLoopBackOff, naming pod, container, exit code and the crashed
-# container's last log line, and roll back to the previous revision.
+# container's last log line, and roll back to the previous revision. Then
+# the demo pipeline (pipelines/demo.yaml): staging -> qa -> production with
+# signed reports as evidence, and a broken build that fails in staging, is
+# rolled back and is refused promotion to qa.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/deploykit-demo.XXXXXX")"
@@ -64,4 +67,36 @@ fi
 
 step "deploykit history: the failed revision, and the rollback that restored revision 1"
 deploykit history web -n staging
-printf '\nThe demo is done: the broken release failed as it should (exit code 1 above) and was rolled back.\n'
+
+# The pipeline: one build promoted stage by stage, each stage on its own embedded simulator (state in .deploykit/sim),
+# each stage's report signed with the example key (public and insecure: demo only) and required by the next stage.
+root="$(cd "$here/../.." && pwd)"
+reports="$root/.deploykit/reports"
+export DEPLOYKIT_REPORT_KEY="$(cat "$root/keys/example/report-signing.ed25519.pem")"
+rm -rf "$root/.deploykit/sim" "$reports"
+
+step "deploykit pipeline run: staging -> qa -> production (approved), signed evidence between the stages"
+(cd "$root" && deploykit pipeline run pipelines/demo.yaml --report-dir "$reports" --approve production)
+
+step "a broken build (crash-looping pods): fails fast in staging, is rolled back, and qa refuses to promote it"
+broken_root="$work/broken"
+mkdir -p "$broken_root" && cp -r "$root/pipelines" "$broken_root/" && mkdir -p "$broken_root/.deploykit"
+cp -r "$root/.deploykit/sim" "$broken_root/.deploykit/"   # the same clusters, as they are now
+sed -i '/^migrations:/{n;s/enabled: true/enabled: false/}' "$broken_root/pipelines/demo/values/staging.yaml"
+cat >>"$broken_root/pipelines/demo/values/staging.yaml" <<'YAML'
+podAnnotations:
+  sim.deploykit.io/behavior: crashloop
+  sim.deploykit.io/logs: "panic: DATABASE_URL is not set"
+YAML
+cd "$broken_root"
+if deploykit pipeline run pipelines/demo.yaml --stage staging --report-dir "$reports/broken/staging" --evidence "$reports/broken"; then
+    echo "unexpected: the broken build was reported deployed" >&2
+    exit 1
+fi
+if deploykit pipeline run pipelines/demo.yaml --stage qa --report-dir "$reports/broken/qa" --evidence "$reports/broken"; then
+    echo "unexpected: qa accepted the broken build" >&2
+    exit 1
+fi
+cd "$root"
+printf '\nThe demo is done. The broken build failed in staging (exit 1), was rolled back, and qa refused it (exit 4).\n'
+printf 'Reports (report.json, junit.xml, summary.md, deploy.env, timeline.svg, report.sig): %s\n' "$reports"
