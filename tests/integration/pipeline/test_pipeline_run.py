@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,3 +106,43 @@ def test_unsigned_reports_cannot_open_a_gate(project):
     assert not (project / "reports" / "staging" / "report.sig").exists()
     done = stage(project, "qa")
     assert done.returncode == 4 and "is not signed" in done.stderr
+
+
+def test_no_decrypted_secret_is_in_any_report_file(project):
+    """A password the app logs (or a reason quoting it) would leak through report.json, junit.xml or the timeline."""
+    from tests.plugins.secrets import SOPS
+
+    plain = subprocess.run([str(SOPS), "decrypt", "--output-type", "json", "pipelines/demo/secrets/staging.yaml"],
+                           cwd=project, capture_output=True, text=True, check=True, env=os.environ).stdout
+    leaves: list[str] = []
+
+    def collect(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, str) and len(node) >= 8:
+            leaves.append(node)
+
+    collect({k: v for k, v in json.loads(plain).items() if k != "sops"})
+    assert leaves
+    staging = project / "pipelines" / "demo" / "values" / "staging.yaml"
+    assert stage(project, "staging").returncode == 0
+    # the crashing app prints every secret value: the failure's log lines carry them into the reports
+    crash = {**CRASH, "podAnnotations": {**CRASH["podAnnotations"],
+                                         "sim.deploykit.io/logs": "\n".join(f"connecting with {leaf}" for leaf in leaves)}}
+    staging.write_text(yaml.safe_dump({**yaml.safe_load(staging.read_text()), **crash}))
+    assert stage(project, "staging").returncode == 1
+    junit = (project / "reports" / "staging" / "junit.xml").read_text()
+    assert "connecting with" in junit  # the log lines are there, masked
+    for path in (project / "reports" / "staging").iterdir():
+        text = path.read_text(errors="replace")
+        decoded = [text] + [_b64(token) for token in re.findall(r"[A-Za-z0-9+/=]{12,}", text)]
+        for leaf in leaves:
+            assert not any(leaf in candidate for candidate in decoded), path.name
+
+
+def _b64(token: str) -> str:
+    try:
+        return base64.b64decode(token + "=" * (-len(token) % 4)).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return ""
