@@ -107,7 +107,7 @@ def run(
 def _mount_ci() -> None:
     from deploykit.cli import pipeline_ci
 
-    app.command("ci", short_help="Write the GitLab CI or GitHub Actions configuration of a pipeline file.")(pipeline_ci.ci)
+    app.command("ci", short_help="Write the GitLab CI or GitHub Actions file of a pipeline.")(pipeline_ci.ci)
 
 
 _mount_ci()

@@ -39,14 +39,14 @@ def load_pipeline(path: Path) -> model.Pipeline:
 
 @app.command(short_help="Write the GitLab CI or GitHub Actions configuration of a pipeline file.")
 def ci(
-    system: str = typer.Argument(..., help="gitlab or github.", show_default=False),
-    file: Path = typer.Argument(..., help="The pipeline file.", show_default=False),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write here instead of stdout (folders are created)."),
+    system: str = typer.Argument(..., metavar="SYSTEM", help="gitlab or github.", show_default=False),
+    file: Path = typer.Argument(..., metavar="FILE", help="The pipeline file.", show_default=False),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="PATH", help="Write here instead of stdout (folders are created)."),
     install: str = typer.Option(
-        ".", "--install", help="What each job pip-installs: `.` (this repository) or a requirement such as deploykit==0.1.0."
+        ".", "--install", metavar="SPEC", help="What each job pip-installs: `.` (this repository) or a requirement such as deploykit==0.1.0."
     ),
     environment_url: list[str] = typer.Option(
-        [], "--environment-url", help="STAGE=URL: the URL shown for a stage's environment (repeatable).", show_default=False
+        [], "--environment-url", metavar="STAGE=URL", help="STAGE=URL: the URL shown for a stage's environment (repeatable).", show_default=False
     ),
 ) -> None:
     """Write the CI configuration that runs FILE's stages in promotion order, one job per stage and cluster."""
