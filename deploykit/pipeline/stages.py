@@ -14,6 +14,7 @@ Must not: print (through `say`) or parse flags.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 from deploykit import errors
 from deploykit.pipeline import evidence, gates, reporting, running
 from deploykit.pipeline.model import Pipeline, Stage
-from deploykit.report import model, signing, writing
+from deploykit.report import cilog, markdown, model, signing, writing
 
 Say = Callable[[str], None]
 
@@ -74,7 +75,13 @@ def run_stage(pipeline: Pipeline, stage: Stage, options: RunOptions, *, say: Say
                                           artifact_digest=built.digest, reason=str(exc), env=options.env, at=at)
         writing.write_all(report, options.report_dir, mask=options.mask, signing_key=key)
         raise
-    outcomes = running.run_stage(pipeline, stage, base=options.base, say=say, clusters=options.clusters)
+    group = f"deploykit-{stage.name}"
+    say(cilog.group_start(group, f"stage {stage.name}: deploy", env=options.env, now=int(time.time())))
+    try:
+        outcomes = running.run_stage(pipeline, stage, base=options.base, say=say, clusters=options.clusters)
+    finally:
+        if end := cilog.group_end(group, env=options.env, now=int(time.time())):
+            say(end)
     paths: list[Path] = []
     worst = 0
     statuses = []
@@ -82,8 +89,15 @@ def run_stage(pipeline: Pipeline, stage: Stage, options: RunOptions, *, say: Say
         report = reporting.stage_report(outcome, pipeline=pipeline.name, stage=stage.name,
                                         artifact_digest=built.digest, env=options.env)
         folder = options.report_dir if len(outcomes) == 1 else options.report_dir / outcome.cluster
-        paths += writing.write_all(report, folder, mask=options.mask, signing_key=key)
+        written = writing.write_all(report, folder, mask=options.mask, signing_key=key)
+        paths += written
         statuses.append(report.status)
+        summary = next(path for path in written if path.name == "summary.md")
+        markdown.append_step_summary(summary.read_text(encoding="utf-8"), options.env)  # GitHub's job summary
+        for release in report.releases:
+            if release.failure is not None:
+                say(options.mask(cilog.error(f"{stage.name}/{outcome.cluster}: release {release.name} {release.status}",
+                                             release.failure.reason, env=options.env)))
         worst = max([worst, *(r.exit_code for r in outcome.releases)])
     status = model.SUCCESS if all(s == model.SUCCESS for s in statuses) else next(s for s in statuses if s != model.SUCCESS)
     say(f"stage {stage.name}: {status}; reports in {options.report_dir}")

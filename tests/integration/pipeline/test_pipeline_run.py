@@ -29,8 +29,8 @@ def project(tmp_path: Path, secrets_env) -> Path:
     return tmp_path
 
 
-def run(project: Path, *args: str, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEPLOYKIT_CACHE_DIR": str(project / ".cache")}
+def run(project: Path, *args: str, key: str | None = KEY, env: dict | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DEPLOYKIT_CACHE_DIR": str(project / ".cache"), **(env or {})}
     env.pop("DEPLOYKIT_REPORT_KEY", None)
     if key:
         env["DEPLOYKIT_REPORT_KEY"] = key
@@ -42,8 +42,10 @@ def report(project: Path, stage: str) -> dict:
     return json.loads((project / "reports" / stage / "report.json").read_text())
 
 
-def stage(project: Path, name: str, *extra: str, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
-    return run(project, "--stage", name, "--report-dir", f"reports/{name}", "--evidence", "reports", *extra, key=key)
+def stage(project: Path, name: str, *extra: str, key: str | None = KEY, env: dict | None = None
+          ) -> subprocess.CompletedProcess[str]:
+    return run(project, "--stage", name, "--report-dir", f"reports/{name}", "--evidence", "reports", *extra, key=key,
+               env=env)
 
 
 def test_the_demo_is_promoted_through_every_stage_with_signed_evidence(project):
@@ -146,3 +148,17 @@ def _b64(token: str) -> str:
         return base64.b64decode(token + "=" * (-len(token) % 4)).decode("utf-8", "replace")
     except (binascii.Error, ValueError):
         return ""
+
+
+def test_in_github_actions_the_output_is_grouped_annotated_and_summarised(project):
+    """A GitHub job would show one flat log, no error annotation, and an empty job summary."""
+    summary = project / "step-summary.md"
+    github = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    staging = project / "pipelines" / "demo" / "values" / "staging.yaml"
+    staging.write_text(yaml.safe_dump({**yaml.safe_load(staging.read_text()), **CRASH}))
+    done = stage(project, "staging", env=github)
+    assert done.returncode == 1
+    assert "::group::stage staging: deploy" in done.stdout and "::endgroup::" in done.stdout
+    [annotation] = [line for line in done.stdout.splitlines() if line.startswith("::error title=staging/sim")]
+    assert "release web failed::" in annotation and "CrashLoopBackOff" in annotation
+    assert "demo / staging on sim" in summary.read_text()
