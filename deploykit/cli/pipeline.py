@@ -104,6 +104,44 @@ def run(
         raise typer.Exit(failed.exit_code)
 
 
+@app.command(no_args_is_help=True)
+def plan(
+    file: str = PIPELINE_FILE,
+    stage: str = typer.Option(..., "--stage", metavar="NAME", help="The stage to plan."),
+    clusters: list[str] = typer.Option([], "--cluster", metavar="NAME", help="Only this cluster of the stage."),
+    output: str = typer.Option("table", "-o", "--output", metavar="FORMAT", help="table or json."),
+) -> None:
+    """Show what running STAGE would change, per cluster and release (secrets masked); nothing is written."""
+    import json
+    from pathlib import Path
+
+    from deploykit import errors
+    from deploykit.pipeline import loading, running
+    from deploykit.release import plans
+
+    if output not in ("table", "json"):
+        raise errors.UsageError(f"-o {output}: unknown output format", hint="use table or json")
+    found_pipeline, found = loading.check(file)
+    if found_pipeline is None:
+        for problem in found:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    try:
+        chosen = found_pipeline.stage(stage)
+    except KeyError:
+        names = ", ".join(s.name for s in found_pipeline.stages)
+        raise errors.UsageError(f"--stage {stage}: {file} has no such stage (stages: {names})") from None
+    planned = running.plan_stage(found_pipeline, chosen, base=Path.cwd(), clusters=tuple(clusters))
+    if output == "json":
+        typer.echo(json.dumps([{"cluster": cluster, "release": release, "plan": plan.to_dict()}
+                               for cluster, release, plan in planned], indent=2))
+        return
+    for cluster, release, plan in planned:
+        typer.echo(f"== stage {stage}, cluster {cluster}, release {release}")
+        for line in plans.describe(plan):
+            typer.echo(line)
+
+
 def _mount_ci() -> None:
     from deploykit.cli import pipeline_ci
 

@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 from deploykit import errors
@@ -127,6 +128,23 @@ def _run_cluster(pipeline: Pipeline, stage: Stage, cluster: Cluster, *, base: Pa
             failed = any(r.status != SUCCEEDED for r in results)
     outcome.finished = _now()
     return outcome
+
+
+def plan_stage(pipeline: Pipeline, stage: Stage, *, base: Path, clusters: tuple[str, ...] = ()
+               ) -> list[tuple[str, str, Any]]:
+    """(cluster, release, the engine's plan) for every release on every cluster of the stage; nothing is written."""
+    from deploykit.release.results import Timer
+
+    found = []
+    for cluster in [c for c in stage.clusters if not clusters or c.name in clusters]:
+        with connected(cluster, base=base) as kube:
+            version = (kube.server_version().get("gitVersion") or "v1.37.0").split("+")[0]
+            for release in pipeline.releases:
+                options = upgrading.UpgradeOptions(
+                    render=render_options(release, stage, base=base, kube_version=version),
+                    create_namespace=stage.policy.create_namespace)
+                found.append((cluster.name, release.name, upgrading.prepare(kube, options, timer=Timer()).plan))
+    return found
 
 
 def _deploy(kube: Kube, release: Release, stage: Stage, *, base: Path, version: str, say: Say) -> ReleaseOutcome:

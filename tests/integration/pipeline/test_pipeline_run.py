@@ -162,3 +162,21 @@ def test_in_github_actions_the_output_is_grouped_annotated_and_summarised(projec
     [annotation] = [line for line in done.stdout.splitlines() if line.startswith("::error title=staging/sim")]
     assert "release web failed::" in annotation and "CrashLoopBackOff" in annotation
     assert "demo / staging on sim" in summary.read_text()
+
+
+def test_pipeline_plan_shows_what_a_stage_would_change(project):
+    """A reviewer could not see a stage's changes before running it."""
+    env = {**os.environ, "DEPLOYKIT_CACHE_DIR": str(project / ".cache")}
+
+    def plan() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "deploykit", "pipeline", "plan", "pipelines/demo.yaml", "--stage",
+                               "staging"], cwd=project, env=env, capture_output=True, text=True, timeout=120)
+
+    assert "5 to create" in plan().stdout
+    assert stage(project, "staging").returncode == 0
+    assert "No changes" in plan().stdout
+    staging = project / "pipelines" / "demo" / "values" / "staging.yaml"
+    staging.write_text(yaml.safe_dump({**yaml.safe_load(staging.read_text()), "replicaCount": 3}))
+    done = plan()
+    assert done.returncode == 0 and "~ update    Deployment web/web" in done.stdout and "spec.replicas: 1 -> 3" in done.stdout
+    assert "spec.replicas: 1 -> 3" in plan().stdout  # planning again: the first plan wrote nothing
