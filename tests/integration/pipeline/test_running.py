@@ -55,3 +55,32 @@ def test_a_failed_release_skips_the_releases_that_need_it(tmp_path):
     assert by_name["docs"].status == "succeeded"  # independent: same wave as db
     assert by_name["api"].status == "skipped"
     assert not outcome.ok
+
+
+def test_independent_releases_deploy_at_the_same_time(tmp_path):
+    """Releases that need nothing of each other would wait for one another, stretching every stage."""
+    from datetime import datetime
+
+    def slow_chart(name: str) -> str:
+        write_chart(tmp_path / name, {
+            "Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n",
+            "templates/deploy.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name + "}\nspec:\n"
+                "  selector: {matchLabels: {app: " + name + "}}\n  template:\n"
+                "    metadata:\n      labels: {app: " + name + "}\n"
+                "      annotations: {sim.deploykit.io/behavior: 'ready-after:2s'}\n"
+                "    spec: {containers: [{name: app, image: registry.example.com/app:1}]}\n"),
+        })
+        return name
+
+    releases = (Release("left", slow_chart("left"), "shop"), Release("right", slow_chart("right"), "shop"))
+    stage = Stage("staging", (Cluster("sim", sim_state="state/staging"),), policy=Policy(create_namespace=True))
+    [outcome] = running.run_stage(Pipeline("demo", "demo.yaml", releases, (stage,)), stage, base=tmp_path,
+                                  say=lambda line: None)
+    assert outcome.ok, [r.error for r in outcome.releases]
+    spans = []
+    for release in outcome.releases:
+        start = datetime.fromisoformat(release.result.applied_at.replace("Z", "+00:00")).timestamp()
+        spans.append((start, start + release.result.timings["track"]))
+    (left_start, left_end), (right_start, right_end) = spans
+    assert left_start < right_end and right_start < left_end  # the two trackings overlap
