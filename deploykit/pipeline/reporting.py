@@ -29,6 +29,8 @@ def stage_report(
         pipeline=pipeline, stage=stage, cluster=outcome.cluster, status=_stage_status(releases),
         started_at=outcome.started, finished_at=outcome.finished, artifact_digest=artifact_digest,
         ci=model.ci_job_from_env(env), releases=releases,
+        environment_url=next((r.result.environment_url for r in outcome.releases
+                              if r.result is not None and r.result.environment_url), ""),
     )
 
 

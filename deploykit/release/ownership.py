@@ -62,3 +62,24 @@ def keeps(obj: Mapping[str, Any]) -> bool:
 def replaces_on_immutable(obj: Mapping[str, Any]) -> bool:
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
     return str(annotations.get(REPLACE, "")).strip() == REPLACE_ON_IMMUTABLE
+
+
+ENVIRONMENT_URL = "deploykit.io/environment-url"
+
+
+def environment_url(objects: list[Mapping[str, Any]]) -> str:
+    """Where the release can be reached: an object's `deploykit.io/environment-url` annotation, else the first
+    Ingress host (https when the Ingress has TLS for it); "" when the chart exposes none."""
+    for obj in objects:
+        annotated = ((obj.get("metadata") or {}).get("annotations") or {}).get(ENVIRONMENT_URL)
+        if annotated:
+            return str(annotated)
+    for obj in objects:
+        if obj.get("kind") != "Ingress":
+            continue
+        spec = obj.get("spec") or {}
+        tls_hosts = {host for entry in spec.get("tls") or [] for host in entry.get("hosts") or []}
+        for rule in spec.get("rules") or []:
+            if rule.get("host"):
+                return f"{'https' if rule['host'] in tls_hosts else 'http'}://{rule['host']}/"
+    return ""

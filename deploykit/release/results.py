@@ -74,6 +74,7 @@ class DeployResult:
     writes: int = 0
     # When the applied objects started to be tracked (UTC, ms): the origin of their `seconds` in `resources`.
     applied_at: str | None = None
+    environment_url: str = ""  # see ownership.environment_url
     notes: str | None = None
     took_over_lock_from: str | None = None
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from deploykit import errors
 from deploykit.kube.client import Kube
-from deploykit.release import applying, deploying, deployers, locking, planning, plans, records, revisions
+from deploykit.release import applying, deploying, deployers, locking, ownership, planning, plans, records, revisions
 from deploykit.release.inputs import RenderOptions, check_identity
 from deploykit.release.plans import Plan
 from deploykit.release.records import Status
@@ -114,7 +114,8 @@ def _planned(prepared: Prepared, options: UpgradeOptions, say: Say) -> DeployRes
     revision, last, plan = prepared.revision, prepared.last, prepared.plan
     result = DeployResult(release=revision.options.release, namespace=revision.options.namespace,
                           action="upgrade" if last else "install", plan=plan,
-                          previous_revision=last.revision if last else None, notes=revision.notes)
+                          previous_revision=last.revision if last else None, notes=revision.notes,
+                          environment_url=ownership.environment_url([d.obj for d in revision.desired]))
     for line in plans.describe(plan):
         say(line)
     if options.plan is not None:

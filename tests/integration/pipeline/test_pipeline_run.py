@@ -58,6 +58,8 @@ def test_the_demo_is_promoted_through_every_stage_with_signed_evidence(project):
         assert report(project, name)["status"] == "success"
     digests = {report(project, name)["artifactDigest"] for name in ("staging", "qa", "production")}
     assert len(digests) == 1
+    # the demo chart's Ingress host is where each stage can be reached: GitLab's environment URL
+    assert "ENVIRONMENT_URL=http://web.staging.example.com/" in (project / "reports" / "staging" / "deploy.env").read_text()
 
 
 def test_production_needs_its_approval(project):

@@ -84,3 +84,18 @@ def test_independent_releases_deploy_at_the_same_time(tmp_path):
         spans.append((start, start + release.result.timings["track"]))
     (left_start, left_end), (right_start, right_end) = spans
     assert left_start < right_end and right_start < left_end  # the two trackings overlap
+
+
+def test_a_stage_with_two_clusters_deploys_to_both(tmp_path):
+    """A stage's second cluster would be skipped, or get the first one's state."""
+    releases = (Release("docs", _chart(tmp_path, "docs"), "shop"),)
+    clusters = (Cluster("eu", sim_state="state/eu"), Cluster("us", sim_state="state/us"))
+    stage = Stage("production", clusters, policy=Policy(create_namespace=True))
+    pipeline = Pipeline("demo", "demo.yaml", releases, (stage,))
+    lines: list[str] = []
+    outcomes = running.run_stage(pipeline, stage, base=tmp_path, say=lines.append)
+    assert [(o.cluster, o.ok) for o in outcomes] == [("eu", True), ("us", True)]
+    assert (tmp_path / "state" / "eu").is_dir() and (tmp_path / "state" / "us").is_dir()
+    assert any(line.startswith("[eu] ") for line in lines) and any(line.startswith("[us] ") for line in lines)
+    only_us = running.run_stage(pipeline, stage, base=tmp_path, say=lines.append, clusters=("us",))
+    assert [o.cluster for o in only_us] == ["us"] and only_us[0].releases[0].result.status == "unchanged"
