@@ -72,11 +72,19 @@ class Revision:
         return frozenset(m.name for m in self.result.rendered.manifests if m.kind == "Namespace" and m.api_version == "v1")
 
 
+def decrypt(options: RenderOptions) -> list[decrypting.DecryptedFile]:
+    """The sops files among the -f files, decrypted in memory (in parallel, once per run: later calls are cached)."""
+    secret_paths = [Path(p) for p in options.values_files if decrypting.needs_decryption(Path(p))]
+    if not secret_paths:
+        return []
+    return decrypting.decrypt_files(secret_paths, allow_unencrypted=options.allow_unencrypted_secrets)
+
+
 def prepare(options: RenderOptions, *, sealed_key: str | None, source: str) -> Revision:
     """Render the user's inputs and make the record-safe forms."""
     result = render(options)
     secret_paths = [p for p in options.values_files if decrypting.needs_decryption(Path(p))]
-    decrypted = decrypting.decrypt_files([Path(p) for p in secret_paths]) if secret_paths else []
+    decrypted = decrypt(options)
     key, sealed = fingerprinting.release_key(sealed=sealed_key, secret_files=decrypted, source=source)
     values_files = tuple(
         records.ValuesFile(path=p, text=None if p in secret_paths else _read_text(p), secret=p in secret_paths)

@@ -74,6 +74,8 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
                                 hint="pass --install to install it")
     number = (history[-1].revision if history else 0) + 1
     render_options = dataclasses.replace(options.render, revision=number, is_upgrade=last is not None)
+    with timer.phase("decrypt"):  # in parallel, once per run: the render below reads them from memory
+        revisions.decrypt(render_options)
     with timer.phase("render"):
         revision = revisions.prepare(render_options, sealed_key=last.sealed_key if last else None,
                                      source=f"release {namespace}/{name}")

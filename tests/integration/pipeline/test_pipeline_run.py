@@ -56,6 +56,8 @@ def test_the_demo_is_promoted_through_every_stage_with_signed_evidence(project):
         files = sorted(p.name for p in (project / "reports" / name).iterdir())
         assert files == ["deploy.env", "junit.xml", "report.json", "report.sig", "summary.md", "timeline.svg"]
         assert report(project, name)["status"] == "success"
+    timings = report(project, "staging")["releases"][0]["timings"]
+    assert {"decrypt", "render", "plan", "apply", "track"} <= set(timings)
     digests = {report(project, name)["artifactDigest"] for name in ("staging", "qa", "production")}
     assert len(digests) == 1
     # the demo chart's Ingress host is where each stage can be reached: GitLab's environment URL
