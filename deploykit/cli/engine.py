@@ -55,8 +55,9 @@ def connect(kubeconfig: Optional[str], kube_context: Optional[str]) -> Any:
 
 
 def kube_version(kube: Any) -> str:
-    version = kube.server_version().get("gitVersion") or ""
-    return version.split("+")[0].split("-")[0] or "v1.37.0"
+    from deploykit.release import upgrading
+
+    return upgrading.target_version(kube)
 
 
 def say(line: str) -> None:

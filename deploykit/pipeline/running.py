@@ -111,7 +111,7 @@ def run_stage(
 def _run_cluster(pipeline: Pipeline, stage: Stage, cluster: Cluster, *, base: Path, say: Say) -> ClusterOutcome:
     outcome = ClusterOutcome(cluster=cluster.name, started=_now())
     with connected(cluster, base=base) as kube:
-        version = (kube.server_version().get("gitVersion") or "v1.37.0").split("+")[0]
+        version = upgrading.target_version(kube)
         failed = False
         for wave in pipeline.release_waves():
             if failed:
@@ -138,7 +138,7 @@ def plan_stage(pipeline: Pipeline, stage: Stage, *, base: Path, clusters: tuple[
     found = []
     for cluster in [c for c in stage.clusters if not clusters or c.name in clusters]:
         with connected(cluster, base=base) as kube:
-            version = (kube.server_version().get("gitVersion") or "v1.37.0").split("+")[0]
+            version = upgrading.target_version(kube)
             for release in pipeline.releases:
                 options = upgrading.UpgradeOptions(
                     render=render_options(release, stage, base=base, kube_version=version),

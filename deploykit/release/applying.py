@@ -24,7 +24,7 @@ from deploykit import errors
 from deploykit.charts import kinds
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release.planning import Desired, is_immutable_refusal
+from deploykit.release.planning import Desired, is_immutable_refusal, namespace_exists
 from deploykit.release.plans import CREATE, PRUNE, REPLACE, UPDATE, Operation
 
 CONCURRENCY = 16
@@ -52,8 +52,7 @@ class ApplyFailed(errors.KubeError):
 
 def ensure_namespace(kube: Kube, namespace: str, applied: Applied) -> None:
     """Create the namespace if it does not exist (`--create-namespace`)."""
-    ref = ObjectRef("v1", "Namespace", None, namespace)
-    if kube.get(ref) is None:
+    if not namespace_exists(kube, namespace):
         kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
         applied.writes += 1
 
@@ -107,18 +106,18 @@ def _apply_one(kube: Kube, op: Operation, item: Desired, replace_immutable: bool
 
 def replace(kube: Kube, obj: Mapping[str, Any]) -> dict[str, Any]:
     """Delete the object, wait until it is gone, apply it anew (an immutable field changed)."""
-    ref = ObjectRef.of(obj)
-    kube.delete(ref, propagation="Foreground")
-    _wait_gone(kube, ref)
+    delete_and_wait(kube, ObjectRef.of(obj), propagation="Foreground", why="was deleted to be recreated")
     return kube.apply(obj)
 
 
-
-def _wait_gone(kube: Kube, ref: ObjectRef, timeout: float = 60.0) -> None:
+def delete_and_wait(kube: Kube, ref: ObjectRef, *, propagation: str, why: str, timeout: float = 60.0) -> None:
+    """Delete the object (if there) and wait until the API server no longer has it."""
+    if not kube.delete(ref, propagation=propagation):
+        return
     deadline = time.monotonic() + timeout
     while kube.get(ref) is not None:
         if time.monotonic() > deadline:
-            raise errors.KubeError(f"{ref} was deleted to be recreated, but is still there after {timeout:.0f}s",
+            raise errors.KubeError(f"{ref} {why}, but is still there after {timeout:.0f}s",
                                    hint="check its finalizers (kubectl get -o yaml)")
         time.sleep(0.05)
 

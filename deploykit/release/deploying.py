@@ -30,6 +30,7 @@ from deploykit.release import applying, hooks
 from deploykit.release.plans import UPDATE, Operation
 from deploykit.release.results import Failure, Say, Timer
 from deploykit.release.revisions import Revision
+from deploykit.report import model
 from deploykit.track.tracking import TrackResult
 
 Track = Callable[[list[dict[str, Any]]], TrackResult]
@@ -68,8 +69,7 @@ class Attempt:
 
 def stamp() -> str:
     """Now, as reports write times: `2026-12-04T23:45:53.120Z`."""
-    moment = datetime.now(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return model.utc_stamp(datetime.now(timezone.utc))
 
 
 def tracker(kube: Kube, *, printer: Any, timeout: float, show_logs: bool = True) -> Track:

@@ -22,6 +22,7 @@ from deploykit import errors
 from deploykit.charts.manifests import Hook
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
+from deploykit.release import applying
 from deploykit.track.tracking import TrackResult
 
 
@@ -60,7 +61,7 @@ def run(
         ref = ObjectRef.of(obj)
         started = time.monotonic()
         if "before-hook-creation" in hook.delete_policies:
-            _delete_and_wait(kube, ref)
+            applying.delete_and_wait(kube, ref, propagation="Background", why="(the previous run's hook) was deleted")
         try:
             live = kube.apply(obj)
         except errors.KubeError as exc:
@@ -80,14 +81,3 @@ def run(
             raise HookFailed(f"{event} hook {ref.kind}/{ref.name} failed: {reason or 'not ready'}", track=result, runs=runs,
                              hint="the hook's logs are above; fix the hook or the values it runs with")
     return runs
-
-
-def _delete_and_wait(kube: Kube, ref: ObjectRef, timeout: float = 60.0) -> None:
-    if not kube.delete(ref, propagation="Background"):
-        return
-    deadline = time.monotonic() + timeout
-    while kube.get(ref) is not None:
-        if time.monotonic() > deadline:
-            raise errors.KubeError(f"hook {ref} from the previous run is still being deleted after {timeout:.0f}s",
-                                   hint="check its finalizers")
-        time.sleep(0.05)

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +32,6 @@ from deploykit.release.plans import CREATE, PRUNE, REPLACE, UNCHANGED, UPDATE, O
 
 MASK = "<redacted>"
 CONCURRENCY = 16
-_FINGERPRINT = re.compile(r"hmac-sha256:[0-9a-f]{32}")
 # How the API server says an update changed a field that cannot change.
 IMMUTABLE_MARKERS = ("field is immutable", "is immutable", "may not change once set", "Forbidden: updates to")
 
@@ -64,7 +61,7 @@ class PlanContext:
     release: str
     namespace: str
     adopt: bool = False
-    # Namespaces that the apply creates first (--create-namespace, Namespace objects of the release).
+    # Namespaces that do not exist yet and that the apply creates first (--create-namespace, Namespace objects).
     new_namespaces: frozenset[str] = frozenset()
     # Kinds the release's own CRDs declare: (group, kind); their objects cannot be dry-run before the CRD exists.
     new_kinds: frozenset[tuple[str, str]] = frozenset()
@@ -78,8 +75,7 @@ def is_immutable_refusal(exc: errors.KubeError) -> bool:
 
 def digest(obj: Mapping[str, Any], *, key: bytes) -> str:
     """Keyed digest of an object to apply: equal objects, equal digests; nothing readable from it."""
-    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return "hmac-sha256:" + hmac.new(key, canonical, hashlib.sha256).hexdigest()[:32]
+    return fingerprints.fingerprint(dict(obj), key=key)
 
 
 def build_operations(
@@ -153,7 +149,7 @@ def _plan_one(
     where = f"{ref.kind} {ref.namespace + '/' if ref.namespace else ''}{ref.name} ({item.template or 'chart'})"
     if (ref.group, ref.kind) in context.new_kinds and not kube.discovery.has(ref.api_version, ref.kind):
         return Operation(CREATE, reason="its CRD is created by this release", **base), None
-    if ref.namespace and ref.namespace in context.new_namespaces and not _namespace_exists(kube, ref.namespace):
+    if ref.namespace and ref.namespace in context.new_namespaces:
         return Operation(CREATE, reason=f"namespace {ref.namespace} is created first", **base), None
     live = live_objects.get(item.key)
     if isinstance(live, errors.KubeError):
@@ -192,7 +188,7 @@ def _immutable_fields(message: str) -> str:
     return ", ".join(dict.fromkeys(fields)) or "a field"
 
 
-def _namespace_exists(kube: Kube, namespace: str) -> bool:
+def namespace_exists(kube: Kube, namespace: str) -> bool:
     return kube.get(ObjectRef("v1", "Namespace", None, namespace)) is not None
 
 
@@ -210,7 +206,7 @@ def _drift(applied: Mapping[str, Any], live: Mapping[str, Any], context: PlanCon
             continue
         if _holds_fingerprint(value):
             # A secret: the record holds its keyed fingerprint; the live value drifted if its fingerprint differs.
-            if not (_FINGERPRINT.fullmatch(value) and isinstance(current, str)):
+            if not (fingerprints.PATTERN.fullmatch(value) and isinstance(current, str)):
                 continue
             if fingerprints.fingerprint(current, key=context.digest_key) == value:
                 continue

@@ -9,7 +9,6 @@ Must not: write to the cluster or decrypt anything.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import yaml
@@ -17,10 +16,10 @@ import yaml
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.release import records, revisions
+from deploykit.secrets import fingerprints
 from deploykit.release.storage import RecordStore
 
 MASK = "<redacted>"
-_FINGERPRINT = re.compile(r"hmac-sha256:[0-9a-f]{32}")
 
 
 def _store(kube: Kube, namespace: str) -> RecordStore:
@@ -92,7 +91,7 @@ def notes_of(record: records.Record) -> str:
 
 
 def _unfingerprinted(text: str) -> str:
-    return _FINGERPRINT.sub(MASK, text)
+    return fingerprints.PATTERN.sub(MASK, text)
 
 
 def _masked_tree(node: Any) -> Any:

@@ -25,6 +25,7 @@ from typing import Any
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.release import applying, deploying, deployers, locking, ownership, planning, plans, records, revisions
+from deploykit.charts import kubeapis
 from deploykit.release.inputs import RenderOptions, check_identity
 from deploykit.release.plans import Plan
 from deploykit.release.records import Status
@@ -63,7 +64,7 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
     name, namespace = options.render.release, options.render.namespace
     store = RecordStore(kube, namespace)
     with timer.phase("history"):
-        history = store.history(name) if _namespace_exists(kube, namespace) else []
+        history = store.history(name) if planning.namespace_exists(kube, namespace) else []
     deployed = [s for s in history if s.status is Status.DEPLOYED]
     last = store.load(deployed[-1]) if deployed else None
     if options.must_be_new and last is not None:
@@ -137,6 +138,12 @@ def _moved(store: RecordStore, prepared: Prepared) -> bool:
         prepared.last.revision if prepared.last else None)
 
 
+def target_version(kube: Kube) -> str:
+    """The cluster's Kubernetes version as charts see it (Capabilities.KubeVersion): `v1.37.0`, build suffixes cut."""
+    version = str(kube.server_version().get("gitVersion") or "")
+    return version.split("+")[0].split("-")[0] or kubeapis.DEFAULT_KUBE_VERSION
+
+
 def make_plan(kube: Kube, revision: revisions.Revision, *, last: records.Record | None, adopt: bool,
               create_namespace: bool, number: int) -> Plan:
     namespace = revision.options.namespace
@@ -144,7 +151,7 @@ def make_plan(kube: Kube, revision: revisions.Revision, *, last: records.Record 
         release=revision.options.release, namespace=namespace, adopt=adopt,
         # only those that do not exist yet: objects in an existing namespace are read and dry-run as usual
         new_namespaces=frozenset(ns for ns in revision.namespaces() | ({namespace} if create_namespace else set())
-                                 if not _namespace_exists(kube, ns)),
+                                 if not planning.namespace_exists(kube, ns)),
         new_kinds=revision.new_kinds(), mask=_mask, digest_key=revision.key,
     )
     previous = revisions.applied_objects(last) if last else []
@@ -186,12 +193,6 @@ def check_reviewed(reviewed: Plan, current: Plan) -> None:
     if problems:
         raise errors.UsageError("the reviewed plan is stale; nothing was applied:\n  " + "\n  ".join(problems),
                                 hint="make and review a new plan with `deploykit plan ... --out FILE`")
-
-
-def _namespace_exists(kube: Kube, namespace: str) -> bool:
-    from deploykit.kube.resources import ObjectRef
-
-    return kube.get(ObjectRef("v1", "Namespace", None, namespace)) is not None
 
 
 @contextlib.contextmanager

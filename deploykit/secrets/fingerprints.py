@@ -14,11 +14,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from typing import Any
 
 PREFIX = "hmac-sha256:"
 # 128 bits: collisions are out of reach, and the record stays readable.
 _HEX_CHARS = 32
+# A whole fingerprint, as `fingerprint` writes it (records and plans are searched for them).
+PATTERN = re.compile(re.escape(PREFIX) + "[0-9a-f]{%d}" % _HEX_CHARS)
 
 
 def fingerprint(value: Any, *, key: bytes) -> str:
