@@ -3,7 +3,7 @@
 Owns the typer options for values (-f, --set, --set-string, --set-file,
 --set-json, --set-literal), release identity (--release, -n), the target cluster
 (--kube-version, -a), the render bounds (--render-timeout,
---render-max-output) and --allow-unencrypted-secrets, and `bind`, which turns
+--render-max-output), --template-engine and --allow-unencrypted-secrets, and `bind`, which turns
 their values into the `RenderOptions` of the render action.
 
 Must not: import anything but typer at module level (`--help` stays fast).
@@ -28,6 +28,7 @@ KUBE_VERSION = typer.Option("v1.37.0", "--kube-version", metavar="VERSION", help
 API_VERSIONS = typer.Option([], "-a", "--api-versions", metavar="GROUP/VERSION", help="Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind).")
 RENDER_TIMEOUT = typer.Option(None, "--render-timeout", metavar="SECONDS", help="Stop a render that takes longer (default 60, or DEPLOYKIT_RENDER_TIMEOUT).", show_default=False)
 RENDER_MAX_OUTPUT = typer.Option(None, "--render-max-output", metavar="CHARACTERS", help="Stop a render whose templates produce more text (default 64 MiB, or DEPLOYKIT_RENDER_MAX_OUTPUT).", show_default=False)
+TEMPLATE_ENGINE = typer.Option("auto", "--template-engine", metavar="ENGINE", help="helm (Go templates, Helm's engine), jinja2, or auto: the chart's deploykit.io/template-engine annotation, else its template syntax.")
 ALLOW_UNENCRYPTED = typer.Option(False, "--allow-unencrypted-secrets", help="Local experiments only: accept plaintext secret files (ignored in CI).")
 
 
@@ -47,8 +48,10 @@ def bind(
     allow_unencrypted_secrets: bool,
     render_timeout: float | None = None,
     render_max_output: int | None = None,
+    template_engine: str = "auto",
 ) -> Any:
     """The `RenderOptions` for these flag values."""
+    from deploykit.charts import engines
     from deploykit.release.inputs import RenderOptions
 
     return RenderOptions(
@@ -66,4 +69,5 @@ def bind(
         allow_unencrypted_secrets=allow_unencrypted_secrets or None,
         render_timeout=render_timeout,
         render_max_output=render_max_output,
+        template_engine=engines.check_choice(template_engine),
     )

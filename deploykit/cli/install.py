@@ -35,6 +35,7 @@ def install(
     kubeconfig: Optional[str] = engine.KUBECONFIG,
     kube_context: Optional[str] = engine.KUBE_CONTEXT,
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
+    template_engine: str = chartflags.TEMPLATE_ENGINE,
 ) -> None:
     """Install CHART as RELEASE; refuses if RELEASE is already installed (use upgrade)."""
     run_upgrade(**locals(), must_be_new=True, install=True)

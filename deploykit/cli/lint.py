@@ -36,6 +36,7 @@ def lint(
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
     render_timeout: float | None = chartflags.RENDER_TIMEOUT,
     render_max_output: int | None = chartflags.RENDER_MAX_OUTPUT,
+    template_engine: str = chartflags.TEMPLATE_ENGINE,
 ) -> None:
     """Check CHART and its values; report every problem; exit 1 on errors."""
     from deploykit.charts import problems
@@ -56,6 +57,7 @@ def lint(
         allow_unencrypted_secrets=allow_unencrypted_secrets,
         render_timeout=render_timeout,
         render_max_output=render_max_output,
+        template_engine=template_engine,
     )
     found = rendering.lint(options)
     for problem in found:

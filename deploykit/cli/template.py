@@ -153,6 +153,7 @@ def template(
     skip_schema_validation: bool = typer.Option(False, "--skip-schema-validation", help="Check neither values.schema.json nor the objects against the Kubernetes schemas (as Helm)."),
     render_timeout: float | None = chartflags.RENDER_TIMEOUT,
     render_max_output: int | None = chartflags.RENDER_MAX_OUTPUT,
+    template_engine: str = chartflags.TEMPLATE_ENGINE,
 ) -> None:
     """Render CHART and print its objects as YAML, in apply order."""
     from deploykit.release import rendering
@@ -180,6 +181,7 @@ def template(
         allow_unencrypted_secrets=allow_unencrypted_secrets,
         render_timeout=render_timeout,
         render_max_output=render_max_output,
+        template_engine=template_engine,
     )
     if skip_schema_validation:
         options = dataclasses.replace(options, skip_schema_validation=True)

@@ -27,7 +27,7 @@ def run_upgrade(
     set_strings: list[str], set_files: list[str], set_json: list[str], set_literals: list[str], namespace: Optional[str], timeout: str,
     no_atomic: bool, create_namespace: bool, adopt: bool, plan_file: Optional[str], no_wait: bool,
     report: Optional[str], description: str, lock_timeout: str, kubeconfig: Optional[str],
-    kube_context: Optional[str], allow_unencrypted_secrets: bool,
+    kube_context: Optional[str], allow_unencrypted_secrets: bool, template_engine: str = "auto",
 ) -> None:
     from deploykit.release import upgrading
 
@@ -40,7 +40,7 @@ def run_upgrade(
             chart, values_files=values_files, set_values=set_values, set_strings=set_strings, set_files=set_files,
             set_json=set_json, set_literals=set_literals, release=release, namespace=namespace or kube.connection.default_namespace,
             kube_version=engine.kube_version(kube), api_versions=[],
-            allow_unencrypted_secrets=allow_unencrypted_secrets,
+            allow_unencrypted_secrets=allow_unencrypted_secrets, template_engine=template_engine,
         )
         upgrade_options = upgrading.UpgradeOptions(
             render=options, install=install, must_be_new=must_be_new, atomic=not no_atomic, wait=not no_wait,
@@ -102,6 +102,7 @@ def upgrade(
     kubeconfig: Optional[str] = engine.KUBECONFIG,
     kube_context: Optional[str] = engine.KUBE_CONTEXT,
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
+    template_engine: str = chartflags.TEMPLATE_ENGINE,
 ) -> None:
     """Upgrade RELEASE to CHART (install it with --install); roll back automatically on failure."""
     run_upgrade(**locals(), must_be_new=False)

@@ -27,6 +27,7 @@ class Connection:
     host: str
     context: str | None
     default_namespace: str
+    kubeconfig: str | None = None  # the file given with --kubeconfig; None: KUBECONFIG, ~/.kube/config or in-cluster
 
     def close(self) -> None:
         self.api_client.close()
@@ -103,4 +104,5 @@ def connect(*, kubeconfig: str | os.PathLike | None = None, context: str | None 
     configuration.proxy = configuration.proxy
     api_client = k8s_client.ApiClient(configuration)
     api_client.user_agent = USER_AGENT
-    return Connection(api_client=api_client, host=configuration.host, context=context, default_namespace=namespace)
+    return Connection(api_client=api_client, host=configuration.host, context=context, default_namespace=namespace,
+                      kubeconfig=str(kubeconfig) if kubeconfig else None)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from deploykit import errors
-from deploykit.charts import kubeapis
+from deploykit.charts import engines, kubeapis
 from deploykit.secrets import decrypting, metadata
 from deploykit.values import loading, setting
 from deploykit.values.layers import ValuesLayer
@@ -61,6 +61,10 @@ class RenderOptions:
     # Bounds on the render; None: DEPLOYKIT_RENDER_TIMEOUT / DEPLOYKIT_RENDER_MAX_OUTPUT, else the defaults.
     render_timeout: float | None = None
     render_max_output: int | None = None
+    # --template-engine: auto (the chart's annotation, else its syntax), helm (Go templates) or jinja2.
+    template_engine: str = engines.AUTO
+    # Where Helm's `lookup` reads live objects (plan, upgrade); None: lookup returns nothing, as in `helm template`.
+    cluster: engines.Cluster | None = None
 
 
 def check_identity(options: RenderOptions) -> None:

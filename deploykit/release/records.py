@@ -174,6 +174,7 @@ class Record:
     sealed_key: str | None = None
     inputs_digest: str = ""
     notes: str = ""
+    template_engine: str = ""  # jinja2 or helm: the engine that rendered it, to re-render it alike ("": jinja2)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))

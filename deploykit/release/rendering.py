@@ -23,7 +23,7 @@ import os
 from typing import Any, Collection
 
 from deploykit import errors
-from deploykit.charts import checking, context, limits, loading, problems, resolving
+from deploykit.charts import checking, context, engines, limits, loading, problems, resolving
 from deploykit.charts import rendering as chart_rendering
 from deploykit.charts.chart import Chart
 from deploykit.charts.manifests import Rendered
@@ -42,6 +42,7 @@ class RenderResult:
     values: provenance.Values
     tree: resolving.ChartNode
     rendered: Rendered
+    engine: str = engines.JINJA2  # the template engine that rendered it: records keep it for re-renders
 
 
 def _target(options: RenderOptions) -> chart_rendering.Target:
@@ -224,13 +225,29 @@ def render(options: RenderOptions) -> RenderResult:
     if failures:
         raise errors.SchemaError(problems.describe(failures), hint="change the values (or --set) named in each problem")
     secrets = secret_texts(values)
-    rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, bounds=bounds)
+    engine = engines.choose(tree, options.template_engine)
+    rendered = _render_tree(engine, tree, composed, options, secrets=secrets, bounds=bounds)
     if not options.skip_schema_validation:
         rejected = [p for p in _api_problems(rendered, options, secrets, reported=()) if p.level == problems.ERROR]
         if rejected:
             raise errors.RenderError(problems.describe(rejected), hint=f"Kubernetes {options.kube_version} would refuse these objects; "
                                      "fix the template or values (--skip-schema-validation renders them anyway)")
-    return RenderResult(chart=chart, values=values, tree=tree, rendered=rendered)
+    return RenderResult(chart=chart, values=values, tree=tree, rendered=rendered, engine=engine)
+
+
+def _render_tree(engine: str, tree: resolving.ChartNode, composed: provenance.Values, options: RenderOptions, *,
+                 secrets: frozenset[str], bounds: limits.RenderLimits, report: list[problems.Problem] | None = None,
+                 check_partials: bool = False) -> Rendered:
+    """The tree rendered by its engine: deploykit's Jinja2, or Helm's own (Go templates; imported only then)."""
+    if engine != engines.HELM:
+        return chart_rendering.render(tree, target=_target(options), secrets=secrets, report=report,
+                                      check_partials=check_partials, bounds=bounds)
+    from deploykit.charts import gotemplates
+
+    # Helm gets the values composed as for Jinja2 and coalesces them itself: subchart scoping, globals, aliases.
+    values = gotemplates.helm_values(composed.data, tree.chart.values)
+    return gotemplates.render(tree, chart_path=options.chart, values=values, target=_target(options),
+                              cluster=options.cluster, secrets=secrets, report=report, bounds=bounds)
 
 
 def lint(options: RenderOptions) -> list[problems.Problem]:
@@ -259,8 +276,13 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
         found.append(problems.error(chart.metadata.source, problems.mask(exc.message, secrets), hint=exc.hint))
         return found
     found.extend(_schema_problems(tree, composed))
-    rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, report=found, check_partials=True,
-                                      bounds=bounds)
+    try:
+        engine = engines.choose(tree, options.template_engine)
+    except errors.ChartError as exc:
+        found.append(problems.error(chart.metadata.source, exc.message.split(": ", 1)[-1], hint=exc.hint))
+        return found
+    rendered = _render_tree(engine, tree, composed, options, secrets=secrets, bounds=bounds, report=found,
+                            check_partials=True)
     # A line already reported (e.g. a non-string annotation) need not be reported again by its schema.
     found.extend(_api_problems(rendered, options, secrets, reported={(p.file, p.line) for p in found}))
     return found

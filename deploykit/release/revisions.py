@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from deploykit import errors
-from deploykit.charts import packing
+from deploykit.charts import engines, packing
 from deploykit.charts.manifests import Hook
 from deploykit.release import fingerprinting, ownership, records
 from deploykit.release.inputs import RenderOptions
@@ -196,8 +196,9 @@ def _set_flags(record: records.Record, root: Path) -> dict[str, tuple[str, ...]]
     return {field: tuple(values) for field, values in fields.items()}
 
 
-def reproduce(record: records.Record, *, folder: Path | None = None) -> Revision:
-    """Render a stored revision again from its record; refuse if it does not match the stored fingerprints."""
+def reproduce(record: records.Record, *, folder: Path | None = None, cluster: engines.Cluster | None = None) -> Revision:
+    """Render a stored revision again from its record, with the engine that rendered it (`lookup` reading
+    `cluster`); refuse if it does not match the stored fingerprints."""
     if not record.chart_files:
         raise errors.RecordError(f"{record.label}: the record holds no chart files, it cannot be re-rendered",
                                  hint="deploy the revision again from its chart with `deploykit upgrade`")
@@ -218,6 +219,7 @@ def reproduce(record: records.Record, *, folder: Path | None = None) -> Revision
             chart=str(chart), values_files=tuple(paths), release=record.name, namespace=record.namespace,
             revision=record.revision, is_upgrade=record.revision > 1,
             kube_version=record.kube_version or RenderOptions.kube_version, **_set_flags(record, root),
+            template_engine=record.template_engine or engines.JINJA2, cluster=cluster,
         )
         result = render(options)
         decrypted = decrypting.decrypt_files([Path(p) for p, f in zip(paths, record.values_files) if f.secret])

@@ -52,7 +52,7 @@ def rollback(kube: Kube, options: RollbackOptions, *, track: deploying.Track, sa
         target = store.get(name, target_number)
         number = history[-1].revision + 1
         with timer.phase("render"):
-            revision = revisions.reproduce(target)
+            revision = revisions.reproduce(target, cluster=upgrading.lookup_cluster(kube))
             revision = dataclasses.replace(revision, options=dataclasses.replace(revision.options, revision=number))
         last = store.load(current) if current else None
         with timer.phase("plan"):

@@ -45,7 +45,7 @@ def uninstall(kube: Kube, options: UninstallOptions, *, track: deploying.Track, 
         delete_hooks = []
         if options.run_hooks and _has_delete_hooks(latest):
             # Hooks may hold secrets: they are re-rendered from the record, with the keys at hand.
-            delete_hooks = revisions.reproduce(latest).hooks
+            delete_hooks = revisions.reproduce(latest, cluster=upgrading.lookup_cluster(kube)).hooks
         with timer.phase("hooks"):
             result.hooks += [dataclasses.asdict(r) for r in hooks.run(kube, delete_hooks, event="pre-delete", track=track)]
         kept = []

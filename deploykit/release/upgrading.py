@@ -25,7 +25,7 @@ from typing import Any
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.release import applying, deploying, deployers, locking, ownership, planning, plans, records, revisions
-from deploykit.charts import kubeapis
+from deploykit.charts import engines, kubeapis
 from deploykit.release.inputs import RenderOptions, check_identity
 from deploykit.release.plans import Plan
 from deploykit.release.records import Status
@@ -74,7 +74,8 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
         raise errors.UsageError(f"release {name} has no deployed revision in namespace {namespace}",
                                 hint="pass --install to install it")
     number = (history[-1].revision if history else 0) + 1
-    render_options = dataclasses.replace(options.render, revision=number, is_upgrade=last is not None)
+    render_options = dataclasses.replace(options.render, revision=number, is_upgrade=last is not None,
+                                         cluster=options.render.cluster or lookup_cluster(kube))
     with timer.phase("decrypt"):  # in parallel, once per run: the render below reads them from memory
         revisions.decrypt(render_options)
     with timer.phase("render"):
@@ -136,6 +137,11 @@ def _moved(store: RecordStore, prepared: Prepared) -> bool:
     deployed = [s.revision for s in history if s.status is Status.DEPLOYED]
     return latest != prepared.plan.revision - 1 or (deployed[-1] if deployed else None) != (
         prepared.last.revision if prepared.last else None)
+
+
+def lookup_cluster(kube: Kube) -> engines.Cluster:
+    """The cluster a Go-template chart's `lookup` reads from: the one this run deploys to."""
+    return engines.Cluster(kubeconfig=kube.connection.kubeconfig, context=kube.connection.context)
 
 
 def target_version(kube: Kube) -> str:
@@ -238,7 +244,7 @@ def _record(revision: revisions.Revision, *, number: int, status: Status, descri
         values_files=revision.values_files, secret_files=revision.secret_files,
         set_inputs=revision.set_inputs, manifest=revision.manifest,
         sealed_key=revision.sealed_key, inputs_digest=revision.inputs_digest,
-        kube_version=revision.options.kube_version, notes=revision.safe_notes,
+        kube_version=revision.options.kube_version, notes=revision.safe_notes, template_engine=revision.result.engine,
         deployer=deployers.current(), **fields,
     )
 
@@ -312,7 +318,7 @@ def _recover(
         with timer.phase("rollback"):
             # Re-rendered from its record now, not up front: a deploy that succeeds never pays for it. The keys are
             # still at hand after a SIGTERM: `deploying.cancellable` held the signal while deploying.
-            previous = revisions.reproduce(last) if last is not None else None
+            previous = revisions.reproduce(last, cluster=lookup_cluster(kube)) if last is not None else None
             restored = deploying.restore(kube, previous, failed.applied, track=track, wait=options.wait, say=say)
         if restored.track is not None and not restored.track.ok:
             raise errors.DeployFailedError("the restored revision did not become ready: "

@@ -1,0 +1,238 @@
+"""Go-template (Helm) charts: rendered by Helm 4's own engine, read back into the typed `Rendered`.
+
+Owns handing a resolved chart tree to Helm (helm_python, imported here and
+only when a Go-template chart is rendered): the chart loaded fresh for each
+render (Helm's render switches subcharts off in the loaded chart), from its
+folder or archive, or from an archive made in memory when a dependency is a
+`file://` chart outside charts/; the values (see `helm_values`); the release
+(Name, Namespace, Revision, IsInstall, IsUpgrade); `.Capabilities` set to the
+target's version and API versions (the built-in API of that version plus
+--api-versions, as for Jinja2 charts); `lookup` answered by the target
+cluster when one is given (plan, upgrade), empty otherwise (template, lint).
+Helm's output becomes the same `Rendered` as a Jinja2 chart's (manifests
+with template and line, hooks, crds/ of every enabled chart, the root
+chart's NOTES.txt), and Helm's errors (`execution error at (web/templates/x.yaml:12:20): ...`,
+parse errors, `fail`) become problems naming the template file and line,
+every secret string masked. The render runs under its bounds: past the
+timeout the call is abandoned (a Go call cannot be interrupted) and the
+render fails; output past the size bound fails it too.
+
+Must not: merge values beyond marking deletions (the release layer composes
+them), talk to a cluster itself (Helm's `lookup` does), or print.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+import threading
+from typing import Any, Collection
+
+from deploykit import errors
+from deploykit.charts import assembling, kubeapis, limits, packing, problems, yamlcodec
+from deploykit.charts.chart import NOTES, Chart
+from deploykit.charts.engines import Cluster
+from deploykit.charts.manifests import Rendered
+from deploykit.charts.metadata import kube_version_problem
+from deploykit.charts.rendering import Target, kube_version_info
+from deploykit.charts.resolving import ChartNode
+
+# Where Helm locates a failure: `web/templates/x.yaml:12` (then `:col`), in every message shape it has.
+_LOCATION = re.compile(r"(?P<file>[^\s:()\"<>]+/templates/[^\s:()\"<>]+):(?P<line>\d+)(?::\d+)?")
+_EXECUTION = re.compile(r"^execution error at \([^)]*\):\s*", re.S)
+_PARSE = re.compile(r"^parse error at \([^)]*\):\s*", re.S)
+
+
+def helm_values(composed: dict, defaults: dict) -> dict:
+    """The values to give Helm: deploykit's composed root values, plus a null where the user deleted a default.
+
+    Helm coalesces the chart's defaults under what it is given again; a default
+    the user's null removed must be named null to stay removed. The null
+    markers over subchart defaults stay in `composed` as they are.
+    """
+    marked = dict(composed)
+    for key, default in defaults.items():
+        if key not in marked:
+            marked[key] = None
+        elif isinstance(default, dict) and isinstance(marked[key], dict):
+            marked[key] = helm_values(marked[key], default)
+    return marked
+
+
+def render(
+    root: ChartNode,
+    *,
+    chart_path: str,
+    values: dict,
+    target: Target = Target(),
+    cluster: Cluster | None = None,
+    secrets: Collection[str] = (),
+    report: list[problems.Problem] | None = None,
+    bounds: limits.RenderLimits = limits.RenderLimits(),
+) -> Rendered:
+    """Render the tree with Helm; without `report`, any error raises one RenderError, else problems go to `report`."""
+    found: list[problems.Problem] = []
+    rendered = _render(root, chart_path=chart_path, values=values, target=target, cluster=cluster, secrets=secrets,
+                       bounds=bounds, found=found)
+    if report is not None:
+        report.extend(found)
+        return rendered
+    failures = [p for p in found if p.level == problems.ERROR]
+    if failures:
+        raise errors.RenderError(problems.describe(failures), hint=failures[0].hint)
+    return rendered
+
+
+def _render(root: ChartNode, *, chart_path: str, values: dict, target: Target, cluster: Cluster | None,
+            secrets: Collection[str], bounds: limits.RenderLimits, found: list[problems.Problem]) -> Rendered:
+    empty = Rendered(manifests=())
+    if root.chart.metadata.is_library:
+        found.append(problems.error(root.chart.metadata.source, f"{root.chart.name} is a library chart: it renders nothing by itself",
+                                    hint="render an application chart that lists it under dependencies and includes its templates"))
+        return empty
+    for node in root.walk():
+        reason = kube_version_problem(node.chart.metadata, target.kube_version)
+        if reason:
+            found.append(problems.error(node.chart.metadata.source, reason, line=yamlcodec.line_of(node.chart.metadata.text, ("kubeVersion",)),
+                                        hint="pass the cluster's version with --kube-version"))
+    if found:
+        return empty
+    try:
+        version = kube_version_info(target.kube_version).Version
+    except ValueError as exc:
+        raise errors.UsageError(f"--kube-version {target.kube_version!r}: {exc}", hint="e.g. --kube-version v1.30.0") from None
+    release = target.release
+    options = {
+        "name": release.Name, "namespace": release.Namespace, "revision": release.Revision,
+        "is_install": release.IsInstall, "is_upgrade": release.IsUpgrade,
+        "kube_version": version, "api_versions": [*kubeapis.api_versions(version), *target.api_versions],
+    }
+    try:
+        text = _bounded(lambda: _helm_render(root.chart, chart_path, json.dumps(values), json.dumps(options), cluster), bounds)
+    except _HelmFailure as failure:
+        found.append(_problem(failure.detail, failure.kind, secrets))
+        return empty
+    except _Stopped:
+        found.append(problems.error(f"{root.prefix}/templates", f"rendering took longer than {bounds.timeout:g} s, the render timeout; stopped",
+                                    hint="look for a loop that does not end, or ranges over huge lists; if the chart is only slow, "
+                                    "raise the bound with --render-timeout SECONDS or DEPLOYKIT_RENDER_TIMEOUT"))
+        return empty
+    outputs = json.loads(text)
+    size = sum(len(body) for body in outputs.values())
+    if size > bounds.max_output:
+        found.append(problems.error(f"{root.prefix}/templates", f"the templates produced {size:,} characters, above the render's "
+                                    f"output limit of {bounds.max_output:,}",
+                                    hint="look for a range that makes far more text than meant; if the release is really that large, "
+                                    "raise the bound with --render-max-output CHARACTERS or DEPLOYKIT_RENDER_MAX_OUTPUT"))
+        return empty
+    return _assemble(root, outputs, namespace=release.Namespace, secrets=secrets, found=found)
+
+
+def _assemble(root: ChartNode, outputs: dict[str, str], *, namespace: str, secrets: Collection[str],
+              found: list[problems.Problem]) -> Rendered:
+    """Helm's output in the order a Jinja2 chart's would be (chart by chart, template names sorted), as `Rendered`."""
+    ordered: list[tuple[str, str]] = []
+    crd_files: list[tuple[str, str]] = []
+    for node in root.walk():
+        crd_files.extend((f"{node.prefix}/crds/{name}", text) for name, text in sorted(node.chart.crds.items()))
+        for name in sorted(node.chart.templates):
+            full = f"{node.prefix}/templates/{name}"
+            if full in outputs and name != NOTES:
+                ordered.append((full, outputs.pop(full)))
+    notes = outputs.pop(f"{root.prefix}/templates/{NOTES}", None)
+    # Anything else Helm rendered (it should agree with the tree on the enabled charts); a subchart's notes are not shown.
+    ordered.extend((name, text) for name, text in sorted(outputs.items()) if not name.endswith(f"/templates/{NOTES}"))
+    return assembling.assemble(ordered, crd_files=crd_files, notes=notes, namespace=namespace, secrets=secrets, report=found)
+
+
+class _HelmFailure(Exception):
+    def __init__(self, detail: str, kind: str) -> None:
+        super().__init__(kind)
+        self.detail = detail
+        self.kind = kind
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _bounded(call: Any, bounds: limits.RenderLimits) -> str:
+    """`call()` in a helper thread, waited on for the render timeout (a Go call cannot be stopped: it is left behind)."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["text"] = call()
+        except BaseException as exc:  # noqa: BLE001 - carried to the waiting thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="deploykit-helm-render", daemon=True)
+    worker.start()
+    worker.join(bounds.timeout)
+    if worker.is_alive():
+        raise _Stopped()
+    if "error" in box:
+        raise box["error"]
+    return box["text"]
+
+
+def _helm_render(chart: Chart, path: str, values: str, options: str, cluster: Cluster | None) -> str:
+    import helm_python
+    from helm_python import _native  # the wrapper passes neither kube_version nor api_versions: the native call does
+
+    try:
+        with _load(helm_python, chart, path) as loaded:
+            if cluster is None:
+                return _native.call_string("helm_render", loaded._raw(), values, options)
+            with helm_python.Config(kubeconfig_path=cluster.kubeconfig, kube_context=cluster.context) as config:
+                return _native.call_string("helm_render_with_config", config._raw(), loaded._raw(), values, options)
+    except helm_python.HelmKubeError as exc:
+        raise errors.KubeError(f"Helm's lookup could not reach the cluster: {exc.detail.splitlines()[0] if exc.detail else exc}",
+                               hint="check the kubeconfig and context (--kubeconfig, --kube-context)") from None
+    except helm_python.HelmError as exc:
+        raise _HelmFailure(exc.detail or str(exc), type(exc).__name__) from None
+
+
+def _load(helm_python: Any, chart: Chart, path: str) -> Any:
+    """The chart as Helm loads it: from `path` itself, or from an archive in memory when a dependency lies outside it."""
+    if _all_vendored(chart):
+        return helm_python.Chart.load(path)
+    files = packing.source_files(path, chart)
+    if set(files) == {packing.ARCHIVE_NAME}:
+        return helm_python.Chart.load_archive(files[packing.ARCHIVE_NAME])
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as archive:
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(f"{chart.name}/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return helm_python.Chart.load_archive(buffer.getvalue())
+
+
+def _all_vendored(chart: Chart) -> bool:
+    return all(sub.found_at.startswith("charts/") and _all_vendored(sub.chart) for sub in chart.subcharts)
+
+
+def _problem(detail: str, kind: str, secrets: Collection[str]) -> problems.Problem:
+    """A problem for one of Helm's messages: the template file and line it names, the message without Go's framing."""
+    located = _LOCATION.search(detail)
+    file, line = (located["file"], int(located["line"])) if located else ("templates", None)
+    hint = None
+    if _EXECUTION.match(detail):  # required / fail: the chart author's own message
+        message = _EXECUTION.sub("", detail, count=1)
+        hint = "the chart stopped the render on purpose: give the value its message asks for (values.yaml, -f or --set)"
+    elif _PARSE.match(detail):
+        message = "template syntax error: " + _PARSE.sub("", detail, count=1)
+        hint = "Go templates: check the action's syntax and that every if/range/with/define has its {{ end }}"
+    else:
+        message = detail[len("template: "):] if detail.startswith("template: ") else detail
+        if located and message.startswith(located.group(0)):
+            message = message[len(located.group(0)):].lstrip(": \n")
+        if "nil pointer evaluating" in message:
+            hint = "a value on that path is not set: set it (values.yaml, -f or --set), or guard it with `if`, `with` or `default`"
+    if kind == "HelmValuesError":
+        message = f"Helm refused the values: {message}"
+    message = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    return problems.error(file, problems.mask(message, secrets), line=line, hint=hint)
