@@ -132,3 +132,11 @@ def test_sops_canary_of_a_go_chart_never_shows(go_deploy, tmp_path):
     texts = [*go_deploy.outputs, report.read_text(), *decoded_texts(go_deploy.records())]
     assert all(CANARY not in text for text in texts)
     assert all(CANARY not in text for text in decoded_texts(_payloads(go_deploy)))
+
+
+def test_secret_in_a_go_chart_fail_message_is_masked(go_deploy):
+    """A chart's `fail` quoting a decrypted value would print the secret in the error."""
+    done = _template(go_deploy, "-f", str(go_deploy.secrets), "--set", "strictPassword=true")
+    assert done.returncode == 2
+    assert "go-web/templates/deployment.yaml:5: password" in done.stderr and "is shorter than 32 characters" in done.stderr
+    assert CANARY not in done.stderr and done.stdout == ""
