@@ -15,6 +15,12 @@ checks that both render to the same objects, then measures, in one run:
 deploykit's side is the public render action (`deploykit.release.rendering.render`:
 load, compose values, resolve subcharts, render, parse to objects, check, sort);
 Helm's is `helm_python.Chart.load(path).render(...)`.
+
+The Go-template rows render the Helm chart through deploykit (its Helm engine,
+deploykit.charts.gotemplates): once as the whole render action (with the checks
+Helm does not make: structure, duplicates, the target version's schemas), once
+as the engine step alone (Helm load + render, read back into typed objects),
+against Helm 4 alone on the same chart. Target for the engine step: <= 1.1x.
 """
 
 from __future__ import annotations
@@ -95,6 +101,18 @@ def _same_objects(deploykit_chart: str, helm_chart: str) -> bool:
     return mine == theirs
 
 
+def _helm_engine_step(chart_path: str):
+    """deploykit's Helm engine step alone on a loaded, resolved chart: Helm load + render, read back into typed objects."""
+    from deploykit.charts import context, gotemplates, loading, resolving
+    from deploykit.charts.rendering import Target
+    from deploykit.values import merging
+
+    chart = loading.load_chart(chart_path)
+    tree = resolving.resolve(chart, chart.values, merge=merging.merge)
+    target = Target(release=context.ReleaseInfo(Name="bench", Namespace="bench"))
+    return lambda: gotemplates.render(tree, chart_path=chart_path, values=chart.values, target=target)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--templates", type=int, default=300)
@@ -118,12 +136,16 @@ def main() -> None:
         env["DEPLOYKIT_CACHE_DIR"] = os.path.join(root, "cache-empty-0")  # filled by the first cold run
         cold_cached = [_child(DEPLOYKIT_CHILD, ours, env) for _ in range(args.cold_runs)]
         cold_helm = [_child(HELM_CHILD, helms, env) for _ in range(args.cold_runs)]
+        cold_ours_go = [_child(DEPLOYKIT_CHILD, helms, env) for _ in range(args.cold_runs)]
 
         os.environ["DEPLOYKIT_CACHE_DIR"] = os.path.join(root, "cache-warm")
         options = RenderOptions(chart=ours, release="bench", namespace="bench")
         rendering.render(options)
         helm_python.Chart.load(helms).render(name="bench", namespace="bench")
-        warm_ours, warm_helm = [], []
+        go_options = RenderOptions(chart=helms, release="bench", namespace="bench")
+        go_engine = _helm_engine_step(helms)
+        rendering.render(go_options)
+        warm_ours, warm_helm, warm_go, warm_go_engine = [], [], [], []
         for _ in range(args.repeat):
             started = time.perf_counter()
             rendering.render(options)
@@ -131,6 +153,12 @@ def main() -> None:
             started = time.perf_counter()
             helm_python.Chart.load(helms).render(name="bench", namespace="bench")
             warm_helm.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            rendering.render(go_options)
+            warm_go.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            go_engine()
+            warm_go_engine.append(time.perf_counter() - started)
 
     rows = [
         ("cold: load+render in a new process, empty cache", _median(cold_ours, "render"), _median(cold_helm, "render")),
@@ -138,10 +166,14 @@ def main() -> None:
         ("cold: whole process (interpreter, imports, render)", _median(cold_cached, "wall"), _median(cold_helm, "wall")),
         (f"warm: load+render again in-process (median of {args.repeat})", statistics.median(warm_ours), statistics.median(warm_helm)),
         (f"warm: load+render again in-process (best of {args.repeat})", min(warm_ours), min(warm_helm)),
+        ("Go-template chart, cold: load+render in a new process", _median(cold_ours_go, "render"), _median(cold_helm, "render")),
+        (f"Go-template chart, warm: render action, Helm engine (median of {args.repeat})", statistics.median(warm_go), statistics.median(warm_helm)),
+        (f"Go-template chart, warm: Helm engine step alone (median of {args.repeat})", statistics.median(warm_go_engine), statistics.median(warm_helm)),
+        (f"Go-template chart, warm: Helm engine step alone (best of {args.repeat})", min(warm_go_engine), min(warm_helm)),
     ]
-    print(f"{'':62} {'deploykit':>10} {'helm 4':>10} {'ratio':>7}")
+    print(f"{'':74} {'deploykit':>10} {'helm 4':>10} {'ratio':>7}")
     for label, mine, theirs in rows:
-        print(f"{label:62} {mine * 1000:8.1f}ms {theirs * 1000:8.1f}ms {mine / theirs:7.2f}")
+        print(f"{label:74} {mine * 1000:8.1f}ms {theirs * 1000:8.1f}ms {mine / theirs:7.2f}")
     print(f"imports: deploykit {_median(cold_cached, 'import') * 1000:.0f}ms, helm_python (Go runtime) {_median(cold_helm, 'import') * 1000:.0f}ms")
 
 

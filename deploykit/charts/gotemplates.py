@@ -52,13 +52,20 @@ def helm_values(composed: dict, defaults: dict) -> dict:
     the user's null removed must be named null to stay removed. The null
     markers over subchart defaults stay in `composed` as they are.
     """
-    marked = dict(composed)
+    marked: dict | None = None  # copied only where a null is added: values trees can be large
     for key, default in defaults.items():
-        if key not in marked:
-            marked[key] = None
-        elif isinstance(default, dict) and isinstance(marked[key], dict):
-            marked[key] = helm_values(marked[key], default)
-    return marked
+        if key not in composed:
+            value = None
+        elif isinstance(default, dict) and isinstance(composed[key], dict):
+            value = helm_values(composed[key], default)
+            if value is composed[key]:
+                continue
+        else:
+            continue
+        if marked is None:
+            marked = dict(composed)
+        marked[key] = value
+    return composed if marked is None else marked
 
 
 def render(
