@@ -244,6 +244,7 @@ def _build(document: Document, *, base: str) -> model.Pipeline:
             secrets=tuple(checking.resolve(base, path) for path in release.get("secrets", ())),
             set={key: checking.set_text(value) for key, value in release.get("set", {}).items()},
             needs=tuple(release.get("needs", ())),
+            template_engine=release.get("templateEngine", "auto"),
         )
         for release in body["releases"]
     )

@@ -43,6 +43,7 @@ class Release:
     secrets: tuple[str, ...] = ()  # must be sops-encrypted
     set: Mapping[str, str] = dataclasses.field(default_factory=dict)
     needs: tuple[str, ...] = ()
+    template_engine: str = "auto"  # as --template-engine: auto, helm (Go templates) or jinja2
 
 
 @dataclasses.dataclass(frozen=True)

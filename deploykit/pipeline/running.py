@@ -88,6 +88,7 @@ def render_options(release: Release, stage: Stage, *, base: Path, kube_version: 
         + paths(release.secrets) + paths(stage.overlay(stage.secrets)),
         set_values=tuple(f"{key}={value}" for key, value in release.set.items()),
         release=release.name, namespace=release.namespace, kube_version=kube_version,
+        template_engine=release.template_engine,
     )
 
 

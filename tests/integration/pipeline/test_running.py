@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploykit.pipeline import running
+from deploykit.pipeline import loading, running
 from deploykit.pipeline.model import Cluster, Pipeline, Policy, Release, Stage
 from tests.plugins.charts import write_chart
 
@@ -99,3 +99,18 @@ def test_a_stage_with_two_clusters_deploys_to_both(tmp_path):
     assert any(line.startswith("[eu] ") for line in lines) and any(line.startswith("[us] ") for line in lines)
     only_us = running.run_stage(pipeline, stage, base=tmp_path, say=lines.append, clusters=("us",))
     assert [o.cluster for o in only_us] == ["us"] and only_us[0].releases[0].result.status == "unchanged"
+
+
+def test_a_release_can_force_the_helm_template_engine(tmp_path):
+    """A pipeline's `templateEngine: helm` would be ignored, rendering a Go-template chart as Jinja2 (and failing)."""
+    write_chart(tmp_path / "plain", {"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n"
+                                     "data:\n  text: '{{`{{ kept }}`}}'\n"})
+    (tmp_path / "demo.yaml").write_text(
+        "apiVersion: deploykit.io/v1\nkind: Pipeline\nmetadata: {name: demo}\nspec:\n  releases:\n"
+        "    - {name: plain, chart: plain, namespace: shop, templateEngine: helm}\n"
+        "  stages:\n    - name: staging\n      clusters: [{name: sim, sim: {state: state/staging}}]\n"
+        "      policy: {createNamespace: true, timeout: 20s}\n")
+    pipeline = loading.load(tmp_path / "demo.yaml")
+    assert pipeline.releases[0].template_engine == "helm"
+    [outcome] = running.run_stage(pipeline, pipeline.stages[0], base=tmp_path, say=lambda line: None)
+    assert outcome.ok, [r.error for r in outcome.releases]
