@@ -140,3 +140,20 @@ def test_secret_in_a_go_chart_fail_message_is_masked(go_deploy):
     assert done.returncode == 2
     assert "go-web/templates/deployment.yaml:5: password" in done.stderr and "is shorter than 32 characters" in done.stderr
     assert CANARY not in done.stderr and done.stdout == ""
+
+
+def test_rollback_re_renders_with_the_engine_the_revision_was_deployed_with(deploy, tmp_path):
+    """A revision deployed with --template-engine helm would be re-rendered as Jinja2 on rollback, and fail."""
+    chart = tmp_path / "plain"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: plain\nversion: 1.0.0\n")
+    template = chart / "templates" / "cm.yaml"
+    template.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\ndata:\n  text: '{{`{{ one }}`}}'\n")
+    forced = ("--template-engine", "helm", "--create-namespace")
+    assert deploy.run("upgrade", "app", str(chart), "-i", "-n", deploy.namespace, *forced).returncode == 0
+    template.write_text(template.read_text().replace("one", "two"))
+    assert deploy.run("upgrade", "app", str(chart), "-n", deploy.namespace, *forced).returncode == 0
+    assert deploy.get("configmap", "plain")["data"]["text"] == "{{ two }}"
+    done = deploy.run("rollback", "app", "1", "-n", deploy.namespace, "--timeout", "30s")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert deploy.get("configmap", "plain")["data"]["text"] == "{{ one }}"
