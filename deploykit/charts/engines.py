@@ -38,10 +38,12 @@ _GO_ACTION = re.compile(
 
 @dataclasses.dataclass(frozen=True)
 class Cluster:
-    """Where Helm's `lookup` reads live objects: a kubeconfig (None: KUBECONFIG, ~/.kube/config, in-cluster) and context."""
+    """The cluster a render targets: where Helm's `lookup` reads live objects (a kubeconfig, None: KUBECONFIG,
+    ~/.kube/config, in-cluster; and a context), and the API versions it serves (added to Capabilities.APIVersions)."""
 
     kubeconfig: str | None = None
     context: str | None = None
+    api_versions: tuple[str, ...] = ()
 
 
 def check_choice(engine: str) -> str:

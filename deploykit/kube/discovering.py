@@ -83,6 +83,15 @@ class Discovery:
             return False
         return True
 
+    def group_versions(self) -> list[str]:
+        """Every API version the server serves (`v1`, `apps/v1`, CRDs' `example.com/v1`), as Capabilities.APIVersions lists them."""
+        core = self.http.request("GET", "/api") or {}
+        groups = self.http.request("GET", "/apis") or {}
+        found = [str(v) for v in core.get("versions") or []]
+        for group in groups.get("groups") or []:
+            found += [str(v.get("groupVersion")) for v in group.get("versions") or [] if v.get("groupVersion")]
+        return found
+
     def server_version(self) -> dict:
         if self._server_version is None:
             self._server_version = self.http.request("GET", "/version") or {}

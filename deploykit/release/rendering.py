@@ -55,7 +55,8 @@ def _target(options: RenderOptions) -> chart_rendering.Target:
             IsUpgrade=options.is_upgrade,
         ),
         kube_version=options.kube_version,
-        api_versions=tuple(options.api_versions),
+        # --api-versions, then what the target cluster serves (plan, upgrade): not inputs, so not in the digest
+        api_versions=tuple(options.api_versions) + (options.cluster.api_versions if options.cluster else ()),
     )
 
 

@@ -140,8 +140,10 @@ def _moved(store: RecordStore, prepared: Prepared) -> bool:
 
 
 def lookup_cluster(kube: Kube) -> engines.Cluster:
-    """The cluster a Go-template chart's `lookup` reads from: the one this run deploys to."""
-    return engines.Cluster(kubeconfig=kube.connection.kubeconfig, context=kube.connection.context)
+    """The cluster this run deploys to, for the render: `lookup` of Go-template charts reads it, and the API
+    versions it serves (CRDs' too) join Capabilities.APIVersions of every chart, as in Helm."""
+    return engines.Cluster(kubeconfig=kube.connection.kubeconfig, context=kube.connection.context,
+                           api_versions=tuple(kube.discovery.group_versions()))
 
 
 def target_version(kube: Kube) -> str:

@@ -157,3 +157,28 @@ def test_rollback_re_renders_with_the_engine_the_revision_was_deployed_with(depl
     done = deploy.run("rollback", "app", "1", "-n", deploy.namespace, "--timeout", "30s")
     assert done.returncode == 0, done.stdout + done.stderr
     assert deploy.get("configmap", "plain")["data"]["text"] == "{{ one }}"
+
+
+SCALER_CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: scalers.autoscaling.example.com}
+spec:
+  group: autoscaling.example.com
+  names: {kind: Scaler, plural: scalers, singular: scaler}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+"""
+
+
+def test_capabilities_list_the_api_versions_the_cluster_serves(go_deploy):
+    """`.Capabilities.APIVersions.Has` would not see a CRD's API the target cluster serves (Helm's does)."""
+    go_deploy.kubectl("apply", "-f", "-", stdin=SCALER_CRD)
+    done = go_deploy.upgrade("--create-namespace")
+    assert done.returncode == 0, done.stdout + done.stderr
+    scaler = json.loads(go_deploy.kubectl("get", "scalers.autoscaling.example.com", "app-go-web", "-o", "json"))
+    assert scaler["spec"]["target"] == "app-go-web"
