@@ -31,12 +31,11 @@ import threading
 from typing import Any, Collection
 
 from deploykit import errors
-from deploykit.charts import assembling, kubeapis, limits, packing, problems, yamlcodec
+from deploykit.charts import assembling, kubeapis, limits, packing, problems, unpacking
 from deploykit.charts.chart import NOTES, Chart
 from deploykit.charts.engines import Cluster
 from deploykit.charts.manifests import Rendered
-from deploykit.charts.metadata import kube_version_problem
-from deploykit.charts.rendering import Target, kube_version_info
+from deploykit.charts.rendering import Target, kube_version_problems, target_kube_version
 from deploykit.charts.resolving import ChartNode
 
 # Where Helm locates a failure: `web/templates/x.yaml:12` (then `:col`), in every message shape it has.
@@ -78,11 +77,20 @@ def render(
     secrets: Collection[str] = (),
     report: list[problems.Problem] | None = None,
     bounds: limits.RenderLimits = limits.RenderLimits(),
+    library_ok: bool = False,
+    skip_schema: bool = False,
 ) -> Rendered:
-    """Render the tree with Helm; without `report`, any error raises one RenderError, else problems go to `report`."""
+    """Render the tree with Helm; without `report`, any error raises one RenderError, else problems go to `report`.
+
+    A library chart at the root renders nothing: an error, unless `library_ok` (lint of the library itself).
+    Helm checks values.schema.json itself (deploykit checked it before, with its own messages): `skip_schema`
+    (--skip-schema-validation) hands Helm the chart without its schema files.
+    """
     found: list[problems.Problem] = []
+    if root.chart.metadata.is_library and library_ok:
+        return Rendered(manifests=())
     rendered = _render(root, chart_path=chart_path, values=values, target=target, cluster=cluster, secrets=secrets,
-                       bounds=bounds, found=found)
+                       bounds=bounds, found=found, skip_schema=skip_schema)
     if report is not None:
         report.extend(found)
         return rendered
@@ -93,23 +101,17 @@ def render(
 
 
 def _render(root: ChartNode, *, chart_path: str, values: dict, target: Target, cluster: Cluster | None,
-            secrets: Collection[str], bounds: limits.RenderLimits, found: list[problems.Problem]) -> Rendered:
+            secrets: Collection[str], bounds: limits.RenderLimits, found: list[problems.Problem],
+            skip_schema: bool) -> Rendered:
     empty = Rendered(manifests=())
     if root.chart.metadata.is_library:
         found.append(problems.error(root.chart.metadata.source, f"{root.chart.name} is a library chart: it renders nothing by itself",
                                     hint="render an application chart that lists it under dependencies and includes its templates"))
         return empty
-    for node in root.walk():
-        reason = kube_version_problem(node.chart.metadata, target.kube_version)
-        if reason:
-            found.append(problems.error(node.chart.metadata.source, reason, line=yamlcodec.line_of(node.chart.metadata.text, ("kubeVersion",)),
-                                        hint="pass the cluster's version with --kube-version"))
+    found.extend(kube_version_problems(root, target.kube_version))
     if found:
         return empty
-    try:
-        version = kube_version_info(target.kube_version).Version
-    except ValueError as exc:
-        raise errors.UsageError(f"--kube-version {target.kube_version!r}: {exc}", hint="e.g. --kube-version v1.30.0") from None
+    version = target_kube_version(target).Version
     release = target.release
     options = {
         "name": release.Name, "namespace": release.Namespace, "revision": release.Revision,
@@ -117,9 +119,10 @@ def _render(root: ChartNode, *, chart_path: str, values: dict, target: Target, c
         "kube_version": version, "api_versions": [*kubeapis.api_versions(version), *target.api_versions],
     }
     try:
-        text = _bounded(lambda: _helm_render(root.chart, chart_path, json.dumps(values), json.dumps(options), cluster), bounds)
+        text = _bounded(lambda: _helm_render(root.chart, chart_path, json.dumps(values, default=str), json.dumps(options),
+                                             cluster, skip_schema), bounds)
     except _HelmFailure as failure:
-        found.append(_problem(failure.detail, failure.kind, secrets))
+        found.append(_problem(failure.detail, failure.kind, secrets, schema_file=root.chart.schema_file))
         return empty
     except _Stopped:
         found.append(problems.error(f"{root.prefix}/templates", f"rendering took longer than {bounds.timeout:g} s, the render timeout; stopped",
@@ -185,12 +188,12 @@ def _bounded(call: Any, bounds: limits.RenderLimits) -> str:
     return box["text"]
 
 
-def _helm_render(chart: Chart, path: str, values: str, options: str, cluster: Cluster | None) -> str:
+def _helm_render(chart: Chart, path: str, values: str, options: str, cluster: Cluster | None, skip_schema: bool) -> str:
     import helm_python
     from helm_python import _native  # the wrapper passes neither kube_version nor api_versions: the native call does
 
     try:
-        with _load(helm_python, chart, path) as loaded:
+        with _load(helm_python, chart, path, skip_schema=skip_schema) as loaded:
             if cluster is None:
                 return _native.call_string("helm_render", loaded._raw(), values, options)
             with helm_python.Config(kubeconfig_path=cluster.kubeconfig, kube_context=cluster.context) as config:
@@ -202,13 +205,18 @@ def _helm_render(chart: Chart, path: str, values: str, options: str, cluster: Cl
         raise _HelmFailure(exc.detail or str(exc), type(exc).__name__) from None
 
 
-def _load(helm_python: Any, chart: Chart, path: str) -> Any:
-    """The chart as Helm loads it: from `path` itself, or from an archive in memory when a dependency lies outside it."""
-    if _all_vendored(chart):
+def _load(helm_python: Any, chart: Chart, path: str, *, skip_schema: bool) -> Any:
+    """The chart as Helm loads it: from `path` itself, or from an archive made in memory when a dependency lies
+    outside it or the schema files are left out."""
+    if _all_vendored(chart) and not skip_schema:
         return helm_python.Chart.load(path)
     files = packing.source_files(path, chart)
     if set(files) == {packing.ARCHIVE_NAME}:
-        return helm_python.Chart.load_archive(files[packing.ARCHIVE_NAME])
+        if not skip_schema:
+            return helm_python.Chart.load_archive(files[packing.ARCHIVE_NAME])
+        files = unpacking.read_archive(files[packing.ARCHIVE_NAME], archive=path)
+    if skip_schema:
+        files = {name: data for name, data in files.items() if not name.endswith("values.schema.json")}
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as archive:
         for name, data in sorted(files.items()):
@@ -222,7 +230,7 @@ def _all_vendored(chart: Chart) -> bool:
     return all(sub.found_at.startswith("charts/") and _all_vendored(sub.chart) for sub in chart.subcharts)
 
 
-def _problem(detail: str, kind: str, secrets: Collection[str]) -> problems.Problem:
+def _problem(detail: str, kind: str, secrets: Collection[str], *, schema_file: str = "values.schema.json") -> problems.Problem:
     """A problem for one of Helm's messages: the template file and line it names, the message without Go's framing."""
     located = _LOCATION.search(detail)
     file, line = (located["file"], int(located["line"])) if located else ("templates", None)
@@ -239,7 +247,8 @@ def _problem(detail: str, kind: str, secrets: Collection[str]) -> problems.Probl
             message = message[len(located.group(0)):].lstrip(": \n")
         if "nil pointer evaluating" in message:
             hint = "a value on that path is not set: set it (values.yaml, -f or --set), or guard it with `if`, `with` or `default`"
-    if kind == "HelmValuesError":
-        message = f"Helm refused the values: {message}"
+    if kind == "HelmValuesError":  # Helm's own values.schema.json check (deploykit's passed)
+        file, message = schema_file, f"Helm's check of the values against the schema failed: {message}"
+        hint = "change the values named (values.yaml, -f or --set), or render with --skip-schema-validation"
     message = " ".join(part.strip() for part in message.splitlines() if part.strip())
     return problems.error(file, problems.mask(message, secrets), line=line, hint=hint)

@@ -92,10 +92,7 @@ def _render(
             )
         )
         return _finish(Rendered(manifests=()), found, report)
-    for node in root.walk():
-        reason = kube_version_problem(node.chart.metadata, target.kube_version)
-        if reason:
-            found.append(problems.error(node.chart.metadata.source, reason, line=yamlcodec.line_of(node.chart.metadata.text, ("kubeVersion",)), hint="pass the cluster's version with --kube-version"))
+    found.extend(kube_version_problems(root, target.kube_version))
     if any(p.level == problems.ERROR for p in found):
         return _finish(Rendered(manifests=()), found, report)
     env = environment.environment_for(root.chart)
@@ -144,11 +141,26 @@ def _finish(rendered: Rendered, found: list[problems.Problem], report: list[prob
     return rendered
 
 
-def _capabilities(target: Target) -> context.Capabilities:
+def kube_version_problems(root: ChartNode, kube_version: str) -> list[problems.Problem]:
+    """A problem per chart of the tree whose Chart.yaml kubeVersion the target version does not satisfy."""
+    found = []
+    for node in root.walk():
+        reason = kube_version_problem(node.chart.metadata, kube_version)
+        if reason:
+            found.append(problems.error(node.chart.metadata.source, reason, line=yamlcodec.line_of(node.chart.metadata.text, ("kubeVersion",)), hint="pass the cluster's version with --kube-version"))
+    return found
+
+
+def target_kube_version(target: Target) -> context.KubeVersion:
+    """`Capabilities.KubeVersion` of the target; UsageError naming --kube-version when it is not a version."""
     try:
-        kube = kube_version_info(target.kube_version)
+        return kube_version_info(target.kube_version)
     except ValueError as exc:
         raise errors.UsageError(f"--kube-version {target.kube_version!r}: {exc}", hint="e.g. --kube-version v1.30.0") from None
+
+
+def _capabilities(target: Target) -> context.Capabilities:
+    kube = target_kube_version(target)
 
     def everything() -> Iterator[str]:
         yield from kubeapis.api_versions(kube.Version)

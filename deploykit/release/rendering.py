@@ -248,7 +248,8 @@ def _render_tree(engine: str, tree: resolving.ChartNode, composed: provenance.Va
     # Helm gets the values composed as for Jinja2 and coalesces them itself: subchart scoping, globals, aliases.
     values = gotemplates.helm_values(composed.data, tree.chart.values)
     return gotemplates.render(tree, chart_path=options.chart, values=values, target=_target(options),
-                              cluster=options.cluster, secrets=secrets, report=report, bounds=bounds)
+                              cluster=options.cluster, secrets=secrets, report=report, bounds=bounds,
+                              library_ok=check_partials, skip_schema=options.skip_schema_validation)
 
 
 def lint(options: RenderOptions) -> list[problems.Problem]:

@@ -146,3 +146,16 @@ def test_jinja2_render_never_loads_helm(tmp_path):
             "try:\n    run()\nexcept SystemExit:\n    pass\nprint('HELM LOADED' if 'helm_python' in sys.modules else 'no helm')")
     done = subprocess.run([sys.executable, "-c", code, str(DEMO_CHART)], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip().endswith("no helm"), done.stdout[-300:] + done.stderr
+
+
+def test_lint_of_a_go_library_chart_passes(invoke_cli):
+    """`lint` of a Helm library chart would fail because a library renders nothing by itself."""
+    done = invoke_cli("lint", str(GO_CHART / "charts" / "common"))
+    assert done.exit_code == 0, done.stdout + done.stderr
+
+
+def test_skip_schema_validation_also_skips_helms_own_schema_check(invoke_cli):
+    """--skip-schema-validation would still fail a Helm chart: Helm's engine checks values.schema.json itself."""
+    done = invoke_cli("template", "web", str(GO_CHART), *PASSWORD, "--set", "replicas=-1", "--skip-schema-validation")
+    assert done.exit_code == 0, done.stderr
+    assert _named(documents(done.stdout), "Deployment", "web-go-web")["spec"]["replicas"] == -1

@@ -93,12 +93,12 @@ def test_helm_values_name_a_deleted_default_null():
 ])
 def test_helm_messages_become_located_problems(detail, where, message):
     """Helm's error would reach the user without its template file and line, or with Go's framing around it."""
-    problem = gotemplates._problem(detail, "HelmRenderError", secrets=())
+    problem = gotemplates._problem(detail, "HelmRenderError", ())
     assert (problem.file, problem.line, problem.message) == (*where, message)
 
 
 def test_secrets_are_masked_in_helm_messages():
     """A secret quoted by a chart's `fail` would be printed in the problem."""
     problem = gotemplates._problem("execution error at (web/templates/a.yaml:1:2): bad s3cret-value-123",
-                                   "HelmRenderError", secrets={"s3cret-value-123"})
+                                   "HelmRenderError", {"s3cret-value-123"})
     assert problem.message == "bad ***"
