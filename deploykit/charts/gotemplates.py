@@ -35,7 +35,7 @@ from deploykit.charts import assembling, kubeapis, limits, packing, problems, un
 from deploykit.charts.chart import NOTES, Chart
 from deploykit.charts.engines import Cluster
 from deploykit.charts.manifests import Rendered
-from deploykit.charts.rendering import Target, kube_version_problems, target_kube_version
+from deploykit.charts.rendering import Target, finish, kube_version_problems, target_kube_version
 from deploykit.charts.resolving import ChartNode
 
 # Where Helm locates a failure: `web/templates/x.yaml:12` (then `:col`), in every message shape it has.
@@ -91,13 +91,7 @@ def render(
         return Rendered(manifests=())
     rendered = _render(root, chart_path=chart_path, values=values, target=target, cluster=cluster, secrets=secrets,
                        bounds=bounds, found=found, skip_schema=skip_schema)
-    if report is not None:
-        report.extend(found)
-        return rendered
-    failures = [p for p in found if p.level == problems.ERROR]
-    if failures:
-        raise errors.RenderError(problems.describe(failures), hint=failures[0].hint)
-    return rendered
+    return finish(rendered, found, report)
 
 
 def _render(root: ChartNode, *, chart_path: str, values: dict, target: Target, cluster: Cluster | None,

@@ -68,7 +68,7 @@ def render(
             return _render(root, target=target, secrets=secrets, report=report, check_partials=check_partials)
     except limits.RenderStopped as exc:
         problem = _stopped(exc, env=environment.environment_for(root.chart), bounds=bounds, secrets=secrets)
-        return _finish(Rendered(manifests=()), [problem], report)
+        return finish(Rendered(manifests=()), [problem], report)
 
 
 def _render(
@@ -82,7 +82,7 @@ def _render(
     found: list[problems.Problem] = []
     if root.chart.metadata.is_library and check_partials:
         # Lint of a library chart: its macro files must compile; there is nothing to render.
-        return _finish(Rendered(manifests=()), _compile_partials(environment.environment_for(root.chart), root, secrets), report)
+        return finish(Rendered(manifests=()), _compile_partials(environment.environment_for(root.chart), root, secrets), report)
     if root.chart.metadata.is_library:
         found.append(
             problems.error(
@@ -91,10 +91,10 @@ def _render(
                 hint="render an application chart that lists it under dependencies and imports its macros",
             )
         )
-        return _finish(Rendered(manifests=()), found, report)
+        return finish(Rendered(manifests=()), found, report)
     found.extend(kube_version_problems(root, target.kube_version))
     if any(p.level == problems.ERROR for p in found):
-        return _finish(Rendered(manifests=()), found, report)
+        return finish(Rendered(manifests=()), found, report)
     env = environment.environment_for(root.chart)
     capabilities = _capabilities(target)
     outputs: list[tuple[str, str]] = []
@@ -128,10 +128,11 @@ def _render(
             else:
                 outputs.append((full, text))
     rendered = assembling.assemble(outputs, crd_files=crd_files, notes=notes, namespace=target.release.Namespace, secrets=secrets, report=found)
-    return _finish(rendered, found, report)
+    return finish(rendered, found, report)
 
 
-def _finish(rendered: Rendered, found: list[problems.Problem], report: list[problems.Problem] | None) -> Rendered:
+def finish(rendered: Rendered, found: list[problems.Problem], report: list[problems.Problem] | None) -> Rendered:
+    """With `report`, the problems go there and the result is returned; without, any error raises one RenderError."""
     if report is not None:
         report.extend(found)
         return rendered
