@@ -1,0 +1,231 @@
+"""Fetching a chart's dependencies from chart repositories and OCI registries, with Helm's own code.
+
+Owns: `update` (resolve Chart.yaml's constraints, download into charts/, write
+Chart.lock), `build` (download what Chart.lock pins) and `listing` (each
+dependency and its status), through helm-python-sdk, which runs Helm 4's
+downloader.Manager; so charts/*.tgz and Chart.lock are exactly what `helm
+dependency update|build` writes. helm_python is imported inside these
+functions only: nothing else in deploykit loads it for a Jinja2 chart.
+
+helm-python-sdk registers the chart's https:// repositories in a private
+repositories.yaml, so two things Helm takes from the user's configuration are
+done here first: `@name` / `alias:name` repositories are replaced by their URL
+from $HELM_REPOSITORY_CONFIG (in a copy of the chart next to it; the lock then
+holds the URL, as Helm's does), and a repository whose entry there carries
+credentials or TLS files is refused with a hint (the SDK cannot pass them).
+OCI registries are logged in to through Helm's registry config
+(<config home>/registry/config.json, where `helm registry login` writes).
+
+Must not: print or keep a credential; leave the copy behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import yaml
+
+from deploykit import errors
+from deploykit.charts import helmconfig
+
+_CREDENTIAL_KEYS = ("username", "password", "certFile", "keyFile", "caFile")
+# Messages of a repository or registry that did not answer (as opposed to one that answered "no").
+_UNREACHABLE = re.compile(r"dial tcp|no such host|connection refused|i/o timeout|timeout awaiting|TLS handshake|"
+                          r"certificate|server gave HTTP response|EOF|network is unreachable|connection reset")
+_PRIVATE_NAME = re.compile(r'"helm-c-dep-(\d+)"')
+
+
+def _chart_folder(chart: str) -> Path:
+    path = Path(chart)
+    if not path.is_dir():
+        raise errors.ChartError(f"{chart}: not a chart folder (dependencies are fetched into an unpacked chart only)",
+                                hint="give the folder holding Chart.yaml")
+    if not (path / "Chart.yaml").is_file():
+        raise errors.ChartError(f"{chart}: no Chart.yaml, so this is not a chart",
+                                hint="give the folder holding Chart.yaml")
+    return path
+
+
+def _declared(folder: Path) -> tuple[Path, dict, list[dict]]:
+    """The file declaring the dependencies (Chart.yaml, or requirements.yaml for v1), its data and its entries."""
+    meta = _yaml_file(folder / "Chart.yaml")
+    source = folder / "requirements.yaml" if meta.get("apiVersion") == "v1" else folder / "Chart.yaml"
+    data = _yaml_file(source) if source.is_file() else {}
+    entries = data.get("dependencies") or []
+    return source, data, [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _yaml_file(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise errors.ChartError(f"{path}: cannot be read as YAML ({type(exc).__name__})",
+                                hint=f"run `deploykit lint {path.parent}` to see where") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _refuse_credentials(source: Path, entries: list[dict]) -> None:
+    for index, entry in enumerate(entries):
+        repository = str(entry.get("repository") or "")
+        url = helmconfig.resolve_alias(repository) if helmconfig.alias_name(repository) is not None else repository
+        if not url or not url.startswith(("http://", "https://")):
+            continue
+        found = helmconfig.entry_for(url)
+        needs = [key for key in _CREDENTIAL_KEYS if found and found.get(key)]
+        if needs:
+            raise errors.ChartError(
+                f"{source}: dependencies[{index}] ({entry.get('name')}): repository {url} is entry {found['name']!r} of "  # type: ignore[index]
+                f"{helmconfig.repository_config()}, with {', '.join(needs)}, which helm-python-sdk cannot pass to Helm",
+                hint=f"run `helm dependency build {source.parent}` (deploykit uses the charts/ and Chart.lock it writes), "
+                "or serve the repository without them",
+            )
+
+
+def _warn_registry_config(entries: list[dict], warn: Callable[[str], None]) -> None:
+    default = helmconfig.config_home() / "registry" / "config.json"
+    if any(str(e.get("repository") or "").startswith("oci://") for e in entries) and helmconfig.registry_config() != default:
+        warn(f"warning: HELM_REGISTRY_CONFIG ({helmconfig.registry_config()}) is not read by helm-python-sdk; "
+             f"registry logins are read from {default} (set HELM_CONFIG_HOME to move it)")
+
+
+@contextlib.contextmanager
+def _working_copy(folder: Path, source: Path, data: dict) -> Iterator[Path]:
+    """`folder` itself, or, when a repository is `@name`, a copy beside it with the URL written in; results copied back."""
+    entries = data.get("dependencies") or []
+    aliased = [e for e in entries if isinstance(e, dict) and helmconfig.alias_name(str(e.get("repository") or "")) is not None]
+    if not aliased:
+        yield folder
+        return
+    for entry in aliased:
+        url = helmconfig.resolve_alias(str(entry["repository"]))
+        if url is None:
+            raise errors.ChartError(
+                f"{source}: dependency {entry.get('name')!r}: repository {entry['repository']!r} names no repository "
+                f"in {helmconfig.repository_config()}",
+                hint=f"add it (`helm repo add {helmconfig.alias_name(str(entry['repository']))} URL`), or write its URL in {source.name}",
+            )
+        entry["repository"] = url
+    # A sibling, not a subfolder: file://../x dependencies must resolve as they do from the chart itself.
+    copy = Path(tempfile.mkdtemp(prefix=f".{folder.resolve().name}.deploykit-", dir=folder.resolve().parent))
+    try:
+        shutil.copytree(folder, copy, dirs_exist_ok=True, symlinks=True)
+        (copy / source.name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        yield copy
+        _copy_back(copy, folder)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def _copy_back(copy: Path, folder: Path) -> None:
+    for name in ("Chart.lock", "requirements.lock"):
+        if (copy / name).is_file():
+            shutil.copy2(copy / name, folder / name)
+    fetched = {p.name for p in (copy / "charts").glob("*.tgz")} if (copy / "charts").is_dir() else set()
+    (folder / "charts").mkdir(exist_ok=True)
+    for old in (folder / "charts").glob("*.tgz"):
+        if old.name not in fetched:
+            old.unlink()
+    for name in sorted(fetched):
+        shutil.copy2(copy / "charts" / name, folder / "charts" / name)
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _run(action: str, chart: str, options: dict[str, Any], *, echo: Callable[[str], None], warn: Callable[[str], None]) -> None:
+    folder = _chart_folder(chart)
+    source, data, entries = _declared(folder)
+    _refuse_credentials(source, entries)
+    _warn_registry_config(entries, warn)
+    import helm_python
+
+    repositories = [str(e.get("repository") or "") for e in entries]
+    handler = _Lines()
+    logger = logging.getLogger("deploykit.helm")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    helm_python.enable_logging(logging.INFO, logger)
+    try:
+        with _working_copy(folder, source, data) as workdir:
+            getattr(helm_python, f"dependency_{action}")(os.fspath(workdir), **options)
+    except helm_python.HelmError as exc:
+        raise _translated(exc, handler.lines, chart=chart, action=action, repositories=repositories) from None
+    finally:
+        helm_python.disable_logging()
+        logger.removeHandler(handler)
+    for line in handler.lines:
+        echo(_named(line, repositories))
+
+
+def _named(line: str, repositories: list[str]) -> str:
+    """A Helm log line with the SDK's private repository names replaced by the URLs they stand for."""
+    def url(match: re.Match) -> str:
+        index = int(match.group(1))
+        return f'"{repositories[index]}"' if index < len(repositories) else match.group(0)
+
+    return _PRIVATE_NAME.sub(url, line)
+
+
+def _translated(exc: Exception, lines: list[str], *, chart: str, action: str, repositories: list[str]) -> errors.ChartError:
+    message = _named(getattr(exc, "detail", None) or str(exc), repositories)
+    for index, line in enumerate(lines):
+        if "Unable to get an update from the" in line:  # Helm logs why an index could not be fetched, then fails vaguely
+            reason = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            found = re.search(r"\((\S+)\):", line)
+            where = found.group(1) if found else "a chart repository"
+            return errors.ChartRepositoryError(
+                f"{chart}: chart repository {where} cannot be reached: {reason}",
+                hint=f"check the URL in {chart}/Chart.yaml and that the repository serves index.yaml, then run `deploykit dependency {action} {chart}` again",
+            )
+    if _UNREACHABLE.search(message):
+        return errors.ChartRepositoryError(
+            f"{chart}: a dependency's repository or registry cannot be reached: {message}",
+            hint=f"check the repository URLs in {chart}/Chart.yaml (and `helm registry login` for a private registry), then try again",
+        )
+    if "out of sync" in message:
+        return errors.ChartError(f"{chart}/Chart.lock is out of date with {chart}/Chart.yaml: {message}",
+                                 hint=f"run `deploykit dependency update {chart}` to resolve the dependencies again and rewrite the lock")
+    return errors.ChartError(f"{chart}: dependency {action} failed: {message}",
+                             hint=f"run `deploykit dependency list {chart}` to see each dependency and its status")
+
+
+def update(chart: str, *, skip_refresh: bool = False, keyring: str | None = None, verify: bool = False,
+           plain_http: bool = False, echo: Callable[[str], None] = print, warn: Callable[[str], None] = print) -> None:
+    """`helm dependency update CHART`: resolve, download into charts/, write Chart.lock."""
+    _run("update", chart, {"skip_refresh": skip_refresh, "keyring": keyring, "verify": verify, "plain_http": plain_http},
+         echo=echo, warn=warn)
+
+
+def build(chart: str, *, skip_refresh: bool = False, keyring: str | None = None, verify: bool = False,
+          plain_http: bool = False, echo: Callable[[str], None] = print, warn: Callable[[str], None] = print) -> None:
+    """`helm dependency build CHART`: download what Chart.lock pins (an update when there is no lock)."""
+    _run("build", chart, {"skip_refresh": skip_refresh, "keyring": keyring, "verify": verify, "plain_http": plain_http},
+         echo=echo, warn=warn)
+
+
+def listing(chart: str) -> list[dict[str, str]]:
+    """`helm dependency list CHART`: name, version constraint, repository and status of each declared dependency."""
+    if not Path(chart).exists():
+        raise errors.ChartError(f"{chart}: no such chart folder or archive", hint="give the folder holding Chart.yaml")
+    import helm_python
+
+    try:
+        return [{key: str(row.get(key) or "") for key in ("name", "version", "repository", "status")}
+                for row in helm_python.dependency_list(os.fspath(chart))]
+    except helm_python.HelmError as exc:
+        raise errors.ChartError(f"{chart}: cannot list dependencies: {getattr(exc, 'detail', None) or exc}",
+                                hint=f"run `deploykit lint {chart}` to see what is wrong with the chart") from None
