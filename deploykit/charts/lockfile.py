@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from typing import Any
 
 import yaml
@@ -111,3 +112,24 @@ def digest(required: list[dict], locked: list[dict] | tuple[dict, ...]) -> str:
 def is_current(lock: Lock, meta: ChartMetadata, files: dict[str, bytes]) -> bool:
     """True when the lock was written for the dependencies Chart.yaml declares now."""
     return digest(requirements(meta, files), lock.dependencies) == lock.digest
+
+
+_REPOSITORY_LINE = re.compile(r"^(\s*(?:-\s+)?repository:\s*)(.*?)\s*$", re.MULTILINE)
+_DIGEST_LINE = re.compile(r"^digest:.*$", re.MULTILINE)
+
+
+def relocated(text: str, urls: dict[str, str], required: list[dict] | None) -> str:
+    """Lock text with its repository URLs replaced per `urls`, and the digest recomputed against `required`
+    (kept as it is when `required` is None: a stale lock must stay stale).
+
+    Helm's sigs.k8s.io/yaml layout is kept line for line (only those values and the digest change).
+    """
+    def swap(match: re.Match) -> str:
+        value = match.group(2).strip("'\"")
+        return match.group(1) + urls.get(value, match.group(2))
+
+    moved = _REPOSITORY_LINE.sub(swap, text)
+    if required is None:
+        return moved
+    entries = (yaml.safe_load(moved) or {}).get("dependencies") or []
+    return _DIGEST_LINE.sub(f"digest: {digest(required, entries)}", moved, count=1)

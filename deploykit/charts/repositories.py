@@ -8,11 +8,12 @@ dependency update|build` writes. helm_python is imported inside these
 functions only: nothing else in deploykit loads it for a Jinja2 chart.
 
 helm-python-sdk registers the chart's https:// repositories in a private
-repositories.yaml, so two things Helm takes from the user's configuration are
-done here first: `@name` / `alias:name` repositories are replaced by their URL
-from $HELM_REPOSITORY_CONFIG (in a copy of the chart next to it; the lock then
-holds the URL, as Helm's does), and a repository whose entry there carries
-credentials or TLS files is refused with a hint (the SDK cannot pass them).
+repositories.yaml, so what Helm takes from the user's repositories.yaml
+($HELM_REPOSITORY_CONFIG) is done here, in a copy of the chart beside it:
+`@name` / `alias:name` repositories are written as their URL (the lock then
+holds the URL, as Helm's does), and a repository whose entry carries
+credentials or TLS files as a loopback proxy that fetches with them
+(repoproxy.py); the lock comes back with the real URLs.
 OCI registries are logged in to through Helm's registry config
 (<config home>/registry/config.json, where `helm registry login` writes).
 
@@ -33,9 +34,8 @@ from typing import Any, Callable, Iterator
 import yaml
 
 from deploykit import errors
-from deploykit.charts import helmconfig
+from deploykit.charts import helmconfig, lockfile, repoproxy
 
-_CREDENTIAL_KEYS = ("username", "password", "certFile", "keyFile", "caFile")
 # Messages of a repository or registry that did not answer (as opposed to one that answered "no").
 _UNREACHABLE = re.compile(r"dial tcp|no such host|connection refused|i/o timeout|timeout awaiting|TLS handshake|"
                           r"certificate|server gave HTTP response|EOF|network is unreachable|connection reset")
@@ -71,23 +71,6 @@ def _yaml_file(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _refuse_credentials(source: Path, entries: list[dict]) -> None:
-    for index, entry in enumerate(entries):
-        repository = str(entry.get("repository") or "")
-        url = helmconfig.resolve_alias(repository) if helmconfig.alias_name(repository) is not None else repository
-        if not url or not url.startswith(("http://", "https://")):
-            continue
-        found = helmconfig.entry_for(url)
-        needs = [key for key in _CREDENTIAL_KEYS if found and found.get(key)]
-        if needs:
-            raise errors.ChartError(
-                f"{source}: dependencies[{index}] ({entry.get('name')}): repository {url} is entry {found['name']!r} of "  # type: ignore[index]
-                f"{helmconfig.repository_config()}, with {', '.join(needs)}, which helm-python-sdk cannot pass to Helm",
-                hint=f"run `helm dependency build {source.parent}` (deploykit uses the charts/ and Chart.lock it writes), "
-                "or serve the repository without them",
-            )
-
-
 def _warn_registry_config(entries: list[dict], warn: Callable[[str], None]) -> None:
     default = helmconfig.config_home() / "registry" / "config.json"
     if any(str(e.get("repository") or "").startswith("oci://") for e in entries) and helmconfig.registry_config() != default:
@@ -95,38 +78,85 @@ def _warn_registry_config(entries: list[dict], warn: Callable[[str], None]) -> N
              f"registry logins are read from {default} (set HELM_CONFIG_HOME to move it)")
 
 
-@contextlib.contextmanager
-def _working_copy(folder: Path, source: Path, data: dict) -> Iterator[Path]:
-    """`folder` itself, or, when a repository is `@name`, a copy beside it with the URL written in; results copied back."""
-    entries = data.get("dependencies") or []
-    aliased = [e for e in entries if isinstance(e, dict) and helmconfig.alias_name(str(e.get("repository") or "")) is not None]
-    if not aliased:
-        yield folder
-        return
-    for entry in aliased:
-        url = helmconfig.resolve_alias(str(entry["repository"]))
+def _resolved(source: Path, entries: list[dict]) -> list[str]:
+    """Each entry's repository with `@name` / `alias:name` replaced by its URL from repositories.yaml."""
+    found = []
+    for entry in entries:
+        repository = str(entry.get("repository") or "")
+        url = helmconfig.resolve_alias(repository) if helmconfig.alias_name(repository) is not None else repository
         if url is None:
             raise errors.ChartError(
-                f"{source}: dependency {entry.get('name')!r}: repository {entry['repository']!r} names no repository "
+                f"{source}: dependency {entry.get('name')!r}: repository {repository!r} names no repository "
                 f"in {helmconfig.repository_config()}",
-                hint=f"add it (`helm repo add {helmconfig.alias_name(str(entry['repository']))} URL`), or write its URL in {source.name}",
+                hint=f"add it (`helm repo add {helmconfig.alias_name(repository)} URL`), or write its URL in {source.name}",
             )
-        entry["repository"] = url
-    # A sibling, not a subfolder: file://../x dependencies must resolve as they do from the chart itself.
-    copy = Path(tempfile.mkdtemp(prefix=f".{folder.resolve().name}.deploykit-", dir=folder.resolve().parent))
-    try:
-        shutil.copytree(folder, copy, dirs_exist_ok=True, symlinks=True)
-        (copy / source.name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-        yield copy
-        _copy_back(copy, folder)
-    finally:
-        shutil.rmtree(copy, ignore_errors=True)
+        found.append(url)
+    return found
 
 
-def _copy_back(copy: Path, folder: Path) -> None:
+@contextlib.contextmanager
+def _working_copy(folder: Path, source: Path, data: dict, resolved: list[str]) -> Iterator[tuple[Path, dict[str, str], list[str]]]:
+    """The folder Helm works on, {stand-in URL: real URL}, and why the proxy's upstream requests failed.
+
+    `folder` itself when Helm can take the chart as it is; otherwise a copy
+    beside it (file://../x must resolve the same) where `@name` repositories
+    are written as their URL and repositories needing credentials as the
+    loopback proxy's; its Chart.lock and charts/*.tgz are copied back, the
+    lock with the real URLs.
+    """
+    entries = [e for e in data.get("dependencies") or [] if isinstance(e, dict)]
+    with contextlib.ExitStack() as stack:
+        proxy = None
+        stand_ins: dict[str, str] = {}  # real URL -> proxy URL
+        for url in resolved:
+            entry = helmconfig.entry_for(url) if url.startswith(("http://", "https://")) else None
+            if url not in stand_ins and repoproxy.needs_proxy(entry):
+                proxy = proxy or stack.enter_context(repoproxy.RepositoryProxy())
+                stand_ins[url] = proxy.add(url, entry)  # type: ignore[arg-type]
+        if not stand_ins and resolved == [str(e.get("repository") or "") for e in entries]:
+            yield folder, {}, []
+            return
+        required = [{**e, "repository": url} for e, url in zip(entries, resolved)]
+        proxied = [{**e, "repository": stand_ins.get(url, url)} for e, url in zip(entries, resolved)]
+        copy = Path(tempfile.mkdtemp(prefix=f".{folder.resolve().name}.deploykit-", dir=folder.resolve().parent))
+        try:
+            shutil.copytree(folder, copy, dirs_exist_ok=True, symlinks=True)
+            (copy / source.name).write_text(yaml.safe_dump({**data, "dependencies": proxied}, sort_keys=False), encoding="utf-8")
+            lock = _lock_path(copy)
+            if lock is not None and stand_ins:
+                text = lock.read_text(encoding="utf-8")
+                current = _digest_of(text) == lockfile.digest(required, _entries_of(text))
+                lock.write_text(lockfile.relocated(text, stand_ins, proxied if current else None), encoding="utf-8")
+            yield copy, {proxy_url: url for url, proxy_url in stand_ins.items()}, proxy.failures if proxy else []
+            _copy_back(copy, folder, {proxy_url: url for url, proxy_url in stand_ins.items()}, required)
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+
+
+def _lock_path(folder: Path) -> Path | None:
     for name in ("Chart.lock", "requirements.lock"):
-        if (copy / name).is_file():
-            shutil.copy2(copy / name, folder / name)
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _digest_of(text: str) -> str:
+    data = yaml.safe_load(text)
+    return str(data.get("digest") or "") if isinstance(data, dict) else ""
+
+
+def _entries_of(text: str) -> list[dict]:
+    data = yaml.safe_load(text)
+    return (data.get("dependencies") or []) if isinstance(data, dict) else []
+
+
+def _copy_back(copy: Path, folder: Path, real_urls: dict[str, str], required: list[dict]) -> None:
+    lock = _lock_path(copy)
+    if lock is not None:
+        text = lockfile.relocated(lock.read_text(encoding="utf-8"), real_urls, required) if real_urls else lock.read_text(encoding="utf-8")
+        mine = folder / lock.name
+        if not (mine.is_file() and _digest_of(mine.read_text(encoding="utf-8")) == _digest_of(text)):
+            mine.write_text(text, encoding="utf-8")  # Helm leaves a lock whose digest did not change as it is
     fetched = {p.name for p in (copy / "charts").glob("*.tgz")} if (copy / "charts").is_dir() else set()
     (folder / "charts").mkdir(exist_ok=True)
     for old in (folder / "charts").glob("*.tgz"):
@@ -148,47 +178,53 @@ class _Lines(logging.Handler):
 def _run(action: str, chart: str, options: dict[str, Any], *, echo: Callable[[str], None], warn: Callable[[str], None]) -> None:
     folder = _chart_folder(chart)
     source, data, entries = _declared(folder)
-    _refuse_credentials(source, entries)
+    resolved = _resolved(source, entries)
     _warn_registry_config(entries, warn)
     import helm_python
 
-    repositories = [str(e.get("repository") or "") for e in entries]
     handler = _Lines()
     logger = logging.getLogger("deploykit.helm")
     logger.propagate = False
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     helm_python.enable_logging(logging.INFO, logger)
+    real_urls: dict[str, str] = {}
     try:
-        with _working_copy(folder, source, data) as workdir:
-            getattr(helm_python, f"dependency_{action}")(os.fspath(workdir), **options)
-    except helm_python.HelmError as exc:
-        raise _translated(exc, handler.lines, chart=chart, action=action, repositories=repositories) from None
+        with _working_copy(folder, source, data, resolved) as (workdir, real_urls, failures):
+            try:
+                getattr(helm_python, f"dependency_{action}")(os.fspath(workdir), **options)
+            except helm_python.HelmError as exc:
+                lines = [_named(line, resolved, real_urls) for line in handler.lines]
+                message = _named(getattr(exc, "detail", None) or str(exc), resolved, real_urls)
+                lines = lines + [f"\t{failure}" for failure in failures[-1:]]
+                raise _translated(message, lines, chart=chart, action=action) from None
     finally:
         helm_python.disable_logging()
         logger.removeHandler(handler)
     for line in handler.lines:
-        echo(_named(line, repositories))
+        echo(_named(line, resolved, real_urls))
 
 
-def _named(line: str, repositories: list[str]) -> str:
-    """A Helm log line with the SDK's private repository names replaced by the URLs they stand for."""
+def _named(line: str, repositories: list[str], real_urls: dict[str, str]) -> str:
+    """A Helm line with the SDK's private repository names and the proxy's URLs replaced by the real URLs."""
     def url(match: re.Match) -> str:
         index = int(match.group(1))
         return f'"{repositories[index]}"' if index < len(repositories) else match.group(0)
 
-    return _PRIVATE_NAME.sub(url, line)
+    line = _PRIVATE_NAME.sub(url, line)
+    for stand_in, real in real_urls.items():
+        line = line.replace(stand_in, real)
+    return line
 
 
-def _translated(exc: Exception, lines: list[str], *, chart: str, action: str, repositories: list[str]) -> errors.ChartError:
-    message = _named(getattr(exc, "detail", None) or str(exc), repositories)
+def _translated(message: str, lines: list[str], *, chart: str, action: str) -> errors.ChartError:
     for index, line in enumerate(lines):
         if "Unable to get an update from the" in line:  # Helm logs why an index could not be fetched, then fails vaguely
-            reason = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            reason = "; ".join(extra.strip() for extra in lines[index + 1:] if extra.startswith("\t"))
             found = re.search(r"\((\S+)\):", line)
             where = found.group(1) if found else "a chart repository"
             return errors.ChartRepositoryError(
-                f"{chart}: chart repository {where} cannot be reached: {reason}",
+                f"{chart}: could not get index.yaml from chart repository {where}: {reason}",
                 hint=f"check the URL in {chart}/Chart.yaml and that the repository serves index.yaml, then run `deploykit dependency {action} {chart}` again",
             )
     if _UNREACHABLE.search(message):

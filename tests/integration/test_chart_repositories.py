@@ -8,6 +8,7 @@ Docker), so oci:// is tested for the "not fetched -> run dependency update" path
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import shutil
@@ -67,23 +68,48 @@ class ChartRepository:
         _publish(self.folder, version)
 
 
-@pytest.fixture
-def chart_repository(tmp_path: Path):
-    """A classic chart repository (index.yaml + x-1.2.3.tgz) served over HTTP on a free loopback port."""
+def _serve(tmp_path: Path, *, password: str | None = None):
     folder = tmp_path / "repo"
     folder.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(folder))
+    handler = functools.partial(_Handler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.password = password  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     repository = ChartRepository(folder, f"http://127.0.0.1:{server.server_address[1]}")
     repository.publish("1.2.3")
+    return server, repository
+
+
+@pytest.fixture
+def chart_repository(tmp_path: Path):
+    """A classic chart repository (index.yaml + x-1.2.3.tgz) served over HTTP on a free loopback port."""
+    server, repository = _serve(tmp_path)
     yield repository
     server.shutdown()
     server.server_close()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+@pytest.fixture
+def private_repository(tmp_path: Path):
+    """The same repository behind basic auth: user ci, password s3cret-canary."""
+    server, repository = _serve(tmp_path, password="s3cret-canary")
+    yield repository
+    server.shutdown()
+    server.server_close()
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        password = self.server.password  # type: ignore[attr-defined]
+        expected = "Basic " + base64.b64encode(f"ci:{password}".encode()).decode()
+        if password and self.headers.get("Authorization") != expected:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="charts"')
+            self.end_headers()
+            return
+        super().do_GET()
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's signature
         pass
 
@@ -216,7 +242,7 @@ def test_an_unreachable_repository_exits_3_naming_it(tmp_path, helm_home, run_cl
     chart = write_chart(tmp_path / "app", {"Chart.yaml": APP_CHART.format(repository=url)})
     done = run_cli("dependency", "update", str(chart))
     assert done.returncode == 3, done.stdout + done.stderr
-    assert f"error: {chart}: chart repository {url} cannot be reached:" in done.stderr
+    assert f"error: {chart}: could not get index.yaml from chart repository {url}:" in done.stderr
     assert "connection refused" in done.stderr
     assert "helm-c-" not in done.stderr
 
@@ -234,16 +260,39 @@ def test_an_at_name_repository_is_resolved_from_repositories_yaml(tmp_path, char
     assert run_cli("template", str(chart)).returncode == 0
 
 
-def test_a_repository_needing_credentials_is_refused_without_showing_them(tmp_path, chart_repository, helm_home, run_cli):
-    """deploykit would fetch without the repository's password and fail with a 401, or print the password."""
+def _private_entry(helm_home: Path, url: str, password: str) -> None:
     (helm_home / "repositories.yaml").write_text(
-        f"apiVersion: v1\nrepositories:\n  - name: corp\n    url: {chart_repository.url}\n"
-        "    username: ci\n    password: s3cret-canary\n")
-    chart = write_chart(tmp_path / "app", {"Chart.yaml": APP_CHART.format(repository=chart_repository.url)})
+        f"apiVersion: v1\nrepositories:\n  - name: corp\n    url: {url}\n    username: ci\n    password: {password}\n")
+
+
+def test_credentials_of_the_repositories_yaml_entry_are_used_and_never_shown(tmp_path, private_repository, helm_home, run_cli):
+    """A password-protected repository could not be fetched from, or its password would end up in output or Chart.lock."""
+    _private_entry(helm_home, private_repository.url, "s3cret-canary")
+    chart = write_chart(tmp_path / "app", {"Chart.yaml": APP_CHART.format(repository=private_repository.url)})
     done = run_cli("dependency", "update", str(chart))
-    assert done.returncode == 2
-    assert "entry 'corp'" in done.stderr and "username, password" in done.stderr
-    assert "s3cret-canary" not in done.stdout + done.stderr
+    assert done.returncode == 0, done.stderr
+    assert f"Downloading x from repo {private_repository.url}" in done.stdout
+    lock = (chart / "Chart.lock").read_text()
+    assert yaml.safe_load(lock)["dependencies"][0]["repository"] == private_repository.url
+    shutil.rmtree(chart / "charts")
+    built = run_cli("dependency", "build", str(chart))
+    assert built.returncode == 0, built.stderr
+    assert (chart / "Chart.lock").read_text() == lock  # build leaves the lock as it is
+    rendered = run_cli("template", str(chart))
+    assert rendered.returncode == 0, rendered.stderr
+    assert "s3cret-canary" not in done.stdout + done.stderr + built.stdout + built.stderr + lock
+
+
+def test_a_wrong_password_is_refused_by_the_repository_without_showing_it(tmp_path, private_repository, helm_home, run_cli):
+    """A bad credential would give no clue (or print the password) instead of naming the repository and its 401."""
+    _private_entry(helm_home, private_repository.url, "wrong-canary")
+    chart = write_chart(tmp_path / "app", {"Chart.yaml": APP_CHART.format(repository=private_repository.url)})
+    done = run_cli("dependency", "update", str(chart))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"could not get index.yaml from chart repository {private_repository.url}" in done.stderr
+    assert "401 Unauthorized" in done.stderr
+    assert "wrong-canary" not in done.stdout + done.stderr
+    assert "127.0.0.1" not in done.stderr.replace(private_repository.url, "")  # the proxy stays out of sight
 
 
 def test_an_oci_dependency_not_fetched_says_to_run_dependency_update(tmp_path, helm_home, run_cli):
