@@ -39,6 +39,8 @@ from deploykit.charts import helmconfig, lockfile, repoproxy
 # Messages of a repository or registry that did not answer (as opposed to one that answered "no").
 _UNREACHABLE = re.compile(r"dial tcp|no such host|connection refused|i/o timeout|timeout awaiting|TLS handshake|"
                           r"certificate|server gave HTTP response|EOF|network is unreachable|connection reset")
+# ... and of one that answered but refused (no login, wrong login, no access).
+_REFUSED = re.compile(r"credential not found|unauthorized|denied|forbidden|\b40[13]\b", re.IGNORECASE)
 _PRIVATE_NAME = re.compile(r'"helm-c-dep-(\d+)"')
 
 
@@ -227,6 +229,12 @@ def _translated(message: str, lines: list[str], *, chart: str, action: str) -> e
                 f"{chart}: could not get index.yaml from chart repository {where}: {reason}",
                 hint=f"check the URL in {chart}/Chart.yaml and that the repository serves index.yaml, then run `deploykit dependency {action} {chart}` again",
             )
+    if _REFUSED.search(message):
+        return errors.ChartRepositoryError(
+            f"{chart}: a dependency's registry or repository refused the request: {message}",
+            hint=f"log in as Helm does (`helm registry login HOST` writes {helmconfig.config_home()}/registry/config.json; "
+            f"repository credentials go in {helmconfig.repository_config()}), then try again",
+        )
     if _UNREACHABLE.search(message):
         return errors.ChartRepositoryError(
             f"{chart}: a dependency's repository or registry cannot be reached: {message}",

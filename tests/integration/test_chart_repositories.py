@@ -2,8 +2,7 @@
 
 The repository is http.server in a thread on a free port, serving an index.yaml
 (Helm's `repo index`) and .tgz packages the tests build with deploykit's own
-packager. OCI registries are not served here (none runs locally without
-Docker), so oci:// is tested for the "not fetched -> run dependency update" path only.
+packager. oci:// registries: test_chart_registries.py.
 """
 
 from __future__ import annotations
