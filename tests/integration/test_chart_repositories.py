@@ -319,3 +319,32 @@ def test_template_and_lint_of_a_chart_without_remote_dependencies_never_load_hel
     done = subprocess.run([sys.executable, "-c", probe, str(chart)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().endswith("helm_python not loaded")
+
+
+@pytest.mark.parametrize("command", ["plan", "upgrade"])
+def test_plan_and_upgrade_refuse_a_stale_lock_before_touching_the_cluster(app_chart, run_cli, sim, sim_namespace, sim_http, command):
+    """A deploy would go out with a dependency Chart.yaml no longer asks for."""
+    assert run_cli("dependency", "update", str(app_chart)).returncode == 0
+    chart_yaml = app_chart / "Chart.yaml"
+    chart_yaml.write_text(chart_yaml.read_text().replace("^1.2.0", "~1.2.0"))
+    extra = ("--install",) if command == "upgrade" else ()
+    done = run_cli(command, "app", str(app_chart), "-n", sim_namespace, "--kubeconfig", sim.kubeconfig, *extra)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{app_chart}/Chart.lock: is out of date with {app_chart}/Chart.yaml" in done.stderr
+    assert f"hint: run `deploykit dependency update {app_chart}`" in done.stderr
+    assert sim_http("GET", f"/api/v1/namespaces/{sim_namespace}/configmaps")[1]["items"] == []
+
+
+def test_a_pipeline_names_the_release_and_the_missing_dependency(app_chart, tmp_path):
+    """A pipeline run would fail on a not-yet-fetched dependency without saying which release or what to run."""
+    from deploykit import errors
+    from deploykit.pipeline import evidence
+    from deploykit.pipeline.model import Cluster, Pipeline, Release, Stage
+
+    release = Release(name="app", chart=str(app_chart), namespace="shop", values=())
+    stage = Stage(name="staging", clusters=(Cluster("sim", sim_state=".sim"),), values=())
+    pipeline = Pipeline(name="demo", source="pipelines/demo.yaml", releases=(release,), stages=(stage,))
+    with pytest.raises(errors.PipelineError) as caught:
+        evidence.artifact(pipeline, base=tmp_path)
+    assert "release app:" in caught.value.message and "dependency 'x'" in caught.value.message
+    assert caught.value.hint == f"run `deploykit dependency update {app_chart}` to fetch it and write Chart.lock"
