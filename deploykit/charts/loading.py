@@ -367,7 +367,8 @@ def _subcharts(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, o
     used: set[int] = set()
     result: list[Subchart] = []
     refuse = _DependencyProblems(meta, origin, report)
-    lock = _current_lock(meta, files, origin=origin, refuse=refuse)
+    # Only a chart folder can be fixed with `dependency update`; a packaged chart is taken as it was packaged.
+    lock = _current_lock(meta, files, origin=origin, refuse=refuse) if base_dir is not None else None
     for dependency in meta.dependencies:
         candidates = [(i, chart, where) for i, (chart, where) in enumerate(vendored) if chart.name == dependency.name and i not in used]
         remote = helmconfig.is_remote(dependency.repository)

@@ -348,3 +348,23 @@ def test_a_pipeline_names_the_release_and_the_missing_dependency(app_chart, tmp_
         evidence.artifact(pipeline, base=tmp_path)
     assert "release app:" in caught.value.message and "dependency 'x'" in caught.value.message
     assert caught.value.hint == f"run `deploykit dependency update {app_chart}` to fetch it and write Chart.lock"
+
+
+def test_a_packaged_chart_is_taken_as_packaged_whatever_its_lock_says(tmp_path, run_cli, helm_home):
+    """A chart from a public repository whose own lock names an `@repo` the user never added could not be rendered."""
+    from deploykit.charts import archiving
+
+    old = tmp_path / "old"
+    old.mkdir()
+    _publish(old, "1.2.3")
+    files = {
+        "Chart.yaml": APP_CHART.format(repository='"@their-repo"').encode(),
+        "Chart.lock": b"dependencies:\n- name: x\n  repository: https://example.com\n  version: 1.2.3\ndigest: sha256:00\n",
+        "charts/x-1.2.3.tgz": (old / "x-1.2.3.tgz").read_bytes(),
+        "templates/cm.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    }
+    archive = tmp_path / "app-0.1.0.tgz"
+    archive.write_bytes(archiving.archive_bytes("app", files))
+    done = run_cli("template", str(archive), "--release", "r")
+    assert done.returncode == 0, done.stderr
+    assert "name: r-x" in done.stdout
