@@ -420,7 +420,7 @@ def _current_lock(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *
     if not any(helmconfig.is_remote(d.repository) for d in meta.dependencies):
         return None
     lock = lockfile.read(files, meta, origin=origin)
-    if lock is not None and not lockfile.is_current(lock, meta, files):
+    if lock is not None and lockfile.is_current(lock, meta, files) is False:
         raise refuse.fail_file(
             lock.source,
             f"is out of date with {meta.source}: its digest does not match the dependencies declared now "

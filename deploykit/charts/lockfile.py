@@ -109,9 +109,14 @@ def digest(required: list[dict], locked: list[dict] | tuple[dict, ...]) -> str:
     return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def is_current(lock: Lock, meta: ChartMetadata, files: dict[str, bytes]) -> bool:
-    """True when the lock was written for the dependencies Chart.yaml declares now."""
-    return digest(requirements(meta, files), lock.dependencies) == lock.digest
+def is_current(lock: Lock, meta: ChartMetadata, files: dict[str, bytes]) -> bool | None:
+    """True when the lock was written for the dependencies Chart.yaml declares now; None when that cannot be
+    told: a `@name` repository that repositories.yaml does not hold (a CI job that never ran `helm repo add`)."""
+    try:
+        required = requirements(meta, files)
+    except errors.ChartError:
+        return None
+    return digest(required, lock.dependencies) == lock.digest
 
 
 _REPOSITORY_LINE = re.compile(r"^(\s*(?:-\s+)?repository:\s*)(.*?)\s*$", re.MULTILINE)

@@ -368,3 +368,15 @@ def test_a_packaged_chart_is_taken_as_packaged_whatever_its_lock_says(tmp_path, 
     done = run_cli("template", str(archive), "--release", "r")
     assert done.returncode == 0, done.stderr
     assert "name: r-x" in done.stdout
+
+
+def test_a_committed_lock_with_an_at_name_renders_where_the_repository_was_never_added(tmp_path, chart_repository, helm_home, run_cli):
+    """A CI job with charts/ and Chart.lock committed but no `helm repo add` could not render the chart."""
+    (helm_home / "repositories.yaml").write_text(
+        f"apiVersion: v1\nrepositories:\n  - name: local\n    url: {chart_repository.url}\n")
+    chart = write_chart(tmp_path / "app", {"Chart.yaml": APP_CHART.format(repository='"@local"')})
+    assert run_cli("dependency", "update", str(chart)).returncode == 0
+    (helm_home / "repositories.yaml").unlink()
+    done = run_cli("template", str(chart), "--release", "r")
+    assert done.returncode == 0, done.stderr
+    assert "name: r-x" in done.stdout
