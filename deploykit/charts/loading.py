@@ -6,8 +6,9 @@ dependency: a folder or .tgz under charts/, or `repository: file://...`
 relative to the chart folder; the version constraint is checked against the
 chart found. A dependency served by a chart repository or registry (https://,
 oci://, @name) is taken from charts/ only, as `deploykit dependency update`
-left it: the version Chart.lock pins, and Chart.lock current with Chart.yaml. Every problem names the file (and field); problems found in a
-tree are collected into `report` when the caller passes one (lint shows them
+left it: the version Chart.lock pins, and (in a chart folder) Chart.lock
+current with Chart.yaml. Every problem names the file (and field); problems
+found in a tree are collected into `report` when the caller passes one (lint shows them
 all), and the load then fails with a `ChartError` that lists them.
 
 Must not: render templates, merge values, or fetch anything from a network.
