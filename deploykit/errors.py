@@ -13,7 +13,8 @@ CLI. No message or hint may hold a decrypted value, a token or a header.
     │   └── SchemaError             values.schema.json violations
     ├── ChartError                  Chart.yaml, chart archives, dependencies
     │   ├── ArchiveError            unsafe or oversized .tgz
-    │   └── RenderError             template failures, rendered YAML, duplicates
+    │   ├── RenderError             template failures, rendered YAML, duplicates
+    │   └── ChartRepositoryError    a chart repository or OCI registry cannot be reached   exit 3
     ├── SecretsError                sops, keys, keyrings
     │   ├── SopsMissingError        no sops binary
     │   ├── NoKeyError              sops exit 128: no usable key
@@ -78,6 +79,12 @@ class ArchiveError(ChartError):
 
 class RenderError(ChartError):
     """A template failed to render, or rendered something that is not valid."""
+
+
+class ChartRepositoryError(ChartError):
+    """A chart repository or OCI registry could not be reached (`dependency update` / `build`)."""
+
+    exit_code = 3
 
 
 class SecretsError(DeploykitError):

@@ -4,7 +4,12 @@
     metadata.py     Chart.yaml (and requirements.yaml): fields checked, problems with their lines
     semver.py       versions and Helm's constraint syntax (kubeVersion, dependency versions)
     unpacking.py    .tgz archives read in memory, unsafe entries refused
-    loading.py      load_chart(path): folder or archive, .helmignore, dependencies (charts/, file://)
+    loading.py      load_chart(path): folder or archive, .helmignore, dependencies (charts/, file://, fetched ones)
+    lockfile.py     Chart.lock: Helm's digest, read and checked against Chart.yaml
+    helmconfig.py   Helm's client config: repositories.yaml (@name, credentials), registry config paths
+    repositories.py dependency update/build/list with Helm's own downloader (helm-python-sdk, imported lazily)
+    repoproxy.py    loopback proxy fetching with a repositories.yaml entry's credentials and TLS files
+    archiving.py    package(folder): reproducible .tgz in Helm's layout, and its sha256
     resolving.py    resolve(chart, values, merge=...): enabled subcharts and the values each sees
     context.py      what templates see: Values (path-aware), Release, Chart, Capabilities, Files, Template
     helpers.py      the filters and functions templates can call (to_yaml, include, tpl, required, ...)

@@ -4,8 +4,11 @@ Owns: reading a chart's files (honouring .helmignore, within the same size
 bounds as archives), building the `Chart` model from them, and finding each
 dependency: a folder or .tgz under charts/, or `repository: file://...`
 relative to the chart folder; the version constraint is checked against the
-chart found. Every problem names the file (and field); problems found in a
-tree are collected into `report` when the caller passes one (lint shows them
+chart found. A dependency served by a chart repository or registry (https://,
+oci://, @name) is taken from charts/ only, as `deploykit dependency update`
+left it: the version Chart.lock pins, and (in a chart folder) Chart.lock
+current with Chart.yaml. Every problem names the file (and field); problems
+found in a tree are collected into `report` when the caller passes one (lint shows them
 all), and the load then fails with a `ChartError` that lists them.
 
 Must not: render templates, merge values, or fetch anything from a network.
@@ -24,7 +27,7 @@ import yaml
 
 from deploykit import errors, yamlscalars
 from deploykit.charts import metadata as chart_metadata
-from deploykit.charts import problems, semver, unpacking, yamlcodec
+from deploykit.charts import helmconfig, lockfile, problems, semver, unpacking, yamlcodec
 from deploykit.charts.chart import RESERVED_FILES, Chart, Subchart
 
 _NO_BASE = None
@@ -349,6 +352,10 @@ class _DependencyProblems:
         self.text = meta.text if self.v2 else ""
         self.report = report
 
+    def fail_file(self, source: str, message: str, *, hint: str | None = None) -> errors.ChartError:
+        self.report.append(problems.error(source, message, hint=hint))
+        return errors.ChartError(f"{source}: {message}", hint=hint)
+
     def fail(self, dependency: chart_metadata.Dependency, message: str, *, hint: str | None = None) -> errors.ChartError:
         line = yamlcodec.line_of(self.text, ("dependencies", dependency.index)) if self.text else None
         problem = problems.error(self.source, f"{dependency.field}: {message}", line=line, hint=hint)
@@ -361,8 +368,11 @@ def _subcharts(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, o
     used: set[int] = set()
     result: list[Subchart] = []
     refuse = _DependencyProblems(meta, origin, report)
+    # Only a chart folder can be fixed with `dependency update`; a packaged chart is taken as it was packaged.
+    lock = _current_lock(meta, files, origin=origin, refuse=refuse) if base_dir is not None else None
     for dependency in meta.dependencies:
         candidates = [(i, chart, where) for i, (chart, where) in enumerate(vendored) if chart.name == dependency.name and i not in used]
+        remote = helmconfig.is_remote(dependency.repository)
         if candidates:
             matching = [c for c in candidates if _version_ok(dependency, c[1])]
             if not matching:
@@ -370,8 +380,10 @@ def _subcharts(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, o
                 raise refuse.fail(
                     dependency,
                     f"{dependency.name} {chart.metadata.version} found at {origin}/{where} does not satisfy version {dependency.version!r}",
-                    hint="vendor a matching version or change the constraint",
+                    hint=f"run `deploykit dependency update {origin}`" if remote else "vendor a matching version or change the constraint",
                 )
+            if remote and lock is not None:
+                matching = _pinned(dependency, matching, lock, origin=origin, refuse=refuse)
             index, chart, where = matching[0]
             used.add(index)
             result.append(Subchart(dependency, chart, where))
@@ -380,6 +392,14 @@ def _subcharts(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, o
             result.append(_from_repository(dependency, refuse=refuse, base_dir=base_dir, report=report, stack=stack))
             continue
         where = f" (repository {dependency.repository})" if dependency.repository else ""
+        if remote:
+            command = "build" if lock is not None else "update"
+            raise refuse.fail(
+                dependency,
+                f"dependency {dependency.name!r}{where} is not in {origin}/charts/",
+                hint=f"run `deploykit dependency {command} {origin}` to fetch "
+                + ("the version Chart.lock pins" if lock is not None else "it and write Chart.lock"),
+            )
         raise refuse.fail(
             dependency,
             f"dependency {dependency.name!r}{where} is not in {origin}/charts/",
@@ -394,6 +414,35 @@ def _subcharts(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, o
                 continue
             result.append(Subchart(implicit, chart, where))
     return tuple(result)
+
+
+def _current_lock(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, origin: str, refuse: _DependencyProblems) -> lockfile.Lock | None:
+    """Chart.lock of a chart with remote dependencies; refused when it is out of date with Chart.yaml."""
+    if not any(helmconfig.is_remote(d.repository) for d in meta.dependencies):
+        return None
+    lock = lockfile.read(files, meta, origin=origin)
+    if lock is not None and lockfile.is_current(lock, meta, files) is False:
+        raise refuse.fail_file(
+            lock.source,
+            f"is out of date with {meta.source}: its digest does not match the dependencies declared now "
+            f"({', '.join(d.name for d in meta.dependencies if helmconfig.is_remote(d.repository))})",
+            hint=f"run `deploykit dependency update {origin}` to resolve them again and rewrite the lock",
+        )
+    return lock
+
+
+def _pinned(dependency: chart_metadata.Dependency, matching: list, lock: lockfile.Lock, *, origin: str, refuse: _DependencyProblems) -> list:
+    """The vendored charts at the version Chart.lock pins for `dependency` (the lock is current, so entries line up)."""
+    pinned = str(lock.dependencies[dependency.index].get("version")) if dependency.index < len(lock.dependencies) else None
+    kept = [c for c in matching if c[1].metadata.version == pinned]
+    if pinned is not None and not kept:
+        _, chart, where = matching[0]
+        raise refuse.fail(
+            dependency,
+            f"{dependency.name} {chart.metadata.version} found at {origin}/{where} is not the version {lock.source} pins ({pinned})",
+            hint=f"run `deploykit dependency build {origin}` to fetch the pinned version",
+        )
+    return kept or matching
 
 
 def _version_ok(dependency: chart_metadata.Dependency, chart: Chart) -> bool:

@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("deploykit.cli.list", "List releases."),
     "get": ("deploykit.cli.get", "Show the values, manifest or notes of a revision (secrets masked)."),
     "pipeline": ("deploykit.cli.pipeline", "Validate, plan and run a pipeline of stages (pipelines/*.yaml)."),
+    "dependency": ("deploykit.cli.dependency", "Update, build or list a chart's dependencies."),
+    "package": ("deploykit.cli.package", "Package a chart into a reproducible .tgz; print its sha256."),
 }
 
 

@@ -1,7 +1,8 @@
 """The artifact a pipeline promotes, and its digest: what every stage report records and every gate compares.
 
 The artifact is what must not change between staging and production: each
-release's chart (all its files, file:// dependencies included), the values
+release's chart (all its files, file:// dependencies included; a packaged
+chart is the sha256 of its .tgz, as `deploykit package` prints it), the values
 files shared by every stage (a release's own `values`, not the per-stage
 overlays), and the image references those values and the charts' defaults
 pin. Its digest is a sha256 over the canonical JSON of all three, so a
@@ -23,7 +24,7 @@ from typing import Any
 import yaml
 
 from deploykit import errors
-from deploykit.charts import loading, packing
+from deploykit.charts import archiving, loading, packing
 from deploykit.pipeline.model import Pipeline
 
 _IMAGE_KEYS = ("repository", "tag", "digest")
@@ -60,8 +61,7 @@ def artifact(pipeline: Pipeline, *, base: Path) -> Artifact:
             chart = loading.load_chart(chart_path)
         except errors.ChartError as exc:
             raise errors.PipelineError(f"{pipeline.source}: release {release.name}: {exc.message}", hint=exc.hint) from exc
-        files = packing.source_files(chart_path, chart)
-        charts[release.name] = _sha256(_canonical({name: _sha256(data) for name, data in files.items()}))
+        charts[release.name] = chart_digest(chart_path, chart)
         images |= set(image_references(chart.values))
         texts = []
         for path in release.values:
@@ -76,6 +76,15 @@ def artifact(pipeline: Pipeline, *, base: Path) -> Artifact:
     found = sorted(images)
     digest = _sha256(_canonical({"charts": charts, "values": values, "images": found}))
     return Artifact(digest=digest, charts=charts, values=values, images=tuple(found))
+
+
+def chart_digest(chart_path: str, chart: Any) -> str:
+    """A chart's part of the artifact: a packaged chart (.tgz) is the sha256 of its bytes, the digest
+    `deploykit package` prints; a folder is the sha256 over its files' digests (file:// dependencies included)."""
+    files = packing.source_files(chart_path, chart)
+    if set(files) == {packing.ARCHIVE_NAME} and Path(chart_path).is_file():
+        return archiving.archive_digest(files[packing.ARCHIVE_NAME])
+    return _sha256(_canonical({name: _sha256(data) for name, data in files.items()}))
 
 
 def _yaml(data: bytes) -> Any:
