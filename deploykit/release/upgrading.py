@@ -89,6 +89,8 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
 def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say: Say) -> DeployResult:
     """Install or upgrade a release; the result says what happened (see the module docstring)."""
     timer = Timer()
+    if options.adopt:
+        _adopt_helm_release(kube, options, say)
     prepared = prepare(kube, options, timer=timer)
     result = _planned(prepared, options, say)
     if result.status == UNCHANGED:
@@ -110,6 +112,15 @@ def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say:
             result.took_over_lock_from = lock.taken_over.identity
         return _deploy_locked(kube, store, prepared.revision, prepared.plan, last=prepared.last, options=options,
                               result=result, timer=timer, track=track, say=say)
+
+
+def _adopt_helm_release(kube: Kube, options: UpgradeOptions, say: Say) -> None:
+    """upgrade --adopt of a release Helm installed (Helm's records, none of deploykit's): adopt it first."""
+    from deploykit.release import adopting  # it takes this module's lock
+
+    name, namespace = options.render.release, options.render.namespace
+    if planning.namespace_exists(kube, namespace) and adopting.owned_by_helm(kube, release=name, namespace=namespace):
+        adopting.adopt_helm(kube, release=name, namespace=namespace, lock_timeout=options.lock_timeout, say=say)
 
 
 def _planned(prepared: Prepared, options: UpgradeOptions, say: Say) -> DeployResult:
@@ -239,7 +250,7 @@ def _record(revision: revisions.Revision, *, number: int, status: Status, descri
         set_inputs=revision.set_inputs, manifest=revision.manifest,
         sealed_key=revision.sealed_key, inputs_digest=revision.inputs_digest,
         kube_version=revision.options.kube_version, notes=revision.safe_notes,
-        deployer=deployers.current(), **fields,
+        deployer=deployers.current(), adopted_from=revision.adopted_from, **fields,
     )
 
 
