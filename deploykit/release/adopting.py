@@ -72,7 +72,7 @@ def adopt_helm(kube: Kube, *, release: str, namespace: str, lock_timeout: float,
             _take_over(kube, ref, live, release=release, namespace=namespace)
             result.objects.append(str(ref))
         store.create(_record(kube, helm, objects, source=source))
-        _mark(kube, release=release, namespace=namespace)
+        _hand_over(kube, helm, release=release, namespace=namespace)
     say(f"release {namespace}/{release} revision 1 adopted from Helm release {release} revision {source.revision} "
         f"({time.monotonic() - started:.1f}s); Helm's records are kept, labelled {helmrecords.ADOPTED_LABEL}=true")
     return result
@@ -177,10 +177,15 @@ def _record(kube: Kube, helm: dict[str, Any], objects: list[dict[str, Any]], *,
     )
 
 
-def _mark(kube: Kube, *, release: str, namespace: str) -> None:
-    """Label Helm's records as adopted (their payload untouched): `kubectl get secret --show-labels` tells."""
-    for revision in helmrecords.history(kube, release=release, namespace=namespace):
+def _hand_over(kube: Kube, helm: dict[str, Any], *, release: str, namespace: str) -> None:
+    """Label Helm's records as adopted (payloads untouched) and add the pending revision that stops Helm."""
+    revisions = helmrecords.history(kube, release=release, namespace=namespace)
+    for revision in revisions:
         kube.merge_patch(ObjectRef("v1", "Secret", namespace, helmrecords.record_name(release, revision.revision)), {
             "metadata": {"labels": {helmrecords.ADOPTED_LABEL: "true"},
-                         "annotations": {helmrecords.ADOPTED_BY: f"deploykit release {namespace}/{release} revision 1"}},
+                         "annotations": {helmrecords.ADOPTED_BY: f"deploykit release {namespace}/{release}"}},
         })
+    kube.create(helmrecords.tombstone(
+        helm, revision=revisions[-1].revision + 1, now=records.now(),
+        description=f"adopted by deploykit: use `deploykit upgrade|rollback|uninstall {release} -n {namespace}`",
+    ))

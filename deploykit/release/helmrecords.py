@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import gzip
 import hashlib
 import json
 import zlib
@@ -31,6 +32,9 @@ from deploykit.kube.client import Kube
 SECRET_TYPE = "helm.sh/release.v1"
 OWNER = "helm"
 DEPLOYED = "deployed"
+# The status of the revision an adoption adds: Helm refuses to upgrade or roll back a release whose last revision is
+# pending ("another operation (install/upgrade/rollback) is in progress"), and uninstalls only its (empty) manifest.
+PENDING = "pending-upgrade"
 MAX_RELEASE_BYTES = 64 * 1024 * 1024
 # Written on Helm's records by an adoption, so that `kubectl get secret --show-labels` tells who took over.
 ADOPTED_LABEL = "deploykit.io/adopted"
@@ -95,6 +99,30 @@ def _unreadable(revision: HelmRevision, what: str) -> errors.RecordError:
     return errors.RecordError(f"{revision.label} cannot be read: {what}",
                               hint="it was not written by Helm 3 or 4, or was changed by hand; `helm history` "
                               "shows whether Helm can still read it")
+
+
+def tombstone(deployed: dict[str, Any], *, revision: int, now: str, description: str) -> dict[str, Any]:
+    """The Secret of a Helm revision that hands the release over: pending, no manifest, the deployed one's chart.
+
+    Helm then refuses `helm upgrade` / `helm rollback` (another operation in progress), and `helm uninstall`
+    deletes the objects of this revision's manifest only: none. Its history lists it with `description`.
+    """
+    release = {
+        "name": deployed.get("name"), "namespace": deployed.get("namespace"), "version": revision,
+        "chart": deployed["chart"], "config": {}, "manifest": "", "hooks": [],
+        "info": {"first_deployed": (deployed.get("info") or {}).get("first_deployed") or now, "last_deployed": now,
+                 "deleted": "", "description": description, "status": PENDING},
+    }
+    payload = base64.b64encode(gzip.compress(json.dumps(release).encode(), mtime=0))
+    name = str(deployed.get("name"))
+    return {
+        "apiVersion": "v1", "kind": "Secret", "type": SECRET_TYPE,
+        "metadata": {"name": record_name(name, revision), "namespace": deployed.get("namespace"),
+                     "labels": {"owner": OWNER, "name": name, "status": PENDING, "version": str(revision),
+                                ADOPTED_LABEL: "true"},
+                     "annotations": {ADOPTED_BY: description}},
+        "data": {"release": base64.b64encode(payload).decode("ascii")},
+    }
 
 
 def chart_files(release: dict[str, Any]) -> dict[str, bytes]:

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helm_python import Config, _native
+from helm_python import Config, HelmError, _native
 
 from tests.integration.release.conftest import Deploy, decoded_texts
 from tests.plugins.charts import write_chart
@@ -170,9 +170,28 @@ def test_adopt_moves_ownership_metadata_and_fields_to_deploykit(dk, helm_release
 def test_adopt_keeps_helms_records_and_labels_them(dk, helm, helm_release):
     """Helm's history would be lost, or nothing would tell a Helm user that deploykit took the release over."""
     assert dk.run("adopt", "helm", "web", "-n", dk.namespace).returncode == 0
-    assert [h["revision"] for h in helm.history("web")] == [1, 2]
+    assert [(h["revision"], h["status"]) for h in helm.history("web")] == [
+        (1, "superseded"), (2, "deployed"), (3, "pending-upgrade")]
     records = json.loads(dk.kubectl("get", "secrets", "-l", "owner=helm,name=web", "-o", "json"))["items"]
-    assert [r["metadata"]["labels"]["deploykit.io/adopted"] for r in records] == ["true", "true"]
+    assert [r["metadata"]["labels"]["deploykit.io/adopted"] for r in records] == ["true", "true", "true"]
+
+
+def test_helm_refuses_to_upgrade_an_adopted_release(dk, helm, helm_chart, helm_release):
+    """`helm upgrade` would silently take the objects back from deploykit."""
+    assert dk.run("adopt", "helm", "web", "-n", dk.namespace).returncode == 0
+    with pytest.raises(HelmError, match="another operation"):
+        helm.upgrade(str(helm_chart), "web", {"image": "registry.example.com/web:9"}, namespace=dk.namespace)
+    live = dk.get("deployment", "web")
+    assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.com/web:1"
+    assert live["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "deploykit"
+
+
+def test_helm_uninstall_of_an_adopted_release_leaves_the_objects(dk, helm, helm_release):
+    """`helm uninstall` after adoption would delete the objects deploykit now manages."""
+    assert dk.run("adopt", "helm", "web", "-n", dk.namespace).returncode == 0
+    helm.uninstall("web")
+    assert _uids(dk) == helm_release
+    assert [(r, s) for r, s, _ in _history(dk)] == [(1, "deployed")]
 
 
 def test_upgrade_after_adopt_removes_the_field_the_chart_dropped(dk, helm, helm_release):
@@ -184,7 +203,7 @@ def test_upgrade_after_adopt_removes_the_field_the_chart_dropped(dk, helm, helm_
     assert "tier" not in dk.get("configmap", "web")["metadata"]["labels"]
     assert _uids(dk) == helm_release
     assert [(r, s) for r, s, _ in _history(dk)] == [(1, "superseded"), (2, "deployed")]
-    assert [h["revision"] for h in helm.history("web")] == [1, 2]
+    assert [h["revision"] for h in helm.history("web")] == [1, 2, 3]
 
 
 def test_failed_upgrade_rolls_back_to_the_adopted_revision_from_its_manifest(dk, helm_release):
@@ -231,7 +250,7 @@ def test_adopt_of_a_helm_release_without_a_deployed_revision_is_refused(dk, helm
         "Chart.yaml": "apiVersion: v2\nname: broken\nversion: 0.1.0\n",
         "templates/bad.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bad}\nspec: {replicas: 1}\n",
     })
-    with pytest.raises(Exception):
+    with pytest.raises(HelmError):
         helm.install(str(broken), "broken", namespace=dk.namespace)
     done = dk.run("adopt", "helm", "broken", "-n", dk.namespace)
     assert done.returncode == 2, done.stdout + done.stderr
