@@ -212,6 +212,7 @@ def test_failed_upgrade_rolls_back_to_the_adopted_revision_from_its_manifest(dk,
     done = _upgrade(dk, "--set", "behavior=crashloop")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "rolled back to revision 1" in done.stderr
+    assert CANARY not in done.stdout + done.stderr
     assert _env(dk) == ["KEEP", "DROP"]
     assert "tier" in dk.get("configmap", "web")["metadata"]["labels"]
     assert _uids(dk) == helm_release
@@ -267,12 +268,13 @@ def test_adopt_of_an_adopted_release_is_refused(dk, helm_release):
 
 
 def test_helms_secret_values_are_never_printed(dk, helm_release):
-    """Helm keeps values and Secrets in the clear: adopt, history and status would show the canary."""
+    """Helm keeps values and Secrets in the clear: adopt, history, status or a plan would show the canary."""
     outputs = [dk.run("adopt", "helm", "web", "-n", dk.namespace, "-o", "json")]
     for command in ("history", "status"):
         for output in ("table", "json", "yaml"):
             outputs.append(dk.run(command, "web", "-n", dk.namespace, "-o", output))
     outputs.append(dk.run("get", "manifest", "web", "-n", dk.namespace))
+    outputs.append(dk.run("plan", "web", str(dk.chart), "-n", dk.namespace))
     assert all(done.returncode == 0 for done in outputs), [done.stderr for done in outputs]
     texts = decoded_texts([done.stdout for done in outputs] + [done.stderr for done in outputs])
     assert not [text for text in texts if CANARY in text]
