@@ -278,3 +278,15 @@ def test_helms_secret_values_are_never_printed(dk, helm_release):
     assert all(done.returncode == 0 for done in outputs), [done.stderr for done in outputs]
     texts = decoded_texts([done.stdout for done in outputs] + [done.stderr for done in outputs])
     assert not [text for text in texts if CANARY in text]
+
+
+def test_rollback_to_the_adopted_revision_and_to_its_copy_reapplies_helms_objects(dk, helm_release):
+    """`rollback` to the adopted revision (or to a rollback made from it) would try to re-render Helm's chart."""
+    assert dk.run("adopt", "helm", "web", "-n", dk.namespace).returncode == 0
+    assert _upgrade(dk).returncode == 0
+    for target in ("1", "2", "3"):
+        done = dk.run("rollback", "web", target, "-n", dk.namespace, "--timeout", "30s")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert _env(dk) == (["KEEP"] if target == "2" else ["KEEP", "DROP"])
+    assert [(r, s) for r, s, _ in _history(dk)][-1] == (5, "deployed")
+    assert _uids(dk) == helm_release
