@@ -72,7 +72,7 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
                                 hint=f"use `deploykit upgrade {name} CHART -n {namespace}` to change it")
     if not options.install and last is None:
         raise errors.UsageError(f"release {name} has no deployed revision in namespace {namespace}",
-                                hint="pass --install to install it")
+                                hint=_install_hint(kube, name, namespace, history))
     number = (history[-1].revision if history else 0) + 1
     render_options = dataclasses.replace(options.render, revision=number, is_upgrade=last is not None)
     with timer.phase("decrypt"):  # in parallel, once per run: the render below reads them from memory
@@ -84,6 +84,15 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
         plan = make_plan(kube, revision, last=last, adopt=options.adopt, create_namespace=options.create_namespace,
                          number=number)
     return Prepared(revision=revision, last=last, plan=plan)
+
+
+def _install_hint(kube: Kube, name: str, namespace: str, history: list) -> str:
+    from deploykit.release import helmrecords
+
+    if not history and planning.namespace_exists(kube, namespace) and helmrecords.history(
+            kube, release=name, namespace=namespace):
+        return f"Helm installed it: run `deploykit adopt helm {name} -n {namespace}`, or pass --adopt"
+    return "pass --install to install it"
 
 
 def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say: Say) -> DeployResult:

@@ -290,3 +290,10 @@ def test_rollback_to_the_adopted_revision_and_to_its_copy_reapplies_helms_object
         assert _env(dk) == (["KEEP"] if target == "2" else ["KEEP", "DROP"])
     assert [(r, s) for r, s, _ in _history(dk)][-1] == (5, "deployed")
     assert _uids(dk) == helm_release
+
+
+def test_upgrade_without_install_of_a_helm_release_hints_at_adoption(dk, helm_release):
+    """`upgrade` of a release Helm installed would only suggest --install (which Helm's objects then refuse)."""
+    done = _upgrade(dk)
+    assert done.returncode == 2
+    assert f"hint: Helm installed it: run `deploykit adopt helm web -n {dk.namespace}`, or pass --adopt" in done.stderr
