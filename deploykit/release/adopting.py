@@ -9,7 +9,9 @@ The adopted revision keeps Helm's chart files, user-supplied values and
 rendered objects as Helm's record holds them (in the clear, as Helm keeps
 them); it is reproduced from that manifest, never re-rendered (see
 revisions.reproduce). Objects are never deleted or recreated. Helm's
-records stay where they are, labelled `deploykit.io/adopted=true`.
+records stay where they are, labelled `deploykit.io/adopted=true`, and one
+Helm revision is added (pending, empty manifest: helmrecords.tombstone) so
+that `helm upgrade` refuses and `helm uninstall` deletes no object.
 
 Must not: print (it reports through `say`) or parse flags.
 """
@@ -74,7 +76,8 @@ def adopt_helm(kube: Kube, *, release: str, namespace: str, lock_timeout: float,
         store.create(_record(kube, helm, objects, source=source))
         _hand_over(kube, helm, release=release, namespace=namespace)
     say(f"release {namespace}/{release} revision 1 adopted from Helm release {release} revision {source.revision} "
-        f"({time.monotonic() - started:.1f}s); Helm's records are kept, labelled {helmrecords.ADOPTED_LABEL}=true")
+        f"({time.monotonic() - started:.1f}s); Helm's records are kept, labelled {helmrecords.ADOPTED_LABEL}=true, "
+        "and a pending Helm revision stops `helm upgrade` (docs/releases.md: Adopting a Helm release)")
     return result
 
 
