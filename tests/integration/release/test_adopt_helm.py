@@ -297,3 +297,15 @@ def test_upgrade_without_install_of_a_helm_release_hints_at_adoption(dk, helm_re
     done = _upgrade(dk)
     assert done.returncode == 2
     assert f"hint: Helm installed it: run `deploykit adopt helm web -n {dk.namespace}`, or pass --adopt" in done.stderr
+
+
+def test_a_release_helm_applied_server_side_drops_the_field_after_adoption(dk, helm, helm_chart):
+    """After Helm's server-side apply (its Apply entry), a dropped env var would survive the adoption."""
+    helm.install(str(helm_chart), "web", {"password": CANARY}, namespace=dk.namespace)  # Helm 4's default: SSA
+    uids = _uids(dk)
+    managers = json.loads(dk.kubectl("get", "deployment", "web", "-o", "json", "--show-managed-fields"))
+    assert "Apply" in {e["operation"] for e in managers["metadata"]["managedFields"]}
+    done = _upgrade(dk, "--adopt")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _env(dk) == ["KEEP"]
+    assert _uids(dk) == uids
