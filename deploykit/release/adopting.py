@@ -49,7 +49,7 @@ class AdoptResult:
 def owned_by_helm(kube: Kube, *, release: str, namespace: str) -> bool:
     """True when Helm has records of `release` in `namespace` and deploykit none: `upgrade --adopt` adopts it first."""
     if not RecordStore(kube, namespace).history(release):
-        return bool(helmrecords.history(kube, release=release, namespace=namespace))
+        return helmrecords.exists(kube, release=release, namespace=namespace)
     return False
 
 

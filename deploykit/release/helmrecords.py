@@ -76,6 +76,11 @@ def history(kube: Kube, *, release: str, namespace: str) -> list[HelmRevision]:
     return sorted(found, key=lambda item: item.revision)
 
 
+def exists(kube: Kube, *, release: str, namespace: str) -> bool:
+    """True when Helm keeps records of `release` in `namespace` (metadata only: records can be large)."""
+    return bool(kube.list_metadata("v1", "Secret", namespace=namespace, label_selector=f"owner={OWNER},name={release}"))
+
+
 def decode(revision: HelmRevision) -> dict[str, Any]:
     """Helm's release JSON of one record; RecordError naming the Secret when it is not one Helm wrote."""
     text = (revision.secret.get("data") or {}).get("release", "")

@@ -89,7 +89,7 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
 def _install_hint(kube: Kube, name: str, namespace: str, history: list) -> str:
     from deploykit.release import helmrecords
 
-    if not history and planning.namespace_exists(kube, namespace) and helmrecords.history(
+    if not history and planning.namespace_exists(kube, namespace) and helmrecords.exists(
             kube, release=name, namespace=namespace):
         return f"Helm installed it: run `deploykit adopt helm {name} -n {namespace}`, or pass --adopt"
     return "pass --install to install it"
