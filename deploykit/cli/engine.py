@@ -30,7 +30,8 @@ RELEASE = typer.Argument(..., metavar="RELEASE", help="Release name.", show_defa
 NAMESPACE = typer.Option(None, "-n", "--namespace", metavar="NS", help="Namespace of the release (default: the context's).")
 NO_ATOMIC = typer.Option(False, "--no-atomic", help="On failure, leave the failed revision in place (no rollback).")
 CREATE_NAMESPACE = typer.Option(False, "--create-namespace", help="Create the namespace if it does not exist.")
-ADOPT = typer.Option(False, "--adopt", help="Take over objects that exist but belong to no release or another one.")
+ADOPT = typer.Option(False, "--adopt", help="Take over objects that exist but belong to no release or another one "
+                     "(a Helm release of this name is adopted first, as `deploykit adopt helm` does).")
 NO_WAIT = typer.Option(False, "--no-wait", help="Do not track readiness after applying.")
 REPORT = typer.Option(None, "--report", metavar="FILE", help="Write the result as JSON to this file.")
 DESCRIPTION = typer.Option("", "--description", metavar="TEXT", help="Description stored with the revision.")

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("deploykit.cli.status", "Show the latest revision of a release."),
     "list": ("deploykit.cli.list", "List releases."),
     "get": ("deploykit.cli.get", "Show the values, manifest or notes of a revision (secrets masked)."),
+    "adopt": ("deploykit.cli.adopt", "Take over a release Helm installed (adopt helm), without redeploying it."),
     "pipeline": ("deploykit.cli.pipeline", "Validate, plan and run a pipeline of stages (pipelines/*.yaml)."),
     "dependency": ("deploykit.cli.dependency", "Update, build or list a chart's dependencies."),
     "package": ("deploykit.cli.package", "Package a chart into a reproducible .tgz; print its sha256."),

@@ -14,7 +14,7 @@ from typing import Any
 from deploykit import errors
 from deploykit.kube.connecting import Connection, connect
 from deploykit.kube.discovering import Discovery
-from deploykit.kube.requesting import APPLY_PATCH, MERGE_PATCH, METADATA_LIST, Http, RetryPolicy
+from deploykit.kube.requesting import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, METADATA_LIST, Http, RetryPolicy
 from deploykit.kube.resources import ObjectRef, ResourceType
 from deploykit.kube.watching import ResumableWatch
 
@@ -122,6 +122,14 @@ class Kube:
         return self.http.request(
             "PATCH", resource.object_path(ref.name, namespace, subresource), query={"fieldManager": FIELD_MANAGER},
             body=dict(patch), content_type=MERGE_PATCH,
+        )
+
+    def json_patch(self, ref: ObjectRef, operations: list[Mapping[str, Any]]) -> dict:
+        """A JSON patch (RFC 6902) of the object, as field manager deploykit (an Update: never a conflict)."""
+        resource, namespace = self._located(ref)
+        return self.http.request(
+            "PATCH", resource.object_path(ref.name, namespace), query={"fieldManager": FIELD_MANAGER},
+            body=[dict(op) for op in operations], content_type=JSON_PATCH,
         )
 
     def delete(

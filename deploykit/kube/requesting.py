@@ -25,6 +25,7 @@ from deploykit.kube.connecting import Connection
 
 APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
 JSON = "application/json"
 # Lists of object metadata only (no spec, data or status), as `kubectl get -o name` asks; a server
 # that cannot answer so sends the full list (the second type).

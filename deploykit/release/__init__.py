@@ -6,6 +6,7 @@ Actions, each a short script of named phases returning plain data
     upgrading.upgrade(kube, upgrading.UpgradeOptions(render=RenderOptions(...)), track=..., say=print)
     upgrading.prepare(...)        the plan alone (`deploykit plan`)
     rolling_back.rollback(...), uninstalling.uninstall(...), querying.history / status / list_releases / ...
+    adopting.adopt_helm(...)      a release Helm installed, taken over in place (`deploykit adopt helm`)
 
 Render: `inputs` (command-line inputs to values layers, sops files decrypted
 through `secrets`) and `rendering` (load, compose, validate, render, lint).
@@ -15,7 +16,8 @@ stamped and fingerprinted, or reproduced from its record), `planning` /
 prune), `hooks`, `deploying` (deploy one revision, restore the last one),
 `ownership`, `fingerprinting`, `records` / `storage` (revisions as Secrets),
 `locking` (a Lease per release), `deployers` (who deploys, from CI
-variables).
+variables), `helmrecords` (Helm's release records read) and `fieldowners`
+(managedFields moved from Helm's manager to deploykit's).
 
 Must not print or parse flags (cli does) and must not talk to the cluster
 except through `kube`.

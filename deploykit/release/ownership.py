@@ -48,6 +48,16 @@ def owner(live: Mapping[str, Any]) -> str | None:
     return None
 
 
+def takeover_hint(live: Mapping[str, Any]) -> str:
+    """What the user can do about an object another release owns: for Helm's, adopt the whole Helm release."""
+    annotations = (live.get("metadata") or {}).get("annotations") or {}
+    if annotations.get(HELM_RELEASE_NAME) and not annotations.get(RELEASE_NAME):
+        name, namespace = annotations[HELM_RELEASE_NAME], annotations.get(HELM_RELEASE_NAMESPACE, "?")
+        return (f"owned by Helm release {name}; run `deploykit adopt helm {name} -n {namespace}`, "
+                "or pass --adopt on the upgrade of that release name")
+    return "pass --adopt to take it over"
+
+
 def belongs_to(live: Mapping[str, Any], *, release: str, namespace: str) -> bool:
     annotations = (live.get("metadata") or {}).get("annotations") or {}
     return annotations.get(RELEASE_NAME) == release and annotations.get(RELEASE_NAMESPACE) == namespace

@@ -158,7 +158,7 @@ def _plan_one(
                                                                           namespace=context.namespace):
         owner = ownership.owner(live) or "no release (created outside deploykit)"
         return None, (f"{where} exists and belongs to {owner}; deploykit does not take it over silently "
-                      "(pass --adopt to take it over)")
+                      f"({ownership.takeover_hint(live)})")
     if previous is not None and live is not None and item.recorded == previous and _live_holds(previous, live):
         # Applied as is last time, and every field of it still has that value: applying again changes nothing.
         return Operation(UNCHANGED, live_version=_version(live), **base), None

@@ -144,6 +144,22 @@ class Deployer:
 
 
 @dataclasses.dataclass(frozen=True)
+class AdoptedFrom:
+    """Where an adopted revision came from: a Helm release's revision (system `helm`).
+
+    Such a revision is reproduced from its stored manifest, never re-rendered: its chart is Helm's.
+    """
+
+    system: str
+    release: str
+    namespace: str
+    revision: int
+
+    def __str__(self) -> str:
+        return f"{'Helm' if self.system == 'helm' else self.system} release {self.release} revision {self.revision}"
+
+
+@dataclasses.dataclass(frozen=True)
 class Record:
     """One revision of a release, as the engine fills it and storage keeps it."""
 
@@ -175,6 +191,7 @@ class Record:
     inputs_digest: str = ""
     notes: str = ""
     template_engine: str = ""  # jinja2 or helm: the engine that rendered it, to re-render it alike ("": jinja2)
+    adopted_from: AdoptedFrom | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
@@ -439,6 +456,7 @@ _RECORD_READERS = {
     "hooks": _listed(HookResult),
     "timings": _read_timings,
     "deployer": _nested(Deployer, optional=True),
+    "adopted_from": _nested(AdoptedFrom, optional=True),
 }
 
 

@@ -50,6 +50,7 @@ class Revision:
     values_files: tuple[records.ValuesFile, ...]
     secret_files: tuple[records.SecretFile, ...]
     set_inputs: tuple[records.SetInput, ...]
+    adopted_from: records.AdoptedFrom | None = None  # reproduced from its stored manifest, never re-rendered
 
     @property
     def notes(self) -> str | None:
@@ -198,7 +199,12 @@ def _set_flags(record: records.Record, root: Path) -> dict[str, tuple[str, ...]]
 
 def reproduce(record: records.Record, *, folder: Path | None = None, cluster: engines.Cluster | None = None) -> Revision:
     """Render a stored revision again from its record, with the engine that rendered it (`lookup` reading
-    `cluster`); refuse if it does not match the stored fingerprints."""
+    `cluster`); refuse if it does not match the stored fingerprints.
+
+    An adopted revision (its chart is Helm's) is not rendered: its stored manifest is what it applies.
+    """
+    if record.adopted_from is not None:
+        return _from_manifest(record)
     if not record.chart_files:
         raise errors.RecordError(f"{record.label}: the record holds no chart files, it cannot be re-rendered",
                                  hint="deploy the revision again from its chart with `deploykit upgrade`")
@@ -234,3 +240,29 @@ def reproduce(record: records.Record, *, folder: Path | None = None, cluster: en
             hint="check that the keys at hand decrypt the same secrets, or deploy the wanted state with `deploykit upgrade`",
         )
     return revision
+
+
+def _from_manifest(record: records.Record) -> Revision:
+    """An adopted revision as its record keeps it: the objects of its stored manifest, applied as they are."""
+    from deploykit.charts.chart import Chart
+    from deploykit.charts.manifests import Manifest, Rendered
+    from deploykit.charts.metadata import ChartMetadata
+    from deploykit.values import provenance
+
+    template = f"{record.adopted_from} (stored manifest)"
+    manifests = tuple(Manifest(obj=obj, template=template) for obj in applied_objects(record))
+    chart = Chart(metadata=ChartMetadata(api_version="v2", name=record.chart.name, version=record.chart.version,
+                                         app_version=record.chart.app_version or None),
+                  origin=template, templates={}, files={}, crds={}, values={}, schema=None, subcharts=(),
+                  digest=record.chart.digest)
+    result = RenderResult(chart=chart, values=provenance.Values(), tree=None,  # type: ignore[arg-type]
+                          rendered=Rendered(manifests=manifests, notes=record.notes or None))
+    options = RenderOptions(chart=template, release=record.name, namespace=record.namespace, revision=record.revision,
+                            is_upgrade=True, kube_version=record.kube_version or RenderOptions.kube_version)
+    return Revision(
+        options=options, result=result, desired=[Desired(m.obj, template, recorded=m.obj) for m in manifests],
+        hooks=[], key=fingerprinting.PUBLIC_KEY, sealed_key=None, manifest=record.manifest, safe_notes=record.notes,
+        values=dict(record.values), inputs_digest=record.inputs_digest, chart_files=dict(record.chart_files),
+        chart_path=record.chart_path, values_files=(), secret_files=(), set_inputs=(),
+        adopted_from=record.adopted_from,
+    )

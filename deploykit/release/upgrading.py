@@ -72,7 +72,7 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
                                 hint=f"use `deploykit upgrade {name} CHART -n {namespace}` to change it")
     if not options.install and last is None:
         raise errors.UsageError(f"release {name} has no deployed revision in namespace {namespace}",
-                                hint="pass --install to install it")
+                                hint=_install_hint(kube, name, namespace, history))
     number = (history[-1].revision if history else 0) + 1
     render_options = dataclasses.replace(options.render, revision=number, is_upgrade=last is not None,
                                          cluster=options.render.cluster or lookup_cluster(kube))
@@ -87,9 +87,20 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
     return Prepared(revision=revision, last=last, plan=plan)
 
 
+def _install_hint(kube: Kube, name: str, namespace: str, history: list) -> str:
+    from deploykit.release import helmrecords
+
+    if not history and planning.namespace_exists(kube, namespace) and helmrecords.exists(
+            kube, release=name, namespace=namespace):
+        return f"Helm installed it: run `deploykit adopt helm {name} -n {namespace}`, or pass --adopt"
+    return "pass --install to install it"
+
+
 def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say: Say) -> DeployResult:
     """Install or upgrade a release; the result says what happened (see the module docstring)."""
     timer = Timer()
+    if options.adopt:
+        _adopt_helm_release(kube, options, say)
     prepared = prepare(kube, options, timer=timer)
     result = _planned(prepared, options, say)
     if result.status == UNCHANGED:
@@ -111,6 +122,15 @@ def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say:
             result.took_over_lock_from = lock.taken_over.identity
         return _deploy_locked(kube, store, prepared.revision, prepared.plan, last=prepared.last, options=options,
                               result=result, timer=timer, track=track, say=say)
+
+
+def _adopt_helm_release(kube: Kube, options: UpgradeOptions, say: Say) -> None:
+    """upgrade --adopt of a release Helm installed (Helm's records, none of deploykit's): adopt it first."""
+    from deploykit.release import adopting  # it takes this module's lock
+
+    name, namespace = options.render.release, options.render.namespace
+    if planning.namespace_exists(kube, namespace) and adopting.owned_by_helm(kube, release=name, namespace=namespace):
+        adopting.adopt_helm(kube, release=name, namespace=namespace, lock_timeout=options.lock_timeout, say=say)
 
 
 def _planned(prepared: Prepared, options: UpgradeOptions, say: Say) -> DeployResult:
@@ -247,7 +267,7 @@ def _record(revision: revisions.Revision, *, number: int, status: Status, descri
         set_inputs=revision.set_inputs, manifest=revision.manifest,
         sealed_key=revision.sealed_key, inputs_digest=revision.inputs_digest,
         kube_version=revision.options.kube_version, notes=revision.safe_notes, template_engine=revision.result.engine,
-        deployer=deployers.current(), **fields,
+        deployer=deployers.current(), adopted_from=revision.adopted_from, **fields,
     )
 
 

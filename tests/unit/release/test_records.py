@@ -224,3 +224,12 @@ def test_errors_about_a_damaged_record_never_echo_its_content():
         with pytest.raises(errors.RecordError) as caught:
             records.decode(damaged({**minimal().to_dict(), **change}))
         assert canary not in str(caught.value)
+
+
+def test_where_an_adopted_revision_came_from_round_trips():
+    """An adopted revision read back would lose its origin, and rollback would try to re-render Helm's chart."""
+    adopted = minimal(adopted_from=records.AdoptedFrom(system="helm", release="web", namespace="shop", revision=4))
+    back = records.decode(records.encode(adopted))
+    assert back.adopted_from == adopted.adopted_from
+    assert str(back.adopted_from) == "Helm release web revision 4"
+    assert records.decode(records.encode(minimal())).adopted_from is None
