@@ -218,6 +218,8 @@ def reproduce(record: records.Record, *, folder: Path | None = None) -> Revision
             chart=str(chart), values_files=tuple(paths), release=record.name, namespace=record.namespace,
             revision=record.revision, is_upgrade=record.revision > 1,
             kube_version=record.kube_version or RenderOptions.kube_version, **_set_flags(record, root),
+            # the cluster took these objects once: newer checks must not stop going back to them
+            skip_schema_validation=True,
         )
         result = render(options)
         decrypted = decrypting.decrypt_files([Path(p) for p, f in zip(paths, record.values_files) if f.secret])
