@@ -151,3 +151,14 @@ def test_a_removed_api_version_fails_with_its_replacement_named(invoke_cli, make
             "is no longer served since Kubernetes 1.25 (the target is v1.30.0): use policy/v1") in done.stdout + done.stderr
     older = invoke_cli(command, str(chart), "--kube-version", "v1.24.0")
     assert older.exit_code == 0, older.stdout + older.stderr
+
+
+def test_missing_required_fields_and_bad_enums_fail_naming_line_and_path(invoke_cli, make_chart):
+    """A container without a name, or an imagePullPolicy the API server does not know, would reach the cluster."""
+    chart = make_chart({"templates/deploy.yaml": DEPLOYMENT.format(replicas="2", extra="imagePullPolicy: Sometimes")
+                        .replace("        - name: web\n          image: nginx", "        - image: nginx")})
+    done = invoke_cli("template", str(chart))
+    assert done.exit_code == 2, done.stdout
+    assert "app/templates/deploy.yaml:14: Deployment default/web: spec.template.spec.containers[0]: 'name' is required" in done.stderr
+    assert ("app/templates/deploy.yaml:15: Deployment default/web: spec.template.spec.containers[0].imagePullPolicy: "
+            "'Sometimes' is not supported here: supported values: 'Always', 'IfNotPresent', 'Never'") in done.stderr
