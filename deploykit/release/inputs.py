@@ -109,7 +109,7 @@ def _encrypted_path(path: str, *, given: str) -> str:
     if not encrypted:
         raise errors.NotEncryptedError(
             f"-f {given}: {path} is not sops-encrypted, but secrets:// says it holds secrets",
-            hint=f"encrypt it (`deploykit secrets encrypt {path}` or `sops -e -i {path}`); "
+            hint=f"encrypt it (`deploykit secrets encrypt --in-place {path}` or `sops -e -i {path}`); "
                  f"if it holds no secret, pass it as -f {path}")
     return path
 
