@@ -84,8 +84,10 @@ TABLE: tuple[Removal, ...] = tuple([
     # 1.29
     *_each(("flowcontrol.apiserver.k8s.io/v1beta2",), _FLOWCONTROL, (1, 29), "flowcontrol.apiserver.k8s.io/v1"),
     # 1.32
-    *_each(("flowcontrol.apiserver.k8s.io/v1beta3",), _FLOWCONTROL, (1, 32), "flowcontrol.apiserver.k8s.io/v1",
-           "spec.nominalConcurrencyShares set to 0 now means 0, not the default 30"),
+    *_each(("flowcontrol.apiserver.k8s.io/v1beta3",), ("FlowSchema",), (1, 32), "flowcontrol.apiserver.k8s.io/v1"),
+    *_each(("flowcontrol.apiserver.k8s.io/v1beta3",), ("PriorityLevelConfiguration",), (1, 32),
+           "flowcontrol.apiserver.k8s.io/v1",
+           "spec.limited.nominalConcurrencyShares: 0 now means 0 (v1beta3 turned it into the default, 30)"),
 ])
 
 _BY_KEY = {(r.api_version, r.kind): r for r in TABLE}

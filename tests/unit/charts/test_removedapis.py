@@ -42,8 +42,10 @@ def test_the_replacement_is_followed_to_one_the_target_serves():
     """flowcontrol v1beta1 on 1.33 would be sent to v1beta3, itself gone since 1.32."""
     assert removedapis.removal("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema", kube_version="v1.27.0").endswith(
         "use flowcontrol.apiserver.k8s.io/v1beta3")
-    assert "use flowcontrol.apiserver.k8s.io/v1;" in removedapis.removal(
-        "flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema", kube_version="v1.33.0")
+    assert removedapis.removal("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema", kube_version="v1.33.0").endswith(
+        "use flowcontrol.apiserver.k8s.io/v1")
+    assert "use flowcontrol.apiserver.k8s.io/v1; spec.limited.nominalConcurrencyShares: 0 now means 0" in removedapis.removal(
+        "flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration", kube_version="v1.33.0")
 
 
 @pytest.mark.parametrize("target", ["v1.25.0", "v1.29.0", "v1.32.0", "v1.37.0"])
