@@ -4,8 +4,10 @@ Owns what makes an object unusable before it reaches a cluster: missing
 apiVersion/kind/metadata.name, names and namespaces the API server would
 refuse for that kind, label and annotation values that are not strings (or
 labels that are not valid, on the object and its pod template), duplicates (same group, kind, namespace and name,
-naming both templates), and for lint, kinds the target Kubernetes version
-does not serve (a warning), fields its strict schema rejects, values its
+naming both templates), and for lint and render, apiVersions the target no
+longer serves (an error naming the replacement, removedapis), kinds it
+does not serve (a warning), fields its strict schema rejects or, for a
+custom resource, the chart's own CRD rejects (customresources), values its
 API server refuses beyond the schema (apivalues), and plain scalars Helm and
 kubectl type in a way the author may not mean (a warning: `value: on` is a
 boolean).
@@ -19,7 +21,7 @@ import functools
 import re
 from typing import Collection, Iterable
 
-from deploykit.charts import apivalues, kinds, kubeapis, problems, yamlcodec
+from deploykit.charts import apivalues, customresources, kinds, kubeapis, problems, removedapis, yamlcodec
 from deploykit.charts.manifests import Manifest
 
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
@@ -139,11 +141,22 @@ def duplicates(manifests: Iterable[Manifest], *, secrets: Collection[str] = ()) 
     return found
 
 
-def api_problems(manifest: Manifest, *, kube_version: str, custom_kinds: Collection[tuple[str, str]], secrets: Collection[str] = ()) -> list[problems.Problem]:
-    """For lint: a kind the target version does not serve (warning), fields its schema rejects (errors)."""
+def api_problems(manifest: Manifest, *, kube_version: str, custom_kinds: Collection[tuple[str, str]],
+                 crds: customresources.Definitions | None = None, secrets: Collection[str] = ()) -> list[problems.Problem]:
+    """For lint and render: an apiVersion the target no longer serves (error, naming the replacement), a kind it
+    does not serve (warning), fields its schema (or the chart's CRD, for a custom resource) rejects (errors)."""
     pair = (manifest.api_version, manifest.kind)
-    if not all(pair) or (kinds.group_of(manifest.api_version), manifest.kind) in custom_kinds:
+    group_kind = (kinds.group_of(manifest.api_version), manifest.kind)
+    if not all(pair):
         return []
+    if crds is not None and group_kind in crds:
+        return [_at(manifest, path, reason, secrets=secrets) for path, reason in crds.findings(manifest.obj)]
+    if group_kind in custom_kinds:
+        return []
+    removed = removedapis.removal(manifest.api_version, manifest.kind, kube_version=kube_version)
+    if removed:
+        return [_at(manifest, ("apiVersion",), removed, secrets=secrets,
+                    hint="see https://kubernetes.io/docs/reference/using-api/deprecation-guide/")]
     known = kubeapis.known_kinds(kube_version)
     if not known:
         return []
@@ -153,11 +166,14 @@ def api_problems(manifest: Manifest, *, kube_version: str, custom_kinds: Collect
             reason = f"Kubernetes {kube_version} does not serve {manifest.kind} as {manifest.api_version}; it serves it as {', '.join(others)}"
         else:
             reason = f"{manifest.api_version} {manifest.kind} is not a built-in kind of Kubernetes {kube_version} and no CRD in the chart defines it"
-        return [_at(manifest, ("apiVersion",), reason, level=problems.WARNING, secrets=secrets)]
+        return [_at(manifest, ("apiVersion",), removedapis.deprecated(*pair, kube_version=kube_version) or reason,
+                    level=problems.WARNING, secrets=secrets)]
     rejected = kubeapis.schema_errors(manifest.obj, kube_version=kube_version)
     by_schema = {path for path, _ in rejected}
     rejected += [(path, reason) for path, reason in apivalues.findings(manifest.obj) if path not in by_schema]
-    return [_at(manifest, path, reason, secrets=secrets) for path, reason in rejected]
+    found = [_at(manifest, path, reason, secrets=secrets) for path, reason in rejected]
+    deprecation = removedapis.deprecated(*pair, kube_version=kube_version)
+    return found + ([_at(manifest, ("apiVersion",), deprecation, level=problems.WARNING, secrets=secrets)] if deprecation else [])
 
 
 def custom_kinds(manifests: Iterable[Manifest], *, scope: str | None = None) -> set[tuple[str, str]]:

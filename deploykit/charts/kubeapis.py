@@ -5,8 +5,8 @@ Owns: which apiVersion/kind pairs a Kubernetes version serves (for
 object against the strict schema of its kind (lint's unknown-field errors).
 Versions between those the package ships use the nearest older schema set.
 
-Validation walks the definitions directly (the few JSON Schema keywords they
-use) instead of through jsonschema: building a jsonschema validator over the
+Validation walks the definitions directly (charts.validating, the few JSON
+Schema keywords they use) instead of through jsonschema: building a jsonschema validator over the
 1.8 MB definitions cost more than rendering the demo chart. The definitions,
 without their descriptions, are cached (marshal) under the deploykit cache
 folder: a new process loads them in about 4 ms instead of 9.
@@ -24,6 +24,8 @@ import os
 import re
 import sys
 from typing import Any, Iterator
+
+from deploykit.charts import validating
 
 DEFAULT_KUBE_VERSION = "v1.37.0"
 
@@ -148,9 +150,6 @@ def versions_of(kube_version: str, kind: str) -> list[str]:
     return sorted(api for api, k in known_kinds(kube_version) if k == kind)
 
 
-_REF = "#/$defs/"
-
-
 def schema_errors(obj: dict, *, kube_version: str, limit: int = 20) -> list[tuple[tuple, str]]:
     """(field path, reason) for each way `obj` breaks its kind's strict schema; [] for unknown kinds."""
     folder = _folder(kube_version)
@@ -159,72 +158,5 @@ def schema_errors(obj: dict, *, kube_version: str, limit: int = 20) -> list[tupl
     definition = _kinds(folder).get((obj.get("apiVersion"), obj.get("kind")))
     if definition is None:
         return []
-    found: list[tuple[tuple, str]] = []
-    _check(obj, _definitions(folder)["$defs"][definition], _definitions(folder)["$defs"], (), found)
-    return sorted(found, key=lambda item: [str(p) for p in item[0]])[:limit]
-
-
-def _check(value: Any, schema: dict, defs: dict, path: tuple, found: list[tuple[tuple, str]]) -> None:
-    """Append (path, reason) for each way `value` breaks `schema`: the subset of JSON Schema the Kubernetes
-    definitions use (type, properties, additionalProperties, required, items, enum, oneOf of types, $ref)."""
-    while "$ref" in schema:
-        schema = defs[schema["$ref"][len(_REF):]]
-    if "oneOf" in schema:  # IntOrString, Quantity: a choice of scalar types
-        types = [t for option in schema["oneOf"] for t in _types(option)]
-        if not any(_is(value, t) for t in types):
-            found.append((path, _type_reason(types, value)))
-        return
-    types = _types(schema)
-    if types and not any(_is(value, t) for t in types):
-        found.append((path, _type_reason(types, value)))
-        return
-    if "enum" in schema and value not in schema["enum"]:
-        found.append((path, f"must be one of {', '.join(repr(v) for v in schema['enum'] if v is not None)}"))
-    if isinstance(value, dict):
-        declared = schema.get("properties") or {}
-        extra = schema.get("additionalProperties")
-        for name in schema.get("required") or ():
-            if name not in value:
-                found.append((path, f"{name!r} is required"))
-        for key, item in value.items():
-            if key in declared:
-                _check(item, declared[key], defs, path + (key,), found)
-            elif isinstance(extra, dict):
-                _check(item, extra, defs, path + (key,), found)
-            elif extra is False:
-                found.append((path + (key,), "unknown field"))
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for index, item in enumerate(value):
-            _check(item, schema["items"], defs, path + (index,), found)
-
-
-def _types(schema: dict) -> list[str]:
-    declared = schema.get("type")
-    return [] if declared is None else declared if isinstance(declared, list) else [declared]
-
-
-def _is(value: Any, json_type: str) -> bool:
-    if json_type == "integer":
-        return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float) and value.is_integer()
-    if json_type == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    return _json_type(value) == json_type
-
-
-def _type_reason(types: list[str], value: Any) -> str:
-    expected = [t for t in types if t != "null"]
-    return f"must be of type {' or '.join(expected)}, not {_json_type(value)}"
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
+    defs = _definitions(folder)["$defs"]
+    return validating.errors_of(obj, defs[definition], defs=defs)[:limit]

@@ -55,10 +55,11 @@ def connect(kubeconfig: Optional[str], kube_context: Optional[str]) -> Any:
     return Kube.connect(kubeconfig=kubeconfig, context=kube_context)
 
 
-def kube_version(kube: Any) -> str:
+def kube_version(kube: Any, given: Optional[str] = None) -> str:
+    """The target version: --kube-version when given, else the connected cluster's."""
     from deploykit.release import upgrading
 
-    return upgrading.target_version(kube)
+    return given or upgrading.target_version(kube)
 
 
 def say(line: str) -> None:

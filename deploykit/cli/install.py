@@ -36,6 +36,8 @@ def install(
     kube_context: Optional[str] = engine.KUBE_CONTEXT,
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
     template_engine: str = chartflags.TEMPLATE_ENGINE,
+    kube_version: Optional[str] = chartflags.CLUSTER_KUBE_VERSION,
+    skip_schema_validation: bool = chartflags.SKIP_SCHEMA_VALIDATION,
 ) -> None:
     """Install CHART as RELEASE; refuses if RELEASE is already installed (use upgrade)."""
     run_upgrade(**locals(), must_be_new=True, install=True)

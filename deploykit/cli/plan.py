@@ -44,6 +44,8 @@ def plan(
     kube_context: Optional[str] = engine.KUBE_CONTEXT,
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
     template_engine: str = chartflags.TEMPLATE_ENGINE,
+    kube_version: Optional[str] = chartflags.CLUSTER_KUBE_VERSION,
+    skip_schema_validation: bool = chartflags.SKIP_SCHEMA_VALIDATION,
 ) -> None:
     """Show what `upgrade` would change: creates, updates (field by field), prunes and drift."""
     from deploykit.release import plans, upgrading
@@ -55,8 +57,9 @@ def plan(
         options = chartflags.bind(
             chart, values_files=values_files, set_values=set_values, set_strings=set_strings, set_files=set_files,
             set_json=set_json, set_literals=set_literals, release=release, namespace=namespace or kube.connection.default_namespace,
-            kube_version=engine.kube_version(kube), api_versions=[],
+            kube_version=engine.kube_version(kube, kube_version), api_versions=[],
             allow_unencrypted_secrets=allow_unencrypted_secrets, template_engine=template_engine,
+            skip_schema_validation=skip_schema_validation,
         )
         prepared = upgrading.prepare(kube, upgrading.UpgradeOptions(
             render=options, create_namespace=create_namespace, adopt=adopt), timer=Timer())

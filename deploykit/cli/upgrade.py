@@ -28,6 +28,7 @@ def run_upgrade(
     no_atomic: bool, create_namespace: bool, adopt: bool, plan_file: Optional[str], no_wait: bool,
     report: Optional[str], description: str, lock_timeout: str, kubeconfig: Optional[str],
     kube_context: Optional[str], allow_unencrypted_secrets: bool, template_engine: str = "auto",
+    kube_version: Optional[str] = None, skip_schema_validation: bool = False,
 ) -> None:
     from deploykit.release import upgrading
 
@@ -39,8 +40,9 @@ def run_upgrade(
         options = chartflags.bind(
             chart, values_files=values_files, set_values=set_values, set_strings=set_strings, set_files=set_files,
             set_json=set_json, set_literals=set_literals, release=release, namespace=namespace or kube.connection.default_namespace,
-            kube_version=engine.kube_version(kube), api_versions=[],
+            kube_version=engine.kube_version(kube, kube_version), api_versions=[],
             allow_unencrypted_secrets=allow_unencrypted_secrets, template_engine=template_engine,
+            skip_schema_validation=skip_schema_validation,
         )
         upgrade_options = upgrading.UpgradeOptions(
             render=options, install=install, must_be_new=must_be_new, atomic=not no_atomic, wait=not no_wait,
@@ -103,6 +105,8 @@ def upgrade(
     kube_context: Optional[str] = engine.KUBE_CONTEXT,
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
     template_engine: str = chartflags.TEMPLATE_ENGINE,
+    kube_version: Optional[str] = chartflags.CLUSTER_KUBE_VERSION,
+    skip_schema_validation: bool = chartflags.SKIP_SCHEMA_VALIDATION,
 ) -> None:
     """Upgrade RELEASE to CHART (install it with --install); roll back automatically on failure."""
     run_upgrade(**locals(), must_be_new=False)

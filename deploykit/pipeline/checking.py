@@ -29,6 +29,7 @@ STAGE_PLACEHOLDER = "{stage}"
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 # DER of an ed25519 SubjectPublicKeyInfo before its 32 key bytes (RFC 8410).
 _ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+SECRETS_SCHEME = "secrets://"  # as -f takes it (release.inputs.values_paths), not imported: validate stays light
 ENCRYPT_HINT = "encrypt it with `deploykit secrets encrypt --in-place FILE` (keys from the nearest .sops.yaml)"
 
 
@@ -257,6 +258,8 @@ def _check_chart(document: Any, chart: str, path: tuple, *, base: str) -> None:
 
 
 def _check_file(document: Any, written: str, path_text: str, path: tuple, *, base: str, secret: bool) -> None:
+    if path_text.startswith(SECRETS_SCHEME):  # helm-secrets' form in a values list: a file that must be encrypted
+        path_text, secret = path_text[len(SECRETS_SCHEME):], True
     resolved = resolve(base, path_text)
     what = "secrets file" if secret else "values file"
     if not os.path.isfile(resolved):

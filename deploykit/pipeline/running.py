@@ -26,7 +26,7 @@ from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.pipeline.model import Cluster, Pipeline, Release, Stage
 from deploykit.release import deploying, upgrading
-from deploykit.release.inputs import RenderOptions
+from deploykit.release.inputs import SECRETS_SCHEME, RenderOptions, values_paths
 from deploykit.release.results import DeployResult
 from deploykit.track import printing
 
@@ -80,12 +80,14 @@ def connected(cluster: Cluster, *, base: Path) -> Iterator[Kube]:
 def render_options(release: Release, stage: Stage, *, base: Path, kube_version: str) -> RenderOptions:
     """The engine's inputs for a release in a stage: its files, then the stage's overlays; secrets after values."""
     def paths(items: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(str(base / item) for item in items)
+        # helm-secrets' secrets://FILE keeps its scheme: values_paths requires FILE to be sops-encrypted
+        return tuple(SECRETS_SCHEME + str(base / item[len(SECRETS_SCHEME):]) if item.startswith(SECRETS_SCHEME)
+                     else str(base / item) for item in items)
 
     return RenderOptions(
         chart=str(base / release.chart),
-        values_files=paths(release.values) + paths(stage.overlay(stage.values))
-        + paths(release.secrets) + paths(stage.overlay(stage.secrets)),
+        values_files=values_paths(paths(release.values) + paths(stage.overlay(stage.values))
+                                  + paths(release.secrets) + paths(stage.overlay(stage.secrets))),
         set_values=tuple(f"{key}={value}" for key, value in release.set.items()),
         release=release.name, namespace=release.namespace, kube_version=kube_version,
         template_engine=release.template_engine,

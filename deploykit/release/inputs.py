@@ -2,7 +2,8 @@
 
 Owns `RenderOptions` (chart path, values files, --set flags of every kind,
 release name, namespace, target Kubernetes version and extra API versions),
-the checks on the release name and namespace, and `collect_layers`, which
+the checks on the release name and namespace, `values_paths` (helm-secrets'
+`-f secrets://PATH`: PATH, which must be sops-encrypted), and `collect_layers`, which
 reads the user's values in Helm's order: each -f file, then --set-json,
 --set, --set-string, --set-file, --set-literal. (The secrets work makes -f decrypt
 sops-encrypted files here, marking their layers secret.) A -f file that is
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,42 @@ def check_identity(options: RenderOptions) -> None:
             f"namespace {options.namespace!r} is invalid: at most 63 lowercase letters, digits and '-', "
             "starting and ending with a letter or digit",
         )
+
+
+SECRETS_SCHEME = "secrets://"
+
+
+def values_paths(given: Iterable[str]) -> tuple[str, ...]:
+    """The -f arguments as files: helm-secrets' `secrets://PATH` is PATH, which must be sops-encrypted.
+
+    A plain file behind secrets:// is refused: its author meant it to be
+    encrypted, and deploying it would hide that it is not.
+    """
+    found = []
+    for value in given:
+        scheme = value.partition("://")[0] if "://" in value else ""
+        if scheme.startswith("secrets+"):
+            raise errors.UsageError(
+                f"-f {value}: helm-secrets' {scheme}:// (a key imported per file) is not supported",
+                hint="import the key once (gpg --import, or SOPS_AGE_KEY_FILE) and give the file as -f secrets://PATH")
+        found.append(_encrypted_path(value[len(SECRETS_SCHEME):], given=value) if scheme == "secrets" else value)
+    return tuple(found)
+
+
+def _encrypted_path(path: str, *, given: str) -> str:
+    if not path or not Path(path).is_file():
+        raise errors.UsageError(f"-f {given}: no such file{'' if path else ' (nothing after secrets://)'}",
+                                hint="give the sops-encrypted values file's path after secrets://")
+    try:
+        encrypted = metadata.is_encrypted(Path(path).read_bytes(), fmt=metadata.file_format(path))
+    except OSError as exc:
+        raise errors.UsageError(f"-f {given}: cannot read: {exc.strerror or exc}") from None
+    if not encrypted:
+        raise errors.NotEncryptedError(
+            f"-f {given}: {path} is not sops-encrypted, but secrets:// says it holds secrets",
+            hint=f"encrypt it (`deploykit secrets encrypt --in-place {path}` or `sops -e -i {path}`); "
+                 f"if it holds no secret, pass it as -f {path}")
+    return path
 
 
 def collect_layers(options: RenderOptions) -> list[ValuesLayer]:

@@ -8,9 +8,10 @@ every chart's values.schema.json, render (bounded in time and output size:
 every problem of that phase; `lint` runs every phase it can and returns every
 problem it found, adding the checks only lint makes (macro files compiled,
 kinds the target version does not serve). Both refuse objects the target
-version's API would reject (its schema: unknown fields, wrong types; and the
-values the API server checks beyond it); `render` skips schema checks with
-skip_schema_validation.
+version's API would reject (its schema: unknown fields, wrong types; the
+values the API server checks beyond it; apiVersions it no longer serves) and
+custom resources the chart's own CRDs reject; `render` skips schema checks
+with skip_schema_validation.
 
 Must not: print (the CLI does), talk to a cluster, or put a secret value in
 any message: secret leaves (per provenance) are masked in render errors.
@@ -23,7 +24,7 @@ import os
 from typing import Any, Collection
 
 from deploykit import errors
-from deploykit.charts import checking, context, engines, limits, loading, problems, resolving
+from deploykit.charts import checking, context, customresources, engines, limits, loading, problems, resolving
 from deploykit.charts import rendering as chart_rendering
 from deploykit.charts.chart import Chart
 from deploykit.charts.manifests import Rendered
@@ -291,13 +292,16 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
 
 
 def _api_problems(rendered: Rendered, options: RenderOptions, secrets: frozenset[str], *, reported: Collection[tuple]) -> list[problems.Problem]:
-    """What the target version's API says about every object: kinds it does not serve, values it would refuse."""
+    """What the target version's API says about every object (kinds it does not serve, apiVersions it no longer
+    serves, values it would refuse) and the chart's CRDs about its custom resources."""
     every = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
     custom = checking.custom_kinds(every)
+    crds = customresources.collect(every)
     found = []
     for manifest in every:
         found.extend(checking.surprising_scalars(manifest, secrets=secrets))
-        for problem in checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom, secrets=secrets):
+        for problem in checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom,
+                                              crds=crds, secrets=secrets):
             if (problem.file, problem.line) not in reported:
                 found.append(problem)
     return found

@@ -226,6 +226,8 @@ def reproduce(record: records.Record, *, folder: Path | None = None, cluster: en
             revision=record.revision, is_upgrade=record.revision > 1,
             kube_version=record.kube_version or RenderOptions.kube_version, **_set_flags(record, root),
             template_engine=record.template_engine or engines.JINJA2, cluster=cluster,
+            # the cluster took these objects once: newer checks must not stop going back to them
+            skip_schema_validation=True,
         )
         result = render(options)
         decrypted = decrypting.decrypt_files([Path(p) for p, f in zip(paths, record.values_files) if f.secret])

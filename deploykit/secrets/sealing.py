@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets as _random
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,7 +50,10 @@ def seal(key: bytes, *, like: metadata.SopsMetadata, source: str, env: Mapping[s
     for flag, idents in arguments.items():
         command += [flag, ",".join(idents)]
     document = json.dumps({"fingerprintKey": base64.b64encode(key).decode("ascii")}).encode("ascii")
-    return sops.run([*command, "/dev/stdin"], source=Path(source), env=keyrings.sops_environment(env), stdin=document)
+    # The recipients are given: a .sops.yaml found from the working directory must not be consulted (its
+    # creation rules match no /dev/stdin, and sops then refuses: "no matching creation rules found").
+    return sops.run(["--config", os.devnull, *command, "/dev/stdin"], source=Path(source),
+                    env=keyrings.sops_environment(env), stdin=document)
 
 
 def open_sealed(sealed: bytes, *, source: str, env: Mapping[str, str] | None = None) -> bytes:

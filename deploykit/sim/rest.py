@@ -95,6 +95,8 @@ class Handler:
         self.server_address = server_address
         self.log_source = log_source
         self.watch_options = watch_options or watching.Options()
+        # what /version answers; a test may report another version (the served APIs stay those of KUBE_VERSION)
+        self.version_info = discovery_mod.version()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
@@ -122,7 +124,7 @@ class Handler:
             return json_response({"paths": ["/api", "/api/v1", "/apis", "/openapi/v2", "/openapi/v3", "/version"]})
         head = parts[0]
         if head == "version":
-            return json_response(discovery_mod.version())
+            return json_response(self.version_info)
         if head in ("healthz", "readyz", "livez"):
             return web.Response(text="ok")
         if head == "openapi":

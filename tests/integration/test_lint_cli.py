@@ -124,27 +124,30 @@ def test_every_problem_is_reported_one_per_line(invoke_cli, make_chart):
         "error: app/templates/b.yaml:4: Service default/Bad_Name: metadata.name: 'Bad_Name' must be a DNS-1035 label",
         "error: app/templates/e.yaml (document 2):6: ConfigMap default/dup (v1) is also rendered by app/templates/e.yaml:1",
         "error: app/templates/b.yaml:6: Service default/Bad_Name: spec.portz: unknown field",
-        "warning: app/templates/d.yaml:1: PodSecurityPolicy default/old: apiVersion: policy/v1beta1 PodSecurityPolicy is not a built-in kind of Kubernetes v1.37.0",
+        "error: app/templates/d.yaml:1: PodSecurityPolicy default/old: apiVersion: policy/v1beta1 PodSecurityPolicy is no longer served since Kubernetes 1.25",
     ]
     assert len(lines) == len(expected), done.stdout
     for line, start in zip(lines, expected):
         assert line.startswith(start), (line, start)
-    assert done.stderr == f"lint failed: {chart}: 7 error(s), 1 warning(s)\n"
+    assert done.stderr == f"lint failed: {chart}: 8 error(s), 0 warning(s)\n"
 
 
 def test_warnings_alone_exit_0(invoke_cli, make_chart):
     """A deprecated API (a warning) would fail a CI job as if it were an error."""
-    chart = make_chart({"templates/x.yaml": "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: web\n"})
-    done = invoke_cli("lint", str(chart))
+    chart = make_chart({"templates/x.yaml": "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\n"})
+    done = invoke_cli("lint", str(chart), "--kube-version", "1.25.0")
     assert done.exit_code == 0
-    assert done.stdout == "warning: app/templates/x.yaml:1: Ingress default/web: apiVersion: Kubernetes v1.37.0 does not serve Ingress as extensions/v1beta1; it serves it as networking.k8s.io/v1\n"
+    assert done.stdout == ("warning: app/templates/x.yaml:1: HorizontalPodAutoscaler default/web: apiVersion: autoscaling/v2beta2 "
+                           "HorizontalPodAutoscaler is deprecated and no longer served from Kubernetes 1.26: move to autoscaling/v2\n")
 
 
 def test_lint_checks_against_the_target_version(invoke_cli, make_chart):
-    """Lint for an older cluster would warn about APIs that cluster still serves."""
+    """Lint for an older cluster would refuse APIs that cluster still serves."""
     chart = make_chart({"templates/x.yaml": "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\n"})
-    assert invoke_cli("lint", str(chart), "--kube-version", "1.25.0").stdout == ""
-    assert "does not serve HorizontalPodAutoscaler as autoscaling/v2beta2" in invoke_cli("lint", str(chart)).stdout
+    assert invoke_cli("lint", str(chart), "--kube-version", "1.25.0").exit_code == 0
+    newer = invoke_cli("lint", str(chart))
+    assert newer.exit_code == 1
+    assert "no longer served since Kubernetes 1.26 (the target is v1.37.0): use autoscaling/v2" in newer.stdout
 
 
 def test_a_crd_with_a_malformed_spec_is_reported_not_a_crash(invoke_cli, make_chart):

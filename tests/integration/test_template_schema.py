@@ -86,3 +86,79 @@ def test_an_unreadable_schema_cache_is_read_around(tmp_path):
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert "must be of type integer" in first.stdout and again.stdout == first.stdout, again.stderr
     assert cached.stat().st_size > 1000
+
+
+FAILED = {"template": 2, "lint": 1}  # template: bad input, nothing rendered; lint: the chart has errors
+
+WIDGET_CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, singular: widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [size]
+              properties:
+                size: {type: integer, maximum: 10}
+                color: {type: string, enum: [red, blue]}
+"""
+
+WIDGET = """\
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+spec:
+  size: {{ Values.size }}
+  color: {{ Values.color }}
+"""
+
+
+@pytest.mark.parametrize("crd_path", ["crds/widget.yaml", "templates/crd.yaml"])
+@pytest.mark.parametrize("command", ["template", "lint"])
+def test_custom_resources_the_charts_crd_rejects_fail_naming_template_line_and_path(invoke_cli, make_chart, crd_path,
+                                                                                   command):
+    """A custom resource with a bad enum or an out-of-range value would reach the API server (or be pruned)."""
+    chart = make_chart({crd_path: WIDGET_CRD, "templates/widget.yaml": WIDGET,
+                        "values.yaml": "size: 12\ncolor: green\n"})
+    done = invoke_cli(command, str(chart))
+    assert done.exit_code == FAILED[command], done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert "app/templates/widget.yaml:6: Widget default/w: spec.size: must be at most 10" in output
+    assert "app/templates/widget.yaml:7: Widget default/w: spec.color: must be one of 'red', 'blue'" in output
+
+
+@pytest.mark.parametrize("command", ["template", "lint"])
+def test_a_removed_api_version_fails_with_its_replacement_named(invoke_cli, make_chart, command):
+    """A chart written for Kubernetes 1.24 would be rendered, then refused by the cluster with "no matches for kind"."""
+    chart = make_chart({"templates/pdb.yaml": "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n"
+                                              "  name: web\nspec:\n  maxUnavailable: 1\n"})
+    done = invoke_cli(command, str(chart), "--kube-version", "v1.30.0")
+    assert done.exit_code == FAILED[command], done.stdout + done.stderr
+    assert ("app/templates/pdb.yaml:1: PodDisruptionBudget default/web: apiVersion: policy/v1beta1 PodDisruptionBudget "
+            "is no longer served since Kubernetes 1.25 (the target is v1.30.0): use policy/v1") in done.stdout + done.stderr
+    older = invoke_cli(command, str(chart), "--kube-version", "v1.24.0")
+    assert older.exit_code == 0, older.stdout + older.stderr
+
+
+def test_missing_required_fields_and_bad_enums_fail_naming_line_and_path(invoke_cli, make_chart):
+    """A container without a name, or an imagePullPolicy the API server does not know, would reach the cluster."""
+    chart = make_chart({"templates/deploy.yaml": DEPLOYMENT.format(replicas="2", extra="imagePullPolicy: Sometimes")
+                        .replace("        - name: web\n          image: nginx", "        - image: nginx")})
+    done = invoke_cli("template", str(chart))
+    assert done.exit_code == 2, done.stdout
+    assert "app/templates/deploy.yaml:14: Deployment default/web: spec.template.spec.containers[0]: 'name' is required" in done.stderr
+    assert ("app/templates/deploy.yaml:15: Deployment default/web: spec.template.spec.containers[0].imagePullPolicy: "
+            "'Sometimes' is not supported here: supported values: 'Always', 'IfNotPresent', 'Never'") in done.stderr

@@ -58,12 +58,31 @@ def test_secret_name_values_are_masked():
     assert "Top_Secret_Value" not in found[0].message and "***" in found[0].message
 
 
-def test_kind_the_target_version_does_not_serve_is_a_warning_with_the_replacement():
-    """A chart still using a removed API version would only fail at apply time."""
-    obj = {"apiVersion": "extensions/v1beta1", "kind": "Ingress", "metadata": {"name": "web"}}
+def test_kind_the_target_version_does_not_serve_is_a_warning_with_the_versions_it_serves():
+    """An apiVersion no built-in list knows (perhaps an aggregated API) would go unmentioned until apply."""
+    obj = {"apiVersion": "autoscaling/v3", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"}}
     (found,) = checking.api_problems(manifest(obj), kube_version="v1.37.0", custom_kinds=set())
     assert found.level == problems.WARNING
-    assert "serves it as networking.k8s.io/v1" in found.message
+    assert "serves it as autoscaling/v1, autoscaling/v2" in found.message
+
+
+def test_a_removed_api_version_is_an_error_naming_the_replacement():
+    """A chart still using extensions/v1beta1 Ingress would only fail at apply time with "no matches for kind"."""
+    obj = {"apiVersion": "extensions/v1beta1", "kind": "Ingress", "metadata": {"name": "web"}}
+    (found,) = checking.api_problems(manifest(obj), kube_version="v1.37.0", custom_kinds=set())
+    assert found.level == problems.ERROR and found.file == "app/templates/x.yaml"
+    assert found.message.startswith("Ingress web: apiVersion: extensions/v1beta1 Ingress is no longer served since "
+                                    "Kubernetes 1.22 (the target is v1.37.0): use networking.k8s.io/v1")
+
+
+def test_an_api_version_removed_after_the_target_is_a_deprecation_warning():
+    """A team on 1.24 would not learn that its PodDisruptionBudgets break on the next upgrade."""
+    obj = {"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"},
+           "spec": {"maxUnavailable": 1}}
+    found = checking.api_problems(manifest(obj), kube_version="v1.24.0", custom_kinds=set())
+    assert [(p.level, p.message) for p in found] == [(problems.WARNING, (
+        "PodDisruptionBudget web: apiVersion: policy/v1beta1 PodDisruptionBudget is deprecated and no longer served "
+        "from Kubernetes 1.25: move to policy/v1"))]
 
 
 def test_custom_kinds_from_the_charts_crds_are_known():

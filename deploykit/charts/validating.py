@@ -1,0 +1,201 @@
+"""One walker of OpenAPI schemas over rendered objects: Kubernetes' own definitions and CRDs' openAPIV3Schema.
+
+Owns `check`, which appends (field path, reason) for each way a value breaks
+a schema, over the JSON Schema subset both kinds of schema use: type (and
+`nullable`, `x-kubernetes-int-or-string`), properties, additionalProperties,
+required, items, enum, `$ref`, a oneOf of scalar types (IntOrString,
+Quantity), allOf / anyOf / oneOf / not as rules, pattern, minimum / maximum
+(exclusive too), multipleOf, min/maxLength, min/maxItems, uniqueItems,
+min/maxProperties. With `closed=True` (a CRD's structural schema) an object
+whose schema declares neither additionalProperties nor
+`x-kubernetes-preserve-unknown-fields` takes no other fields: the API server
+would prune them, and a strict client is refused.
+
+Reasons never quote the checked value (it may be a secret): they name the
+rule it breaks.
+
+Must not: raise on a value or a schema it does not understand (an odd schema
+is checked as far as it goes), load schemas (kubeapis and customresources
+do), or print.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+Finding = tuple[tuple, str]
+
+_REF = "#/$defs/"
+# keys an embedded resource (x-kubernetes-embedded-resource) and a custom resource's root always allow
+RESOURCE_FIELDS = ("apiVersion", "kind", "metadata")
+
+
+def check(value: Any, schema: dict, *, defs: dict | None = None, path: tuple = (), closed: bool = False,
+          found: list[Finding]) -> None:
+    """Append (path, reason) to `found` for each way `value` breaks `schema` (see the module docstring)."""
+    defs = defs or {}
+    while isinstance(schema, dict) and "$ref" in schema:
+        schema = defs.get(str(schema["$ref"])[len(_REF):], {})
+    if not isinstance(schema, dict):
+        return
+    if value is None and schema.get("nullable"):
+        return
+    if schema.get("x-kubernetes-int-or-string"):
+        if not (_is(value, "integer") or _is(value, "string")):
+            found.append((path, _type_reason(["integer", "string"], value)))
+            return
+    elif "oneOf" in schema and _only_types(schema["oneOf"]):  # IntOrString, Quantity: a choice of scalar types
+        types = [t for option in schema["oneOf"] for t in _types(option)]
+        if not any(_is(value, t) for t in types):
+            found.append((path, _type_reason(types, value)))
+        return
+    else:
+        types = _types(schema)
+        if types and not any(_is(value, t) for t in types):
+            found.append((path, _type_reason(types, value)))
+            return
+    if "enum" in schema and isinstance(schema["enum"], list) and value not in schema["enum"]:
+        found.append((path, f"must be one of {', '.join(repr(v) for v in schema['enum'] if v is not None)}"))
+    _rules(value, schema, defs, path, closed, found)
+    _bounds(value, schema, path, found)
+    if isinstance(value, dict):
+        _object(value, schema, defs, path, closed, found)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            check(item, schema["items"], defs=defs, path=path + (index,), closed=closed, found=found)
+
+
+def errors_of(value: Any, schema: dict, *, defs: dict | None = None, closed: bool = False) -> list[Finding]:
+    """Every (path, reason) for `value` against `schema`, sorted by path."""
+    found: list[Finding] = []
+    check(value, schema, defs=defs, closed=closed, found=found)
+    return sorted(found, key=lambda item: [str(p) for p in item[0]])
+
+
+def _object(value: dict, schema: dict, defs: dict, path: tuple, closed: bool, found: list[Finding]) -> None:
+    declared = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    extra = schema.get("additionalProperties")
+    open_ended = schema.get("x-kubernetes-preserve-unknown-fields") is True or extra is True
+    embedded = schema.get("x-kubernetes-embedded-resource") is True
+    for name in schema.get("required") or ():
+        if name not in value:
+            found.append((path, f"{name!r} is required"))
+    for key, item in value.items():
+        if key in declared:
+            check(item, declared[key], defs=defs, path=path + (key,), closed=closed, found=found)
+        elif isinstance(extra, dict):
+            check(item, extra, defs=defs, path=path + (key,), closed=closed, found=found)
+        elif embedded and key in RESOURCE_FIELDS:
+            continue
+        elif extra is False or (closed and not open_ended):
+            found.append((path + (key,), "unknown field"))
+
+
+def _rules(value: Any, schema: dict, defs: dict, path: tuple, closed: bool, found: list[Finding]) -> None:
+    """allOf / anyOf / oneOf / not, as rules the value must also follow."""
+    for sub in schema.get("allOf") or ():
+        check(value, sub, defs=defs, path=path, closed=False, found=found)
+    options = schema.get("anyOf")
+    if options and not any(_matches(value, sub, defs) for sub in options):
+        found.append((path, f"must match at least one of {len(options)} alternatives (anyOf)"))
+    options = schema.get("oneOf")
+    if options and not _only_types(options):
+        matching = sum(1 for sub in options if _matches(value, sub, defs))
+        if matching != 1:
+            found.append((path, f"must match exactly one of {len(options)} alternatives (oneOf); it matches {matching}"))
+    if isinstance(schema.get("not"), dict) and _matches(value, schema["not"], defs):
+        found.append((path, "matches a schema it must not match (not)"))
+
+
+def _matches(value: Any, schema: Any, defs: dict) -> bool:
+    found: list[Finding] = []
+    if isinstance(schema, dict):
+        check(value, schema, defs=defs, found=found)  # open: a rule's subschema only constrains what it names
+    return not found
+
+
+def _bounds(value: Any, schema: dict, path: tuple, found: list[Finding]) -> None:
+    if isinstance(value, str):
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and _pattern(pattern) is not None and not _pattern(pattern).search(value):
+            found.append((path, f"does not match the pattern {pattern!r}"))
+        _at_least(len(value), schema.get("minLength"), path, "must be at least {} characters long", found)
+        _at_most(len(value), schema.get("maxLength"), path, "must be at most {} characters long", found)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        minimum, maximum = schema.get("minimum"), schema.get("maximum")
+        if _number(minimum) and (value < minimum or (schema.get("exclusiveMinimum") is True and value == minimum)):
+            found.append((path, f"must be {'above' if schema.get('exclusiveMinimum') is True else 'at least'} {minimum}"))
+        if _number(maximum) and (value > maximum or (schema.get("exclusiveMaximum") is True and value == maximum)):
+            found.append((path, f"must be {'below' if schema.get('exclusiveMaximum') is True else 'at most'} {maximum}"))
+        step = schema.get("multipleOf")
+        if _number(step) and step > 0 and (value / step) != int(value / step):
+            found.append((path, f"must be a multiple of {step}"))
+    elif isinstance(value, list):
+        _at_least(len(value), schema.get("minItems"), path, "must have at least {} items", found)
+        _at_most(len(value), schema.get("maxItems"), path, "must have at most {} items", found)
+        if schema.get("uniqueItems") is True and len({repr(item) for item in value}) != len(value):
+            found.append((path, "must not hold the same item twice"))
+    elif isinstance(value, dict):
+        _at_least(len(value), schema.get("minProperties"), path, "must have at least {} fields", found)
+        _at_most(len(value), schema.get("maxProperties"), path, "must have at most {} fields", found)
+
+
+def _at_least(size: int, limit: Any, path: tuple, reason: str, found: list[Finding]) -> None:
+    if _number(limit) and size < limit:
+        found.append((path, reason.format(limit)))
+
+
+def _at_most(size: int, limit: Any, path: tuple, reason: str, found: list[Finding]) -> None:
+    if _number(limit) and size > limit:
+        found.append((path, reason.format(limit)))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@functools.lru_cache(maxsize=512)
+def _pattern(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None  # an RE2 construct Python lacks: not checked rather than wrongly refused
+
+
+def _only_types(options: Any) -> bool:
+    return isinstance(options, list) and bool(options) and all(
+        isinstance(o, dict) and set(o) <= {"type", "format"} and "type" in o for o in options)
+
+
+def _types(schema: dict) -> list[str]:
+    declared = schema.get("type")
+    return [] if declared is None else declared if isinstance(declared, list) else [declared]
+
+
+def _is(value: Any, json_type: str) -> bool:
+    if json_type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float) and value.is_integer()
+    if json_type == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return _json_type(value) == json_type
+
+
+def _type_reason(types: list[str], value: Any) -> str:
+    expected = [t for t in types if t != "null"]
+    return f"must be of type {' or '.join(expected)}, not {_json_type(value)}"
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
