@@ -97,3 +97,22 @@ def test_a_crd_without_a_schema_accepts_anything():
     """A CRD without a schema (apiextensions v1beta1 style) would have every custom resource refused."""
     crd = {**CRD, "spec": {**CRD["spec"], "versions": [{"name": "v1", "served": True, "storage": True}]}}
     assert customresources.collect([Manifest(obj=crd, template="x")]).findings(widget({"colour": 1})) == []
+
+
+@pytest.mark.parametrize(("schema", "value", "expected"), [
+    ({"type": "object", "anyOf": [{"required": ["a"]}, {"required": ["b"]}],
+      "properties": {"a": {"type": "string"}, "b": {"type": "string"}}},
+     {}, [((), "must match at least one of 2 alternatives (anyOf)")]),
+    ({"type": "object", "oneOf": [{"required": ["a"]}, {"required": ["b"]}],
+      "properties": {"a": {"type": "string"}, "b": {"type": "string"}}},
+     {"a": "x", "b": "y"}, [((), "must match exactly one of 2 alternatives (oneOf); it matches 2")]),
+    ({"type": "string", "allOf": [{"minLength": 2}, {"maxLength": 3}]}, "abcd", [((), "must be at most 3 characters long")]),
+    ({"type": "string", "not": {"enum": ["root"]}}, "root", [((), "matches a schema it must not match (not)")]),
+    ({"type": "integer", "minimum": 1, "exclusiveMinimum": True}, 1, [((), "must be above 1")]),
+    ({"type": "array", "uniqueItems": True, "items": {"type": "string"}}, ["a", "a"], [((), "must not hold the same item twice")]),
+])
+def test_structural_schema_rules_beyond_types_are_checked(schema, value, expected):
+    """A CRD's anyOf / oneOf / not / exclusive bounds would be ignored until the API server refused the object."""
+    from deploykit.charts import validating
+
+    assert validating.errors_of(value, schema, closed=True) == expected
