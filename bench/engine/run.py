@@ -74,17 +74,23 @@ CRASH = {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "fat
 
 
 def write_charts(root: pathlib.Path, name: str, objects: int) -> tuple[pathlib.Path, pathlib.Path]:
-    """(Jinja2 chart, Go-template chart) of `objects` ConfigMaps holding Values.version."""
+    """(Jinja2 chart, Go-template chart) of `objects` ConfigMaps holding Values.version.
+
+    One template per ConfigMap up to 1,000 objects; above, several per template
+    (a chart holds at most 5,000 files, as Helm's loader allows).
+    """
+    per_file = -(-objects // 1000)
     charts = []
     for flavour, ref in (("jinja", "{{ Values.version }}"), ("helm", "{{ .Values.version }}")):
         chart = root / flavour / name
         (chart / "templates").mkdir(parents=True)
         (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n")
         (chart / "values.yaml").write_text("version: \"1\"\n")
-        for index in range(objects):
-            (chart / "templates" / f"cm-{index:05d}.yaml").write_text(
+        for first in range(0, objects, per_file):
+            (chart / "templates" / f"cm-{first:05d}.yaml").write_text("---\n".join(
                 f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{index:05d}\n"
-                f"data:\n  version: \"{ref}\"\n  payload: \"{'x' * 64}\"\n")
+                f"data:\n  version: \"{ref}\"\n  payload: \"{'x' * 64}\"\n"
+                for index in range(first, min(first + per_file, objects))))
         charts.append(chart)
     return charts[0], charts[1]
 
