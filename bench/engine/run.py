@@ -50,12 +50,6 @@ sys.path.insert(0, str(REPO / "bench"))
 import simserver  # noqa: E402
 
 DEPLOYKIT = str(pathlib.Path(sys.executable).parent / "deploykit")
-RSS_WRAPPER = (
-    "import resource, subprocess, sys, time\n"
-    "start = time.monotonic(); done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-    "print(done.returncode, time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    "sys.stdout.write(done.stdout[-2000:]); sys.stderr.write(done.stderr[-2000:])\n"
-)
 # Helm 4 as a process of its own: the SDK call in a new interpreter; prints the call's own seconds.
 HELM_CHILD = (
     "import sys, time\n"
@@ -117,26 +111,16 @@ def resource_version(url: str) -> int:
         return int(json.load(answer)["metadata"]["resourceVersion"])
 
 
-def measured(command: list[str]) -> tuple[float, int, str]:
-    """Run a command in a wrapper; (seconds, peak RSS in MB, its stdout). Fails loudly on a non-zero exit."""
-    done = subprocess.run([sys.executable, "-c", RSS_WRAPPER, *command], capture_output=True, text=True)
-    first, _, output = done.stdout.partition("\n")
-    code, seconds, rss = first.split()
-    if code != "0":
-        raise SystemExit(f"{' '.join(command[:4])} exited {code}:\n{output}{done.stderr}")
-    return float(seconds), int(rss) // 1024, output
-
-
 def deploykit(kubeconfig: pathlib.Path, *args: str) -> tuple[float, int]:
     """Run a deploykit command in a wrapper; (seconds, peak RSS in MB)."""
-    seconds, rss, _ = measured([DEPLOYKIT, *args, "--kubeconfig", str(kubeconfig)])
+    seconds, rss, _ = simserver.measured([DEPLOYKIT, *args, "--kubeconfig", str(kubeconfig)])
     return seconds, rss
 
 
 def helm_process(kubeconfig: pathlib.Path, chart: pathlib.Path, namespace: str, action: str, version: str = "") -> tuple:
     """Helm 4 install or upgrade in a process of its own; (seconds, peak RSS in MB, seconds of the SDK call)."""
-    seconds, rss, output = measured([sys.executable, "-c", HELM_CHILD, str(kubeconfig), str(chart), namespace, action,
-                                     version])
+    seconds, rss, output = simserver.measured(
+        [sys.executable, "-c", HELM_CHILD, str(kubeconfig), str(chart), namespace, action, version])
     return seconds, rss, float(output.split()[-1])
 
 

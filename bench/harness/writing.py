@@ -74,11 +74,15 @@ def markdown(sections: list[Section], run: Run) -> str:
         lines += [*table(section.figures, section.baseline), ""]
         if section.plot:
             lines += [f"![time and peak RSS against object count, deploykit and Helm 4]({section.plot})", ""]
+    lines += ["## Not run by `make bench`", "",
+              "The simulator's own figures have no Helm side: `bench/sim/bench.py` (applies/s, list latency, watch "
+              "fan-out) and `bench/rollout/run.py` (how fast simulated Deployments become Available). "
+              "`bench/helm_wait/run.py` is Helm's side of the failure verdict alone (the table above has it).", ""]
     return "\n".join(lines)
 
 
 COLOURS = {"deploykit": "#0969da", "Helm 4": "#bc4c00"}
-PANEL_WIDTH, PANEL_HEIGHT, LEFT, TOP, GAP = 400, 260, 64, 70, 90
+PANEL_WIDTH, PANEL_HEIGHT, LEFT, TOP, GAP = 400, 260, 64, 78, 90
 
 
 def nice_ticks(top: float, count: int = 5) -> list[float]:
@@ -117,11 +121,15 @@ def _panel(points: list[dict], index: int, title: str, unit: str, x0: float) -> 
         coords = [(x0 + xs[p["objects"]], y(p[name][index])) for p in points if name in p]
         path = " ".join(f"{x:.1f},{v:.1f}" for x, v in coords)
         out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
-        marker = "circle" if name.endswith("install") else "rect"
-        for x, v in coords:
-            out.append(f'<circle cx="{x:.1f}" cy="{v:.1f}" r="3.5" fill="{colour}"/>' if marker == "circle" else
-                       f'<rect x="{x - 3.5:.1f}" y="{v - 3.5:.1f}" width="7" height="7" fill="{colour}"/>')
+        out += [_marker(name, x, v, colour) for x, v in coords]
     return out
+
+
+def _marker(name: str, x: float, y: float, colour: str) -> str:
+    """A dot for install, a square for upgrade."""
+    if name.endswith("install"):
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>'
+    return f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" fill="{colour}"/>'
 
 
 def plot_svg(points: list[dict], *, caption: str = "") -> str:
@@ -147,6 +155,7 @@ def plot_svg(points: list[dict], *, caption: str = "") -> str:
         legend_y = height - 18
         out.append(f'<line x1="{x}" x2="{x + 28}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{colour}" '
                    f'stroke-width="2"{dash}/>')
+        out.append(_marker(name, x + 14, legend_y - 4, colour))
         out.append(f'<text x="{x + 34}" y="{legend_y}">{escape(name)}</text>')
         x += 34 + 7 * len(name) + 24
     out.append("</svg>")

@@ -43,12 +43,6 @@ import simserver  # noqa: E402
 DEPLOYKIT = simserver.DEPLOYKIT
 SIGNING_KEY = REPO / "keys" / "example" / "report-signing.ed25519.pem"
 PUBLIC_KEY = REPO / "keys" / "example" / "report-signing.ed25519.pub.pem"
-RSS_WRAPPER = (
-    "import resource, subprocess, sys, time\n"
-    "start = time.monotonic(); done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-    "print(done.returncode, time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    "sys.stdout.write(done.stdout[-4000:]); sys.stderr.write(done.stderr[-4000:])\n"
-)
 HELM_LOOP = """
 import json, sys, time
 from helm_python import Config
@@ -111,16 +105,6 @@ def write_pipeline(root: pathlib.Path, chart: pathlib.Path, releases: list[str],
     return path
 
 
-def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Run a command in a wrapper; (seconds, peak RSS in MB, its stdout). Fails loudly on a non-zero exit."""
-    done = subprocess.run([sys.executable, "-c", RSS_WRAPPER, *command], capture_output=True, text=True, env=env)
-    first, _, output = done.stdout.partition("\n")
-    code, seconds, rss = first.split()
-    if code != "0":
-        raise SystemExit(f"{' '.join(command[:4])} exited {code}:\n{output}{done.stderr}")
-    return float(seconds), int(rss) // 1024, output
-
-
 def stage_seconds(report_dir: pathlib.Path, stages: int) -> list[float]:
     """Each stage's duration from its report.json (started -> finished of its cluster)."""
     from datetime import datetime
@@ -155,15 +139,15 @@ def main() -> None:
         pipeline = write_pipeline(root, jinja, releases, kubeconfigs)
         print(f"{args.stages} stages x {args.releases} releases (Deployment of {args.replicas} pods, Service, "
               f"ConfigMap), one simulator per stage")
-        seconds, rss, _ = measured([DEPLOYKIT, "pipeline", "run", str(pipeline), "--report-dir", str(root / "reports")],
-                                   env)
+        seconds, rss, _ = simserver.measured(
+            [DEPLOYKIT, "pipeline", "run", str(pipeline), "--report-dir", str(root / "reports")], env)
         report.update(deploykit=seconds, deploykit_rss=rss,
                       deploykit_stages=stage_seconds(root / "reports", args.stages))
         print(f"deploykit pipeline run: {seconds:.2f} s (stages {', '.join(f'{s:.1f}' for s in report['deploykit_stages'])} s;"
               f" peak RSS {rss} MB)")
         if not args.skip_helm:
             plan = {"chart": str(gotpl), "releases": releases, "stages": [{"kubeconfig": str(k)} for k in kubeconfigs]}
-            seconds, rss, output = measured([sys.executable, "-c", HELM_LOOP, json.dumps(plan)], env)
+            seconds, rss, output = simserver.measured([sys.executable, "-c", HELM_LOOP, json.dumps(plan)], env)
             report.update(helm=seconds, helm_rss=rss, helm_stages=json.loads(output.strip().splitlines()[-1]))
             print(f"Helm 4 sequential upgrade --install --wait loop: {seconds:.2f} s (stages "
                   f"{', '.join(f'{s:.1f}' for s in report['helm_stages'])} s; peak RSS {rss} MB)")
