@@ -146,6 +146,19 @@ def clistart(data: dict) -> list[Figure]:
                    target=Target(1.3))]
 
 
+def coldstart(data: dict) -> list[Figure]:
+    """bench/coldstart (branch cold-start): whole new processes, medians in seconds; else the generic shape."""
+    if "median_seconds" not in data:
+        return generic(data)
+    medians, n = data["median_seconds"], data["templates"]
+    return [Figure(f"`deploykit template` of {n} templates, compiled cache on disk (median)", medians["dk_template"],
+                   medians["helm_template"], target=Target(1.3),
+                   note="Helm side: a new Python process rendering with helm_python"),
+            Figure(f"no-op `upgrade` of the {n}-template release (median)", medians["dk_noop_upgrade"],
+                   medians["helm_noop_upgrade"], target=Target(1.3),
+                   note="Helm writes a new revision each time")]
+
+
 def generic(data: dict) -> list[Figure]:
     """A script that reports its own figures: {"figures": [{"name", "deploykit", "helm", "unit", "target_ratio"}]}."""
     return [Figure(item["name"], item.get("deploykit"), item.get("helm"), unit=item.get("unit", "s"),
@@ -155,7 +168,7 @@ def generic(data: dict) -> list[Figure]:
 
 EXTRACTORS: dict[str, Callable[[dict], list[Figure]]] = {
     "render": render, "engine": engine, "failfast": failfast, "pipeline": pipeline, "decrypt": decrypt,
-    "clistart": clistart, "coldstart": generic,
+    "clistart": clistart, "coldstart": coldstart,
 }
 
 

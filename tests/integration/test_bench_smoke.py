@@ -4,9 +4,12 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_quick_render_bench_writes_a_page_with_its_table(tmp_path):
     """`make bench` would break without anyone noticing until the lead reruns it on a quiet machine."""
     page = tmp_path / "benchmarks.md"

@@ -145,3 +145,11 @@ def test_plot_without_helm_draws_deploykit_only():
 def test_axis_ticks_reach_the_highest_value():
     """The highest point would be drawn above the plot area."""
     assert writing.nice_ticks(17.3)[-1] >= 17.3 and writing.nice_ticks(17.3)[0] == 0
+
+
+def test_coldstart_figures_from_bench_coldstart_medians():
+    """bench/coldstart's whole-process template and no-op upgrade would be missing from the CLI start table."""
+    data = {"templates": 300, "median_seconds": {"dk_template": 0.26, "helm_template": 0.2, "dk_noop_upgrade": 0.5,
+                                                 "helm_noop_upgrade": 0.25, "python_start": 0.02}}
+    found = figures.coldstart(data)
+    assert [(round(f.ratio, 2), f.met) for f in found] == [(1.3, True), (2.0, False)]
