@@ -93,10 +93,15 @@ def nice_ticks(top: float, count: int = 5) -> list[float]:
     return [step * i for i in range(int(math.ceil(top / step - 1e-9)) + 1)]
 
 
+def _log_scale(counts: list[int]) -> bool:
+    """Object counts that span a factor of 10 or more are drawn on a log scale."""
+    return max(counts) >= 10 * min(counts)
+
+
 def _x_positions(counts: list[int]) -> dict[int, float]:
-    """Object counts across the panel width: log scale when they span a factor of 10 or more."""
+    """Object counts across the panel width."""
     low, high = min(counts), max(counts)
-    scale = (lambda v: math.log10(v)) if high >= 10 * low else (lambda v: float(v))
+    scale = (lambda v: math.log10(v)) if _log_scale(counts) else (lambda v: float(v))
     span = (scale(high) - scale(low)) or 1.0
     return {n: 20 + (PANEL_WIDTH - 40) * (scale(n) - scale(low)) / span for n in counts}
 
@@ -114,7 +119,8 @@ def _panel(points: list[dict], index: int, title: str, unit: str, x0: float) -> 
         out.append(f'<text x="{x0 - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g} {unit}</text>')
     for n, x in xs.items():
         out.append(f'<text x="{x0 + x:.1f}" y="{TOP + PANEL_HEIGHT + 18}" text-anchor="middle">{n:,}</text>')
-    out.append(f'<text x="{x0 + PANEL_WIDTH / 2}" y="{TOP + PANEL_HEIGHT + 38}" text-anchor="middle">objects</text>')
+    axis = "objects (log scale)" if _log_scale(list(xs)) else "objects"
+    out.append(f'<text x="{x0 + PANEL_WIDTH / 2}" y="{TOP + PANEL_HEIGHT + 38}" text-anchor="middle">{axis}</text>')
     for name in series:
         colour = COLOURS["Helm 4" if name.startswith("Helm") else "deploykit"]
         dash = ' stroke-dasharray="6 4"' if name.endswith("upgrade") else ""
