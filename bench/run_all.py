@@ -166,6 +166,8 @@ def main() -> int:
         write_page(earlier["measured"], writing.Run(**earlier["run"]), out=out, plot=plot)
         print(f"wrote {out} from {args.from_results}")
         return 0
+    # the venv's commands first, as in an activated venv: the sops loop of bench/decrypt calls `sops` from PATH
+    os.environ["PATH"] = f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     only = set(filter(None, args.only.split(",")))
     started, load_before = time.monotonic(), os.getloadavg()[0]
     measured = []
