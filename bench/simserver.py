@@ -16,6 +16,22 @@ import urllib.request
 from collections.abc import Iterator
 
 DEPLOYKIT = str(pathlib.Path(sys.executable).parent / "deploykit")
+RSS_WRAPPER = (
+    "import resource, subprocess, sys, time\n"
+    "start = time.monotonic(); done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "print(done.returncode, time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.stdout.write(done.stdout[-4000:]); sys.stderr.write(done.stderr[-4000:])\n"
+)
+
+
+def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Run a command as a process of its own; (seconds, peak RSS in MB, its stdout). Exits loudly if it fails."""
+    done = subprocess.run([sys.executable, "-c", RSS_WRAPPER, *command], capture_output=True, text=True, env=env)
+    first, _, output = done.stdout.partition("\n")
+    code, seconds, rss = first.split()
+    if code != "0":
+        raise SystemExit(f"{' '.join(command[:4])} exited {code}:\n{output}{done.stderr}")
+    return float(seconds), int(rss) // 1024, output
 
 
 @contextlib.contextmanager

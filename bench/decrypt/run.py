@@ -1,6 +1,6 @@
 """bench/decrypt: deploykit's decryption of 100 age-encrypted values files vs a sequential `sops decrypt` loop.
 
-Run: .venv/bin/python bench/decrypt/run.py [--files 100] [--rounds 3]
+Run: .venv/bin/python bench/decrypt/run.py [--files 100] [--rounds 3] [--json]
 
 All sides decrypt the same files with the example age key
 (keys/example/age.key). The baseline is what a helm-secrets style wrapper
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import json
 import os
 import resource
 import shutil
@@ -91,6 +92,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=None, help="deploykit's bound (default: one per core)")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON holding every figure")
     args = parser.parse_args()
     os.environ["SOPS_AGE_KEY_FILE"] = str(AGE_KEY)
     binary = sops.binary()
@@ -129,6 +131,12 @@ def main() -> None:
     print(f"CPU per file: baseline (Go binary) {cpu_base:.1f} ms, deploykit {cpu_dk:.1f} ms (sops + deploykit itself)")
     print(f"projection on {cores} idle cores: deploykit {cpu_dk / min(cores, jobs):.1f} ms/file vs baseline "
           f"{min(sides['binary']) / args.files * 1000:.1f} ms/file -> ratio {cpu_dk / min(cores, jobs) / (min(sides['binary']) / args.files * 1000):.3f}")
+
+    if args.json:
+        figures = {f"{side}_{how.__name__}": how(times) for side, times in sides.items() if times
+                   for how in (min, statistics.median)}
+        print(json.dumps({"files": args.files, "rounds": args.rounds, "jobs": jobs, "sops_on_path": on_path, **figures,
+                          "cpu_per_file_binary": cpu_base / 1000, "cpu_per_file_deploykit": cpu_dk / 1000}))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """bench/engine: the release engine against Helm 4 on one simulator, in one run.
 
-Run: .venv/bin/python bench/engine/run.py [--objects 1000] [--noop-objects 500] [--skip-helm]
+Run: .venv/bin/python bench/engine/run.py [--objects 1000] [--sizes 100,1000,5000] [--noop-objects 500]
+     [--helm-timeout 30] [--skip-helm] [--json]
 
 One simulator (`deploykit sim serve` in its own process, controllers on,
 speed 1) serves both sides. The charts are generated twice from the same
@@ -11,9 +12,10 @@ Measured, each side in a fresh namespace:
 - install of the N-object release, then an upgrade changing every object:
   wall time; deploykit as a whole `deploykit upgrade --install` process (start
   included; install measured with the compiled-template cache kept, as the
-  README asks of CI, and once with an empty one), Helm as the
-  helm-python-sdk call (no process start: in its favour);
-  peak RSS of the deploykit process (getrusage of a wrapper's child).
+  README asks of CI, and once with an empty one), Helm as a new Python
+  process making the helm-python-sdk call (its time inside the process, the
+  call alone, is kept too); peak RSS of each process (getrusage of a
+  wrapper's child). `--sizes` measures several object counts in one run.
 - no-op upgrade of a `--noop-objects` release (same inputs again): wall time and
   writes, counted as the growth of the cluster's resourceVersion (ConfigMaps
   have no controller: every bump is a write by the client). Helm writes a new
@@ -48,27 +50,41 @@ sys.path.insert(0, str(REPO / "bench"))
 import simserver  # noqa: E402
 
 DEPLOYKIT = str(pathlib.Path(sys.executable).parent / "deploykit")
-RSS_WRAPPER = (
-    "import resource, subprocess, sys, time\n"
-    "start = time.monotonic(); done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-    "print(done.returncode, time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    "sys.stderr.write(done.stdout[-2000:] + done.stderr[-2000:])\n"
+# Helm 4 as a process of its own: the SDK call in a new interpreter; prints the call's own seconds.
+HELM_CHILD = (
+    "import sys, time\n"
+    "from helm_python import Config\n"
+    "kubeconfig, chart, namespace, action, version = sys.argv[1:6]\n"
+    "values = {'version': version} if version else {}\n"
+    "with Config(kubeconfig_path=kubeconfig, kube_context='deploykit-sim', namespace=namespace) as client:\n"
+    "    start = time.monotonic()\n"
+    "    if action == 'install':\n"
+    "        client.install(chart, 'r', values, namespace=namespace, create_namespace=True)\n"
+    "    else:\n"
+    "        client.upgrade(chart, 'r', values, namespace=namespace)\n"
+    "    print(time.monotonic() - start)\n"
 )
 CRASH = {"sim.deploykit.io/behavior": "crashloop", "sim.deploykit.io/logs": "fatal: cannot reach database"}
 
 
 def write_charts(root: pathlib.Path, name: str, objects: int) -> tuple[pathlib.Path, pathlib.Path]:
-    """(Jinja2 chart, Go-template chart) of `objects` ConfigMaps holding Values.version."""
+    """(Jinja2 chart, Go-template chart) of `objects` ConfigMaps holding Values.version.
+
+    One template per ConfigMap up to 1,000 objects; above, several per template
+    (a chart holds at most 5,000 files, as Helm's loader allows).
+    """
+    per_file = -(-objects // 1000)
     charts = []
     for flavour, ref in (("jinja", "{{ Values.version }}"), ("helm", "{{ .Values.version }}")):
         chart = root / flavour / name
         (chart / "templates").mkdir(parents=True)
         (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n")
         (chart / "values.yaml").write_text("version: \"1\"\n")
-        for index in range(objects):
-            (chart / "templates" / f"cm-{index:05d}.yaml").write_text(
+        for first in range(0, objects, per_file):
+            (chart / "templates" / f"cm-{first:05d}.yaml").write_text("---\n".join(
                 f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{index:05d}\n"
-                f"data:\n  version: \"{ref}\"\n  payload: \"{'x' * 64}\"\n")
+                f"data:\n  version: \"{ref}\"\n  payload: \"{'x' * 64}\"\n"
+                for index in range(first, min(first + per_file, objects))))
         charts.append(chart)
     return charts[0], charts[1]
 
@@ -96,16 +112,20 @@ def resource_version(url: str) -> int:
 
 
 def deploykit(kubeconfig: pathlib.Path, *args: str) -> tuple[float, int]:
-    """Run a deploykit command in a wrapper; (seconds, peak RSS in MB). Fails loudly on a non-zero exit."""
-    done = subprocess.run([sys.executable, "-c", RSS_WRAPPER, DEPLOYKIT, *args, "--kubeconfig", str(kubeconfig)],
-                          capture_output=True, text=True)
-    code, seconds, rss = done.stdout.split()
-    if code != "0":
-        raise SystemExit(f"deploykit {' '.join(args[:3])} exited {code}:\n{done.stderr}")
-    return float(seconds), int(rss) // 1024
+    """Run a deploykit command in a wrapper; (seconds, peak RSS in MB)."""
+    seconds, rss, _ = simserver.measured([DEPLOYKIT, *args, "--kubeconfig", str(kubeconfig)])
+    return seconds, rss
 
 
-def bench_size(url: str, kubeconfig: pathlib.Path, root: pathlib.Path, objects: int, helm: bool) -> dict:
+def helm_process(kubeconfig: pathlib.Path, chart: pathlib.Path, namespace: str, action: str, version: str = "") -> tuple:
+    """Helm 4 install or upgrade in a process of its own; (seconds, peak RSS in MB, seconds of the SDK call)."""
+    seconds, rss, output = simserver.measured(
+        [sys.executable, "-c", HELM_CHILD, str(kubeconfig), str(chart), namespace, action, version])
+    return seconds, rss, float(output.split()[-1])
+
+
+def bench_size(url: str, kubeconfig: pathlib.Path, root: pathlib.Path, objects: int, helm_too: bool, *,
+               noop: bool = True) -> dict:
     jinja, gotpl = write_charts(root / f"n{objects}", f"n{objects}", objects)
     found: dict = {"objects": objects}
     ns = f"dk-{objects}"
@@ -115,25 +135,20 @@ def bench_size(url: str, kubeconfig: pathlib.Path, root: pathlib.Path, objects: 
         kubeconfig, "upgrade", "r", str(jinja), "--install", "--create-namespace", "-n", ns, "--no-wait")
     found["dk_upgrade"], found["dk_upgrade_rss"] = deploykit(
         kubeconfig, "upgrade", "r", str(jinja), "-n", ns, "--set-string", "version=2", "--no-wait")
-    before = resource_version(url)
-    found["dk_noop"], _ = deploykit(kubeconfig, "upgrade", "r", str(jinja), "-n", ns, "--set-string", "version=2",
-                                    "--no-wait")
-    found["dk_noop_writes"] = resource_version(url) - before
-    if helm:
-        from helm_python import Config
-
+    if noop:
+        before = resource_version(url)
+        found["dk_noop"], _ = deploykit(kubeconfig, "upgrade", "r", str(jinja), "-n", ns, "--set-string", "version=2",
+                                        "--no-wait")
+        found["dk_noop_writes"] = resource_version(url) - before
+    if helm_too:
         ns = f"helm-{objects}"
-        with Config(kubeconfig_path=str(kubeconfig), kube_context="deploykit-sim", namespace=ns) as client:
-            start = time.monotonic()
-            client.install(str(gotpl), "r", {}, namespace=ns, create_namespace=True)
-            found["helm_install"] = time.monotonic() - start
-            start = time.monotonic()
-            client.upgrade(str(gotpl), "r", {"version": "2"}, namespace=ns)
-            found["helm_upgrade"] = time.monotonic() - start
+        found["helm_install"], found["helm_install_rss"], found["helm_install_call"] = helm_process(
+            kubeconfig, gotpl, ns, "install")
+        found["helm_upgrade"], found["helm_upgrade_rss"], found["helm_upgrade_call"] = helm_process(
+            kubeconfig, gotpl, ns, "upgrade", "2")
+        if noop:
             before = resource_version(url)
-            start = time.monotonic()
-            client.upgrade(str(gotpl), "r", {"version": "2"}, namespace=ns)
-            found["helm_noop"] = time.monotonic() - start
+            found["helm_noop"], _, found["helm_noop_call"] = helm_process(kubeconfig, gotpl, ns, "upgrade", "2")
             found["helm_noop_writes"] = resource_version(url) - before
     return found
 
@@ -181,10 +196,15 @@ def bench_rollback(url: str, kubeconfig: pathlib.Path, root: pathlib.Path, helm:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--objects", type=int, default=1000)
+    parser.add_argument("--sizes", default="", help="object counts to install and upgrade, e.g. 100,1000,5000 "
+                        "(instead of --objects)")
     parser.add_argument("--noop-objects", type=int, default=500)
     parser.add_argument("--helm-timeout", type=int, default=30)
     parser.add_argument("--skip-helm", action="store_true")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON holding every figure")
     args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",") if size] or [args.objects]
+    report: dict = {"sizes": [], "helm_timeout": args.helm_timeout}
     helm = not args.skip_helm
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         root = pathlib.Path(tmp)
@@ -192,22 +212,32 @@ def main() -> None:
         os.environ.setdefault("HELM_CACHE_HOME", str(root / "helm-cache"))
         os.environ["DEPLOYKIT_CACHE_DIR"] = str(root / "dk-cache")
         with simserver.simulator("--kubeconfig-out", str(kubeconfig)) as url:
-            for size in sorted({args.noop_objects, args.objects}):
-                row = bench_size(url, kubeconfig, root, size, helm)
+            for size in sorted({args.noop_objects, *sizes}):
+                row = bench_size(url, kubeconfig, root, size, helm, noop=size == args.noop_objects)
+                if size in sizes:
+                    report["sizes"].append(row)
+                if size == args.noop_objects:
+                    report["noop"] = row
+                    print(f"{size} objects: no-op upgrade: deploykit {row['dk_noop']:.2f} s with "
+                          f"{row['dk_noop_writes']} writes" + (f"; Helm 4 {row['helm_noop']:.2f} s with "
+                                                               f"{row['helm_noop_writes']} writes" if helm else ""))
                 print(f"{size} objects: deploykit install {row['dk_install']:.2f} s (cold template cache "
                       f"{row['dk_install_cold']:.2f} s; peak RSS {row['dk_install_rss']} MB), "
-                      f"upgrade {row['dk_upgrade']:.2f} s (peak RSS {row['dk_upgrade_rss']} MB), "
-                      f"no-op upgrade {row['dk_noop']:.2f} s with {row['dk_noop_writes']} writes")
+                      f"upgrade {row['dk_upgrade']:.2f} s (peak RSS {row['dk_upgrade_rss']} MB)")
                 if helm:
-                    print(f"{size} objects: Helm 4 install {row['helm_install']:.2f} s, upgrade {row['helm_upgrade']:.2f} s, "
-                          f"no-op upgrade {row['helm_noop']:.2f} s with {row['helm_noop_writes']} writes")
+                    print(f"{size} objects: Helm 4 (a new process each) install {row['helm_install']:.2f} s "
+                          f"(peak RSS {row['helm_install_rss']} MB), upgrade {row['helm_upgrade']:.2f} s "
+                          f"(peak RSS {row['helm_upgrade_rss']} MB)")
                     print(f"{size} objects: ratio deploykit / Helm: install {row['dk_install'] / row['helm_install']:.2f}, "
                           f"upgrade {row['dk_upgrade'] / row['helm_upgrade']:.2f}")
             row = bench_rollback(url, kubeconfig, root, helm, args.helm_timeout)
+            report["rollback"] = row
             print(f"failure -> previous revision ready: deploykit {row['dk_failure_to_previous_ready']:.2f} s")
             if helm and row.get("helm_failure_to_previous_ready") is not None:
                 print(f"failure -> previous revision ready: Helm 4 rollback_on_failure (timeout {args.helm_timeout} s) "
                       f"{row['helm_failure_to_previous_ready']:.2f} s")
+    if args.json:
+        print(json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """bench/failfast: how fast a crash-looping rollout is reported, deploykit's tracker vs Helm 4's --wait.
 
-Run: .venv/bin/python bench/failfast/run.py [--runs 5] [--helm-timeout 60] [--speed 1] [--replicas 2]
+Run: .venv/bin/python bench/failfast/run.py [--runs 5] [--helm-timeout 60] [--speed 1] [--replicas 2] [--json]
 
 One simulator (`deploykit sim serve`, controllers at real-time speed 1: a
 pod starts in about half a second, the kubelet backs off 10 s, 20 s, ...)
@@ -25,6 +25,7 @@ Target: <= 1 s for deploykit.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
 import statistics
@@ -124,7 +125,9 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=1.0)
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--skip-helm", action="store_true", help="measure deploykit only")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON holding every figure")
     args = parser.parse_args()
+    report: dict = {"runs": args.runs, "helm_timeout": args.helm_timeout, "replicas": args.replicas}
     with tempfile.TemporaryDirectory(prefix="bench-failfast-") as tmp:
         root = pathlib.Path(tmp)
         kubeconfig = root / "kubeconfig"
@@ -141,12 +144,17 @@ def main() -> None:
             print(f"deploykit: first CrashLoopBackOff -> tracker returned: median {statistics.median(returns):.3f} s, "
                   f"max {max(returns):.3f} s")
             print(f"  deploykit said: {reason[:140]}")
+            report.update(verdict_median=statistics.median(verdicts), verdict_max=max(verdicts),
+                          returned_median=statistics.median(returns))
             if not args.skip_helm:
                 helm_seconds, outcome = helm_run(url, kubeconfig, "helm", args.replicas, args.helm_timeout)
                 print(f"Helm 4 (wait=watcher, timeout {args.helm_timeout} s): first CrashLoopBackOff -> error: "
                       f"{helm_seconds:.3f} s")
                 print(f"  Helm said: {outcome}")
                 print(f"ratio deploykit / Helm (median verdict): {statistics.median(verdicts) / helm_seconds:.4f}")
+                report["helm_seconds"] = helm_seconds
+    if args.json:
+        print(json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Render benchmark: deploykit (Jinja2, to typed objects) vs Helm 4's engine (Go templates, to text).
 
-    .venv/bin/python bench/render/run.py [--templates 300] [--repeat 20]
+    .venv/bin/python bench/render/run.py [--templates 300] [--repeat 20] [--json]
 
 Generates the same chart in both template languages (bench/render/generate.py),
 checks that both render to the same objects, then measures, in one run:
@@ -118,6 +118,7 @@ def main() -> None:
     parser.add_argument("--templates", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON: every row by its label")
     args = parser.parse_args()
 
     import helm_python
@@ -175,6 +176,9 @@ def main() -> None:
     for label, mine, theirs in rows:
         print(f"{label:74} {mine * 1000:8.1f}ms {theirs * 1000:8.1f}ms {mine / theirs:7.2f}")
     print(f"imports: deploykit {_median(cold_cached, 'import') * 1000:.0f}ms, helm_python (Go runtime) {_median(cold_helm, 'import') * 1000:.0f}ms")
+    if args.json:
+        print(json.dumps({"templates": args.templates, "repeat": args.repeat, "cold_runs": args.cold_runs,
+                          "rows": [{"label": label, "deploykit": mine, "helm": theirs} for label, mine, theirs in rows]}))
 
 
 if __name__ == "__main__":

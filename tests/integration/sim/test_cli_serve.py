@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import pathlib
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import time
 import urllib.request
 
+import pytest
 import yaml
 
 DEPLOYKIT = str(pathlib.Path(sys.executable).parent / "deploykit")
@@ -165,3 +167,19 @@ def test_a_client_stopping_to_follow_logs_leaves_no_traceback_in_the_server_log(
         served.hang_up_after_first_line("/api/v1/namespaces/default/pods/talker/log?follow=true")
         time.sleep(1.5)  # the kubelet's log stream notices the closed connection within a second
     assert "Traceback" not in served.output and "ERROR" not in served.output, served.output
+
+
+def test_serve_queues_as_many_pending_connections_as_a_real_api_server():
+    """A Helm install of thousands of objects (one connection per object at once) would see connections reset."""
+    ss = shutil.which("ss")
+    if ss is None:
+        pytest.skip("needs ss (iproute2) to read the listening socket's backlog")
+    process = subprocess.Popen([DEPLOYKIT, "sim", "serve", "--port", "0", "--no-controllers"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        port = process.stdout.readline().split("listening on ")[1].split()[0].rsplit(":", 1)[1].strip("/")
+        listening = subprocess.run([ss, "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout.split()
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert int(listening[2]) >= 4096  # Send-Q of a listening socket is its backlog
