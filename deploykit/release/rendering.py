@@ -226,7 +226,7 @@ def render(options: RenderOptions) -> RenderResult:
     secrets = secret_texts(values)
     rendered = chart_rendering.render(tree, target=_target(options), secrets=secrets, bounds=bounds)
     if not options.skip_schema_validation:
-        rejected = [p for p in _api_problems(rendered, options, secrets, reported=()) if p.level == problems.ERROR]
+        rejected = [p for p in _api_problems(rendered, options, secrets, reported=(), warnings=False) if p.level == problems.ERROR]
         if rejected:
             raise errors.RenderError(problems.describe(rejected), hint=f"Kubernetes {options.kube_version} would refuse these objects; "
                                      "fix the template or values (--skip-schema-validation renders them anyway)")
@@ -266,13 +266,16 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
     return found
 
 
-def _api_problems(rendered: Rendered, options: RenderOptions, secrets: frozenset[str], *, reported: Collection[tuple]) -> list[problems.Problem]:
-    """What the target version's API says about every object: kinds it does not serve, values it would refuse."""
+def _api_problems(rendered: Rendered, options: RenderOptions, secrets: frozenset[str], *, reported: Collection[tuple],
+                  warnings: bool = True) -> list[problems.Problem]:
+    """What the target version's API says about every object: kinds it does not serve, values it would refuse;
+    with warnings, also the plain scalars whose type may surprise (a second YAML parse of every object: lint only)."""
     every = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
     custom = checking.custom_kinds(every)
     found = []
     for manifest in every:
-        found.extend(checking.surprising_scalars(manifest, secrets=secrets))
+        if warnings:
+            found.extend(checking.surprising_scalars(manifest, secrets=secrets))
         for problem in checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom, secrets=secrets):
             if (problem.file, problem.line) not in reported:
                 found.append(problem)
