@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import platform
 import sys
 from typing import Optional
 
@@ -105,6 +104,8 @@ def version(
     if output not in (None, "json"):
         raise errors.UsageError(f"-o {output}: unknown output format", hint="use -o json, or no -o")
     if output == "json":
+        import platform
+
         typer.echo(json.dumps({"version": __version__, "python": platform.python_version()}))
     else:
         typer.echo(__version__ if short else f"deploykit {__version__}")
