@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import pathlib
+import resource
 import statistics
 import subprocess
 import sys
@@ -64,15 +65,19 @@ sys.stderr.write(f"IMPORT {imported - started}\\n")
 """
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float | None]:
-    """(wall seconds of the whole process, the import time it reported, if any); fails loudly."""
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float | None]:
+    """(wall seconds of the whole process, its CPU seconds (user + system, all threads), the import time it
+    reported, if any); fails loudly."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the simulator is reaped only at the end: not counted
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command[:4])} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     reported = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("IMPORT ")]
-    return wall, float(reported[0]) if reported else None
+    return wall, cpu, float(reported[0]) if reported else None
 
 
 def main() -> None:
@@ -107,17 +112,21 @@ def main() -> None:
             for command in cases.values():  # bytecode written, compiled templates cached, first-call costs paid
                 timed(command, env)
             walls: dict[str, list[float]] = {name: [] for name in cases}
+            cpus: dict[str, list[float]] = {name: [] for name in cases}
             imports: list[float] = []
             names = list(cases)
             for round_ in range(args.repeat):
                 for name in names[round_ % len(names):] + names[:round_ % len(names)]:
-                    wall, imported = timed(cases[name], env)
+                    wall, cpu, imported = timed(cases[name], env)
                     walls[name].append(wall)
+                    cpus[name].append(cpu)
                     if imported is not None and name == "helm_template":
                         imports.append(imported)
     medians = {name: statistics.median(values) for name, values in walls.items()}
+    cpu_medians = {name: statistics.median(values) for name, values in cpus.items()}
     result = {
         "templates": args.templates, "repeat": args.repeat, "median_seconds": medians,
+        "median_cpu_seconds": cpu_medians,
         "helm_python_import_seconds": statistics.median(imports),
         "ratio_template": medians["dk_template"] / medians["helm_template"],
         "ratio_noop_upgrade": medians["dk_noop_upgrade"] / medians["helm_noop_upgrade"],
@@ -125,13 +134,16 @@ def main() -> None:
     }
     print(f"whole new processes, {args.templates}-template chart, median of {args.repeat} interleaved rounds "
           "(a shared machine: noisy figures)")
-    print(f"{'':34} {'deploykit':>10} {'helm 4':>10} {'ratio':>7}")
+    print(f"{'':34} {'deploykit':>10} {'helm 4':>10} {'ratio':>7}   CPU: {'deploykit':>9} {'helm 4':>9} {'ratio':>6}")
     for label, ours_key, theirs_key in (("template (compiled cache on disk)", "dk_template", "helm_template"),
                                         ("no-op upgrade (one simulator)", "dk_noop_upgrade", "helm_noop_upgrade")):
         mine, theirs = medians[ours_key], medians[theirs_key]
-        print(f"{label:34} {mine * 1000:8.0f}ms {theirs * 1000:8.0f}ms {mine / theirs:7.2f}")
+        mine_cpu, theirs_cpu = cpu_medians[ours_key], cpu_medians[theirs_key]
+        print(f"{label:34} {mine * 1000:8.0f}ms {theirs * 1000:8.0f}ms {mine / theirs:7.2f}        "
+              f"{mine_cpu * 1000:7.0f}ms {theirs_cpu * 1000:7.0f}ms {mine_cpu / theirs_cpu:6.2f}")
     print(f"python -c pass: {medians['python_start'] * 1000:.0f}ms; "
-          f"helm_python import (Go runtime): {result['helm_python_import_seconds'] * 1000:.0f}ms")
+          f"helm_python import (Go runtime): {result['helm_python_import_seconds'] * 1000:.0f}ms; "
+          "the ratio is of wall times (CPU: user + system of all the process's threads)")
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 

@@ -81,8 +81,32 @@ def test_an_unreadable_schema_cache_is_read_around(tmp_path):
     )
     env = {**os.environ, "DEPLOYKIT_CACHE_DIR": str(tmp_path)}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
-    (cached,) = (tmp_path / "kubeapis").iterdir()
-    cached.write_bytes(cached.read_bytes()[:1000])
+    cached = sorted((tmp_path / "kubeapis").iterdir())  # the definitions, the kinds table, the Deployment's part
+    assert len(cached) == 3
+    for each in cached:
+        each.write_bytes(each.read_bytes()[:1000])
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert "must be of type integer" in first.stdout and again.stdout == first.stdout, again.stderr
-    assert cached.stat().st_size > 1000
+    assert all(each.stat().st_size > 1000 for each in cached)
+
+
+def test_a_new_process_reads_only_the_schemas_of_the_kinds_it_checks(tmp_path):
+    """Every `template` run would load all ~860 Kubernetes definitions (10-15 ms) to check three kinds."""
+    code = (
+        "import builtins\n"
+        "from deploykit.charts import kubeapis\n"
+        "read = []\n"
+        "real_open = builtins.open\n"
+        "builtins.open = lambda file, *a, **k: (read.append(str(file)), real_open(file, *a, **k))[1]\n"
+        "obj = {'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': 'w'}, 'spec': {'replicas': 'x'}}\n"
+        "print(kubeapis.schema_errors(obj, kube_version='v1.37.0'))\n"
+        "print('READ', sorted(path.rsplit('/', 1)[-1].split('.', 1)[-1] for path in read))\n"
+    )
+    env = {**os.environ, "DEPLOYKIT_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert "must be of type integer" in first.stdout, first.stderr
+    assert again.stdout.splitlines()[0] == first.stdout.splitlines()[0]
+    read_again = again.stdout.splitlines()[1]
+    assert "'marshal'" not in read_again and "'json'" not in read_again, read_again  # not the whole set
+    assert "kinds.v1.marshal" in read_again and "reached." in read_again
