@@ -1,6 +1,6 @@
 """bench/coldstart: the cold start of a CI job, deploykit vs Helm 4, as whole new processes, side by side.
 
-Run: .venv/bin/python bench/coldstart/run.py [--templates 300] [--repeat 7] [--json FILE]
+Run: .venv/bin/python bench/coldstart/run.py [--templates 300] [--repeat 7] [--json FILE] [--baseline DIR]
 
 Every CI job is a new process, so this measures whole processes (interpreter,
 imports, work, exit), from the same venv, in one run:
@@ -65,12 +65,13 @@ sys.stderr.write(f"IMPORT {imported - started}\\n")
 """
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float | None]:
+def timed(command: list[str], env: dict[str, str], cwd: pathlib.Path) -> tuple[float, float, float | None]:
     """(wall seconds of the whole process, its CPU seconds (user + system, all threads), the import time it
-    reported, if any); fails loudly."""
+    reported, if any); fails loudly. Run in `cwd`, not the repository: `python -m` puts the working folder
+    first on the import path, which would shadow the deploykit of PYTHONPATH or of the venv."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the simulator is reaped only at the end: not counted
     if done.returncode != 0:
@@ -85,6 +86,8 @@ def main() -> None:
     parser.add_argument("--templates", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=7, help="rounds; each runs every case once")
     parser.add_argument("--json", metavar="FILE", help="also write the medians (seconds) and ratios as JSON")
+    parser.add_argument("--baseline", metavar="DIR", help="also measure the deploykit of this checkout (PYTHONPATH=DIR), "
+                        "interleaved: a before/after in one run")
     args = parser.parse_args()
     python = sys.executable
     with tempfile.TemporaryDirectory(prefix="bench-coldstart-") as tmp:
@@ -97,11 +100,12 @@ def main() -> None:
                    KUBECONFIG=kubeconfig)
         with simserver.simulator("--kubeconfig-out", kubeconfig, env=env):
             timed([python, "-m", "deploykit", "upgrade", "bench", ours, "-n", "dk", "--install", "--create-namespace"],
-                  env)
+                  env, root)
             timed([python, "-c", "import helm_python, sys\n"
                    "with helm_python.Config(kubeconfig_path=sys.argv[2], kube_context='deploykit-sim') as c:\n"
                    "    c.install(sys.argv[1], 'bench', {}, namespace='helm', create_namespace=True)\n",
-                   helms, kubeconfig], env)
+                   helms, kubeconfig], env, root)
+            base_env = {**env, "PYTHONPATH": args.baseline} if args.baseline else env
             cases = {
                 "python_start": [python, "-c", "pass"],
                 "dk_template": [python, "-m", "deploykit", "template", "bench", ours, "-n", "bench"],
@@ -109,15 +113,21 @@ def main() -> None:
                 "dk_noop_upgrade": [python, "-m", "deploykit", "upgrade", "bench", ours, "-n", "dk"],
                 "helm_noop_upgrade": [python, "-c", HELM_UPGRADE, helms, kubeconfig, "helm"],
             }
-            for command in cases.values():  # bytecode written, compiled templates cached, first-call costs paid
-                timed(command, env)
+            envs = {name: env for name in cases}
+            if args.baseline:
+                for name in ("dk_template", "dk_noop_upgrade"):
+                    cases[f"{name}_baseline"], envs[f"{name}_baseline"] = cases[name], base_env
+            for name, command in cases.items():  # bytecode written, compiled templates cached, first-call costs paid
+                timed(command, envs[name], root)
+            measured = [subprocess.run([python, "-c", "import deploykit; print(deploykit.__file__)"], capture_output=True,
+                                       text=True, env=each, cwd=root).stdout.strip() for each in (env, base_env)]
             walls: dict[str, list[float]] = {name: [] for name in cases}
             cpus: dict[str, list[float]] = {name: [] for name in cases}
             imports: list[float] = []
             names = list(cases)
             for round_ in range(args.repeat):
                 for name in names[round_ % len(names):] + names[:round_ % len(names)]:
-                    wall, cpu, imported = timed(cases[name], env)
+                    wall, cpu, imported = timed(cases[name], envs[name], root)
                     walls[name].append(wall)
                     cpus[name].append(cpu)
                     if imported is not None and name == "helm_template":
@@ -130,13 +140,18 @@ def main() -> None:
         "helm_python_import_seconds": statistics.median(imports),
         "ratio_template": medians["dk_template"] / medians["helm_template"],
         "ratio_noop_upgrade": medians["dk_noop_upgrade"] / medians["helm_noop_upgrade"],
-        "runs_seconds": walls,
+        "runs_seconds": walls, "deploykit": measured[0], "baseline": measured[1] if args.baseline else None,
     }
     print(f"whole new processes, {args.templates}-template chart, median of {args.repeat} interleaved rounds "
           "(a shared machine: noisy figures)")
+    print(f"deploykit measured: {measured[0]}" + (f"; baseline: {measured[1]}" if args.baseline else ""))
     print(f"{'':34} {'deploykit':>10} {'helm 4':>10} {'ratio':>7}   CPU: {'deploykit':>9} {'helm 4':>9} {'ratio':>6}")
-    for label, ours_key, theirs_key in (("template (compiled cache on disk)", "dk_template", "helm_template"),
-                                        ("no-op upgrade (one simulator)", "dk_noop_upgrade", "helm_noop_upgrade")):
+    rows = [("template (compiled cache on disk)", "dk_template", "helm_template"),
+            ("no-op upgrade (one simulator)", "dk_noop_upgrade", "helm_noop_upgrade")]
+    if args.baseline:
+        rows += [("baseline: template", "dk_template_baseline", "helm_template"),
+                 ("baseline: no-op upgrade", "dk_noop_upgrade_baseline", "helm_noop_upgrade")]
+    for label, ours_key, theirs_key in rows:
         mine, theirs = medians[ours_key], medians[theirs_key]
         mine_cpu, theirs_cpu = cpu_medians[ours_key], cpu_medians[theirs_key]
         print(f"{label:34} {mine * 1000:8.0f}ms {theirs * 1000:8.0f}ms {mine / theirs:7.2f}        "
