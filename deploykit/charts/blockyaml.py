@@ -36,8 +36,9 @@ class _Unsupported(Exception):
     pass
 
 
-# YAML's other line breaks (NEL, LS, PS) go to PyYAML too: they split lines where this reader would not
-_BAD_CHARS = re.compile("[^\x09\x0a\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|\ufeff")
+# YAML's other line breaks (NEL, LS, PS) go to PyYAML too: they split lines where this reader would not.
+# Compiled on first use (`re` keeps it): its wide ranges take milliseconds to compile, and most text is ASCII.
+_BAD_CHARS = "[^\x09\x0a\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|\ufeff"
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _ASCII_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _PLAIN_FIRST_BAD = frozenset("#&*!|>%@`{}[],'\"")
@@ -307,13 +308,17 @@ class _Parser:
         return (text if strip else text + "\n"), position
 
 
+def _bad_chars(text: str) -> bool:
+    return re.search(_BAD_CHARS, text) is not None  # re keeps the compiled pattern
+
+
 def parse(text: str) -> Any:
     """The document's data, or UNSUPPORTED when PyYAML should read it."""
     if "\r" in text or ("\t" in text and "|" not in text):
         return UNSUPPORTED
     if not text.endswith("\n") and ("|" in text or ">" in text):
         return UNSUPPORTED  # a block scalar ending the file keeps no final line break: PyYAML knows the rules
-    if (_ASCII_BAD if text.isascii() else _BAD_CHARS).search(text):
+    if (_ASCII_BAD.search(text) if text.isascii() else _bad_chars(text)):
         return UNSUPPORTED
     try:
         return _Parser(text).parse()

@@ -18,11 +18,16 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import io
+import marshal
 import os
+import pickle
 import sys
+import types
 from typing import Any, Callable
 
 import jinja2
+import jinja2.bccache
 import jinja2.sandbox
 
 from deploykit.charts import helpers, limits
@@ -162,6 +167,43 @@ def cache_dir() -> str:
     return os.path.join(base, "jinja", flavour)
 
 
+class _NoGlobals(pickle.Unpickler):
+    """Reads the pickled checksum of a cache file and nothing that names a class or function."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} in a template cache file")
+
+
+def compiled_code(data: bytes, checksum: str) -> types.CodeType | None:
+    """The compiled template in a cache file's bytes if they are Jinja's format for this Python and were
+    compiled from the source whose checksum is `checksum` (sha1 of the text); else None (recompile)."""
+    magic = jinja2.bccache.bc_magic
+    if not data.startswith(magic):
+        return None  # another Jinja cache format or Python version, or not a cache file
+    stream = io.BytesIO(data)
+    stream.seek(len(magic))
+    try:
+        if _NoGlobals(stream).load() != checksum:
+            return None  # compiled from another text: the template changed
+        code = marshal.loads(data[stream.tell():])
+    except Exception:  # noqa: BLE001 - a damaged file (truncated, garbage) is a miss, never a failed render
+        return None
+    return code if isinstance(code, types.CodeType) else None
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, each file read whole (marshal.load on an open file reads it in tiny pieces, three
+    times slower) and checked by `compiled_code`: a damaged or foreign file is recompiled, not fatal."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            with open(self._get_cache_filename(bucket), "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return
+        bucket.code = compiled_code(data, bucket.checksum)
+
+
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     directory = cache_dir()
     try:
@@ -170,7 +212,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         return None  # a read-only home must not stop a render; it only costs compile time
     if not os.access(directory, os.W_OK):
         return None
-    return jinja2.FileSystemBytecodeCache(directory)
+    return _BytecodeCache(directory)
 
 
 _environments: collections.OrderedDict[tuple[str, str], jinja2.Environment] = collections.OrderedDict()

@@ -20,7 +20,6 @@ Must not: read flags or the environment (the release layer does), or print.
 from __future__ import annotations
 
 import contextvars
-import ctypes
 import dataclasses
 import itertools
 import threading
@@ -125,6 +124,8 @@ def charge(size: int, *, template: str) -> None:
 
 
 def _raise_in(thread_id: int, exception: type[BaseException] | None) -> None:
+    import ctypes  # only when a render runs past its time: most processes never need it
+
     # None drops an exception set but not yet delivered.
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception is not None else None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import posixpath
-import tarfile
 import zlib
 
 from deploykit import errors
@@ -42,6 +41,8 @@ def _clean(archive: str, name: str) -> str:
 
 def read_archive(data: bytes, *, archive: str) -> dict[str, bytes]:
     """Files of the chart in a .tgz, keyed by path below the archive's top folder."""
+    import tarfile  # chart folders, the common case, do not pay for tarfile, bz2 and lzma
+
     try:
         tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:

@@ -27,7 +27,7 @@ from typing import Any
 
 Finding = tuple[tuple, str]
 
-_REF = "#/$defs/"
+REF_PREFIX = "#/$defs/"
 # keys an embedded resource (x-kubernetes-embedded-resource) and a custom resource's root always allow
 RESOURCE_FIELDS = ("apiVersion", "kind", "metadata")
 
@@ -37,7 +37,7 @@ def check(value: Any, schema: dict, *, defs: dict | None = None, path: tuple = (
     """Append (path, reason) to `found` for each way `value` breaks `schema` (see the module docstring)."""
     defs = defs or {}
     while isinstance(schema, dict) and "$ref" in schema:
-        schema = defs.get(str(schema["$ref"])[len(_REF):], {})
+        schema = defs.get(str(schema["$ref"])[len(REF_PREFIX):], {})
     if not isinstance(schema, dict):
         return
     if value is None and schema.get("nullable"):

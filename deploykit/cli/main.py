@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import platform
 import sys
 from typing import Optional
 
@@ -47,17 +46,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
 class LazyGroup(typer.core.TyperGroup):
     """A group whose subcommands are imported on first use."""
 
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        apps.plain_arguments(self, ctx)  # the root's own options too
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: typer.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
 
     def get_command(self, ctx: typer.Context, cmd_name: str) -> typer.core.TyperCommand | None:
         if cmd_name not in COMMANDS:
             found = super().get_command(ctx, cmd_name)
-            return apps.plain_arguments(found) if found else None
+            return apps.plain_arguments(found, ctx) if found else None
         module = importlib.import_module(COMMANDS[cmd_name][0])
         command = typer.main.get_command(module.app)
         command.name = cmd_name
-        return apps.plain_arguments(command)
+        return apps.plain_arguments(command, ctx)
 
     def format_commands(self, ctx: typer.Context, formatter) -> None:
         own = {name: command.get_short_help_str(80) for name, command in self.commands.items()}
@@ -104,6 +107,8 @@ def version(
     if output not in (None, "json"):
         raise errors.UsageError(f"-o {output}: unknown output format", hint="use -o json, or no -o")
     if output == "json":
+        import platform
+
         typer.echo(json.dumps({"version": __version__, "python": platform.python_version()}))
     else:
         typer.echo(__version__ if short else f"deploykit {__version__}")

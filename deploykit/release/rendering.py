@@ -230,7 +230,7 @@ def render(options: RenderOptions) -> RenderResult:
     engine = engines.choose(tree, options.template_engine)
     rendered = _render_tree(engine, tree, composed, options, secrets=secrets, bounds=bounds)
     if not options.skip_schema_validation:
-        rejected = [p for p in _api_problems(rendered, options, secrets, reported=()) if p.level == problems.ERROR]
+        rejected = [p for p in _api_problems(rendered, options, secrets, reported=(), warnings=False) if p.level == problems.ERROR]
         if rejected:
             raise errors.RenderError(problems.describe(rejected), hint=f"Kubernetes {options.kube_version} would refuse these objects; "
                                      "fix the template or values (--skip-schema-validation renders them anyway)")
@@ -291,15 +291,18 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
     return found
 
 
-def _api_problems(rendered: Rendered, options: RenderOptions, secrets: frozenset[str], *, reported: Collection[tuple]) -> list[problems.Problem]:
+def _api_problems(rendered: Rendered, options: RenderOptions, secrets: frozenset[str], *, reported: Collection[tuple],
+                  warnings: bool = True) -> list[problems.Problem]:
     """What the target version's API says about every object (kinds it does not serve, apiVersions it no longer
-    serves, values it would refuse) and the chart's CRDs about its custom resources."""
+    serves, values it would refuse) and the chart's CRDs about its custom resources; with warnings, also the plain
+    scalars whose type may surprise (a second YAML parse of every object: lint only)."""
     every = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
     custom = checking.custom_kinds(every)
     crds = customresources.collect(every)
     found = []
     for manifest in every:
-        found.extend(checking.surprising_scalars(manifest, secrets=secrets))
+        if warnings:
+            found.extend(checking.surprising_scalars(manifest, secrets=secrets))
         for problem in checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom,
                                               crds=crds, secrets=secrets):
             if (problem.file, problem.line) not in reported:

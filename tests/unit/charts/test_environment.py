@@ -1,9 +1,13 @@
 """The compiled-template cache: a new process does not recompile, edits are picked up, no cache is no problem."""
 
+import hashlib
+import marshal
 import os
+import pickle
 import subprocess
 import sys
 
+import jinja2.bccache
 import pytest
 
 from deploykit.charts import environment
@@ -78,3 +82,45 @@ def test_cache_folder_follows_deploykit_then_xdg_then_home(monkeypatch, tmp_path
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert environment.cache_dir().startswith(str(tmp_path / "home" / ".cache" / "deploykit" / "jinja"))
+
+
+@pytest.mark.slow
+def test_same_size_same_mtime_edit_is_recompiled(make_chart, tmp_path):
+    """An edit that keeps the file's size and time stamp (a CI checkout, a restored cache) would render the old text."""
+    cache = tmp_path / "cache"
+    chart = chart_with_macros(make_chart)
+    helpers_file = chart / "templates" / "_helpers.j2"
+    assert render_in_new_process(chart, cache).stdout == "[{'msg': 'hello rel'}]\n"
+    before = helpers_file.stat()
+    helpers_file.write_text(helpers_file.read_text().replace("hello", "howdy"))
+    os.utime(helpers_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert helpers_file.stat().st_size == before.st_size and helpers_file.stat().st_mtime_ns == before.st_mtime_ns
+    assert render_in_new_process(chart, cache).stdout == "[{'msg': 'howdy rel'}]\n"
+
+
+@pytest.mark.slow
+def test_damaged_cache_files_are_recompiled_not_fatal(make_chart, tmp_path):
+    """A cache restored half-written by CI (or from another tool's version) would fail every render of the job."""
+    cache = tmp_path / "cache"
+    chart = chart_with_macros(make_chart)
+    assert render_in_new_process(chart, cache).returncode == 0
+    damaged = sorted(path for path in cache.rglob("*") if path.is_file() and "jinja" in path.parts)
+    assert damaged
+    for index, path in enumerate(damaged):
+        path.write_bytes(jinja2.bccache.bc_magic + b"\x80\x02garbage" if index % 2 == 0 else b"\x00not a cache file")
+    done = render_in_new_process(chart, cache)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[{'msg': 'hello rel'}]\n"
+
+
+def test_cache_file_is_used_only_for_its_own_text_and_format():
+    """A cache file from another template text, another Python or a damaged write would run the wrong code."""
+    checksum = hashlib.sha1(b"source").hexdigest()
+    code = compile("x = 1", "<t>", "exec")
+    good = jinja2.bccache.bc_magic + pickle.dumps(checksum, 2) + marshal.dumps(code)
+    assert environment.compiled_code(good, checksum) == code
+    assert environment.compiled_code(good, hashlib.sha1(b"other source").hexdigest()) is None
+    other_python = b"j2" + pickle.dumps(jinja2.bccache.bc_version, 2) + pickle.dumps((3 << 24) | 99, 2)
+    assert environment.compiled_code(other_python + good[len(jinja2.bccache.bc_magic):], checksum) is None
+    assert environment.compiled_code(good[:-10], checksum) is None
+    assert environment.compiled_code(jinja2.bccache.bc_magic + pickle.dumps(os.system, 2) + marshal.dumps(code), checksum) is None
