@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets as _random
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,7 +46,9 @@ def seal(key: bytes, *, like: metadata.SopsMetadata, source: str, env: Mapping[s
     if not arguments:
         raise errors.SecretsError(f"{source}: its secret files list no master key deploykit can encrypt to",
                                   hint="encrypt the secret files to an age, PGP or KMS key")
-    command = ["encrypt", "--input-type", "json", "--output-type", "json"]
+    # `--config /dev/null`: the recipients are given here; a .sops.yaml found upwards from the working folder
+    # would otherwise be consulted, and its path rules never match /dev/stdin ("no matching creation rules").
+    command = ["--config", os.devnull, "encrypt", "--input-type", "json", "--output-type", "json"]
     for flag, idents in arguments.items():
         command += [flag, ",".join(idents)]
     document = json.dumps({"fingerprintKey": base64.b64encode(key).decode("ascii")}).encode("ascii")
