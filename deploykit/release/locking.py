@@ -83,6 +83,12 @@ class Holder:
         return renewed is not None and renewed + timedelta(seconds=self.duration) < now
 
 
+def holder(kube: Kube, namespace: str, release: str) -> Holder | None:
+    """Who holds the release's lock now (a Lease left by a killed run included); None when it is free."""
+    lease = kube.get(ObjectRef("coordination.k8s.io/v1", "Lease", namespace, lease_name(release)))
+    return Holder.of(lease) if lease is not None else None
+
+
 class ReleaseLock:
     """The lock of one release; `with ReleaseLock(kube, namespace, release): ...` holds it for the block."""
 
