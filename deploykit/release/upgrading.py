@@ -322,10 +322,17 @@ def _recover(
     result.hooks = [dataclasses.asdict(run) for run in failed.hook_runs]
     result.writes += failed.applied.writes
     result.created = [f"{k[1]}/{k[3]}" for k in sorted(failed.applied.created)]
-    store.replace(_record(revision, number=number, status=Status.FAILED, description=failed.failure.describe(),
-                          objects=_applied_objects(revision, failed.applied.created),
-                          hooks=_hook_results(failed.hook_runs), timings=dict(timer.phases),
-                          failure=failed.failure.describe()))
+    try:
+        store.replace(_record(revision, number=number, status=Status.FAILED, description=failed.failure.describe(),
+                              objects=_applied_objects(revision, failed.applied.created),
+                              hooks=_hook_results(failed.hook_runs), timings=dict(timer.phases),
+                              failure=failed.failure.describe()))
+    except errors.KubeError as exc:  # the API server is gone: nothing more can be written or restored now
+        raise errors.KubeError(
+            f"{result.action} of {revision.options.release} stopped ({failed.failure.describe()}) and revision "
+            f"{number} could not be recorded failed: {exc.message}",
+            hint="once the cluster answers, run the same deploy again: it takes over the lock, records revision "
+            f"{number} failed and deploys", status=exc.status) from exc
     say(f"revision {number} failed: {failed.failure.describe()}")
     if not options.atomic:
         result.status, result.timings = FAILED, timer.phases

@@ -114,7 +114,7 @@ spec:
       clusters:
         - name: sim
           kubeconfig: {kubeconfig}
-      policy: {{timeout: 30s, createNamespace: true}}
+      policy: {{timeout: {timeout}, createNamespace: true}}
 """
 
 
@@ -225,21 +225,27 @@ class Project:
 
 @pytest.fixture
 def project(sim_cluster, sops_project, tmp_path: Path) -> Project:
+    return new_project(sops_project, tmp_path, kubeconfig=str(sim_cluster.kubeconfig))
+
+
+def new_project(sops_project: Any, tmp_path: Path, *, kubeconfig: str, timeout: str = "30s", name: str = ""
+                ) -> Project:
+    """A pipeline project (in a sub-folder `name` of the sops project) deploying to the cluster of `kubeconfig`."""
     namespace = f"rel-{uuid.uuid4().hex[:8]}"
     password = f"canary-{uuid.uuid4().hex}"
-    root = sops_project.root
+    root = sops_project.root / name
     write_chart(root / "chart", CHART)
-    sops_project.encrypt("secrets/app.yaml", f"password: {password}\n")
+    sops_project.encrypt(str(Path(name) / "secrets" / "app.yaml"), f"password: {password}\n")
     (root / "values").mkdir()
-    (root / "pipeline.yaml").write_text(PIPELINE.format(namespace=namespace, kubeconfig=sim_cluster.kubeconfig))
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
-    env = {**sops_project.env, "DEPLOYKIT_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmpdir),
+    (root / "pipeline.yaml").write_text(PIPELINE.format(namespace=namespace, kubeconfig=kubeconfig, timeout=timeout))
+    tmpdir = tmp_path / "tmp" / name
+    tmpdir.mkdir(parents=True)
+    env = {**sops_project.env, "DEPLOYKIT_CACHE_DIR": str(tmp_path / "cache" / name), "TMPDIR": str(tmpdir),
            "DEPLOYKIT_LOCK_LEASE_SECONDS": LEASE_SECONDS}
     for name in ("KUBECONFIG", "CI", "GITLAB_CI", "GITHUB_ACTIONS", "CI_JOB_URL", "DEPLOYKIT_REPORT_KEY",
                  "GITHUB_STEP_SUMMARY", "DEPLOYKIT_TEST_KILL_AT"):
         env.pop(name, None)
-    made = Project(root=root, namespace=namespace, kubeconfig=str(sim_cluster.kubeconfig), env=env,
+    made = Project(root=root, namespace=namespace, kubeconfig=kubeconfig, env=env,
                    password=password, tmpdir=tmpdir)
     made.set_values(tag="1")
     return made
