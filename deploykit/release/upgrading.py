@@ -24,7 +24,8 @@ from typing import Any
 
 from deploykit import errors
 from deploykit.kube.client import Kube
-from deploykit.release import applying, deploying, deployers, killpoints, locking, ownership, planning, plans, records, revisions
+from deploykit.release import (applying, deploying, deployers, killpoints, locking, ownership, planning, plans, records,
+                               revisions)
 from deploykit.charts import kubeapis
 from deploykit.release.inputs import RenderOptions, check_identity
 from deploykit.release.plans import Plan
@@ -328,11 +329,14 @@ def _recover(
                               hooks=_hook_results(failed.hook_runs), timings=dict(timer.phases),
                               failure=failed.failure.describe()))
     except errors.KubeError as exc:  # the API server is gone: nothing more can be written or restored now
-        raise errors.KubeError(
+        result.status, result.timings = FAILED, timer.phases
+        lost = errors.KubeError(
             f"{result.action} of {revision.options.release} stopped ({failed.failure.describe()}) and revision "
             f"{number} could not be recorded failed: {exc.message}",
             hint="once the cluster answers, run the same deploy again: it takes over the lock, records revision "
-            f"{number} failed and deploys", status=exc.status) from exc
+            f"{number} failed and deploys", status=exc.status)
+        lost.result = result  # for the stage report: what was applied and why it stopped
+        raise lost from exc
     say(f"revision {number} failed: {failed.failure.describe()}")
     if not options.atomic:
         result.status, result.timings = FAILED, timer.phases

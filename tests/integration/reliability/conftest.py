@@ -1,9 +1,10 @@
 """A one-release pipeline project against a simulated cluster, and the checks every reliability test makes.
 
-    project          a pipeline project (chart with a hook Job and a sops-encrypted password, values, pipeline
-                     file) whose one stage `dev` deploys release `app` to a unique namespace of the session's
-                     simulated cluster through its kubeconfig; `.stage()` runs `deploykit pipeline run` in a
-                     subprocess, `.start()` starts one, `.upgrade()` runs `deploykit upgrade` with the same inputs
+    project          a pipeline project (the release tests' app chart with a pre-upgrade hook Job, a
+                     sops-encrypted password, values, pipeline file) whose one stage `dev` deploys release `app`
+                     to a unique namespace of the session's simulated cluster through its kubeconfig;
+                     `.stage()` runs `deploykit pipeline run` in a subprocess, `.start()` starts one,
+                     `.upgrade()` runs `deploykit upgrade` with the same inputs
     Project.consistent()   the history is 1..n, nothing pending, exactly one deployed revision (the newest of
                      those that ran), every earlier one superseded or failed; no Lease left
     Project.plaintext_left()   files under the runs' TMPDIR or /dev/shm that hold the decrypted password
@@ -26,76 +27,10 @@ from typing import Any
 
 import pytest
 
+from tests.integration.release.conftest import APP_CHART
 from tests.plugins.charts import write_chart
 
 LEASE_SECONDS = "1"
-
-CHART = {
-    "Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n",
-    "values.yaml": """
-        tag: "1"
-        behavior: ""
-        password: ""
-    """,
-    "templates/config.yaml": """
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: app
-        data:
-          tag: {{ Values.tag | quote }}
-    """,
-    "templates/secret.yaml": """
-        apiVersion: v1
-        kind: Secret
-        metadata:
-          name: app
-        stringData:
-          password: {{ Values.password | quote }}
-    """,
-    "templates/deployment.yaml": """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: app
-        spec:
-          replicas: 1
-          selector:
-            matchLabels: {app: app}
-          template:
-            metadata:
-              labels: {app: app}
-              annotations:
-                sim.deploykit.io/behavior: {{ Values.behavior | quote }}
-                checksum/secret: {{ include("secret.yaml") | sha256sum }}
-            spec:
-              containers:
-                - name: app
-                  image: registry.example.com/app:{{ Values.tag }}
-                  env:
-                    - name: PASSWORD
-                      valueFrom: {secretKeyRef: {name: app, key: password}}
-    """,
-    "templates/migrate.yaml": """
-        apiVersion: batch/v1
-        kind: Job
-        metadata:
-          name: app-migrate
-          annotations:
-            deploykit.io/hook: pre-install,pre-upgrade
-        spec:
-          backoffLimit: 0
-          template:
-            metadata:
-              annotations:
-                sim.deploykit.io/behavior: "exit:0"
-            spec:
-              restartPolicy: Never
-              containers:
-                - name: migrate
-                  image: registry.example.com/migrate:{{ Values.tag }}
-    """,
-}
 
 PIPELINE = """
 apiVersion: deploykit.io/v1
@@ -128,10 +63,11 @@ class Project:
     tmpdir: Path
 
     # -- inputs ---------------------------------------------------------------
-    def set_values(self, **values: str) -> None:
-        """Rewrite values/app.yaml (the build's values: tag, behavior)."""
-        text = "".join(f"{key}: {json.dumps(value)}\n" for key, value in values.items())
-        (self.root / "values" / "app.yaml").write_text(text)
+    def set_values(self, *, tag: str, behavior: str = "") -> None:
+        """Rewrite values/app.yaml: build `tag` of the image (and of its pre-upgrade hook Job, which succeeds)."""
+        values = {"image": f"registry.example.com/app:{tag}", "replicas": 1, "behavior": behavior,
+                  "hookBehavior": "exit:0"}
+        (self.root / "values" / "app.yaml").write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in values.items()))
 
     # -- runs -----------------------------------------------------------------
     def _command(self, *args: str) -> list[str]:
@@ -234,7 +170,7 @@ def new_project(sops_project: Any, tmp_path: Path, *, kubeconfig: str, timeout: 
     namespace = f"rel-{uuid.uuid4().hex[:8]}"
     password = f"canary-{uuid.uuid4().hex}"
     root = sops_project.root / name
-    write_chart(root / "chart", CHART)
+    write_chart(root / "chart", APP_CHART)
     sops_project.encrypt(str(Path(name) / "secrets" / "app.yaml"), f"password: {password}\n")
     (root / "values").mkdir()
     (root / "pipeline.yaml").write_text(PIPELINE.format(namespace=namespace, kubeconfig=kubeconfig, timeout=timeout))

@@ -70,6 +70,8 @@ def test_an_api_server_gone_mid_deploy_ends_with_exit_3_and_the_next_run_recover
         out, err = process.communicate(timeout=90)
         assert process.returncode == 3, out + err
         assert "could not be recorded failed" in out and "lost the API server" in out, out + err
+        [release] = report_of(project)["releases"]
+        assert release["status"] == "failed" and "lost the API server" in release["failure"]["reason"]
         handle = embedded.start(state_dir=str(state), speed=CLUSTER_SPEED, port=port)
         project.set_values(tag="2")
         again = project.stage()
