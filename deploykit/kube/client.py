@@ -104,11 +104,14 @@ class Kube:
             content_type=APPLY_PATCH,
         )
 
-    def create(self, obj: Mapping[str, Any], *, dry_run: bool = False) -> dict:
+    def create(self, obj: Mapping[str, Any], *, dry_run: bool = False, retry: bool = False) -> dict:
+        """Create `obj`. With `retry`, a 5xx or a broken connection is retried too: the caller must then take a
+        409 AlreadyExists as possibly its own earlier attempt, which landed (and check, e.g. by a mark it wrote)."""
         ref = ObjectRef.of(obj)
         resource, namespace = self._located(ref)
         query = {"fieldManager": FIELD_MANAGER, "dryRun": "All" if dry_run else None}
-        return self.http.request("POST", resource.collection_path(namespace), query=query, body=dict(obj))
+        return self.http.request("POST", resource.collection_path(namespace), query=query, body=dict(obj),
+                                 idempotent=retry or None)
 
     def replace(self, obj: Mapping[str, Any]) -> dict:
         ref = ObjectRef.of(obj)

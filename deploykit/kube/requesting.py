@@ -3,7 +3,8 @@
 Every non-2xx answer becomes an `errors.KubeError` (or its 404/409 subclasses)
 carrying the server's Status message. Retries: 429 (honouring Retry-After) on
 every verb; 5xx and connection failures only on requests that are safe to
-repeat (reads, server-side apply, deletes). Must not log request headers or
+repeat (reads, server-side apply, deletes, and the creates whose caller
+recognises its own object in a 409: the release Lease and records). Must not log request headers or
 bodies (they may hold tokens and secret data).
 """
 

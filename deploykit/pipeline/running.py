@@ -164,9 +164,13 @@ def _deploy(kube: Kube, release: Release, stage: Stage, *, base: Path, version: 
         result = upgrading.upgrade(kube, options, track=track, say=say)
     except errors.DeployFailedError as exc:
         say(f"error: release {release.name}: {exc}")
-        return ReleaseOutcome(release.name, FAILED, result=exc.result, error=exc.message, exit_code=exc.exit_code)
-    except errors.DeploykitError as exc:
+        # Cancelled by a signal (a cancelled CI job) and rolled back: the stage exits as killed by it, 128+N.
+        cancelled = getattr(exc, "cancelled", None)
+        return ReleaseOutcome(release.name, FAILED, result=exc.result, error=exc.message,
+                              exit_code=128 + cancelled if cancelled else exc.exit_code)
+    except errors.DeploykitError as exc:  # refused before writing, or cut off from the cluster (then with a result)
         say(f"error: release {release.name}: {exc}")
-        return ReleaseOutcome(release.name, FAILED, error=str(exc), exit_code=exc.exit_code)
+        return ReleaseOutcome(release.name, FAILED, result=getattr(exc, "result", None), error=str(exc),
+                              exit_code=exc.exit_code)
     say(f"release {release.name} {result.status} in {time.monotonic() - started:.1f}s")
     return ReleaseOutcome(release.name, SUCCEEDED, result=result)

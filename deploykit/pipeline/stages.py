@@ -21,6 +21,7 @@ from pathlib import Path
 
 from deploykit import errors
 from deploykit.pipeline import evidence, gates, reporting, running
+from deploykit.release import killpoints
 from deploykit.pipeline.model import Pipeline, Stage
 from deploykit.report import cilog, markdown, model, signing, writing
 
@@ -85,6 +86,7 @@ def run_stage(pipeline: Pipeline, stage: Stage, options: RunOptions, *, say: Say
     paths: list[Path] = []
     worst = 0
     statuses = []
+    killpoints.reached("report")
     for outcome in outcomes:
         report = reporting.stage_report(outcome, pipeline=pipeline.name, stage=stage.name,
                                         artifact_digest=built.digest, env=options.env)

@@ -27,7 +27,7 @@ from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
 from deploykit.release import applying, hooks
-from deploykit.release.plans import UPDATE, Operation
+from deploykit.release.plans import UNCHANGED, UPDATE, Operation
 from deploykit.release.results import Failure, Say, Timer
 from deploykit.release.revisions import Revision
 from deploykit.report import model
@@ -118,8 +118,11 @@ def deploy(
         result = None
         applied_at = stamp()
         if wait:
+            # Unchanged objects are tracked too: a run killed after its apply left them as planned, not ready.
+            tracked = applied.objects + [revision.by_key[op.key].obj for op in operations
+                                         if op.action == UNCHANGED and op.key in revision.by_key]
             with timer.phase("track"):
-                result = track(applied.objects) if applied.objects else None
+                result = track(tracked) if tracked else None
             if result is not None and not result.ok:
                 raise AttemptFailed(Failure.from_track("track", result, "not ready"), applied=applied, hook_runs=runs,
                                     track=result, applied_at=applied_at)

@@ -22,7 +22,7 @@ from deploykit import errors
 from deploykit.charts.manifests import Hook
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release import applying
+from deploykit.release import applying, killpoints
 from deploykit.track.tracking import TrackResult
 
 
@@ -68,6 +68,7 @@ def run(
             runs.append(HookRun(event, ref.kind, ref.namespace, ref.name, hook.weight, False, 0.0, exc.message))
             raise HookFailed(f"{event} hook {ref.kind}/{ref.name} ({hook.manifest.template}) was refused: {exc.message}",
                              track=None, runs=runs) from exc
+        killpoints.reached("hook")
         result = track([live]) if wait else None
         ok = result.ok if result is not None else True
         reason = (result.failed.reason if result and result.failed else "") or ("timed out" if result and result.timed_out else "")

@@ -83,6 +83,12 @@ class Holder:
         return renewed is not None and renewed + timedelta(seconds=self.duration) < now
 
 
+def holder(kube: Kube, namespace: str, release: str) -> Holder | None:
+    """Who holds the release's lock now (a Lease left by a killed run included); None when it is free."""
+    lease = kube.get(ObjectRef("coordination.k8s.io/v1", "Lease", namespace, lease_name(release)))
+    return Holder.of(lease) if lease is not None else None
+
+
 class ReleaseLock:
     """The lock of one release; `with ReleaseLock(kube, namespace, release): ...` holds it for the block."""
 
@@ -139,9 +145,13 @@ class ReleaseLock:
         while True:
             lease = self.kube.get(self.ref)
             if lease is None:
+                self.taken_over = None
                 if self._try_write(None):
                     return None
                 continue
+            if (lease["metadata"].get("annotations") or {}).get(TOKEN) == self._token:
+                self._hold(lease)  # our write landed though its answer was lost (a retried 5xx or a cut connection)
+                return self.taken_over
             holder = Holder.of(lease)
             if lease["metadata"].get("resourceVersion") != seen_version:
                 seen_version, seen_since = lease["metadata"].get("resourceVersion"), time.monotonic()
@@ -149,8 +159,8 @@ class ReleaseLock:
             silent = time.monotonic() - seen_since > holder.duration
             stale = bool(holder.identity) and (holder.expired(datetime.now(timezone.utc)) or silent)
             if not holder.identity or stale:
+                self.taken_over = holder if stale else None
                 if self._try_write(lease):
-                    self.taken_over = holder if stale else None
                     return self.taken_over
                 continue
             if time.monotonic() >= deadline:
@@ -213,7 +223,7 @@ class ReleaseLock:
         """Create the Lease (lease None) or take over `lease` at its resourceVersion; False if another run won."""
         body = self._body(lease, datetime.now(timezone.utc))
         try:
-            written = self.kube.replace(body) if lease else self.kube.create(body)
+            written = self.kube.replace(body) if lease else self.kube.create(body, retry=True)
         except errors.ApiNotFoundError as exc:
             if lease is None:  # nothing to race for: the namespace itself is missing
                 raise errors.KubeError(
@@ -223,11 +233,14 @@ class ReleaseLock:
             return False
         except errors.ApiConflictError:
             return False
+        self._hold(written)
+        return True
+
+    def _hold(self, written: dict) -> None:
         self._lease = written
         self._stop.clear()
         self._renewer = threading.Thread(target=self._renew_loop, name=f"lease-{self.ref.name}", daemon=True)
         self._renewer.start()
-        return True
 
     def _renew_loop(self) -> None:
         last_renewal = time.monotonic()

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from deploykit.release import killpoints
 from deploykit.release.plans import Plan
 from deploykit.track.tracking import ResourceResult, TrackResult
 
@@ -97,6 +98,7 @@ class Timer:
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
+        killpoints.reached(name)
         start = time.monotonic()
         try:
             yield

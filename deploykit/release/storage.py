@@ -145,10 +145,12 @@ class RecordStore:
         parts = records.split(records.encode(record))
         try:
             self._write_parts(record, parts)
-            self.kube.create(self._head_secret(record, parts))
+            self.kube.create(self._head_secret(record, parts), retry=True)
         except errors.ApiConflictError as exc:
             # Our parts carry our digest in their names: drop them unless the existing head is the same payload.
             existing = self.kube.get(_secret_ref(self.namespace, head_name(record.name, record.revision)))
+            if existing is not None and (existing["metadata"].get("annotations") or {}).get(DIGEST) == parts[0].digest:
+                return  # our own write, which landed before its answer was lost (a retried 5xx)
             self._delete_parts(record.name, record.revision, keep=_part_names(existing))
             raise errors.RecordExistsError(
                 f"{record.label} already exists: another run wrote this revision",

@@ -24,7 +24,8 @@ from typing import Any
 
 from deploykit import errors
 from deploykit.kube.client import Kube
-from deploykit.release import applying, deploying, deployers, locking, ownership, planning, plans, records, revisions
+from deploykit.release import (applying, deploying, deployers, killpoints, locking, ownership, planning, plans, records,
+                               revisions)
 from deploykit.charts import engines, kubeapis
 from deploykit.release.inputs import RenderOptions, check_identity
 from deploykit.release.plans import Plan
@@ -103,10 +104,10 @@ def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say:
         _adopt_helm_release(kube, options, say)
     prepared = prepare(kube, options, timer=timer)
     result = _planned(prepared, options, say)
-    if result.status == UNCHANGED:
+    store = RecordStore(kube, prepared.revision.options.namespace)
+    if result.status == UNCHANGED and not _unsettled(kube, store, prepared.revision.options.release):
         result.timings = timer.phases
         return result
-    store = RecordStore(kube, prepared.revision.options.namespace)
     if options.create_namespace:  # the lock and the records live in the namespace
         applying.ensure_namespace(kube, prepared.revision.options.namespace, applying.Applied())
     with hold_lock(kube, store, prepared.revision.options.release, timeout=options.lock_timeout, say=say) as lock:
@@ -120,6 +121,9 @@ def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say:
                 return result
         if lock.taken_over:
             result.took_over_lock_from = lock.taken_over.identity
+        if result.status == UNCHANGED:  # a stopped run's lock or records were settled, and nothing is left to do
+            result.timings = timer.phases
+            return result
         return _deploy_locked(kube, store, prepared.revision, prepared.plan, last=prepared.last, options=options,
                               result=result, timer=timer, track=track, say=say)
 
@@ -231,7 +235,8 @@ def hold_lock(kube: Kube, store: RecordStore, name: str, *, timeout: float, say:
                              duration=lease_seconds()) as lock:
         if lock.taken_over:
             say(f"warning: took over the lock of a run that stopped without releasing it ({lock.taken_over.identity})")
-            _mark_interrupted(store, name)
+        _settle(store, name, say=say)
+        killpoints.reached("lock")
         yield lock
 
 
@@ -246,11 +251,30 @@ def lease_seconds() -> int:
         raise errors.UsageError(f"DEPLOYKIT_LOCK_LEASE_SECONDS={text!r} is not a whole number of seconds") from None
 
 
-def _mark_interrupted(store: RecordStore, name: str) -> None:
-    for summary in store.history(name):
+def _unsettled(kube: Kube, store: RecordStore, name: str) -> bool:
+    """True when a run stopped half-way: a pending revision, two deployed ones, or a lock left behind."""
+    history = store.history(name)
+    if any(s.status.pending for s in history) or sum(s.status is Status.DEPLOYED for s in history) > 1:
+        return True
+    return locking.holder(kube, store.namespace, name) is not None
+
+
+def _settle(store: RecordStore, name: str, *, say: Say) -> None:
+    """With the lock held, finish what a stopped run left: its pending revision failed, older deployed superseded.
+
+    Only a lock holder writes records, so a pending revision seen while holding the lock belongs to a run that
+    stopped (killed, or cut off from the API server) before it could record the outcome.
+    """
+    history = store.history(name)
+    deployed = [s.revision for s in history if s.status is Status.DEPLOYED]
+    for summary in history:
         if summary.status.pending:
+            say(f"warning: revision {summary.revision} was left {summary.status} by a run that stopped: "
+                "recorded as failed")
             store.update_status(name, summary.revision, Status.FAILED,
                                 description="interrupted: the run holding the lock stopped before finishing")
+        elif summary.status is Status.DEPLOYED and summary.revision != deployed[-1]:
+            store.update_status(name, summary.revision, Status.SUPERSEDED)
 
 
 def _record(revision: revisions.Revision, *, number: int, status: Status, description: str,
@@ -290,6 +314,7 @@ def _deploy_locked(
                          description=options.description or f"{event} in progress",
                          objects=_applied_objects(revision, {}), rolled_back_to=rolled_back_to))
     result.revision = number
+    killpoints.reached("pending")
     say(f"{event} of {revision.options.namespace}/{revision.options.release}: revision {number}")
     try:
         with deploying.cancellable():
@@ -308,6 +333,7 @@ def _deploy_locked(
                           objects=_applied_objects(revision, attempt.applied.created),
                           hooks=_hook_results(attempt.hook_runs), timings=timer.phases,
                           rolled_back_to=rolled_back_to))
+    killpoints.reached("record")
     if last is not None:
         store.update_status(last.name, last.revision, Status.SUPERSEDED)
     say(f"release {revision.options.namespace}/{revision.options.release} revision {number} deployed")
@@ -325,10 +351,20 @@ def _recover(
     result.hooks = [dataclasses.asdict(run) for run in failed.hook_runs]
     result.writes += failed.applied.writes
     result.created = [f"{k[1]}/{k[3]}" for k in sorted(failed.applied.created)]
-    store.replace(_record(revision, number=number, status=Status.FAILED, description=failed.failure.describe(),
-                          objects=_applied_objects(revision, failed.applied.created),
-                          hooks=_hook_results(failed.hook_runs), timings=dict(timer.phases),
-                          failure=failed.failure.describe()))
+    try:
+        store.replace(_record(revision, number=number, status=Status.FAILED, description=failed.failure.describe(),
+                              objects=_applied_objects(revision, failed.applied.created),
+                              hooks=_hook_results(failed.hook_runs), timings=dict(timer.phases),
+                              failure=failed.failure.describe()))
+    except errors.KubeError as exc:  # the API server is gone: nothing more can be written or restored now
+        result.status, result.timings = FAILED, timer.phases
+        lost = errors.KubeError(
+            f"{result.action} of {revision.options.release} stopped ({failed.failure.describe()}) and revision "
+            f"{number} could not be recorded failed: {exc.message}",
+            hint="once the cluster answers, run the same deploy again: it takes over the lock, records revision "
+            f"{number} failed and deploys", status=exc.status)
+        lost.result = result  # for the stage report: what was applied and why it stopped
+        raise lost from exc
     say(f"revision {number} failed: {failed.failure.describe()}")
     if not options.atomic:
         result.status, result.timings = FAILED, timer.phases

@@ -46,14 +46,13 @@ def seal(key: bytes, *, like: metadata.SopsMetadata, source: str, env: Mapping[s
     if not arguments:
         raise errors.SecretsError(f"{source}: its secret files list no master key deploykit can encrypt to",
                                   hint="encrypt the secret files to an age, PGP or KMS key")
-    command = ["encrypt", "--input-type", "json", "--output-type", "json"]
+    # `--config /dev/null`: the recipients are given here; a .sops.yaml found upwards from the working folder
+    # would otherwise be consulted, and its path rules never match /dev/stdin ("no matching creation rules").
+    command = ["--config", os.devnull, "encrypt", "--input-type", "json", "--output-type", "json"]
     for flag, idents in arguments.items():
         command += [flag, ",".join(idents)]
     document = json.dumps({"fingerprintKey": base64.b64encode(key).decode("ascii")}).encode("ascii")
-    # The recipients are given: a .sops.yaml found from the working directory must not be consulted (its
-    # creation rules match no /dev/stdin, and sops then refuses: "no matching creation rules found").
-    return sops.run(["--config", os.devnull, *command, "/dev/stdin"], source=Path(source),
-                    env=keyrings.sops_environment(env), stdin=document)
+    return sops.run([*command, "/dev/stdin"], source=Path(source), env=keyrings.sops_environment(env), stdin=document)
 
 
 def open_sealed(sealed: bytes, *, source: str, env: Mapping[str, str] | None = None) -> bytes:
