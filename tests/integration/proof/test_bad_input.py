@@ -6,9 +6,12 @@ charts, secrets, pipelines, evidence, cluster); each is a small fixture:
     - name: values-duplicate-key            # unique, the test id
       files: {path: text}                   # written into the case's folder (the command's working directory)
       steps:                                # before the cluster is snapshotted, in order:
+        - copy: {from: path, to: path}      #   a fixture file or folder (tokens substituted)
         - encrypt: secrets/app.yaml         #   encrypt in place with real sops (the folder's .sops.yaml)
-        - edit: {path: p, prepend: t, cut_after: t, replace: [old, new]}
-        - deploykit: [args]                 #   a run that must succeed (a first install, a staging stage)
+        - edit: {path: p, prepend: t, cut_after: t, cut_before: t, replace: [old, new], to: p2}
+        - remove: path
+        - deploykit: [args]                 #   a run that must succeed (a first install, a staging stage);
+                                            #   or {args: [...], env: {NAME: value}}
         - kubectl: [args]                   #   objects made by someone else (stdin: YAML)
       env: {NAME: value}
       run: [args]                           # the command under test
@@ -18,7 +21,7 @@ charts, secrets, pipelines, evidence, cluster); each is a small fixture:
 Tokens in files, arguments and env: {ns} (a fresh namespace on the
 simulator), {work} (the case's folder), {data} (tests/data), {fixtures}
 (tests/data/bad-input), {repo}, {keys} (keys/example), {kubeconfig},
-{report_key} (the example report-signing key).
+{report_key} (the example report-signing key), {foreign_key} (another signing key, throwaway).
 
 Every command runs as a user runs it (`python -m deploykit`, KUBECONFIG
 pointing at a simulator of this module) and must print no traceback and
@@ -113,11 +116,23 @@ def edit(work: Path, how: dict[str, Any]) -> None:
         text = how["prepend"] + text
     if "cut_after" in how:
         text = text[: text.index(how["cut_after"]) + len(how["cut_after"])]
+    if "cut_before" in how:
+        text = text[: text.index(how["cut_before"])]
     if "replace" in how:
         old, new = how["replace"]
         assert old in text, f"{old!r} not in {path}"
         text = text.replace(old, new, 1)
-    path.write_text(text)
+    target = work / how.get("to", how["path"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+
+
+def copy(source: Path, target: Path, tokens: dict[str, str]) -> None:
+    """Copy a fixture file or folder into the case's folder, tokens substituted."""
+    for path in [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file()):
+        destination = target if source.is_file() else target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(substitute(path.read_text(), tokens))
 
 
 def prepare(case: dict[str, Any], work: Path, tokens: dict[str, str], env: dict[str, str]) -> None:
@@ -128,13 +143,19 @@ def prepare(case: dict[str, Any], work: Path, tokens: dict[str, str], env: dict[
         path.write_text(substitute(textwrap.dedent(text), tokens))
     for step in case.get("steps") or []:
         (kind, value), = step.items()
-        if kind == "encrypt":
+        if kind == "copy":
+            copy(Path(substitute(value["from"], tokens)), work / value["to"], tokens)
+        elif kind == "encrypt":
             subprocess.run([str(SOPS), "encrypt", "--in-place", value], cwd=work, env=env, check=True,
                            capture_output=True)
         elif kind == "edit":
             edit(work, value)
+        elif kind == "remove":
+            (work / value).unlink()
         elif kind == "deploykit":
-            done = deploykit([substitute(a, tokens) for a in value], work=work, env=env)
+            args, extra = (value["args"], value.get("env") or {}) if isinstance(value, dict) else (value, {})
+            setup_env = {**env, **{name: substitute(str(text), tokens) for name, text in extra.items()}}
+            done = deploykit([substitute(a, tokens) for a in args], work=work, env=setup_env)
             assert done.returncode == 0, f"setup {value} failed:\n{done.stdout}{done.stderr}"
         elif kind == "kubectl":
             args = [substitute(a, tokens) for a in value["args"]]
@@ -163,7 +184,8 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(case, cluster, tmp_pat
     work = tmp_path / "work"
     work.mkdir()
     tokens = {"ns": namespace, "work": str(work), "fixtures": str(FIXTURES), "data": str(DATA), "repo": str(REPO),
-              "keys": str(EXAMPLE_KEYS), "kubeconfig": str(cluster.kubeconfig), "report_key": REPORT_KEY}
+              "keys": str(EXAMPLE_KEYS), "kubeconfig": str(cluster.kubeconfig), "report_key": REPORT_KEY,
+              "foreign_key": (FIXTURES / "pipeline" / "foreign-signing.ed25519.pem").read_text()}
     env = case_env(work, tokens, case.get("env") or {})
     prepare(case, work, tokens, env)
     before = clusterstate.snapshot(cluster)
