@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets as _random
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,7 +46,9 @@ def seal(key: bytes, *, like: metadata.SopsMetadata, source: str, env: Mapping[s
     if not arguments:
         raise errors.SecretsError(f"{source}: its secret files list no master key deploykit can encrypt to",
                                   hint="encrypt the secret files to an age, PGP or KMS key")
-    command = ["encrypt", "--input-type", "json", "--output-type", "json"]
+    # An empty config: the recipients are given here, and a project's .sops.yaml (found from the current folder)
+    # whose rules match no /dev/stdin would make sops refuse ("no matching creation rules found").
+    command = ["--config", os.devnull, "encrypt", "--input-type", "json", "--output-type", "json"]
     for flag, idents in arguments.items():
         command += [flag, ",".join(idents)]
     document = json.dumps({"fingerprintKey": base64.b64encode(key).decode("ascii")}).encode("ascii")
