@@ -42,8 +42,9 @@ from tests.integration.release.conftest import decoded_texts
 from tests.plugins.charts import write_chart
 from tests.plugins.secrets import AGE_KEY_FILE, AGE_RECIPIENT, CANARY, EXAMPLE_KEYS, SOPS
 
-# Every test reads what one module-scoped run produced: keep them on one xdist worker (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("secret-canary")
+# Every test reads what one module-scoped run produced: keep them on one xdist worker (--dist loadgroup); the
+# first test's setup runs some 30 commands, well past the suite's 120 s per-test timeout on a loaded machine.
+pytestmark = [pytest.mark.xdist_group("secret-canary"), pytest.mark.timeout(900)]
 
 CHART = {
     "Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n",
