@@ -136,6 +136,7 @@ def duplicates(manifests: Iterable[Manifest], *, secrets: Collection[str] = ()) 
                         secrets,
                     ),
                     line=manifest.line,
+                    hint="give one of them another metadata.name (e.g. prefixed with Release.Name), or render it once",
                 )
             )
     return found

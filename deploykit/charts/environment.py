@@ -101,7 +101,7 @@ class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
 
     def join_path(self, template: str, parent: str) -> str:
         if template.startswith("/") or ".." in template.split("/"):
-            raise TemplatePathError(f"{template!r} is outside the chart: templates may only import or include the chart's own templates and its dependencies'")
+            raise TemplatePathError(f"{template!r} is outside the chart: templates may only import or include the chart's own templates and its dependencies")
         owner = self._owner(parent)
         if owner is None:
             return template

@@ -212,7 +212,9 @@ def _parse_values(text: str | None, source: str, report: list[problems.Problem])
         except yaml.YAMLError as exc:
             line = yamlcodec.error_line(exc, document)
             report.append(problems.error(source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                                         line=first_line + line if line is not None else None))
+                                         line=first_line + line if line is not None else None,
+                                         hint="fix the chart's values.yaml at that line (`deploykit lint CHART` "
+                                              "shows every problem)"))
             return {}
         if data is None:
             continue

@@ -252,6 +252,9 @@ def _secret_tpl_problem(exc: BaseException, name: str, *, env: jinja2.Environmen
     )
 
 
+_SYNTAX_HINT = "fix the Jinja2 syntax at that line; `deploykit lint CHART` lists every problem of the chart at once"
+
+
 def _problem(exc: BaseException, name: str, *, env: jinja2.Environment, secrets: Collection[str]) -> problems.Problem:
     secret_tpl = _secret_tpl_problem(exc, name, env=env, secrets=secrets)
     if secret_tpl is not None:
@@ -260,7 +263,7 @@ def _problem(exc: BaseException, name: str, *, env: jinja2.Environment, secrets:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         file, line = exc.name or exc.filename or name, exc.lineno
         message = f"template syntax error: {exc.message}"
-        hint = "Jinja2, not Go templates: arguments go in parentheses (`| nindent(4)`, `include(\"x.yaml\")`), values are `Values.x`, not `.Values.x`" if "end of print statement" in (exc.message or "") or exc.message == "unexpected '.'" else None
+        hint = "Jinja2, not Go templates: arguments go in parentheses (`| nindent(4)`, `include(\"x.yaml\")`), values are `Values.x`, not `.Values.x`" if "end of print statement" in (exc.message or "") or exc.message == "unexpected '.'" else _SYNTAX_HINT
     else:
         located = _locate(exc.__traceback__, env.loader.sources)  # type: ignore[union-attr]
         file, line = located if located else (name, None)
@@ -276,6 +279,8 @@ def _problem(exc: BaseException, name: str, *, env: jinja2.Environment, secrets:
             message = f"no template among {exc.templates!r} in the chart"
         elif isinstance(exc, (helpers.TemplateFailure, context.FileAccessError)):
             message = str(exc.args[0]) if exc.args else type(exc).__name__
+            if isinstance(exc, environment.TemplatePathError):
+                hint = "name the template by its path below templates/ (a dependency's as <name or alias>/<path>)"
         elif isinstance(exc, jinja2.exceptions.SecurityError):
             message = f"not allowed in a chart template: {exc}"
         elif isinstance(exc, MemoryError):

@@ -81,6 +81,9 @@ class Plan:
     inputs_digest: str = ""  # keyed digest of chart, values and secrets: unchanged inputs + empty plan = no-op
     previous_inputs_digest: str = ""
     hooks: tuple[str, ...] = ()  # `pre-upgrade Job ns/name`, in run order
+    # The release's fingerprint key, sops-sealed (secrets/sealing.py): a first install applying this plan keys its
+    # digests with it, as the plan did; later revisions take it from the last record.
+    sealed_key: str | None = None
 
     @property
     def changed(self) -> tuple[Operation, ...]:
@@ -103,6 +106,7 @@ class Plan:
             "revision": self.revision, "chart": self.chart, "inputsDigest": self.inputs_digest,
             "previousInputsDigest": self.previous_inputs_digest, "hooks": list(self.hooks),
             "summary": self.counts(), "operations": [op.to_dict() for op in self.operations],
+            **({"sealedKey": self.sealed_key} if self.sealed_key else {}),
         }
 
     @classmethod
@@ -117,6 +121,7 @@ class Plan:
                 chart=data.get("chart", ""), inputs_digest=data.get("inputsDigest", ""),
                 previous_inputs_digest=data.get("previousInputsDigest", ""), hooks=tuple(data.get("hooks", [])),
                 operations=tuple(Operation.from_dict(op) for op in data["operations"]),
+                sealed_key=data.get("sealedKey"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise errors.UsageError(f"{source}: damaged plan file ({exc.__class__.__name__}: {exc})",

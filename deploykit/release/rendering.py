@@ -192,9 +192,22 @@ def _schema_problems(tree: resolving.ChartNode, values: provenance.Values) -> li
         schema_file = node.chart.schema_file
         for violation in schema.validate(scoped, node.chart.schema, schema_file=schema_file):
             where = f"Values.{violation.path}" if violation.path else "Values"
-            origin = f"; set by {violation.source}" if violation.source else ""
+            origin = f"; set by {_written_at(violation, root=node is tree)}" if violation.source else ""
             found.append(problems.error(schema_file, f"{where}: {violation.message} (rule `{violation.rule}`{origin})", line=_schema_line(violation, node)))
     return found
+
+
+def _written_at(violation: schema.Violation, *, root: bool) -> str:
+    """`values/prod.yaml:2`: the file (and line) that set the violating value; the line when a root chart's value
+    path can be found in the file (sops keeps a file's layout, so its line is found without decrypting)."""
+    source = violation.source or ""
+    if not root or not violation.path or not os.path.isfile(source):
+        return source
+    try:
+        line = values_loading.line_of(open(source, encoding="utf-8").read(), tuple(paths.parse_path(violation.path)))
+    except (OSError, UnicodeDecodeError, errors.ValuesError):
+        return source
+    return f"{source}:{line + 1}" if line is not None else source
 
 
 def _schema_line(violation: schema.Violation, node: resolving.ChartNode) -> int | None:

@@ -80,8 +80,9 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
     with timer.phase("decrypt"):  # in parallel, once per run: the render below reads them from memory
         revisions.decrypt(render_options)
     with timer.phase("render"):
-        revision = revisions.prepare(render_options, sealed_key=last.sealed_key if last else None,
-                                     source=f"release {namespace}/{name}")
+        # a first install applying a reviewed plan keys its digests as the plan did
+        sealed_key = last.sealed_key if last else options.plan.sealed_key if options.plan else None
+        revision = revisions.prepare(render_options, sealed_key=sealed_key, source=f"release {namespace}/{name}")
     with timer.phase("plan"):
         plan = make_plan(kube, revision, last=last, adopt=options.adopt, create_namespace=options.create_namespace,
                          number=number)
@@ -194,6 +195,7 @@ def make_plan(kube: Kube, revision: revisions.Revision, *, last: records.Record 
         operations=tuple(operations), inputs_digest=revision.inputs_digest,
         previous_inputs_digest=last.inputs_digest if last else "",
         hooks=tuple(f"{', '.join(h.events)} {h.manifest.kind} {h.manifest.name}" for h, _ in revision.hooks),
+        sealed_key=revision.sealed_key,
     )
 
 

@@ -353,10 +353,14 @@ class Api:
         obj = objects.stamp_new(rt, obj, uid=str(uuid.uuid4()), now=self.now())
         obj = self._prepare(rt, obj, None)
         validating.check(rt, obj)
+        self._admit_quota(rt, obj, namespace)
+        return Result(201, self.served(rt, self._commit(rt, obj, dry_run=dry_run)), warnings)
+
+    def _admit_quota(self, rt: resources.ResourceType, obj: dict[str, Any], namespace: str) -> None:
+        """ResourceQuota admission of a new object, whichever verb creates it (POST or server-side apply)."""
         if rt.key == ("", "pods"):
             quotas.check_pod(obj, quotas=self.store.list(("", "resourcequotas"), namespace),
                              pods=self.store.list(rt.key, namespace))
-        return Result(201, self.served(rt, self._commit(rt, obj, dry_run=dry_run)), warnings)
 
     # --- update -------------------------------------------------------------------
 
@@ -556,6 +560,7 @@ class Api:
             obj = objects.stamp_new(rt, obj, uid=str(uuid.uuid4()), now=self.now())
             obj = self._prepare(rt, obj, None)
             validating.check(rt, obj)
+            self._admit_quota(rt, obj, namespace)
             return Result(201, self.served(rt, self._commit(rt, obj, dry_run=dry_run)), warnings)
         self._preconditions(rt, live, meta)
         config["metadata"].pop("resourceVersion", None)

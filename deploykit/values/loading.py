@@ -244,10 +244,14 @@ class _Builder:
         raise errors.ValuesError(message, hint=hint)
 
 
+_YAML_SYNTAX_HINT = ("fix the YAML at the marked position: quote a value that holds `: ` or ` #`, or starts with "
+               "one of `{ [ * & ! % @`")
+
+
 def _yaml_error(exc: yaml.MarkedYAMLError, *, source: str, text: str, secret: bool) -> errors.ValuesError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "invalid YAML"
-    hint = None
+    hint = _YAML_SYNTAX_HINT
     if "'\\t'" in problem or (mark is not None and "\t" in _line(text, mark.line)[: mark.column + 1]):
         hint = "YAML does not allow tabs for indentation: indent with spaces"
     if mark is None:
@@ -312,7 +316,9 @@ def _parse_json(text: str, *, source: str, secret: bool) -> dict[str, Any]:
         raise errors.ValuesError(f"{source}: a mapping holds the same key twice") from None
     except json.JSONDecodeError as exc:
         message = f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
-        raise errors.ValuesError(message + snippet(text, exc.lineno - 1, exc.colno - 1, secret=secret)) from exc
+        raise errors.ValuesError(message + snippet(text, exc.lineno - 1, exc.colno - 1, secret=secret),
+                                 hint="fix the JSON at the marked position: a trailing comma, a missing quote or "
+                                      "comma are the usual causes") from exc
     except RecursionError as exc:
         raise errors.ValuesError(f"{source}: JSON nested too deeply") from exc
     return _top_level(data, source=source, line=0)

@@ -155,6 +155,17 @@ def test_reviewed_plan_applies_and_a_stale_one_is_refused(deploy, tmp_path):
     assert deploy.get("deployment", "app")["spec"]["replicas"] == 3
 
 
+def test_reviewed_plan_of_a_first_install_with_secrets_applies(deploy, tmp_path):
+    """A first install with sops secrets from a reviewed plan was always refused as stale (a new fingerprint key)."""
+    plan_file = tmp_path / "plan.json"
+    made = deploy.run("plan", "app", str(deploy.chart), "-n", deploy.namespace, "-f", str(deploy.secrets),
+                      "--create-namespace", "--out", str(plan_file))
+    assert made.returncode == 0, made.stderr
+    applied = deploy.upgrade("--create-namespace", "--plan", str(plan_file))
+    assert applied.returncode == 0, applied.stderr
+    assert deploy.history()[-1]["status"] == "deployed"
+
+
 def test_object_of_another_owner_is_refused_unless_adopted(deploy):
     """An existing object would be silently taken over by a release it does not belong to."""
     assert deploy.upgrade("--create-namespace").returncode == 0
