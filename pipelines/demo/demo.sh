@@ -86,8 +86,8 @@ PY
 step "deploykit adopt helm: the release taken over in place (nothing recreated, field ownership moved, Helm's records kept)"
 deploykit adopt helm shop -n shop
 
-step "deploykit upgrade with the same Go-template chart, rendered by Helm 4's engine (--adopt: the CRD Helm made from crds/)"
-deploykit upgrade shop "$go_chart" -n shop --adopt --set replicas=3 "${go_values[@]}"
+step "deploykit upgrade with the same Go-template chart, rendered by Helm 4's engine: revision 2 of the adopted release"
+deploykit upgrade shop "$go_chart" -n shop --set replicas=3 "${go_values[@]}"
 deploykit history shop -n shop
 
 # The pipeline: one build promoted stage by stage, each stage on its own embedded simulator (state in .deploykit/sim),

@@ -336,3 +336,33 @@ def test_a_release_helm_applied_server_side_drops_the_field_after_adoption(dk, h
     assert done.returncode == 0, done.stdout + done.stderr
     assert _env(dk) == ["KEEP"]
     assert _uids(dk) == uids
+
+
+def test_a_crd_helm_installed_from_crds_is_adopted_and_kept_by_a_rollback_to_revision_1(dk, helm, tmp_path):
+    """The CRD Helm made from crds/ would block the first upgrade, and a rollback to revision 1 would delete it."""
+    group = f"g{uuid.uuid4().hex[:10]}.example.com"
+    crd = f"things.{group}"
+    chart = write_chart(tmp_path / "crd-web", {**HELM_CHART, "crds/things.yaml": f"""\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {{name: {crd}}}
+        spec:
+          group: {group}
+          names: {{kind: Thing, plural: things, singular: thing}}
+          scope: Namespaced
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            schema: {{openAPIV3Schema: {{type: object, x-kubernetes-preserve-unknown-fields: true}}}}
+        """})
+    helm.install(str(chart), "web", {"password": CANARY}, namespace=dk.namespace)
+    uid = json.loads(dk.kubectl("get", "crd", crd, "-o", "json"))["metadata"]["uid"]
+    assert dk.run("adopt", "helm", "web", "-n", dk.namespace).returncode == 0
+    done = dk.run("upgrade", "web", str(chart), "-n", dk.namespace, "--timeout", "30s", "--set", f"password={CANARY}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rolled = dk.run("rollback", "web", "1", "-n", dk.namespace, "--timeout", "30s")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    live = json.loads(dk.kubectl("get", "crd", crd, "-o", "json"))["metadata"]
+    assert live["uid"] == uid
+    assert live["annotations"]["deploykit.io/release-name"] == "web"
