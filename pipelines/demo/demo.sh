@@ -11,8 +11,9 @@
 # container's last log line, and roll back to the previous revision. Then a
 # Go-template Helm chart installed by Helm 4, adopted by deploykit in place and
 # upgraded with the same chart through Helm's engine. Then the demo pipeline
-# (pipelines/demo.yaml): staging -> qa -> production with signed reports as evidence, and a broken build that fails in staging, is
-# rolled back and is refused promotion to qa.
+# (pipelines/demo.yaml): staging -> qa -> production with signed reports as
+# evidence, and a broken build that fails in staging, is rolled back and is
+# refused promotion to qa.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/deploykit-demo.XXXXXX")"
