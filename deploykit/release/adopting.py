@@ -1,7 +1,8 @@
 """The adopt action: take a release Helm installed under deploykit's management, without redeploying it.
 
     lock -> read Helm's records (latest deployed revision) -> read every object of its manifest (nothing is
-    written if one belongs to another deploykit release) -> per object: ownership metadata to deploykit's,
+    written if one belongs to another deploykit release), and the CRDs of the chart's crds/ that no release
+    claims (Helm installs them outside its manifest) -> per object: ownership metadata to deploykit's,
     field ownership from Helm's manager to deploykit's (resourceVersion-guarded, re-read and retried on
     conflict) -> record revision 1 (adopted from Helm release X revision N) -> mark Helm's records
 
@@ -64,6 +65,9 @@ def adopt_helm(kube: Kube, *, release: str, namespace: str, lock_timeout: float,
         objects = [_namespaced(kube, obj, namespace) for obj in helmrecords.manifest_objects(helm)]
         lives = [(ObjectRef.of(obj), kube.get(ObjectRef.of(obj))) for obj in objects]
         _refuse_foreign(lives, release=release, namespace=namespace)
+        for crd, live in _unowned_crds(kube, helm, known={ref for ref, _ in lives}):
+            objects.append(crd)
+            lives.append((ObjectRef.of(crd), live))
         result = AdoptResult(release=release, namespace=namespace, helm_revision=source.revision)
         say(f"adopting Helm release {namespace}/{release} revision {source.revision}: {len(objects)} object(s)")
         for ref, live in lives:
@@ -122,6 +126,18 @@ def _refuse_foreign(lives: list[tuple[ObjectRef, dict | None]], *, release: str,
     if foreign:
         raise errors.UsageError("cannot adopt: " + "; ".join(foreign) + "; nothing was changed",
                                 hint="an object belongs to one release only: remove it from one of the charts")
+
+
+def _unowned_crds(kube: Kube, helm: dict[str, Any], *, known: set[ObjectRef]) -> list[tuple[dict[str, Any], dict]]:
+    """The CRDs of the chart's crds/ that are in the cluster and no release claims (Helm installed them with the
+    release): adopted with it, so revision 1 holds them as later revisions do and a rollback to it keeps them."""
+    found = []
+    for crd in helmrecords.crd_objects(helm):
+        ref = ObjectRef.of(crd)
+        live = None if ref in known else kube.get(ref)
+        if live is not None and ownership.owner(live) is None:
+            found.append((crd, live))
+    return found
 
 
 def _take_over(kube: Kube, ref: ObjectRef, live: dict[str, Any], *, release: str, namespace: str) -> None:

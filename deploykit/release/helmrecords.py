@@ -170,3 +170,18 @@ def manifest_objects(release: dict[str, Any]) -> list[dict[str, Any]]:
                                  "is not YAML", hint="`helm get manifest` shows it") from exc
     return [doc for doc in documents if isinstance(doc, dict) and doc.get("kind")]
 
+
+
+def crd_objects(release: dict[str, Any]) -> list[dict[str, Any]]:
+    """The CRDs of the chart's crds/ folder, which Helm installs outside its manifest (its record keeps them as files)."""
+    found: list[dict[str, Any]] = []
+    for entry in release["chart"].get("files") or []:
+        name = str(entry.get("name") or "") if isinstance(entry, dict) else ""
+        if not (name.startswith("crds/") and name.endswith((".yaml", ".yml", ".json"))):
+            continue
+        try:
+            documents = list(yaml.safe_load_all(_bytes(entry.get("data") or "")))
+        except yaml.YAMLError:
+            continue  # Helm could not have installed it: nothing of it to adopt
+        found += [doc for doc in documents if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition"]
+    return found

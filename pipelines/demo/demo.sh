@@ -8,10 +8,12 @@
 # upgrade writes nothing and that `plan` names drift; then upgrade to a build
 # whose pods crash and watch deploykit fail within a second of the first
 # CrashLoopBackOff, naming pod, container, exit code and the crashed
-# container's last log line, and roll back to the previous revision. Then
-# the demo pipeline (pipelines/demo.yaml): staging -> qa -> production with
-# signed reports as evidence, and a broken build that fails in staging, is
-# rolled back and is refused promotion to qa.
+# container's last log line, and roll back to the previous revision. Then a
+# Go-template Helm chart installed by Helm 4, adopted by deploykit in place and
+# upgraded with the same chart through Helm's engine. Then the demo pipeline
+# (pipelines/demo.yaml): staging -> qa -> production with signed reports as
+# evidence, and a broken build that fails in staging, is rolled back and is
+# refused promotion to qa.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/deploykit-demo.XXXXXX")"
@@ -67,6 +69,27 @@ fi
 
 step "deploykit history: the failed revision, and the rollback that restored revision 1"
 deploykit history web -n staging
+
+# An existing Helm chart (Go templates) and a release Helm installed: what a team brings on day one.
+go_chart="$here/../../tests/data/charts/go-web"
+go_values=(--set password=change-me-please-0123 --timeout 2m)
+
+step "helm install shop (Helm 4, through helm-python-sdk): a Go-template chart, installed the Helm way"
+python - "$KUBECONFIG" "$go_chart" <<'PY'
+import sys
+from helm_python import Config
+with Config(kubeconfig_path=sys.argv[1], namespace="shop") as helm:
+    release = helm.install(sys.argv[2], "shop", {"password": "change-me-please-0123"}, namespace="shop",
+                           create_namespace=True)
+print(f"Helm release shop/shop revision {release['revision']}: {release['status']}")
+PY
+
+step "deploykit adopt helm: the release taken over in place (nothing recreated, field ownership moved, Helm's records kept)"
+deploykit adopt helm shop -n shop
+
+step "deploykit upgrade with the same Go-template chart, rendered by Helm 4's engine: revision 2 of the adopted release"
+deploykit upgrade shop "$go_chart" -n shop --set replicas=3 "${go_values[@]}"
+deploykit history shop -n shop
 
 # The pipeline: one build promoted stage by stage, each stage on its own embedded simulator (state in .deploykit/sim),
 # each stage's report signed with the example key (public and insecure: demo only) and required by the next stage.

@@ -36,13 +36,9 @@ dependencies:
 """
 
 
-def _publish(folder: Path, version: str) -> None:
-    """Package chart x at `version` into the repository folder and regenerate its index, as a chart publisher does."""
-    import helm_python
-
-    from deploykit.charts import archiving
-
-    source = write_chart(folder.parent / f"x-src-{version}", {
+def _x_chart(version: str) -> dict[str, str]:
+    """Chart x at `version`: a Jinja2 chart."""
+    return {
         "Chart.yaml": f"apiVersion: v2\nname: x\nversion: {version}\n",
         "values.yaml": "greeting: hello\nexported: {}\n",
         "templates/cm.yaml": """\
@@ -53,7 +49,36 @@ def _publish(folder: Path, version: str) -> None:
             data:
               version: "{{ Chart.Version }}"
             """,
-    })
+    }
+
+
+def _go_chart(version: str) -> dict[str, str]:
+    """Chart gox at `version`: a Go-template chart (a `define`, Sprig's `upper`), as public repositories publish."""
+    return {
+        "Chart.yaml": f"apiVersion: v2\nname: gox\nversion: {version}\n",
+        "values.yaml": "greeting: hello\n",
+        "templates/_names.tpl": '{{- define "gox.name" -}}{{ .Release.Name }}-gox{{- end }}\n',
+        "templates/cm.yaml": """\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: {{ include "gox.name" . }}
+            data:
+              greeting: {{ .Values.greeting | upper | quote }}
+              version: {{ .Chart.Version | quote }}
+            """,
+    }
+
+
+def _publish(folder: Path, version: str, chart=_x_chart) -> None:
+    """Package `chart` at `version` into the repository folder and regenerate its index, as a chart publisher does."""
+    import helm_python
+
+    from deploykit.charts import archiving
+
+    files = chart(version)
+    name = yaml.safe_load(files["Chart.yaml"])["name"]
+    source = write_chart(folder.parent / f"{name}-src-{version}", files)
     archiving.package(str(source), destination=str(folder))
     helm_python.repo_index_generate(str(folder))
 
@@ -63,8 +88,8 @@ class ChartRepository:
         self.folder = folder
         self.url = url
 
-    def publish(self, version: str) -> None:
-        _publish(self.folder, version)
+    def publish(self, version: str, chart=_x_chart) -> None:
+        _publish(self.folder, version, chart)
 
 
 def _serve(tmp_path: Path, *, password: str | None = None):
@@ -380,3 +405,29 @@ def test_a_committed_lock_with_an_at_name_renders_where_the_repository_was_never
     done = run_cli("template", str(chart), "--release", "r")
     assert done.returncode == 0, done.stderr
     assert "name: r-x" in done.stdout
+
+
+def test_a_go_chart_upgrades_with_a_go_subchart_fetched_from_a_repository(tmp_path, chart_repository, helm_home, run_cli,
+                                                                         sim, sim_namespace, sim_http):
+    """A Go-template subchart fetched by `dependency update` would not be rendered by Helm's engine on upgrade."""
+    chart_repository.publish("2.0.1", _go_chart)
+    chart = write_chart(tmp_path / "goapp", {
+        "Chart.yaml": f"""\
+            apiVersion: v2
+            name: goapp
+            version: 0.1.0
+            dependencies:
+              - name: gox
+                version: ~2.0.0
+                repository: {chart_repository.url}
+            """,
+        "values.yaml": "gox:\n  greeting: from the parent\n",
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-app\n",
+    })
+    assert run_cli("dependency", "update", str(chart)).returncode == 0
+    assert (chart / "charts" / "gox-2.0.1.tgz").is_file()
+    done = run_cli("upgrade", "app", str(chart), "--install", "-n", sim_namespace, "--kubeconfig", sim.kubeconfig)
+    assert done.returncode == 0, done.stdout + done.stderr
+    status, fetched, _ = sim_http("GET", f"/api/v1/namespaces/{sim_namespace}/configmaps/app-gox")
+    assert status == 200, fetched
+    assert fetched["data"] == {"greeting": "FROM THE PARENT", "version": "2.0.1"}

@@ -89,3 +89,28 @@ def test_a_chart_that_does_not_load_is_not_packaged(tmp_path, run_cli):
     assert done.returncode == 2
     assert f"{chart}/Chart.yaml" in done.stderr and "version" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_packaged_go_template_chart_installs_from_its_archive(tmp_path, run_cli, sim, sim_namespace, sim_http):
+    """A Go-template chart packaged by deploykit would not install from its .tgz through Helm's engine."""
+    chart = write_chart(tmp_path / "goweb", {
+        "Chart.yaml": "apiVersion: v2\nname: goweb\nversion: 0.3.0\n",
+        "values.yaml": "greeting: hello\n",
+        "templates/_helpers.tpl": '{{- define "goweb.name" -}}{{ .Release.Name }}-{{ .Chart.Name }}{{- end }}\n',
+        "templates/cm.yaml": """\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: {{ include "goweb.name" . }}
+            data:
+              greeting: {{ .Values.greeting | title | quote }}
+            """,
+    })
+    archive, _ = _package(run_cli, chart, tmp_path / "out")
+    done = run_cli("upgrade", "web", str(archive), "--install", "-n", sim_namespace, "--kubeconfig", sim.kubeconfig)
+    assert done.returncode == 0, done.stdout + done.stderr
+    status, fetched, _ = sim_http("GET", f"/api/v1/namespaces/{sim_namespace}/configmaps/web-goweb")
+    assert status == 200, fetched
+    assert fetched["data"] == {"greeting": "Hello"}
+    history = run_cli("history", "web", "-n", sim_namespace, "--kubeconfig", sim.kubeconfig)
+    assert "goweb-0.3.0" in history.stdout

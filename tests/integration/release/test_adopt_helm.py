@@ -85,6 +85,16 @@ JINJA_CHART = {
 }
 
 
+# The same Go-template chart, version 2: the label `tier` and the env var DROP removed (deploykit renders it with
+# Helm's engine, as `--template-engine auto` picks for Go templates).
+HELM_CHART_WITHOUT_DROPPED_FIELDS = {
+    **HELM_CHART,
+    "Chart.yaml": HELM_CHART["Chart.yaml"].replace("version: 1.0.0", "version: 1.1.0"),
+    "templates/all.yaml": HELM_CHART["templates/all.yaml"].replace(", tier: frontend", "").replace(
+        ', {name: DROP, value: "2"}', ""),
+}
+
+
 def helm_install_client_side(cfg: Config, chart: Path, name: str, values: dict, namespace: str) -> dict:
     """`helm install --server-side=false`: the wrapper's install() has no such option, its native call does."""
     handle, ref = cfg._chart_args(str(chart))
@@ -206,6 +216,23 @@ def test_upgrade_after_adopt_removes_the_field_the_chart_dropped(dk, helm, helm_
     assert [h["revision"] for h in helm.history("web")] == [1, 2, 3]
 
 
+def test_the_same_go_chart_without_a_field_upgrades_an_adopted_release_in_place(dk, helm, helm_release, tmp_path):
+    """Helm's own chart, minus a field, rendered by deploykit's Helm engine would keep the field or recreate objects."""
+    assert dk.run("adopt", "helm", "web", "-n", dk.namespace).returncode == 0
+    chart = write_chart(tmp_path / "helm-web-1.1.0", HELM_CHART_WITHOUT_DROPPED_FIELDS)
+    done = dk.run("upgrade", "web", str(chart), "-n", dk.namespace, "--timeout", "30s", "--set", f"password={CANARY}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert CANARY not in done.stdout + done.stderr
+    assert _env(dk) == ["KEEP"]
+    assert "tier" not in dk.get("configmap", "web")["metadata"]["labels"]
+    assert _uids(dk) == helm_release
+    assert [(r, s) for r, s, _ in _history(dk)] == [(1, "superseded"), (2, "deployed")]
+    assert _history(dk)[0][2] == "adopted from Helm release web revision 2"
+    assert "chart: web-1.1.0" in dk.run("status", "web", "-n", dk.namespace).stdout
+    assert [(h["revision"], h["status"]) for h in helm.history("web")] == [
+        (1, "superseded"), (2, "deployed"), (3, "pending-upgrade")]
+
+
 def test_failed_upgrade_rolls_back_to_the_adopted_revision_from_its_manifest(dk, helm_release):
     """A failed first upgrade after adoption could not restore the adopted revision (it cannot be re-rendered)."""
     assert dk.run("adopt", "helm", "web", "-n", dk.namespace).returncode == 0
@@ -309,3 +336,33 @@ def test_a_release_helm_applied_server_side_drops_the_field_after_adoption(dk, h
     assert done.returncode == 0, done.stdout + done.stderr
     assert _env(dk) == ["KEEP"]
     assert _uids(dk) == uids
+
+
+def test_a_crd_helm_installed_from_crds_is_adopted_and_kept_by_a_rollback_to_revision_1(dk, helm, tmp_path):
+    """The CRD Helm made from crds/ would block the first upgrade, and a rollback to revision 1 would delete it."""
+    group = f"g{uuid.uuid4().hex[:10]}.example.com"
+    crd = f"things.{group}"
+    chart = write_chart(tmp_path / "crd-web", {**HELM_CHART, "crds/things.yaml": f"""\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {{name: {crd}}}
+        spec:
+          group: {group}
+          names: {{kind: Thing, plural: things, singular: thing}}
+          scope: Namespaced
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            schema: {{openAPIV3Schema: {{type: object, x-kubernetes-preserve-unknown-fields: true}}}}
+        """})
+    helm.install(str(chart), "web", {"password": CANARY}, namespace=dk.namespace)
+    uid = json.loads(dk.kubectl("get", "crd", crd, "-o", "json"))["metadata"]["uid"]
+    assert dk.run("adopt", "helm", "web", "-n", dk.namespace).returncode == 0
+    done = dk.run("upgrade", "web", str(chart), "-n", dk.namespace, "--timeout", "30s", "--set", f"password={CANARY}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rolled = dk.run("rollback", "web", "1", "-n", dk.namespace, "--timeout", "30s")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    live = json.loads(dk.kubectl("get", "crd", crd, "-o", "json"))["metadata"]
+    assert live["uid"] == uid
+    assert live["annotations"]["deploykit.io/release-name"] == "web"

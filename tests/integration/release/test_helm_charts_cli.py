@@ -182,3 +182,26 @@ def test_capabilities_list_the_api_versions_the_cluster_serves(go_deploy):
     assert done.returncode == 0, done.stdout + done.stderr
     scaler = json.loads(go_deploy.kubectl("get", "scalers.autoscaling.example.com", "app-go-web", "-o", "json"))
     assert scaler["spec"]["target"] == "app-go-web"
+
+
+def test_go_chart_upgrades_with_a_secrets_scheme_values_file(go_deploy):
+    """helm-secrets' `-f secrets://FILE` would not reach a Go-template chart decrypted, or would show the secret."""
+    done = go_deploy.run("upgrade", "app", str(go_deploy.chart), "--install", "--create-namespace", "-n",
+                         go_deploy.namespace, "-f", f"secrets://{go_deploy.secrets}", "--timeout", "30s")
+    assert done.returncode == 0, done.stdout + done.stderr
+    secret = go_deploy.get("secret", "app-go-web")
+    assert base64.b64decode(secret["data"]["password"]).decode() == CANARY
+    assert all(CANARY not in text for text in decoded_texts(go_deploy.outputs))
+
+
+def test_schema_check_of_a_go_chart_names_the_template_line_and_applies_nothing(go_deploy):
+    """A Go template's unknown field would reach the cluster, or the error would not name the template file and line."""
+    template = go_deploy.chart / "templates" / "deployment.yaml"
+    lines = template.read_text().splitlines()
+    at = lines.index("  replicas: {{ .Values.replicas }}") + 1
+    template.write_text("\n".join([*lines[:at], "  replicaz: 3", *lines[at:]]) + "\n")
+    done = go_deploy.upgrade("--create-namespace")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (f"go-web/templates/deployment.yaml:{at + 1}: Deployment {go_deploy.namespace}/app-go-web: "
+            "spec.replicaz: unknown field") in done.stderr
+    assert go_deploy.get("deployment", "app-go-web") is None

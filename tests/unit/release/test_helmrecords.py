@@ -52,3 +52,13 @@ def test_the_chart_is_rebuilt_from_helms_record():
 def test_the_manifest_objects_are_read_in_helms_order():
     """Helm's manifest would not be split into its objects."""
     assert [o["metadata"]["name"] for o in helmrecords.manifest_objects(DEPLOYED)] == ["web"]
+
+
+def test_the_crds_of_the_charts_crds_folder_are_read_from_helms_record():
+    """The CRDs Helm installed from crds/ (outside its manifest) would not be found, so not adopted with the release."""
+    crd = b"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a.x.io}\n"
+    files = [{"name": "crds/a.yaml", "data": base64.b64encode(crd + b"---\nkind: ConfigMap\n").decode()},
+             {"name": "crds/notes.txt", "data": base64.b64encode(crd).decode()},
+             {"name": "files/b.yaml", "data": base64.b64encode(crd).decode()}]
+    release = {**DEPLOYED, "chart": {**DEPLOYED["chart"], "files": files}}
+    assert [obj["metadata"]["name"] for obj in helmrecords.crd_objects(release)] == ["a.x.io"]
