@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, Callable
 
 Finding = tuple[tuple, str]
 
@@ -52,7 +52,7 @@ def errors_of(value: Any, schema: dict, *, defs: dict | None = None, closed: boo
 class _Plan:
     """What one schema asks of a value, read from the schema once."""
 
-    __slots__ = ("nullable", "types", "types_only", "enum", "rules", "bounds", "declared", "extra", "open_ended",
+    __slots__ = ("nullable", "types", "accepts", "types_only", "enum", "rules", "bounds", "declared", "extra", "open_ended",
                  "embedded", "required", "items")
 
     def __init__(self, schema: dict) -> None:
@@ -65,6 +65,7 @@ class _Plan:
             self.types_only = True
         else:
             self.types = tuple(_types(schema))
+        self.accepts = _type_test(self.types) if self.types else None
         self.enum = schema["enum"] if isinstance(schema.get("enum"), list) else None
         self.rules = any(key in schema for key in _RULE_KEYS)
         self.bounds = any(key in schema for key in _BOUND_KEYS)
@@ -80,6 +81,19 @@ class _Plan:
 _RULE_KEYS = ("allOf", "anyOf", "oneOf", "not")
 _BOUND_KEYS = ("pattern", "minLength", "maxLength", "minimum", "maximum", "multipleOf", "minItems", "maxItems",
                "uniqueItems", "minProperties", "maxProperties")
+
+
+_CLASSES = {"object": dict, "string": str, "array": list}
+
+
+def _type_test(types: tuple) -> Callable[[Any], bool]:
+    """Whether a value is of one of `types`: plain isinstance for the common object / string / array (or null)."""
+    if not set(types) <= {*_CLASSES, "null"}:
+        return lambda value: any(_is(value, t) for t in types)
+    classes = tuple(_CLASSES[t] for t in types if t != "null")
+    if "null" in types:
+        return lambda value: isinstance(value, classes) or _json_type(value) == "null"
+    return lambda value: isinstance(value, classes)
 
 
 def _plan(schema: dict, plans: dict) -> _Plan:
@@ -99,9 +113,8 @@ def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found
     plan = _plan(schema, plans)
     if value is None and plan.nullable:
         return
-    types = plan.types
-    if types and not (_is(value, types[0]) if len(types) == 1 else any(_is(value, t) for t in types)):
-        found.append((path, _type_reason(list(types), value)))
+    if plan.accepts is not None and not plan.accepts(value):
+        found.append((path, _type_reason(list(plan.types), value)))
         return
     if plan.types_only:
         return
