@@ -220,4 +220,8 @@ def schema_errors(obj: dict, *, kube_version: str, limit: int = 20) -> list[tupl
     if definition is None:
         return []
     defs = _reached(folder, definition)
-    return validating.errors_of(obj, defs[definition], defs=defs)[:limit]
+    return validating.errors_of(obj, defs[definition], defs=defs, plans=_PLANS)[:limit]
+
+
+# what each loaded (never changed) definition asks, read once per process rather than once per checked object
+_PLANS: dict = {}

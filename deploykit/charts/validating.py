@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, Callable
 
 Finding = tuple[tuple, str]
 
@@ -33,86 +33,140 @@ RESOURCE_FIELDS = ("apiVersion", "kind", "metadata")
 
 
 def check(value: Any, schema: dict, *, defs: dict | None = None, path: tuple = (), closed: bool = False,
-          found: list[Finding]) -> None:
-    """Append (path, reason) to `found` for each way `value` breaks `schema` (see the module docstring)."""
-    defs = defs or {}
+          found: list[Finding], plans: dict | None = None) -> None:
+    """Append (path, reason) to `found` for each way `value` breaks `schema` (see the module docstring).
+
+    `plans` keeps what each schema asks for, read once per schema rather than once per checked value: pass
+    one dict for every check over schemas that are never changed afterwards (kubeapis' loaded definitions)."""
+    _check(value, schema, defs or {}, path, closed, found, {} if plans is None else plans)
+
+
+def errors_of(value: Any, schema: dict, *, defs: dict | None = None, closed: bool = False,
+              plans: dict | None = None) -> list[Finding]:
+    """Every (path, reason) for `value` against `schema`, sorted by path."""
+    found: list[Finding] = []
+    check(value, schema, defs=defs, closed=closed, found=found, plans=plans)
+    return sorted(found, key=lambda item: [str(p) for p in item[0]])
+
+
+class _Plan:
+    """What one schema asks of a value, read from the schema once."""
+
+    __slots__ = ("nullable", "types", "accepts", "types_only", "enum", "rules", "bounds", "declared", "extra", "open_ended",
+                 "embedded", "required", "items")
+
+    def __init__(self, schema: dict) -> None:
+        self.nullable = bool(schema.get("nullable"))
+        self.types_only = False  # a oneOf of scalar types: the type is all that is checked
+        if schema.get("x-kubernetes-int-or-string"):
+            self.types: tuple = ("integer", "string")
+        elif "oneOf" in schema and _only_types(schema["oneOf"]):
+            self.types = tuple(t for option in schema["oneOf"] for t in _types(option))
+            self.types_only = True
+        else:
+            self.types = tuple(_types(schema))
+        self.accepts = _type_test(self.types) if self.types else None
+        self.enum = schema["enum"] if isinstance(schema.get("enum"), list) else None
+        self.rules = any(key in schema for key in _RULE_KEYS)
+        self.bounds = any(key in schema for key in _BOUND_KEYS)
+        declared = schema.get("properties")
+        self.declared = declared if isinstance(declared, dict) else {}
+        self.extra = schema.get("additionalProperties")
+        self.open_ended = schema.get("x-kubernetes-preserve-unknown-fields") is True or self.extra is True
+        self.embedded = schema.get("x-kubernetes-embedded-resource") is True
+        self.required = schema.get("required") or ()
+        self.items = schema["items"] if isinstance(schema.get("items"), dict) else None
+
+
+_RULE_KEYS = ("allOf", "anyOf", "oneOf", "not")
+_BOUND_KEYS = ("pattern", "minLength", "maxLength", "minimum", "maximum", "multipleOf", "minItems", "maxItems",
+               "uniqueItems", "minProperties", "maxProperties")
+
+
+_CLASSES = {"object": dict, "string": str, "array": list}
+
+
+def _type_test(types: tuple) -> Callable[[Any], bool]:
+    """Whether a value is of one of `types`: plain isinstance for the common object / string / array (or null)."""
+    if not set(types) <= {*_CLASSES, "null"}:
+        return lambda value: any(_is(value, t) for t in types)
+    classes = tuple(_CLASSES[t] for t in types if t != "null")
+    if "null" in types:
+        return lambda value: isinstance(value, classes) or _json_type(value) == "null"
+    return lambda value: isinstance(value, classes)
+
+
+def _plan(schema: dict, plans: dict) -> _Plan:
+    entry = plans.get(id(schema))
+    if entry is not None and entry[0] is schema:  # the entry holds the schema, so its id is never reused meanwhile
+        return entry[1]
+    plan = _Plan(schema)
+    plans[id(schema)] = (schema, plan)
+    return plan
+
+
+def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:
     while isinstance(schema, dict) and "$ref" in schema:
         schema = defs.get(str(schema["$ref"])[len(REF_PREFIX):], {})
     if not isinstance(schema, dict):
         return
-    if value is None and schema.get("nullable"):
+    plan = _plan(schema, plans)
+    if value is None and plan.nullable:
         return
-    if schema.get("x-kubernetes-int-or-string"):
-        if not (_is(value, "integer") or _is(value, "string")):
-            found.append((path, _type_reason(["integer", "string"], value)))
-            return
-    elif "oneOf" in schema and _only_types(schema["oneOf"]):  # IntOrString, Quantity: a choice of scalar types
-        types = [t for option in schema["oneOf"] for t in _types(option)]
-        if not any(_is(value, t) for t in types):
-            found.append((path, _type_reason(types, value)))
+    if plan.accepts is not None and not plan.accepts(value):
+        found.append((path, _type_reason(list(plan.types), value)))
         return
-    else:
-        types = _types(schema)
-        if types and not any(_is(value, t) for t in types):
-            found.append((path, _type_reason(types, value)))
-            return
-    if "enum" in schema and isinstance(schema["enum"], list) and value not in schema["enum"]:
-        found.append((path, f"must be one of {', '.join(repr(v) for v in schema['enum'] if v is not None)}"))
-    _rules(value, schema, defs, path, closed, found)
-    _bounds(value, schema, path, found)
+    if plan.types_only:
+        return
+    if plan.enum is not None and value not in plan.enum:
+        found.append((path, f"must be one of {', '.join(repr(v) for v in plan.enum if v is not None)}"))
+    if plan.rules:
+        _rules(value, schema, defs, path, closed, found, plans)
+    if plan.bounds:
+        _bounds(value, schema, path, found)
     if isinstance(value, dict):
-        _object(value, schema, defs, path, closed, found)
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        _object(value, plan, defs, path, closed, found, plans)
+    elif isinstance(value, list) and plan.items is not None:
         for index, item in enumerate(value):
-            check(item, schema["items"], defs=defs, path=path + (index,), closed=closed, found=found)
+            _check(item, plan.items, defs, path + (index,), closed, found, plans)
 
 
-def errors_of(value: Any, schema: dict, *, defs: dict | None = None, closed: bool = False) -> list[Finding]:
-    """Every (path, reason) for `value` against `schema`, sorted by path."""
-    found: list[Finding] = []
-    check(value, schema, defs=defs, closed=closed, found=found)
-    return sorted(found, key=lambda item: [str(p) for p in item[0]])
-
-
-def _object(value: dict, schema: dict, defs: dict, path: tuple, closed: bool, found: list[Finding]) -> None:
-    declared = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    extra = schema.get("additionalProperties")
-    open_ended = schema.get("x-kubernetes-preserve-unknown-fields") is True or extra is True
-    embedded = schema.get("x-kubernetes-embedded-resource") is True
-    for name in schema.get("required") or ():
+def _object(value: dict, plan: _Plan, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:
+    declared, extra = plan.declared, plan.extra
+    for name in plan.required:
         if name not in value:
             found.append((path, f"{name!r} is required"))
     for key, item in value.items():
         if key in declared:
-            check(item, declared[key], defs=defs, path=path + (key,), closed=closed, found=found)
+            _check(item, declared[key], defs, path + (key,), closed, found, plans)
         elif isinstance(extra, dict):
-            check(item, extra, defs=defs, path=path + (key,), closed=closed, found=found)
-        elif embedded and key in RESOURCE_FIELDS:
+            _check(item, extra, defs, path + (key,), closed, found, plans)
+        elif plan.embedded and key in RESOURCE_FIELDS:
             continue
-        elif extra is False or (closed and not open_ended):
+        elif extra is False or (closed and not plan.open_ended):
             found.append((path + (key,), "unknown field"))
 
 
-def _rules(value: Any, schema: dict, defs: dict, path: tuple, closed: bool, found: list[Finding]) -> None:
+def _rules(value: Any, schema: dict, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:
     """allOf / anyOf / oneOf / not, as rules the value must also follow."""
     for sub in schema.get("allOf") or ():
-        check(value, sub, defs=defs, path=path, closed=False, found=found)
+        _check(value, sub, defs, path, False, found, plans)
     options = schema.get("anyOf")
-    if options and not any(_matches(value, sub, defs) for sub in options):
+    if options and not any(_matches(value, sub, defs, plans) for sub in options):
         found.append((path, f"must match at least one of {len(options)} alternatives (anyOf)"))
     options = schema.get("oneOf")
     if options and not _only_types(options):
-        matching = sum(1 for sub in options if _matches(value, sub, defs))
+        matching = sum(1 for sub in options if _matches(value, sub, defs, plans))
         if matching != 1:
             found.append((path, f"must match exactly one of {len(options)} alternatives (oneOf); it matches {matching}"))
-    if isinstance(schema.get("not"), dict) and _matches(value, schema["not"], defs):
+    if isinstance(schema.get("not"), dict) and _matches(value, schema["not"], defs, plans):
         found.append((path, "matches a schema it must not match (not)"))
 
 
-def _matches(value: Any, schema: Any, defs: dict) -> bool:
+def _matches(value: Any, schema: Any, defs: dict, plans: dict) -> bool:
     found: list[Finding] = []
     if isinstance(schema, dict):
-        check(value, schema, defs=defs, found=found)  # open: a rule's subschema only constrains what it names
+        _check(value, schema, defs, (), False, found, plans)  # open: a rule's subschema only constrains what it names
     return not found
 
 
@@ -175,6 +229,12 @@ def _types(schema: dict) -> list[str]:
 
 
 def _is(value: Any, json_type: str) -> bool:
+    if json_type == "object":
+        return isinstance(value, dict)
+    if json_type == "string":
+        return isinstance(value, str)
+    if json_type == "array":
+        return isinstance(value, list)
     if json_type == "integer":
         return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float) and value.is_integer()
     if json_type == "number":
