@@ -31,7 +31,7 @@ import threading
 from typing import Any, Collection
 
 from deploykit import errors
-from deploykit.charts import assembling, kubeapis, limits, packing, problems, unpacking
+from deploykit.charts import assembling, gofunctions, kubeapis, limits, packing, problems, unpacking
 from deploykit.charts.chart import NOTES, Chart
 from deploykit.charts.engines import Cluster
 from deploykit.charts.manifests import Rendered
@@ -39,6 +39,8 @@ from deploykit.charts.rendering import Target, finish, kube_version_problems, ta
 from deploykit.charts.resolving import ChartNode
 
 # Where Helm locates a failure: `web/templates/x.yaml:12` (then `:col`), in every message shape it has.
+_UNKNOWN_FUNCTION = re.compile(r'function "(?P<name>[^"]+)" not defined')
+_UNKNOWN_TEMPLATE = re.compile(r'no template "(?P<name>[^"]+)" associated with template "[^"]*"')
 _LOCATION = re.compile(r"(?P<file>[^\s:()\"<>]+/templates/[^\s:()\"<>]+):(?P<line>\d+)(?::\d+)?")
 _EXECUTION = re.compile(r"^execution error at \([^)]*\):\s*", re.S)
 _PARSE = re.compile(r"^parse error at \([^)]*\):\s*", re.S)
@@ -116,7 +118,8 @@ def _render(root: ChartNode, *, chart_path: str, values: dict, target: Target, c
         text = _bounded(lambda: _helm_render(root.chart, chart_path, json.dumps(values, default=str), json.dumps(options),
                                              cluster, skip_schema), bounds)
     except _HelmFailure as failure:
-        found.append(_problem(failure.detail, failure.kind, secrets, schema_file=root.chart.schema_file))
+        defined = gofunctions.defined_templates(text for node in root.walk() for text in node.chart.templates.values())
+        found.append(_problem(failure.detail, failure.kind, secrets, schema_file=root.chart.schema_file, defined=defined))
         return empty
     except _Stopped:
         found.append(problems.error(f"{root.prefix}/templates", f"rendering took longer than {bounds.timeout:g} s, the render timeout; stopped",
@@ -224,7 +227,8 @@ def _all_vendored(chart: Chart) -> bool:
     return all(sub.found_at.startswith("charts/") and _all_vendored(sub.chart) for sub in chart.subcharts)
 
 
-def _problem(detail: str, kind: str, secrets: Collection[str], *, schema_file: str = "values.schema.json") -> problems.Problem:
+def _problem(detail: str, kind: str, secrets: Collection[str], *, schema_file: str = "values.schema.json",
+             defined: Collection[str] = ()) -> problems.Problem:
     """A problem for one of Helm's messages: the template file and line it names, the message without Go's framing."""
     located = _LOCATION.search(detail)
     file, line = (located["file"], int(located["line"])) if located else ("templates", None)
@@ -235,10 +239,22 @@ def _problem(detail: str, kind: str, secrets: Collection[str], *, schema_file: s
     elif _PARSE.match(detail):
         message = "template syntax error: " + _PARSE.sub("", detail, count=1)
         hint = "Go templates: check the action's syntax and that every if/range/with/define has its {{ end }}"
+        unknown = _UNKNOWN_FUNCTION.search(message)
+        if unknown:
+            guess = gofunctions.closest(unknown["name"], gofunctions.FUNCTIONS)
+            message += f" (did you mean {guess!r}?)" if guess else ""
+            hint = "not a function of Helm's templates (Go's, Sprig's, include, tpl, required, toYaml, lookup): check its spelling"
     else:
         message = detail[len("template: "):] if detail.startswith("template: ") else detail
         if located and message.startswith(located.group(0)):
             message = message[len(located.group(0)):].lstrip(": \n")
+        missing = _UNKNOWN_TEMPLATE.search(message)
+        if missing:
+            guess = gofunctions.closest(missing["name"], defined)
+            message = message.replace(missing.group(0), f'no template "{missing["name"]}"')
+            message += f" (did you mean {guess!r}?)" if guess else ""
+            hint = (f'define it with {{{{ define "{missing["name"]}" }}}} ... {{{{ end }}}} in a templates/_helpers.tpl of the chart '
+                    "or a dependency, or include a name that is defined")
         if "nil pointer evaluating" in message:
             hint = "a value on that path is not set: set it (values.yaml, -f or --set), or guard it with `if`, `with` or `default`"
     if kind == "HelmValuesError":  # Helm's own values.schema.json check (deploykit's passed)

@@ -1,7 +1,7 @@
 """The bad-input corpus: every case exits with its documented code, says where and what to do, and changes nothing.
 
 Cases live in tests/data/bad-input/*.yaml, one list per family (values,
-charts, secrets, pipelines, evidence, cluster); each is a small fixture:
+charts, charts-go, secrets, pipelines, evidence, cluster); each is a small fixture:
 
     - name: values-duplicate-key            # unique, the test id
       files: {path: text}                   # written into the case's folder (the command's working directory)
@@ -27,15 +27,10 @@ Every command runs as a user runs it (`python -m deploykit`, KUBECONFIG
 pointing at a simulator of this module) and must print no traceback and
 leave the simulator's whole store as it was (tests/integration/proof/clusterstate.py).
 
-Go-template charts (the Helm engine, branch helm-charts) are not on main yet;
-the cases to add once they are (a `charts-go-*` family, same checks):
-  - go-template-syntax-error        `{{ .Values.x ` unclosed: file:line named, exit 2
-  - go-template-missing-value       `{{ .Values.image.tag | required "set image.tag" }}`: message and path, exit 2
-  - go-template-nil-pointer         `{{ .Values.a.b.c }}` with a missing: "nil pointer evaluating" named with file:line
-  - go-template-bad-function        `{{ nindnet 4 }}`: unknown function, file:line, did-you-mean
-  - go-template-fail                `{{ fail "unsupported" }}`: the chart's message, exit 2
-  - go-template-include-missing     `{{ include "nope" . }}`: no such template, exit 2
-  - go-template-toYaml-bad-output   a template rendering invalid YAML: file and line of the output
+The charts-go family puts Go-template (Helm) charts through Helm's engine, each
+chart written by the case itself: an unclosed action, `required`, a nil pointer,
+an unknown function (did-you-mean), `fail`, an include of an undefined template
+(did-you-mean among the chart's defines), and output that is not YAML.
 """
 
 from __future__ import annotations
@@ -63,7 +58,7 @@ FIXTURES = DATA / "bad-input"
 REPORT_KEY = (EXAMPLE_KEYS / "report-signing.ed25519.pem").read_text()
 KUBECTL = Path(sys.executable).parent / "kubectl"
 SOPS_RULES = f"creation_rules:\n  - path_regex: secrets/.*\\.(yaml|yml|json)$\n    age: {AGE_RECIPIENT}\n"
-FAMILIES = ("values", "charts", "secrets", "pipelines", "evidence", "cluster")
+FAMILIES = ("values", "charts", "charts-go", "secrets", "pipelines", "evidence", "cluster")
 _counter = itertools.count()
 
 

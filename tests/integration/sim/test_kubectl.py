@@ -7,6 +7,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -171,13 +172,20 @@ def test_get_watch_streams_new_rows(served, ns):
     env, _ = served
     watcher = subprocess.Popen([KUBECTL, "get", "cm", "-n", ns, "--watch"], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
+    printed: list[str] = []
+    reader = threading.Thread(target=lambda: printed.extend(iter(watcher.stdout.readline, "")), daemon=True)
+    reader.start()
     try:
         time.sleep(1.0)
         kubectl(env, "create", "configmap", "late", "--from-literal=a=1", "-n", ns)
-        time.sleep(1.5)
+        deadline = time.monotonic() + 10  # the row comes within a second; no fixed wait on success
+        while time.monotonic() < deadline and not any(line.startswith("late ") for line in printed):
+            time.sleep(0.05)
     finally:
         watcher.terminate()
-        out, err = watcher.communicate(timeout=10)
+        reader.join(timeout=10)
+        err = watcher.communicate(timeout=10)[1]
+    out = "".join(printed)
     lines = [line.split() for line in out.splitlines()]
     assert lines[0] == ["NAME", "DATA", "AGE"], out + err
     assert any(line[:2] == ["late", "1"] for line in lines[1:]), out + err
