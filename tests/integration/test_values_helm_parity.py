@@ -35,7 +35,7 @@ from typing import Any
 import helm_python as helm
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from deploykit import errors
@@ -414,11 +414,13 @@ SECTION_TREES = st.dictionaries(
 
 
 def without_null_keys(value: Any) -> Any:
-    """Helm's values with the nulls it keeps for keys no default has removed (deliberate: "null kept")."""
+    """Helm's values with the nulls it keeps for keys no default has removed (deliberate: "null kept").
+
+    Lists are left as they are: both keep a null inside a list, also under a key of a list element
+    (`--set a[0].b=null` gives `a: [{b: null}]`), since lists replace and are never merged.
+    """
     if isinstance(value, dict):
         return {key: without_null_keys(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [without_null_keys(item) for item in value]
     return value
 
 
@@ -457,6 +459,11 @@ def keeping_default_mappings(tree: dict, defaults: dict = DEFAULT_TREE) -> dict:
 
 
 @settings(max_examples=30)
+@example(trees=[{}], sets=["flag.a.a[0].a=null"])
+@example(trees=[{}], sets=["flag.a[1].b=null,flag.a[1].c=1"])
+@example(trees=[{}], sets=["flag.a[0].b.c=null,flag.a[0].b.d=2"])
+@example(trees=[{}], sets=["flag.a[0][1].b=null"])
+@example(trees=[{"nested": {"b": None}}], sets=["flag.a[0]=null,flag.b[0].c={1,null}"])
 @given(st.lists(SECTION_TREES, min_size=1, max_size=3), st.lists(set_expressions(prefix="flag."), max_size=1))
 def test_generated_files_and_flags_give_the_values_helm_gives(charts, tmp_path_factory, trees: list[dict], sets: list[str]) -> None:
     """Some mix of -f files (with nulls, over chart and subchart defaults) and --set would compose differently from Helm.
