@@ -32,7 +32,7 @@ from deploykit.release.plans import Plan
 from deploykit.release.records import Status
 from deploykit.release.results import (CLEANED_UP, DEPLOYED, FAILED, ROLLBACK_FAILED, ROLLED_BACK, UNCHANGED,
                                        DeployResult, Failure, Say, Timer)
-from deploykit.release.storage import RecordStore
+from deploykit.release.storage import RecordStore, RecordSummary
 from deploykit.track.tracking import TrackResult
 
 
@@ -52,11 +52,13 @@ class UpgradeOptions:
 
 @dataclasses.dataclass
 class Prepared:
-    """What a run knows before it writes: the rendered revision, the last deployed record and the plan."""
+    """What a run knows before it writes: the history it read, the rendered revision, the last deployed record and
+    the plan."""
 
     revision: revisions.Revision
     last: records.Record | None
     plan: Plan
+    history: list[RecordSummary] = dataclasses.field(default_factory=list)
 
 
 def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
@@ -86,7 +88,7 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
     with timer.phase("plan"):
         plan = make_plan(kube, revision, last=last, adopt=options.adopt, create_namespace=options.create_namespace,
                          number=number)
-    return Prepared(revision=revision, last=last, plan=plan)
+    return Prepared(revision=revision, last=last, plan=plan, history=history)
 
 
 def _install_hint(kube: Kube, name: str, namespace: str, history: list) -> str:
@@ -106,7 +108,7 @@ def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say:
     prepared = prepare(kube, options, timer=timer)
     result = _planned(prepared, options, say)
     store = RecordStore(kube, prepared.revision.options.namespace)
-    if result.status == UNCHANGED and not _unsettled(kube, store, prepared.revision.options.release):
+    if result.status == UNCHANGED and not _unsettled(kube, store, prepared):
         result.timings = timer.phases
         return result
     if options.create_namespace:  # the lock and the records live in the namespace
@@ -253,12 +255,13 @@ def lease_seconds() -> int:
         raise errors.UsageError(f"DEPLOYKIT_LOCK_LEASE_SECONDS={text!r} is not a whole number of seconds") from None
 
 
-def _unsettled(kube: Kube, store: RecordStore, name: str) -> bool:
-    """True when a run stopped half-way: a pending revision, two deployed ones, or a lock left behind."""
-    history = store.history(name)
+def _unsettled(kube: Kube, store: RecordStore, prepared: Prepared) -> bool:
+    """True when a run stopped half-way: a pending revision, two deployed ones (in the history `prepare` read), or a
+    lock left behind."""
+    history = prepared.history
     if any(s.status.pending for s in history) or sum(s.status is Status.DEPLOYED for s in history) > 1:
         return True
-    return locking.holder(kube, store.namespace, name) is not None
+    return locking.holder(kube, store.namespace, prepared.revision.options.release) is not None
 
 
 def _settle(store: RecordStore, name: str, *, say: Say) -> None:
