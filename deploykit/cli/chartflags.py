@@ -31,6 +31,7 @@ RENDER_TIMEOUT = typer.Option(None, "--render-timeout", metavar="SECONDS", help=
 RENDER_MAX_OUTPUT = typer.Option(None, "--render-max-output", metavar="CHARACTERS", help="Stop a render whose templates produce more text (default 64 MiB, or DEPLOYKIT_RENDER_MAX_OUTPUT).", show_default=False)
 TEMPLATE_ENGINE = typer.Option("auto", "--template-engine", metavar="ENGINE", help="helm (Go templates, Helm's engine), jinja2, or auto: the chart's deploykit.io/template-engine annotation, else its template syntax.")
 SKIP_SCHEMA_VALIDATION = typer.Option(False, "--skip-schema-validation", help="Check neither values.schema.json nor the objects against the Kubernetes schemas and the chart's CRDs (as Helm).")
+SKIP_CRDS = typer.Option(False, "--skip-crds", help="Neither create nor update the CRDs of the charts' crds/ folders (as Helm).")
 ALLOW_UNENCRYPTED = typer.Option(False, "--allow-unencrypted-secrets", help="Local experiments only: accept plaintext secret files (ignored in CI).")
 
 

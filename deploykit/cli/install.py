@@ -38,6 +38,7 @@ def install(
     template_engine: str = chartflags.TEMPLATE_ENGINE,
     kube_version: Optional[str] = chartflags.CLUSTER_KUBE_VERSION,
     skip_schema_validation: bool = chartflags.SKIP_SCHEMA_VALIDATION,
+    skip_crds: bool = chartflags.SKIP_CRDS,
 ) -> None:
     """Install CHART as RELEASE; refuses if RELEASE is already installed (use upgrade)."""
     run_upgrade(**locals(), must_be_new=True, install=True)

@@ -46,6 +46,7 @@ def plan(
     template_engine: str = chartflags.TEMPLATE_ENGINE,
     kube_version: Optional[str] = chartflags.CLUSTER_KUBE_VERSION,
     skip_schema_validation: bool = chartflags.SKIP_SCHEMA_VALIDATION,
+    skip_crds: bool = chartflags.SKIP_CRDS,
 ) -> None:
     """Show what `upgrade` would change: creates, updates (field by field), prunes and drift."""
     from deploykit.release import plans, upgrading
@@ -62,7 +63,7 @@ def plan(
             skip_schema_validation=skip_schema_validation,
         )
         prepared = upgrading.prepare(kube, upgrading.UpgradeOptions(
-            render=options, create_namespace=create_namespace, adopt=adopt), timer=Timer())
+            render=options, create_namespace=create_namespace, adopt=adopt, skip_crds=skip_crds), timer=Timer())
     result = prepared.plan
     if out:
         try:

@@ -32,5 +32,7 @@ def status(
         if data.get(key) not in (None, ""):
             typer.echo(f"{key}: {data[key]}")
     typer.echo(f"objects: {len(data['objects'])}")
+    if data["crds"]:
+        typer.echo(f"CRDs from crds/ (shared, never deleted): {', '.join(data['crds'])}")
     if data["notes"]:
         typer.echo("NOTES:\n" + data["notes"].rstrip("\n"))

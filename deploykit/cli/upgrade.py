@@ -28,7 +28,7 @@ def run_upgrade(
     no_atomic: bool, create_namespace: bool, adopt: bool, plan_file: Optional[str], no_wait: bool,
     report: Optional[str], description: str, lock_timeout: str, kubeconfig: Optional[str],
     kube_context: Optional[str], allow_unencrypted_secrets: bool, template_engine: str = "auto",
-    kube_version: Optional[str] = None, skip_schema_validation: bool = False,
+    kube_version: Optional[str] = None, skip_schema_validation: bool = False, skip_crds: bool = False,
 ) -> None:
     from deploykit.release import upgrading
 
@@ -47,7 +47,7 @@ def run_upgrade(
         upgrade_options = upgrading.UpgradeOptions(
             render=options, install=install, must_be_new=must_be_new, atomic=not no_atomic, wait=not no_wait,
             create_namespace=create_namespace, adopt=adopt, description=description, plan=reviewed,
-            lock_timeout=lock_seconds,
+            lock_timeout=lock_seconds, skip_crds=skip_crds,
         )
         try:
             result = upgrading.upgrade(kube, upgrade_options, track=engine.tracker_for(kube, timeout=wait_seconds),
@@ -107,6 +107,7 @@ def upgrade(
     template_engine: str = chartflags.TEMPLATE_ENGINE,
     kube_version: Optional[str] = chartflags.CLUSTER_KUBE_VERSION,
     skip_schema_validation: bool = chartflags.SKIP_SCHEMA_VALIDATION,
+    skip_crds: bool = chartflags.SKIP_CRDS,
 ) -> None:
     """Upgrade RELEASE to CHART (install it with --install); roll back automatically on failure."""
     run_upgrade(**locals(), must_be_new=False)

@@ -1,15 +1,17 @@
 """The adopt action: take a release Helm installed under deploykit's management, without redeploying it.
 
     lock -> read Helm's records (latest deployed revision) -> read every object of its manifest (nothing is
-    written if one belongs to another deploykit release), and the CRDs of the chart's crds/ that no release
-    claims (Helm installs them outside its manifest) -> per object: ownership metadata to deploykit's,
+    written if one belongs to another deploykit release) -> per object: ownership metadata to deploykit's,
     field ownership from Helm's manager to deploykit's (resourceVersion-guarded, re-read and retried on
     conflict) -> record revision 1 (adopted from Helm release X revision N) -> mark Helm's records
 
 The adopted revision keeps Helm's chart files, user-supplied values and
 rendered objects as Helm's record holds them (in the clear, as Helm keeps
 them); it is reproduced from that manifest, never re-rendered (see
-revisions.reproduce). Objects are never deleted or recreated. Helm's
+revisions.reproduce). The CRDs of the chart's crds/ (Helm installs them
+outside its manifest) are listed in the record and left as they are: as
+every crds/ CRD, shared and never deleted (sharedcrds.py). Objects are
+never deleted or recreated. Helm's
 records stay where they are, labelled `deploykit.io/adopted=true`, and one
 Helm revision is added (pending, empty manifest: helmrecords.tombstone) so
 that `helm upgrade` refuses and `helm uninstall` deletes no object.
@@ -27,7 +29,7 @@ from typing import Any
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release import deployers, fieldowners, helmrecords, ownership, records, upgrading
+from deploykit.release import deployers, fieldowners, helmrecords, ownership, plans, records, upgrading
 from deploykit.release.results import Say
 from deploykit.release.storage import RecordStore
 
@@ -42,6 +44,7 @@ class AdoptResult:
     revision: int = 1
     objects: list[str] = dataclasses.field(default_factory=list)
     missing: list[str] = dataclasses.field(default_factory=list)
+    crds: list[str] = dataclasses.field(default_factory=list)  # of crds/: recorded, shared, not the release's
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -60,29 +63,63 @@ def adopt_helm(kube: Kube, *, release: str, namespace: str, lock_timeout: float,
     store = RecordStore(kube, namespace)
     with upgrading.hold_lock(kube, store, release, timeout=lock_timeout, say=say):
         _refuse_if_adopted(store, release, namespace)
-        source = _deployed(kube, release, namespace)
-        helm = helmrecords.decode(source)
-        objects = [_namespaced(kube, obj, namespace) for obj in helmrecords.manifest_objects(helm)]
-        lives = [(ObjectRef.of(obj), kube.get(ObjectRef.of(obj))) for obj in objects]
-        _refuse_foreign(lives, release=release, namespace=namespace)
-        for crd, live in _unowned_crds(kube, helm, known={ref for ref, _ in lives}):
-            objects.append(crd)
-            lives.append((ObjectRef.of(crd), live))
-        result = AdoptResult(release=release, namespace=namespace, helm_revision=source.revision)
-        say(f"adopting Helm release {namespace}/{release} revision {source.revision}: {len(objects)} object(s)")
-        for ref, live in lives:
+        found = read_helm(kube, release=release, namespace=namespace)
+        source = found.source
+        result = AdoptResult(release=release, namespace=namespace, helm_revision=source.revision,
+                             crds=[str(ObjectRef.of(crd)) for crd in found.crds])
+        say(f"adopting Helm release {namespace}/{release} revision {source.revision}: {len(found.objects)} object(s)")
+        for ref, live in found.lives:
             if live is None:
                 say(f"warning: {ref} is in Helm's manifest but not in the cluster; the next upgrade creates it")
                 result.missing.append(str(ref))
                 continue
             _take_over(kube, ref, live, release=release, namespace=namespace)
             result.objects.append(str(ref))
-        store.create(_record(kube, helm, objects, source=source))
-        _hand_over(kube, helm, release=release, namespace=namespace)
+        if found.crds:
+            say(f"the CRDs of the chart's crds/ stay shared, not the release's (never deleted): {', '.join(result.crds)}")
+        store.create(_record(kube, found.helm, found.objects, source=source, crds=found.crds))
+        _hand_over(kube, found.helm, release=release, namespace=namespace)
     say(f"release {namespace}/{release} revision 1 adopted from Helm release {release} revision {source.revision} "
         f"({time.monotonic() - started:.1f}s); Helm's records are kept, labelled {helmrecords.ADOPTED_LABEL}=true, "
         "and a pending Helm revision stops `helm upgrade` (docs/releases.md: Adopting a Helm release)")
     return result
+
+
+@dataclasses.dataclass
+class HelmRelease:
+    """What adopting a Helm release takes over: its deployed revision, the objects of its manifest with the live
+    ones (None: not in the cluster), and the CRDs of its chart's crds/ found in the cluster (recorded, not owned)."""
+
+    source: helmrecords.HelmRevision
+    helm: dict[str, Any]
+    objects: list[dict[str, Any]]
+    lives: list[tuple[ObjectRef, dict | None]]
+    crds: list[dict[str, Any]]
+
+
+def read_helm(kube: Kube, *, release: str, namespace: str) -> HelmRelease:
+    """Read (never write) the Helm release to adopt; UsageError if Helm has no deployed revision of it or one of
+    its objects belongs to another deploykit release."""
+    source = _deployed(kube, release, namespace)
+    helm = helmrecords.decode(source)
+    objects = [_namespaced(kube, obj, namespace) for obj in helmrecords.manifest_objects(helm)]
+    lives = [(ObjectRef.of(obj), kube.get(ObjectRef.of(obj))) for obj in objects]
+    _refuse_foreign(lives, release=release, namespace=namespace)
+    known = {ref for ref, _ in lives}
+    crds = [crd for crd in helmrecords.crd_objects(helm)
+            if ObjectRef.of(crd) not in known and kube.get(ObjectRef.of(crd)) is not None]
+    return HelmRelease(source=source, helm=helm, objects=objects, lives=lives, crds=crds)
+
+
+def preview(kube: Kube, *, release: str, namespace: str) -> plans.Adoption:
+    """What `upgrade --adopt` would adopt first, for the plan: nothing is written."""
+    found = read_helm(kube, release=release, namespace=namespace)
+    return plans.Adoption(
+        system="helm", release=release, namespace=namespace, revision=found.source.revision,
+        objects=tuple(str(ref) for ref, live in found.lives if live is not None),
+        missing=tuple(str(ref) for ref, live in found.lives if live is None),
+        crds=tuple(str(ObjectRef.of(crd)) for crd in found.crds),
+    )
 
 
 def _refuse_if_adopted(store: RecordStore, release: str, namespace: str) -> None:
@@ -128,18 +165,6 @@ def _refuse_foreign(lives: list[tuple[ObjectRef, dict | None]], *, release: str,
                                 hint="an object belongs to one release only: remove it from one of the charts")
 
 
-def _unowned_crds(kube: Kube, helm: dict[str, Any], *, known: set[ObjectRef]) -> list[tuple[dict[str, Any], dict]]:
-    """The CRDs of the chart's crds/ that are in the cluster and no release claims (Helm installed them with the
-    release): adopted with it, so revision 1 holds them as later revisions do and a rollback to it keeps them."""
-    found = []
-    for crd in helmrecords.crd_objects(helm):
-        ref = ObjectRef.of(crd)
-        live = None if ref in known else kube.get(ref)
-        if live is not None and ownership.owner(live) is None:
-            found.append((crd, live))
-    return found
-
-
 def _take_over(kube: Kube, ref: ObjectRef, live: dict[str, Any], *, release: str, namespace: str) -> None:
     """Ownership metadata, then field ownership, to deploykit; re-read and redone while the object keeps changing."""
     helm = fieldowners.helm_managers(live)  # read before the Helm annotation (their mark) is removed
@@ -176,7 +201,7 @@ def _stamp(kube: Kube, ref: ObjectRef, live: dict[str, Any], *, release: str, na
 
 
 def _record(kube: Kube, helm: dict[str, Any], objects: list[dict[str, Any]], *,
-            source: helmrecords.HelmRevision) -> records.Record:
+            source: helmrecords.HelmRevision, crds: list[dict[str, Any]]) -> records.Record:
     now = records.now()
     files = helmrecords.chart_files(helm)
     metadata = helm["chart"].get("metadata") or {}
@@ -193,6 +218,7 @@ def _record(kube: Kube, helm: dict[str, Any], objects: list[dict[str, Any]], *,
         objects=tuple(records.AppliedObject(ref.api_version, ref.kind, ref.namespace, ref.name)
                       for ref in map(ObjectRef.of, stamped)),
         kube_version=upgrading.target_version(kube), deployer=deployers.current(), adopted_from=adopted,
+        crds=tuple(records.AppliedObject(ref.api_version, ref.kind, None, ref.name) for ref in map(ObjectRef.of, crds)),
     )
 
 

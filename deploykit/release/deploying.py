@@ -1,6 +1,6 @@
 """The shared core of install, upgrade and rollback: deploy one revision, and restore the last one on failure.
 
-`deploy` runs the phases after the plan, in order: namespace, pre hooks,
+`deploy` runs the phases after the plan, in order: crds/ CRDs, pre hooks,
 apply, track, post hooks, prune. Any failure after the first write (a
 refused apply, a failed hook, a tracking verdict, a timeout, SIGTERM from a
 cancelled CI job) raises `AttemptFailed` carrying what was written, so that
@@ -20,13 +20,13 @@ import dataclasses
 import signal
 import threading
 from datetime import datetime, timezone
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release import applying, hooks
+from deploykit.release import applying, hooks, sharedcrds
 from deploykit.release.plans import UNCHANGED, UPDATE, Operation
 from deploykit.release.results import Failure, Say, Timer
 from deploykit.release.revisions import Revision
@@ -101,13 +101,22 @@ def cancellable() -> Iterator[None]:
 
 def deploy(
     kube: Kube, revision: Revision, operations: list[Operation], *, event: str, track: Track, wait: bool,
-    timer: Timer, say: Say,
+    timer: Timer, say: Say, crds: Sequence[Operation] = (),
 ) -> Attempt:
-    """Run every phase after the plan; raise AttemptFailed (with what was written) on any failure."""
+    """Run every phase after the plan; raise AttemptFailed (with what was written) on any failure.
+
+    The crds/ CRDs (`crds`, planned by sharedcrds) are applied first and never counted as created: no cleanup
+    deletes them.
+    """
     applied = applying.Applied()
     runs: list[hooks.HookRun] = []
-    phase = "pre-hooks"
+    phase = "crds"
     try:
+        if any(op.action != UNCHANGED for op in crds):
+            say(f"applying {sum(op.action != UNCHANGED for op in crds)} CRD(s) from crds/ (shared, never deleted)")
+            with timer.phase("crds"):
+                applied.writes += sharedcrds.apply(kube, crds, revision.crds_by_key)
+        phase = "pre-hooks"
         with timer.phase("hooks"):
             runs += hooks.run(kube, revision.hooks, event=f"pre-{event}", track=track, wait=wait)
         phase = "apply"

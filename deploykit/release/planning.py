@@ -84,7 +84,7 @@ def build_operations(
     """One operation per desired object (in the order given) and one per object to prune."""
     problems: list[str] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
-        previous_by_key = {_key(obj): obj for obj in previous}
+        previous_by_key = {key_of(obj): obj for obj in previous}
         live = _live_objects(kube, desired, context, pool)
         results = list(pool.map(lambda d: _plan_one(kube, d, previous_by_key.get(d.key), context, live), desired))
     operations = []
@@ -100,7 +100,7 @@ def build_operations(
         )
     wanted = {d.key for d in desired}
     for obj in previous:
-        if _key(obj) not in wanted:
+        if key_of(obj) not in wanted:
             pruned = _prune_operation(kube, obj, context)
             if pruned:
                 operations.append(pruned)
@@ -135,7 +135,8 @@ def _live_objects(
     return found
 
 
-def _key(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
+def key_of(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """(group, kind, namespace, name): how plans and revisions key an object."""
     ref = ObjectRef.of(obj)
     return (ref.group, ref.kind, ref.namespace or "", ref.name)
 

@@ -72,6 +72,30 @@ class Operation:
 
 
 @dataclasses.dataclass(frozen=True)
+class Adoption:
+    """A release another tool installed that `upgrade --adopt` adopts before it applies the plan: which revision,
+    the objects whose ownership moves to deploykit, those missing from the cluster, its crds/ CRDs (left shared)."""
+
+    system: str
+    release: str
+    namespace: str
+    revision: int
+    objects: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    crds: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "objects": list(self.objects), "missing": list(self.missing),
+                "crds": list(self.crds)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Adoption":
+        return cls(system=data["system"], release=data["release"], namespace=data["namespace"],
+                   revision=int(data["revision"]), objects=tuple(data.get("objects", [])),
+                   missing=tuple(data.get("missing", [])), crds=tuple(data.get("crds", [])))
+
+
+@dataclasses.dataclass(frozen=True)
 class Plan:
     release: str
     namespace: str
@@ -84,14 +108,22 @@ class Plan:
     # The release's fingerprint key, sops-sealed (secrets/sealing.py): a first install applying this plan keys its
     # digests with it, as the plan did; later revisions take it from the last record.
     sealed_key: str | None = None
+    # The CRDs of the charts' crds/ folders, applied first: create, update or unchanged, never prune (not the
+    # release's objects: release/sharedcrds.py).
+    crds: tuple[Operation, ...] = ()
+    adopts: Adoption | None = None  # plan --adopt of a release Helm installed: adopted first, then upgraded
 
     @property
     def changed(self) -> tuple[Operation, ...]:
         return tuple(op for op in self.operations if op.action != UNCHANGED)
 
     @property
+    def crds_changed(self) -> tuple[Operation, ...]:
+        return tuple(op for op in self.crds if op.action != UNCHANGED)
+
+    @property
     def has_changes(self) -> bool:
-        return bool(self.changed) or self.inputs_digest != self.previous_inputs_digest
+        return bool(self.changed or self.crds_changed) or self.inputs_digest != self.previous_inputs_digest
 
     @property
     def drifted(self) -> tuple[Operation, ...]:
@@ -107,6 +139,8 @@ class Plan:
             "previousInputsDigest": self.previous_inputs_digest, "hooks": list(self.hooks),
             "summary": self.counts(), "operations": [op.to_dict() for op in self.operations],
             **({"sealedKey": self.sealed_key} if self.sealed_key else {}),
+            **({"crds": [op.to_dict() for op in self.crds]} if self.crds else {}),
+            **({"adopts": self.adopts.to_dict()} if self.adopts else {}),
         }
 
     @classmethod
@@ -121,7 +155,8 @@ class Plan:
                 chart=data.get("chart", ""), inputs_digest=data.get("inputsDigest", ""),
                 previous_inputs_digest=data.get("previousInputsDigest", ""), hooks=tuple(data.get("hooks", [])),
                 operations=tuple(Operation.from_dict(op) for op in data["operations"]),
-                sealed_key=data.get("sealedKey"),
+                sealed_key=data.get("sealedKey"), crds=tuple(Operation.from_dict(op) for op in data.get("crds", [])),
+                adopts=Adoption.from_dict(data["adopts"]) if data.get("adopts") else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise errors.UsageError(f"{source}: damaged plan file ({exc.__class__.__name__}: {exc})",
@@ -150,20 +185,43 @@ def describe_change(change: FieldChange) -> str:
 def describe(plan: Plan, *, show_unchanged: bool = False) -> list[str]:
     """The plan as lines a reviewer reads: one per object, its field changes and drift indented."""
     lines = [f"Plan for release {plan.namespace}/{plan.release}, revision {plan.revision} ({plan.chart}):"]
-    for op in plan.operations:
-        if op.action == UNCHANGED and not op.drift and not show_unchanged:
-            continue
-        reason = f" ({op.reason})" if op.reason else ""
-        lines.append(f"  {_SYMBOL[op.action]:>3} {op.action:<9} {op.ident}{reason}")
-        if op.action in (UPDATE, REPLACE):
-            lines += [f"        {describe_change(change)}" for change in op.changes]
-        lines += [f"        drift: {describe_change(change)}" for change in op.drift]
+    if plan.adopts is not None:
+        lines += _adoption_lines(plan.adopts)
+    shown_crds = [op for op in plan.crds if op.action != UNCHANGED or show_unchanged]
+    if shown_crds:
+        lines.append("  CRDs from crds/, applied first, never deleted:")
+        lines += _operation_lines(shown_crds, indent="  ")
+    lines += _operation_lines([op for op in plan.operations if op.action != UNCHANGED or op.drift or show_unchanged])
     lines += [f"  hook {hook}" for hook in plan.hooks]
     counts = plan.counts()
-    summary = ", ".join(f"{counts[a]} to {a}" for a in (CREATE, UPDATE, REPLACE, PRUNE) if counts[a])
+    summary = ", ".join([*(f"{n} crds/ CRD(s) to {a}" for a in (CREATE, UPDATE)
+                           if (n := sum(op.action == a for op in plan.crds))),
+                         *(f"{counts[a]} to {a}" for a in (CREATE, UPDATE, REPLACE, PRUNE) if counts[a])])
     drift = f"; drift on {len(plan.drifted)} object(s)" if plan.drifted else ""
     if plan.has_changes:
         lines.append(f"Plan: {summary or 'no object changes; inputs changed, a new revision is recorded'}{drift}.")
     else:
         lines.append(f"No changes: {counts[UNCHANGED]} object(s) up to date{drift}.")
+    return lines
+
+
+def _operation_lines(operations: list[Operation], *, indent: str = "") -> list[str]:
+    """One line per operation, its field changes and drift indented below it."""
+    lines = []
+    for op in operations:
+        reason = f" ({op.reason})" if op.reason else ""
+        lines.append(f"{indent}  {_SYMBOL[op.action]:>3} {op.action:<9} {op.ident}{reason}")
+        if op.action in (UPDATE, REPLACE):
+            lines += [f"{indent}        {describe_change(change)}" for change in op.changes]
+        lines += [f"{indent}        drift: {describe_change(change)}" for change in op.drift]
+    return lines
+
+
+def _adoption_lines(adoption: Adoption) -> list[str]:
+    system = "Helm" if adoption.system == "helm" else adoption.system
+    lines = [f"  adopts {system} release {adoption.namespace}/{adoption.release} revision {adoption.revision} first "
+             f"(as revision 1); ownership moves to deploykit for {len(adoption.objects)} object(s):"]
+    lines += [f"      {ident}" for ident in adoption.objects]
+    lines += [f"      {ident} (in {system}'s manifest, not in the cluster)" for ident in adoption.missing]
+    lines += [f"      {ident} (from crds/: stays shared, not the release's)" for ident in adoption.crds]
     return lines

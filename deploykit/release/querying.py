@@ -47,7 +47,9 @@ def status(kube: Kube, *, release: str, namespace: str) -> dict[str, Any]:
         "updated": record.updated, "chart": f"{record.chart.name}-{record.chart.version}",
         "appVersion": record.chart.app_version, "description": record.description,
         "deployedBy": str(record.deployer) if record.deployer else "", "failure": record.failure,
-        "objects": [f"{o.kind}/{o.name}" for o in record.objects], "timings": dict(record.timings),
+        "objects": [f"{o.kind}/{o.name}" for o in record.objects],
+        "crds": [o.name for o in record.crds],  # of crds/: applied, shared, not the release's (never deleted)
+        "timings": dict(record.timings),
         "notes": _unfingerprinted(record.notes or ""),
     }
 

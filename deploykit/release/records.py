@@ -192,10 +192,13 @@ class Record:
     notes: str = ""
     template_engine: str = ""  # jinja2 or helm: the engine that rendered it, to re-render it alike ("": jinja2)
     adopted_from: AdoptedFrom | None = None
+    # The CRDs of the charts' crds/ folders this revision applied (created=True: it created them). Not the
+    # release's objects: shared with any release, never pruned or deleted (release/sharedcrds.py).
+    crds: tuple[AppliedObject, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
-        for name in ("secret_files", "set_inputs", "objects", "hooks", "values_files"):
+        for name in ("secret_files", "set_inputs", "objects", "hooks", "values_files", "crds"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @property
@@ -453,6 +456,7 @@ _RECORD_READERS = {
     "set_inputs": _listed(SetInput),
     "values_files": _listed(ValuesFile),
     "objects": _listed(AppliedObject),
+    "crds": _listed(AppliedObject),
     "hooks": _listed(HookResult),
     "timings": _read_timings,
     "deployer": _nested(Deployer, optional=True),

@@ -51,6 +51,8 @@ class Revision:
     secret_files: tuple[records.SecretFile, ...]
     set_inputs: tuple[records.SetInput, ...]
     adopted_from: records.AdoptedFrom | None = None  # reproduced from its stored manifest, never re-rendered
+    # The CRDs of the charts' crds/ folders, as they are (not the release's: sharedcrds.py); not in `desired`.
+    crds: list[Desired] = dataclasses.field(default_factory=list, repr=False)
 
     @property
     def notes(self) -> str | None:
@@ -60,9 +62,15 @@ class Revision:
     def by_key(self) -> dict[tuple, Desired]:
         return {item.key: item for item in self.desired}
 
-    def new_kinds(self) -> frozenset[tuple[str, str]]:
+    @property
+    def crds_by_key(self) -> dict[tuple, Desired]:
+        return {item.key: item for item in self.crds}
+
+    def new_kinds(self, *, include_crds: bool = True) -> frozenset[tuple[str, str]]:
+        """(group, kind) of every CRD the revision applies: those of crds/ (unless skipped) and of templates/."""
         found = set()
-        for crd in self.result.rendered.crds + tuple(m for m in self.result.rendered.manifests if m.kind == "CustomResourceDefinition"):
+        shipped = self.result.rendered.crds if include_crds else ()
+        for crd in shipped + tuple(m for m in self.result.rendered.manifests if m.kind == "CustomResourceDefinition"):
             spec = crd.obj.get("spec") or {}
             names = spec.get("names") or {}
             if isinstance(names, dict) and names.get("kind"):
@@ -132,11 +140,13 @@ def _assemble(
     fingerprinter = fingerprinting.Fingerprinter(key, fingerprinting.secret_leaf_texts(result.values))
     release, namespace = options.release, options.namespace
     rendered = result.rendered
-    objects = [ownership.stamped(m.obj, release=release, namespace=namespace) for m in (*rendered.crds, *rendered.manifests)]
+    # crds/ CRDs are applied as they are: no release owns them (sharedcrds.py); the record lists them first.
+    crds = [Desired(dict(m.obj), m.template, recorded=dict(m.obj)) for m in rendered.crds]
+    objects = [ownership.stamped(m.obj, release=release, namespace=namespace) for m in rendered.manifests]
     hooks = [(hook, ownership.stamped(hook.manifest.obj, release=release, namespace=namespace)) for hook in rendered.hooks]
-    recorded = fingerprinter.tree(objects + [obj for _, obj in hooks])
+    recorded = [*(c.obj for c in crds), *fingerprinter.tree(objects + [obj for _, obj in hooks])]
     desired = [Desired(obj, m.template, recorded=safe)
-               for obj, m, safe in zip(objects, (*rendered.crds, *rendered.manifests), recorded)]
+               for obj, m, safe in zip(objects, rendered.manifests, recorded[len(crds):])]
     # JSON, not YAML: a thousand objects dump and load in milliseconds; `get manifest` prints YAML.
     manifest = json.dumps(recorded, separators=(",", ":"), ensure_ascii=False, default=str)
     digest = fingerprinting.inputs_digest(
@@ -150,7 +160,16 @@ def _assemble(
         safe_notes=fingerprinter.text(rendered.notes or ""),
         values=fingerprinter.values(result.values), inputs_digest=digest, chart_files=chart_files,
         chart_path=chart_path, values_files=values_files, secret_files=secret_files, set_inputs=set_inputs,
+        crds=crds,
     )
+
+
+def _legacy_manifest(revision: Revision) -> str:
+    """The manifest as deploykit wrote it before crds/ CRDs were shared: each stamped with the release's ownership."""
+    documents = json.loads(revision.manifest)
+    release, namespace = revision.options.release, revision.options.namespace
+    documents[:len(revision.crds)] = [ownership.stamped(c.obj, release=release, namespace=namespace) for c in revision.crds]
+    return json.dumps(documents, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def manifest_documents(record: records.Record) -> list[dict[str, Any]]:
@@ -235,7 +254,7 @@ def reproduce(record: records.Record, *, folder: Path | None = None, cluster: en
     revision = _assemble(options, result, key=key, sealed=sealed, chart_files=dict(record.chart_files),
                          chart_path=record.chart_path, values_files=record.values_files,
                          secret_files=record.secret_files, set_inputs=record.set_inputs)
-    if revision.manifest != record.manifest:
+    if revision.manifest != record.manifest and not (revision.crds and _legacy_manifest(revision) == record.manifest):
         raise errors.RecordError(
             f"{record.label}: re-rendering the stored revision does not give the objects it applied "
             "(a secret or a chart file differs from what was deployed); nothing was applied",

@@ -25,7 +25,7 @@ from typing import Any
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.release import (applying, deploying, deployers, killpoints, locking, ownership, planning, plans, records,
-                               revisions)
+                               revisions, sharedcrds)
 from deploykit.charts import engines, kubeapis
 from deploykit.release.inputs import RenderOptions, check_identity
 from deploykit.release.plans import Plan
@@ -48,6 +48,7 @@ class UpgradeOptions:
     description: str = ""
     plan: Plan | None = None  # upgrade --plan FILE: apply exactly this plan
     lock_timeout: float = 60.0
+    skip_crds: bool = False  # --skip-crds: the CRDs of crds/ are neither planned nor applied (as Helm)
 
 
 @dataclasses.dataclass
@@ -87,8 +88,19 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
         revision = revisions.prepare(render_options, sealed_key=sealed_key, source=f"release {namespace}/{name}")
     with timer.phase("plan"):
         plan = make_plan(kube, revision, last=last, adopt=options.adopt, create_namespace=options.create_namespace,
-                         number=number)
+                         number=number, crds=not options.skip_crds)
+        if options.adopt and not history:
+            plan = dataclasses.replace(plan, adopts=_adoption(kube, name, namespace))
     return Prepared(revision=revision, last=last, plan=plan, history=history)
+
+
+def _adoption(kube: Kube, name: str, namespace: str) -> plans.Adoption | None:
+    """What `--adopt` adopts before this plan applies: the Helm release of this name, if Helm installed one."""
+    from deploykit.release import adopting, helmrecords  # adopting takes this module's lock
+
+    if planning.namespace_exists(kube, namespace) and helmrecords.exists(kube, release=name, namespace=namespace):
+        return adopting.preview(kube, release=name, namespace=namespace)
+    return None
 
 
 def _install_hint(kube: Kube, name: str, namespace: str, history: list) -> str:
@@ -180,16 +192,19 @@ def target_version(kube: Kube) -> str:
 
 
 def make_plan(kube: Kube, revision: revisions.Revision, *, last: records.Record | None, adopt: bool,
-              create_namespace: bool, number: int) -> Plan:
+              create_namespace: bool, number: int, crds: bool = False) -> Plan:
+    """The plan of a revision; with `crds`, also of its crds/ CRDs (install and upgrade; a rollback leaves them)."""
     namespace = revision.options.namespace
     context = planning.PlanContext(
         release=revision.options.release, namespace=namespace, adopt=adopt,
         # only those that do not exist yet: objects in an existing namespace are read and dry-run as usual
         new_namespaces=frozenset(ns for ns in revision.namespaces() | ({namespace} if create_namespace else set())
                                  if not planning.namespace_exists(kube, ns)),
-        new_kinds=revision.new_kinds(), mask=_mask, digest_key=revision.key,
+        new_kinds=revision.new_kinds(include_crds=crds), mask=_mask, digest_key=revision.key,
     )
-    previous = revisions.applied_objects(last) if last else []
+    # A crds/ CRD an older deploykit recorded as the release's object is never pruned: it is shared now.
+    shared = set(revision.crds_by_key)
+    previous = [obj for obj in (revisions.applied_objects(last) if last else []) if planning.key_of(obj) not in shared]
     operations = planning.build_operations(kube, revision.desired, previous=previous, context=context)
     chart = revision.result.chart.metadata
     return Plan(
@@ -198,6 +213,7 @@ def make_plan(kube: Kube, revision: revisions.Revision, *, last: records.Record 
         previous_inputs_digest=last.inputs_digest if last else "",
         hooks=tuple(f"{', '.join(h.events)} {h.manifest.kind} {h.manifest.name}" for h, _ in revision.hooks),
         sealed_key=revision.sealed_key,
+        crds=tuple(sharedcrds.plan(kube, revision.crds, digest_key=revision.key)) if crds else (),
     )
 
 
@@ -217,8 +233,8 @@ def check_reviewed(reviewed: Plan, current: Plan) -> None:
         problems.append(f"the release moved to revision {current.revision - 1} since the plan was made")
     if reviewed.inputs_digest != current.inputs_digest:
         problems.append("the chart, values or secrets differ from the ones the plan was made with")
-    before = {op.key: op for op in reviewed.operations}
-    after = {op.key: op for op in current.operations}
+    before = {op.key: op for op in (*reviewed.crds, *reviewed.operations)}
+    after = {op.key: op for op in (*current.crds, *current.operations)}
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
         if old is None or new is None:
@@ -300,6 +316,11 @@ def _record(revision: revisions.Revision, *, number: int, status: Status, descri
     )
 
 
+def _applied_crds(plan: Plan) -> tuple[records.AppliedObject, ...]:
+    return tuple(records.AppliedObject(op.api_version, op.kind, None, op.name, created=op.action == plans.CREATE)
+                 for op in plan.crds)
+
+
 def _applied_objects(revision: revisions.Revision, created: Mapping[tuple, Any]) -> tuple[records.AppliedObject, ...]:
     return tuple(
         records.AppliedObject(d.ref.api_version, d.ref.kind, d.ref.namespace, d.ref.name, created=d.key in created)
@@ -324,9 +345,9 @@ def _deploy_locked(
     try:
         with deploying.cancellable():
             attempt = deploying.deploy(kube, revision, list(plan.operations), event=event, track=track,
-                                       wait=options.wait, timer=timer, say=say)
+                                       wait=options.wait, timer=timer, say=say, crds=plan.crds)
     except deploying.AttemptFailed as failed:
-        return _recover(kube, store, revision, failed, last=last, options=options, result=result, timer=timer,
+        return _recover(kube, store, revision, plan, failed, last=last, options=options, result=result, timer=timer,
                         track=track, say=say)
     result.created = [f"{k[1]}/{k[3]}" for k in sorted(attempt.applied.created)]
     result.writes += attempt.applied.writes
@@ -337,7 +358,7 @@ def _deploy_locked(
                           description=options.description or f"{event} complete",
                           objects=_applied_objects(revision, attempt.applied.created),
                           hooks=_hook_results(attempt.hook_runs), timings=timer.phases,
-                          rolled_back_to=rolled_back_to))
+                          rolled_back_to=rolled_back_to, crds=_applied_crds(plan)))
     killpoints.reached("record")
     if last is not None:
         store.update_status(last.name, last.revision, Status.SUPERSEDED)
@@ -346,7 +367,7 @@ def _deploy_locked(
 
 
 def _recover(
-    kube: Kube, store: RecordStore, revision: revisions.Revision, failed: deploying.AttemptFailed, *,
+    kube: Kube, store: RecordStore, revision: revisions.Revision, plan: Plan, failed: deploying.AttemptFailed, *,
     last: records.Record | None, options: UpgradeOptions, result: DeployResult,
     timer: Timer, track: deploying.Track, say: Say,
 ) -> DeployResult:
@@ -360,7 +381,7 @@ def _recover(
         store.replace(_record(revision, number=number, status=Status.FAILED, description=failed.failure.describe(),
                               objects=_applied_objects(revision, failed.applied.created),
                               hooks=_hook_results(failed.hook_runs), timings=dict(timer.phases),
-                              failure=failed.failure.describe()))
+                              failure=failed.failure.describe(), crds=_applied_crds(plan)))
     except errors.KubeError as exc:  # the API server is gone: nothing more can be written or restored now
         result.status, result.timings = FAILED, timer.phases
         lost = errors.KubeError(
