@@ -338,8 +338,8 @@ def test_a_release_helm_applied_server_side_drops_the_field_after_adoption(dk, h
     assert _uids(dk) == uids
 
 
-def test_a_crd_helm_installed_from_crds_is_adopted_and_kept_by_a_rollback_to_revision_1(dk, helm, tmp_path):
-    """The CRD Helm made from crds/ would block the first upgrade, and a rollback to revision 1 would delete it."""
+def test_a_crd_helm_installed_from_crds_stays_shared_through_adopt_upgrade_rollback_and_uninstall(dk, helm, tmp_path):
+    """The CRD Helm made from crds/ would become the release's object: deleted by uninstall with every custom resource."""
     group = f"g{uuid.uuid4().hex[:10]}.example.com"
     crd = f"things.{group}"
     chart = write_chart(tmp_path / "crd-web", {**HELM_CHART, "crds/things.yaml": f"""\
@@ -359,10 +359,12 @@ def test_a_crd_helm_installed_from_crds_is_adopted_and_kept_by_a_rollback_to_rev
     helm.install(str(chart), "web", {"password": CANARY}, namespace=dk.namespace)
     uid = json.loads(dk.kubectl("get", "crd", crd, "-o", "json"))["metadata"]["uid"]
     assert dk.run("adopt", "helm", "web", "-n", dk.namespace).returncode == 0
+    assert json.loads(dk.run("status", "web", "-n", dk.namespace, "-o", "json").stdout)["crds"] == [crd]
     done = dk.run("upgrade", "web", str(chart), "-n", dk.namespace, "--timeout", "30s", "--set", f"password={CANARY}")
     assert done.returncode == 0, done.stdout + done.stderr
     rolled = dk.run("rollback", "web", "1", "-n", dk.namespace, "--timeout", "30s")
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert dk.run("uninstall", "web", "-n", dk.namespace).returncode == 0
     live = json.loads(dk.kubectl("get", "crd", crd, "-o", "json"))["metadata"]
     assert live["uid"] == uid
-    assert live["annotations"]["deploykit.io/release-name"] == "web"
+    assert "deploykit.io/release-name" not in (live.get("annotations") or {})
