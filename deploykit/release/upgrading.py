@@ -89,8 +89,9 @@ def prepare(kube: Kube, options: UpgradeOptions, *, timer: Timer) -> Prepared:
     with timer.phase("plan"):
         plan = make_plan(kube, revision, last=last, adopt=options.adopt, create_namespace=options.create_namespace,
                          number=number, crds=not options.skip_crds)
-        if options.adopt and not history:
-            plan = dataclasses.replace(plan, adopts=_adoption(kube, name, namespace))
+        adoption = _adoption(kube, name, namespace) if options.adopt and not history else None
+        if adoption is not None:  # adopted as revision 1, the plan applies as revision 2
+            plan = dataclasses.replace(plan, adopts=adoption, revision=plan.revision + 1)
     return Prepared(revision=revision, last=last, plan=plan, history=history)
 
 

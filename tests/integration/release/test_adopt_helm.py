@@ -368,3 +368,15 @@ def test_a_crd_helm_installed_from_crds_stays_shared_through_adopt_upgrade_rollb
     live = json.loads(dk.kubectl("get", "crd", crd, "-o", "json"))["metadata"]
     assert live["uid"] == uid
     assert "deploykit.io/release-name" not in (live.get("annotations") or {})
+
+
+def test_plan_adopt_shows_the_adoption_first_and_writes_nothing(dk, helm_release):
+    """`plan --adopt` would hide that the upgrade first adopts Helm's release (which revision, whose ownership moves)."""
+    dk.handle.server.audit.clear()
+    done = dk.run("plan", "web", str(dk.chart), "-n", dk.namespace, "--adopt")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"adopts Helm release {dk.namespace}/web revision 2 first" in done.stdout
+    assert f"Deployment/web in {dk.namespace}" in done.stdout and f"ConfigMap/web in {dk.namespace}" in done.stdout
+    assert dk.handle.server.audit.writes(agent="deploykit") == []
+    as_json = json.loads(dk.run("plan", "web", str(dk.chart), "-n", dk.namespace, "--adopt", "-o", "json").stdout)
+    assert (as_json["adopts"]["system"], as_json["adopts"]["revision"]) == ("helm", 2)
