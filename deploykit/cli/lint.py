@@ -37,6 +37,7 @@ def lint(
     render_timeout: float | None = chartflags.RENDER_TIMEOUT,
     render_max_output: int | None = chartflags.RENDER_MAX_OUTPUT,
     template_engine: str = chartflags.TEMPLATE_ENGINE,
+    skip_schema_validation: bool = chartflags.SKIP_SCHEMA_VALIDATION,
 ) -> None:
     """Check CHART and its values; report every problem; exit 1 on errors."""
     from deploykit.charts import problems
@@ -58,6 +59,7 @@ def lint(
         render_timeout=render_timeout,
         render_max_output=render_max_output,
         template_engine=template_engine,
+        skip_schema_validation=skip_schema_validation,
     )
     found = rendering.lint(options)
     for problem in found:

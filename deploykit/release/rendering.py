@@ -291,7 +291,8 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
     except errors.DeploykitError as exc:
         found.append(problems.error(chart.metadata.source, problems.mask(exc.message, secrets), hint=exc.hint))
         return found
-    found.extend(_schema_problems(tree, composed))
+    if not options.skip_schema_validation:
+        found.extend(_schema_problems(tree, composed))
     try:
         engine = engines.choose(tree, options.template_engine)
     except errors.ChartError as exc:
@@ -300,15 +301,17 @@ def lint(options: RenderOptions) -> list[problems.Problem]:
     rendered = _render_tree(engine, tree, composed, options, secrets=secrets, bounds=bounds, report=found,
                             check_partials=True)
     # A line already reported (e.g. a non-string annotation) need not be reported again by its schema.
-    found.extend(_api_problems(rendered, options, secrets, reported={(p.file, p.line) for p in found}))
+    found.extend(_api_problems(rendered, options, secrets, reported={(p.file, p.line) for p in found},
+                               schemas=not options.skip_schema_validation))
     return found
 
 
 def _api_problems(rendered: Rendered, options: RenderOptions, secrets: frozenset[str], *, reported: Collection[tuple],
-                  warnings: bool = True) -> list[problems.Problem]:
+                  warnings: bool = True, schemas: bool = True) -> list[problems.Problem]:
     """What the target version's API says about every object (kinds it does not serve, apiVersions it no longer
     serves, values it would refuse) and the chart's CRDs about its custom resources; with warnings, also the plain
-    scalars whose type may surprise (a second YAML parse of every object: lint only)."""
+    scalars whose type may surprise (a second YAML parse of every object: lint only); without `schemas`
+    (--skip-schema-validation), only those."""
     every = [*rendered.crds, *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
     custom = checking.custom_kinds(every)
     crds = customresources.collect(every)
@@ -316,6 +319,8 @@ def _api_problems(rendered: Rendered, options: RenderOptions, secrets: frozenset
     for manifest in every:
         if warnings:
             found.extend(checking.surprising_scalars(manifest, secrets=secrets))
+        if not schemas:
+            continue
         for problem in checking.api_problems(manifest, kube_version=options.kube_version, custom_kinds=custom,
                                               crds=crds, secrets=secrets):
             if (problem.file, problem.line) not in reported:

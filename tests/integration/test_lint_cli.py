@@ -132,6 +132,19 @@ def test_every_problem_is_reported_one_per_line(invoke_cli, make_chart):
     assert done.stderr == f"lint failed: {chart}: 8 error(s), 0 warning(s)\n"
 
 
+def test_skip_schema_validation_skips_the_values_and_object_schemas(invoke_cli, make_chart):
+    """lint would refuse --skip-schema-validation (plan, upgrade and template take it) or still check the schemas."""
+    chart = make_chart({
+        "values.yaml": "replicas: 1\n",
+        "values.schema.json": '{"type": "object", "properties": {"replicas": {"type": "integer", "maximum": 0}}}',
+        "templates/b.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n",
+    })
+    assert invoke_cli("lint", str(chart)).exit_code == 1
+    done = invoke_cli("lint", str(chart), "--skip-schema-validation")
+    assert done.exit_code == 0, done.stdout
+    assert done.stdout == ""
+
+
 def test_warnings_alone_exit_0(invoke_cli, make_chart):
     """A deprecated API (a warning) would fail a CI job as if it were an error."""
     chart = make_chart({"templates/x.yaml": "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\n"})
