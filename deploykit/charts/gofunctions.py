@@ -1,14 +1,13 @@
 """The names a Go template of a Helm chart can call, for the did-you-mean of an unknown function or template.
 
 Owns the list of Helm 4's template functions (Go's built-ins, Sprig's, and
-Helm's own: include, tpl, required, toYaml, lookup, ...) and the guess of
-the closest known name to a mistyped one. Must not: render or import
-helm_python (the names are data).
+Helm's own: include, tpl, required, toYaml, lookup, ...) and the names
+templates define; wording.did_you_mean picks the closest to a mistyped one.
+Must not: render or import helm_python (the names are data).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Iterable
 
@@ -35,12 +34,6 @@ fromYaml fromYamlArray toToml fromToml fromJsonArray lookup
 
 # A named template's definition in a template source: `{{ define "app.labels" }}`.
 DEFINE = re.compile(r"\{\{-?\s*define\s+\"([^\"]+)\"")
-
-
-def closest(word: str, choices: Iterable[str]) -> str | None:
-    """The closest of `choices` to a mistyped `word`, if one is close enough."""
-    found = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def defined_templates(sources: Iterable[str]) -> set[str]:

@@ -30,7 +30,7 @@ import tarfile
 import threading
 from typing import Any, Collection
 
-from deploykit import errors
+from deploykit import errors, wording
 from deploykit.charts import assembling, gofunctions, kubeapis, limits, packing, problems, unpacking
 from deploykit.charts.chart import NOTES, Chart
 from deploykit.charts.engines import Cluster
@@ -241,7 +241,7 @@ def _problem(detail: str, kind: str, secrets: Collection[str], *, schema_file: s
         hint = "Go templates: check the action's syntax and that every if/range/with/define has its {{ end }}"
         unknown = _UNKNOWN_FUNCTION.search(message)
         if unknown:
-            guess = gofunctions.closest(unknown["name"], gofunctions.FUNCTIONS)
+            guess = wording.did_you_mean(unknown["name"], gofunctions.FUNCTIONS)
             message += f" (did you mean {guess!r}?)" if guess else ""
             hint = "not a function of Helm's templates (Go's, Sprig's, include, tpl, required, toYaml, lookup): check its spelling"
     else:
@@ -250,7 +250,7 @@ def _problem(detail: str, kind: str, secrets: Collection[str], *, schema_file: s
             message = message[len(located.group(0)):].lstrip(": \n")
         missing = _UNKNOWN_TEMPLATE.search(message)
         if missing:
-            guess = gofunctions.closest(missing["name"], defined)
+            guess = wording.did_you_mean(missing["name"], defined)
             message = message.replace(missing.group(0), f'no template "{missing["name"]}"')
             message += f" (did you mean {guess!r}?)" if guess else ""
             hint = (f'define it with {{{{ define "{missing["name"]}" }}}} ... {{{{ end }}}} in a templates/_helpers.tpl of the chart '

@@ -25,6 +25,8 @@ import functools
 import re
 from typing import Any, Callable
 
+from deploykit.wording import json_type as _json_type
+
 Finding = tuple[tuple, str]
 
 REF_PREFIX = "#/$defs/"
@@ -245,17 +247,3 @@ def _is(value: Any, json_type: str) -> bool:
 def _type_reason(types: list[str], value: Any) -> str:
     expected = [t for t in types if t != "null"]
     return f"must be of type {' or '.join(expected)}, not {_json_type(value)}"
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"

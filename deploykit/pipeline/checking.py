@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from deploykit import errors, yamlscalars
-from deploykit.pipeline.problems import did_you_mean
+from deploykit.wording import did_you_mean
 
 BODY_KEYS = ("publicKey", "releases", "stages")
 STAGE_PLACEHOLDER = "{stage}"

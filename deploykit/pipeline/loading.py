@@ -26,7 +26,8 @@ import yaml
 
 from deploykit import errors
 from deploykit.pipeline import checking, model
-from deploykit.pipeline.problems import Problem, did_you_mean, field_name, type_name
+from deploykit.pipeline.problems import Problem, field_name
+from deploykit.wording import did_you_mean, type_name
 
 MAX_FILE_BYTES = 1024 * 1024  # a pipeline file is a page of YAML; this stops /dev/zero
 MAX_NODES = 100_000  # alias expansion ("billion laughs") must not blow up
