@@ -1,6 +1,7 @@
 """Who is deploying: a GitLab or GitHub CI job, or a person at a machine, read from environment variables.
 
-Owns the mapping from CI variables to `records.Deployer` and the readable
+Owns the mapping from CI variables (read by report.model.ci_job_from_env, as
+run reports name the job) to `records.Deployer` and the readable
 identity a run holds the release lock under (`host/pid/CI job URL`).
 `from_env` and `lock_identity` are pure: they take the environment (and the
 user, host, pid) as arguments; `current` reads them for this process.
@@ -17,27 +18,16 @@ import socket
 from collections.abc import Mapping
 
 from deploykit.release.records import Deployer
-
-GITHUB = "https://github.com"
+from deploykit.report import model
 
 
 def from_env(env: Mapping[str, str], *, user: str, host: str) -> Deployer:
-    """The deployer the variables describe: GitLab CI, then GitHub Actions, else `user@host`."""
-    if env.get("GITLAB_CI") or env.get("CI_JOB_URL"):
-        return Deployer(
-            system="gitlab", actor=env.get("GITLAB_USER_LOGIN", "") or f"{user}@{host}",
-            commit=env.get("CI_COMMIT_SHA", ""), job_url=env.get("CI_JOB_URL", ""),
-            pipeline_url=env.get("CI_PIPELINE_URL", ""), project=env.get("CI_PROJECT_PATH", ""),
-        )
-    if env.get("GITHUB_ACTIONS") or env.get("GITHUB_RUN_ID"):
-        repository, run_id = env.get("GITHUB_REPOSITORY", ""), env.get("GITHUB_RUN_ID", "")
-        server = (env.get("GITHUB_SERVER_URL") or GITHUB).rstrip("/")
-        run_url = f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else ""
-        return Deployer(
-            system="github", actor=env.get("GITHUB_ACTOR", "") or f"{user}@{host}",
-            commit=env.get("GITHUB_SHA", ""), job_url=run_url, pipeline_url=run_url, project=repository,
-        )
-    return Deployer(system="local", actor=f"{user}@{host}")
+    """The deployer the variables describe (the CI job as reports name it: GitLab CI, then GitHub Actions), with
+    `user@host` as the actor outside CI or when the job names no user."""
+    job = model.ci_job_from_env(env)
+    actor = job.actor if job.system != "local" and job.actor else f"{user}@{host}"
+    return Deployer(system=job.system, actor=actor, commit=job.commit, job_url=job.job_url,
+                    pipeline_url=job.pipeline_url, project=job.project)
 
 
 def lock_identity(deployer: Deployer, *, host: str, pid: int) -> str:

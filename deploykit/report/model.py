@@ -136,8 +136,10 @@ class StageReport:
 
 
 def ci_job_from_env(env: Mapping[str, str]) -> CiJob:
-    """The CI job the variables describe: GitLab CI, then GitHub Actions, else a local run (empty fields)."""
-    if env.get("GITLAB_CI"):
+    """The CI job the variables describe: GitLab CI, then GitHub Actions, else a local run (empty fields).
+
+    Also who deployed a release revision (release.deployers): one reading of the CI variables for both."""
+    if env.get("GITLAB_CI") or env.get("CI_JOB_URL"):
         return CiJob(
             system="gitlab", commit=env.get("CI_COMMIT_SHA", ""),
             ref=env.get("CI_COMMIT_REF_NAME", "") or env.get("CI_COMMIT_TAG", ""),
@@ -145,7 +147,7 @@ def ci_job_from_env(env: Mapping[str, str]) -> CiJob:
             pipeline_url=env.get("CI_PIPELINE_URL", ""), project=env.get("CI_PROJECT_PATH", ""),
             actor=env.get("GITLAB_USER_LOGIN", ""),
         )
-    if env.get("GITHUB_ACTIONS"):
+    if env.get("GITHUB_ACTIONS") or env.get("GITHUB_RUN_ID"):
         server = (env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
         repository, run_id = env.get("GITHUB_REPOSITORY", ""), env.get("GITHUB_RUN_ID", "")
         run_url = f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else ""

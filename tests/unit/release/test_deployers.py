@@ -53,3 +53,13 @@ def test_the_lock_identity_is_host_pid_and_job_url():
     assert deployers.lock_identity(gitlab, host="ci-7", pid=31) == "ci-7/31/https://gitlab.example.com/shop/web/-/jobs/812"
     local = deployers.from_env({}, user="carol", host="laptop")
     assert deployers.lock_identity(local, host="laptop", pid=5) == "laptop/5"
+
+
+def test_a_github_run_attempt_is_linked_as_the_run_report_links_it():
+    """A record and the pipeline report of one rerun job would link different pages (the run, the attempt)."""
+    from deploykit.report import model
+
+    env = {**GITHUB_ENV, "GITHUB_RUN_ATTEMPT": "2"}
+    deployer = deployers.from_env(env, user="u", host="h")
+    assert deployer.job_url == "https://github.com/shop/web/actions/runs/4242/attempts/2"
+    assert deployer.job_url == model.ci_job_from_env(env).job_url

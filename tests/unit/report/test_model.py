@@ -78,6 +78,12 @@ def test_github_variables_fill_the_ci_job_with_the_run_url():
     assert job.pipeline_url == "https://github.com/acme/shop/actions/runs/42"
 
 
+def test_a_gitlab_job_url_alone_names_a_gitlab_job():
+    """A runner exporting CI_JOB_URL without GITLAB_CI would be reported local, while its records say GitLab."""
+    job = model.ci_job_from_env({"CI_JOB_URL": "https://gl/j/812", "GITLAB_USER_LOGIN": "maria"})
+    assert (job.system, job.job_url, job.actor) == ("gitlab", "https://gl/j/812", "maria")
+
+
 def test_outside_ci_the_job_is_local():
     """A run from a laptop says so and names the user, with no CI links."""
     assert model.ci_job_from_env({"USER": "dev"}) == model.CiJob(system="local", actor="dev")
