@@ -13,17 +13,25 @@ deletes every custom resource of its kind, cluster-wide. Unlike Helm (and as
 nelm), a changed CRD is updated. CRDs rendered from templates/ stay ordinary
 release objects (planning.py, applying.py).
 
+Records written before this rule list crds/ CRDs among the release's
+objects, stamped; `recorded_as_objects` names them, so that an upgrade does
+not prune and an uninstall does not delete them either.
+
 Must not: delete anything, or stamp a CRD with a release's ownership.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from deploykit import errors
 from deploykit.kube.client import Kube
-from deploykit.release import applying, diffing, planning
+from deploykit.release import applying, diffing, planning, records
 from deploykit.release.planning import Desired
 from deploykit.release.plans import CREATE, UNCHANGED, UPDATE, Operation
 
@@ -79,3 +87,31 @@ def apply(kube: Kube, operations: Sequence[Operation], crds: Mapping[tuple, Desi
     for op in writing:
         applying.wait_established(kube, op.name)
     return len(writing)
+
+
+def recorded_as_objects(record: records.Record) -> frozenset[str]:
+    """The crds/ CRDs a record of an older deploykit lists among the release's objects (it stamped them as the
+    release's), by name: read from the chart files it keeps. Empty for records that list them apart (`crds`)."""
+    if record.crds or record.adopted_from is not None or not record.chart_files or not any(
+            o.kind == "CustomResourceDefinition" for o in record.objects):
+        return frozenset()
+    from deploykit.charts import loading, packing
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="deploykit-crds-") as scratch:
+            chart = loading.load_chart(str(packing.write_files(dict(record.chart_files), Path(scratch) / "chart")))
+    except errors.DeploykitError:
+        return frozenset()  # a chart that no longer loads: nothing can be told apart, as before
+    names, charts = set(), [chart]
+    while charts:
+        current = charts.pop()
+        charts += [sub.chart for sub in current.subcharts]
+        for text in current.crds.values():
+            try:
+                documents = list(yaml.safe_load_all(text))
+            except yaml.YAMLError:
+                continue
+            names.update(str((doc.get("metadata") or {}).get("name")) for doc in documents
+                         if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition")
+    recorded = {o.name for o in record.objects if o.kind == "CustomResourceDefinition"}
+    return frozenset(names & recorded)

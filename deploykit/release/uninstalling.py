@@ -1,7 +1,8 @@
 """The uninstall action: pre-delete hooks, delete the release's objects, post-delete hooks, records.
 
 Objects are deleted in reverse apply order; those annotated
-`resource-policy: keep` stay (and are named in the result). The records are
+`resource-policy: keep` stay (and are named in the result). The CRDs of
+crds/ are not the release's objects (sharedcrds.py): never deleted. The records are
 deleted too, or with `keep_history` the latest is marked uninstalled so that
 `history` still shows the release.
 
@@ -15,7 +16,7 @@ import dataclasses
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release import applying, deploying, hooks, ownership, revisions, upgrading
+from deploykit.release import applying, deploying, hooks, ownership, revisions, sharedcrds, upgrading
 from deploykit.release.records import Status
 from deploykit.release.results import UNINSTALLED, DeployResult, Say, Timer
 from deploykit.release.storage import RecordStore
@@ -50,10 +51,14 @@ def uninstall(kube: Kube, options: UninstallOptions, *, track: deploying.Track, 
             result.hooks += [dataclasses.asdict(r) for r in hooks.run(kube, delete_hooks, event="pre-delete", track=track)]
         kept = []
         refs = []
+        shared = sharedcrds.recorded_as_objects(latest)  # an older deploykit's record: never delete them
         for obj in latest.objects:
             ref = ObjectRef(obj.api_version, obj.kind, obj.namespace, obj.name)
             live = kube.get(ref)
             if live is None or not ownership.belongs_to(live, release=name, namespace=namespace):
+                continue
+            if obj.kind == "CustomResourceDefinition" and obj.name in shared:
+                say(f"kept (from crds/, shared with any release): {ref}")
                 continue
             if ownership.keeps(live):
                 kept.append(str(ref))

@@ -205,7 +205,9 @@ def make_plan(kube: Kube, revision: revisions.Revision, *, last: records.Record 
     )
     # A crds/ CRD an older deploykit recorded as the release's object is never pruned: it is shared now.
     shared = set(revision.crds_by_key)
-    previous = [obj for obj in (revisions.applied_objects(last) if last else []) if planning.key_of(obj) not in shared]
+    legacy = sharedcrds.recorded_as_objects(last) if last else frozenset()
+    previous = [obj for obj in (revisions.applied_objects(last) if last else []) if planning.key_of(obj) not in shared
+                and not (obj.get("kind") == "CustomResourceDefinition" and (obj.get("metadata") or {}).get("name") in legacy)]
     operations = planning.build_operations(kube, revision.desired, previous=previous, context=context)
     chart = revision.result.chart.metadata
     return Plan(

@@ -141,3 +141,48 @@ def test_status_lists_the_crds_a_revision_applied(deploy, tmp_path, group):
     data = json.loads(done.stdout)
     assert data["crds"] == [f"gadgets.{group}"]
     assert f"CustomResourceDefinition/gadgets.{group}" not in data["objects"]
+
+
+def test_a_crd_an_older_deploykit_recorded_as_the_releases_object_survives_uninstall(deploy, tmp_path, group):
+    """A release installed before crds/ CRDs were shared would still lose its CRD, and every Gadget, on uninstall."""
+    import dataclasses
+
+    from deploykit.kube.client import Kube
+    from deploykit.release import records
+    from deploykit.release.storage import RecordStore
+
+    assert _install(deploy, _chart(tmp_path, group)).returncode == 0
+    with Kube.connect(kubeconfig=deploy.kubeconfig) as kube:  # the record and the CRD as an older deploykit left them
+        store = RecordStore(kube, deploy.namespace)
+        record = store.get("r", 1)
+        crd = records.AppliedObject("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, f"gadgets.{group}")
+        store.replace(dataclasses.replace(record, objects=(crd, *record.objects), crds=()))
+    deploy.kubectl("annotate", "customresourcedefinition", f"gadgets.{group}", "deploykit.io/release-name=r",
+                   f"deploykit.io/release-namespace={deploy.namespace}")
+    deploy.kubectl("apply", "-f", "-", stdin=_gadget(deploy, group, "mine"))
+    done = deploy.run("uninstall", "r", "-n", deploy.namespace)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert deploy.get("customresourcedefinition", f"gadgets.{group}") is not None
+    assert deploy.get(f"gadgets.{group}", "mine") is not None
+
+
+def test_a_revision_an_older_deploykit_recorded_can_be_rolled_back_to(deploy, tmp_path, group):
+    """Going back to a revision recorded with its crds/ CRD stamped as the release's would be refused as tampered."""
+    import dataclasses
+
+    from deploykit.kube.client import Kube
+    from deploykit.release import ownership
+    from deploykit.release.storage import RecordStore
+
+    chart = _chart(tmp_path, group)
+    assert _install(deploy, chart).returncode == 0
+    assert _install(deploy, chart, "--set", "image=registry.example.com/app:2").returncode == 0
+    with Kube.connect(kubeconfig=deploy.kubeconfig) as kube:  # revision 1 as an older deploykit recorded it
+        store = RecordStore(kube, deploy.namespace)
+        record = store.get("r", 1)
+        documents = json.loads(record.manifest)
+        documents[0] = ownership.stamped(documents[0], release="r", namespace=deploy.namespace)
+        store.replace(dataclasses.replace(record, crds=(), manifest=json.dumps(
+            documents, separators=(",", ":"), ensure_ascii=False)))
+    done = deploy.run("rollback", "r", "1", "-n", deploy.namespace, "--timeout", "30s")
+    assert done.returncode == 0, done.stdout + done.stderr
