@@ -186,3 +186,17 @@ def test_a_revision_an_older_deploykit_recorded_can_be_rolled_back_to(deploy, tm
             documents, separators=(",", ":"), ensure_ascii=False)))
     done = deploy.run("rollback", "r", "1", "-n", deploy.namespace, "--timeout", "30s")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_reviewed_plan_with_crds_applies_exactly(deploy, tmp_path, group):
+    """`upgrade --plan FILE` would call a reviewed plan stale because the file lost its crds/ CRD operations."""
+    chart = _chart(tmp_path, group)
+    plan_file = tmp_path / "plan.json"
+    deploy.kubectl("create", "namespace", deploy.namespace)
+    planned = deploy.run("plan", "r", str(chart), "-n", deploy.namespace, "--out", str(plan_file))
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert json.loads(plan_file.read_text())["crds"][0]["action"] == "create"
+    done = deploy.run("upgrade", "r", str(chart), "--install", "-n", deploy.namespace, "--plan", str(plan_file),
+                      "--timeout", "30s")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert deploy.get("customresourcedefinition", f"gadgets.{group}") is not None
