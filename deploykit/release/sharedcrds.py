@@ -22,6 +22,7 @@ Must not: delete anything, or stamp a CRD with a release's ownership.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -34,6 +35,9 @@ from deploykit.kube.client import Kube
 from deploykit.release import applying, diffing, planning, records
 from deploykit.release.planning import Desired
 from deploykit.release.plans import CREATE, UNCHANGED, UPDATE, Operation
+
+# A file of a chart's crds/ folder, the root chart's or a subchart's, among a record's chart files.
+CRD_FILE = re.compile(r"(^|/)crds/[^/]+\.(ya?ml|json)$")
 
 
 def dropped_stored_versions(live: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:
@@ -92,26 +96,35 @@ def apply(kube: Kube, operations: Sequence[Operation], crds: Mapping[tuple, Desi
 def recorded_as_objects(record: records.Record) -> frozenset[str]:
     """The crds/ CRDs a record of an older deploykit lists among the release's objects (it stamped them as the
     release's), by name: read from the chart files it keeps. Empty for records that list them apart (`crds`)."""
-    if record.crds or record.adopted_from is not None or not record.chart_files or not any(
-            o.kind == "CustomResourceDefinition" for o in record.objects):
+    recorded = {o.name for o in record.objects if o.kind == "CustomResourceDefinition"}
+    if record.crds or not recorded:
         return frozenset()
+    texts = [data.decode("utf-8", "replace") for path, data in record.chart_files.items() if CRD_FILE.search(path)]
+    if any(path.endswith(".tgz") for path in record.chart_files):
+        texts += _packed_crd_texts(record.chart_files)
+    names = set()
+    for text in texts:
+        try:
+            documents = list(yaml.safe_load_all(text))
+        except yaml.YAMLError:
+            continue
+        names.update(str((doc.get("metadata") or {}).get("name")) for doc in documents
+                     if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition")
+    return frozenset(names & recorded)
+
+
+def _packed_crd_texts(files: Mapping[str, bytes]) -> list[str]:
+    """The crds/ files of a chart kept as an archive (or with archived subcharts), through the chart loader."""
     from deploykit.charts import loading, packing
 
     try:
         with tempfile.TemporaryDirectory(prefix="deploykit-crds-") as scratch:
-            chart = loading.load_chart(str(packing.write_files(dict(record.chart_files), Path(scratch) / "chart")))
+            chart = loading.load_chart(str(packing.write_files(dict(files), Path(scratch) / "chart")))
     except errors.DeploykitError:
-        return frozenset()  # a chart that no longer loads: nothing can be told apart, as before
-    names, charts = set(), [chart]
+        return []  # a chart that no longer loads: its CRDs cannot be told apart, as before
+    texts, charts = [], [chart]
     while charts:
         current = charts.pop()
         charts += [sub.chart for sub in current.subcharts]
-        for text in current.crds.values():
-            try:
-                documents = list(yaml.safe_load_all(text))
-            except yaml.YAMLError:
-                continue
-            names.update(str((doc.get("metadata") or {}).get("name")) for doc in documents
-                         if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition")
-    recorded = {o.name for o in record.objects if o.kind == "CustomResourceDefinition"}
-    return frozenset(names & recorded)
+        texts += list(current.crds.values())
+    return texts
