@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from deploykit.cli import apps, chartflags
+from deploykit.cli import apps, chartflags, renderoptions
 
 app = apps.command_app()
 
@@ -42,7 +42,7 @@ def lint(
     from deploykit.charts import problems
     from deploykit.release import rendering
 
-    options = chartflags.bind(
+    options = renderoptions.bind(
         chart,
         values_files=values_files,
         set_values=set_values,
