@@ -1,4 +1,4 @@
-"""The fast front: run a well-formed `template`, `upgrade`, `install` or `version` without importing typer.
+"""The fast front: run a well-formed `template`, `lint`, `upgrade`, `install` or `version` without typer.
 
 Every CI job is a new process, and importing typer (and its click) costs one
 ~50 ms before any work. For the commands of `COMMANDS` the front reads the
@@ -112,6 +112,18 @@ COMMANDS: dict[str, Command] = {
         *_RELEASE_AND_CHART,
         *_chart_flags(),
         *_release_flags(),
+    )),
+    "lint": Command("deploykit.cli.run_lint", "lint", (
+        Param("chart", (), "str", True, None),
+        *_chart_flags(),
+        Param("release", ("--release",), "str", False, "release-name"),
+        Param("namespace", ("-n", "--namespace"), "str", False, "default"),
+        Param("kube_version", ("--kube-version",), "str", False, "v1.37.0"),
+        Param("api_versions", ("-a", "--api-versions"), "list", False, []),
+        Param("allow_unencrypted_secrets", ("--allow-unencrypted-secrets",), "flag", False, False),
+        Param("render_timeout", ("--render-timeout",), "float", False, None),
+        Param("render_max_output", ("--render-max-output",), "int", False, None),
+        Param("template_engine", ("--template-engine",), "str", False, "auto"),
     )),
     "version": Command("deploykit.cli.run_version", "version", (
         Param("short", ("--short",), "flag", False, False),

@@ -46,6 +46,8 @@ CORPUS = [
      "--kube-version", "v1.31.0", "--skip-schema-validation", "-f", "v.yaml", "--set", "a=b"],
     ["upgrade", "--install", "r", "-n", "ns", CHART],
     ["install", "r", CHART, "-n", "ns", "--set-literal", "a=b", "--description=first"],
+    ["lint", CHART, "-f", "v.yaml", "--release", "r", "-n", "ns", "--kube-version", "v1.30.0", "-a", "x/v1",
+     "--allow-unencrypted-secrets", "--render-timeout", "1", "--render-max-output", "10", "--template-engine", "auto"],
     ["version"],
     ["version", "--short"],
     ["version", "-o", "json"],
@@ -104,6 +106,7 @@ HEAVY = ("typer", "click", "kubernetes", "gnupg", "pydantic", "aiohttp", "rich",
 
 @pytest.mark.parametrize("argv", [
     ["template", CHART, "-n", "x", "--set", "replicaCount=2"],
+    ["lint", CHART],
     ["upgrade", "r", CHART, "-n", "x", "--kubeconfig", "no-such-kubeconfig"],
     ["version"],
 ], ids=lambda argv: argv[0])
