@@ -21,14 +21,17 @@ import fnmatch
 import hashlib
 import json
 import os
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import yaml
 
 from deploykit import errors, yamlscalars
 from deploykit.charts import metadata as chart_metadata
-from deploykit.charts import helmconfig, lockfile, problems, semver, unpacking, yamlcodec
+from deploykit.charts import helmconfig, problems, semver, unpacking, yamlcodec
 from deploykit.charts.chart import RESERVED_FILES, Chart, Subchart
+
+if TYPE_CHECKING:
+    from deploykit.charts import lockfile
 
 _NO_BASE = None
 
@@ -422,6 +425,8 @@ def _current_lock(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *
     """Chart.lock of a chart with remote dependencies; refused when it is out of date with Chart.yaml."""
     if not any(helmconfig.is_remote(d.repository) for d in meta.dependencies):
         return None
+    from deploykit.charts import lockfile  # only for a chart with remote dependencies
+
     lock = lockfile.read(files, meta, origin=origin)
     if lock is not None and lockfile.is_current(lock, meta, files) is False:
         raise refuse.fail_file(

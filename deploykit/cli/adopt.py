@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from deploykit.cli import apps, engine
+from deploykit.cli import apps, engine, releaseflags
 
 app = apps.command_app(no_args_is_help=True, help="Take over a release another tool installed (Helm), in place.")
 
@@ -18,12 +18,12 @@ def adopt() -> None:
 
 @app.command(no_args_is_help=True)
 def helm(
-    release: str = engine.RELEASE,
-    namespace: Optional[str] = engine.NAMESPACE,
-    output: str = engine.OUTPUT,
-    lock_timeout: str = engine.LOCK_TIMEOUT,
-    kubeconfig: Optional[str] = engine.KUBECONFIG,
-    kube_context: Optional[str] = engine.KUBE_CONTEXT,
+    release: str = releaseflags.RELEASE,
+    namespace: Optional[str] = releaseflags.NAMESPACE,
+    output: str = releaseflags.OUTPUT,
+    lock_timeout: str = releaseflags.LOCK_TIMEOUT,
+    kubeconfig: Optional[str] = releaseflags.KUBECONFIG,
+    kube_context: Optional[str] = releaseflags.KUBE_CONTEXT,
 ) -> None:
     """Import Helm's deployed revision of RELEASE as deploykit revision 1 and move its objects to deploykit."""
     from deploykit.release import adopting

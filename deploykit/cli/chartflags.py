@@ -3,15 +3,13 @@
 Owns the typer options for values (-f, --set, --set-string, --set-file,
 --set-json, --set-literal), release identity (--release, -n), the target cluster
 (--kube-version, -a), the render bounds (--render-timeout,
---render-max-output), --template-engine, --skip-schema-validation and --allow-unencrypted-secrets, and `bind`, which turns
-their values into the `RenderOptions` of the render action.
+--render-max-output), --template-engine, --skip-schema-validation and --allow-unencrypted-secrets (deploykit.cli.renderoptions
+turns their values into the `RenderOptions` of the render action).
 
 Must not: import anything but typer at module level (`--help` stays fast).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import typer
 
@@ -33,46 +31,3 @@ TEMPLATE_ENGINE = typer.Option("auto", "--template-engine", metavar="ENGINE", he
 SKIP_SCHEMA_VALIDATION = typer.Option(False, "--skip-schema-validation", help="Check neither values.schema.json nor the objects against the Kubernetes schemas and the chart's CRDs (as Helm).")
 SKIP_CRDS = typer.Option(False, "--skip-crds", help="Neither create nor update the CRDs of the charts' crds/ folders (as Helm).")
 ALLOW_UNENCRYPTED = typer.Option(False, "--allow-unencrypted-secrets", help="Local experiments only: accept plaintext secret files (ignored in CI).")
-
-
-def bind(
-    chart: str,
-    *,
-    values_files: list[str],
-    set_values: list[str],
-    set_strings: list[str],
-    set_files: list[str],
-    set_json: list[str],
-    set_literals: list[str],
-    release: str,
-    namespace: str,
-    kube_version: str,
-    api_versions: list[str],
-    allow_unencrypted_secrets: bool,
-    render_timeout: float | None = None,
-    render_max_output: int | None = None,
-    template_engine: str = "auto",
-    skip_schema_validation: bool = False,
-) -> Any:
-    """The `RenderOptions` for these flag values."""
-    from deploykit.charts import engines
-    from deploykit.release.inputs import RenderOptions, values_paths
-
-    return RenderOptions(
-        chart=chart,
-        values_files=values_paths(values_files),
-        set_values=tuple(set_values),
-        set_strings=tuple(set_strings),
-        set_files=tuple(set_files),
-        set_json=tuple(set_json),
-        set_literals=tuple(set_literals),
-        release=release,
-        namespace=namespace,
-        kube_version=kube_version,
-        api_versions=tuple(api_versions),
-        allow_unencrypted_secrets=allow_unencrypted_secrets or None,
-        render_timeout=render_timeout,
-        render_max_output=render_max_output,
-        template_engine=engines.check_choice(template_engine),
-        skip_schema_validation=skip_schema_validation,
-    )

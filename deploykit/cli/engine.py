@@ -1,13 +1,14 @@
 """What the release commands share: the cluster connection, the tracker wired to stdout, results printed.
 
-Owns the typer options every release command takes (--kubeconfig,
---kube-context, -n, -o, --timeout), `connected` (a Kube for the flags, the
-target cluster's version for rendering), `tracker_for` (the tracker printing
+Owns `connect` (a Kube for the flags), `kube_version` (the target
+cluster's version for rendering), `tracker_for` (the tracker printing
 through the redacting stdout), and printing a `DeployResult` as text, JSON
 or YAML, plus writing it as a --report file through the redactor.
 
-Must not: hold engine logic (deploykit.release does) or import the
-kubernetes client at module level.
+Must not: hold engine logic (deploykit.release does), import the
+kubernetes client at module level, or import typer (the fast front runs
+commands without it; the release commands' typer options live in
+deploykit.cli.releaseflags).
 """
 
 from __future__ import annotations
@@ -17,24 +18,8 @@ import os
 import sys
 from typing import Any, Optional
 
-import typer
-
 from deploykit import errors
-
-KUBECONFIG = typer.Option(None, "--kubeconfig", metavar="FILE", help="Path of the kubeconfig (default: KUBECONFIG).")
-KUBE_CONTEXT = typer.Option(None, "--kube-context", metavar="NAME", help="Context of the kubeconfig to use.")
-OUTPUT = typer.Option("table", "-o", "--output", metavar="FORMAT", help="table, json or yaml.")
-TIMEOUT = typer.Option("5m", "--timeout", metavar="DURATION", help="How long to wait for readiness (90s, 5m, 1h).")
-LOCK_TIMEOUT = typer.Option("60s", "--lock-timeout", metavar="DURATION", help="How long to wait for another run's release lock.")
-RELEASE = typer.Argument(..., metavar="RELEASE", help="Release name.", show_default=False)
-NAMESPACE = typer.Option(None, "-n", "--namespace", metavar="NS", help="Namespace of the release (default: the context's).")
-NO_ATOMIC = typer.Option(False, "--no-atomic", help="On failure, leave the failed revision in place (no rollback).")
-CREATE_NAMESPACE = typer.Option(False, "--create-namespace", help="Create the namespace if it does not exist.")
-ADOPT = typer.Option(False, "--adopt", help="Take over objects that exist but belong to no release or another one "
-                     "(a Helm release of this name is adopted first, as `deploykit adopt helm` does).")
-NO_WAIT = typer.Option(False, "--no-wait", help="Do not track readiness after applying.")
-REPORT = typer.Option(None, "--report", metavar="FILE", help="Write the result as JSON to this file.")
-DESCRIPTION = typer.Option("", "--description", metavar="TEXT", help="Description stored with the revision.")
+from deploykit.cli.printing import echo
 
 
 def seconds(text: str, *, what: str) -> float:
@@ -63,7 +48,7 @@ def kube_version(kube: Any, given: Optional[str] = None) -> str:
 
 
 def say(line: str) -> None:
-    typer.echo(line)
+    echo(line)
 
 
 def tracker_for(kube: Any, *, timeout: float, show_logs: bool = True):
@@ -71,7 +56,7 @@ def tracker_for(kube: Any, *, timeout: float, show_logs: bool = True):
     from deploykit.release import deploying
     from deploykit.track import printing
 
-    write = lambda line: typer.echo(line)  # noqa: E731 - stdout is the redacting stream
+    write = lambda line: echo(line)  # noqa: E731 - stdout is the redacting stream
     printer = printing.TablePrinter(write) if sys.stdout.isatty() else printing.LinePrinter(write)
     return deploying.tracker(kube, printer=printer, timeout=timeout, show_logs=show_logs)
 
@@ -79,11 +64,11 @@ def tracker_for(kube: Any, *, timeout: float, show_logs: bool = True):
 def emit(data: Any, output: str) -> None:
     """Print data as JSON or YAML (through the redacting stdout)."""
     if output == "json":
-        typer.echo(json.dumps(data, indent=2, default=str))
+        echo(json.dumps(data, indent=2, default=str))
     else:
         import yaml
 
-        typer.echo(yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip("\n"))
+        echo(yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip("\n"))
 
 
 def write_report(path: Optional[str], data: dict[str, Any]) -> None:
@@ -109,4 +94,4 @@ def table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     cells = [[c.upper() for c in columns]] + [[str(row.get(c, "") if row.get(c) is not None else "") for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     for line in cells:
-        typer.echo("  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip())
+        echo("  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip())

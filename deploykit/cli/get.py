@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from deploykit.cli import apps, engine
+from deploykit.cli import apps, engine, releaseflags
 
 app = apps.command_app(no_args_is_help=True, help="Show what a revision was deployed with; secret values are always masked.")
 
@@ -21,9 +21,9 @@ def _record(release: str, namespace: Optional[str], revision: Optional[int], kub
 
 
 @app.command()
-def values(release: str = engine.RELEASE, namespace: Optional[str] = engine.NAMESPACE, revision: Optional[int] = REVISION,
+def values(release: str = releaseflags.RELEASE, namespace: Optional[str] = releaseflags.NAMESPACE, revision: Optional[int] = REVISION,
            output: str = typer.Option("yaml", "-o", "--output", metavar="FORMAT", help="yaml or json."),
-           kubeconfig: Optional[str] = engine.KUBECONFIG, kube_context: Optional[str] = engine.KUBE_CONTEXT) -> None:
+           kubeconfig: Optional[str] = releaseflags.KUBECONFIG, kube_context: Optional[str] = releaseflags.KUBE_CONTEXT) -> None:
     """The values a revision was rendered with (secret values masked)."""
     from deploykit.release import querying
 
@@ -31,8 +31,8 @@ def values(release: str = engine.RELEASE, namespace: Optional[str] = engine.NAME
 
 
 @app.command()
-def manifest(release: str = engine.RELEASE, namespace: Optional[str] = engine.NAMESPACE, revision: Optional[int] = REVISION,
-             kubeconfig: Optional[str] = engine.KUBECONFIG, kube_context: Optional[str] = engine.KUBE_CONTEXT) -> None:
+def manifest(release: str = releaseflags.RELEASE, namespace: Optional[str] = releaseflags.NAMESPACE, revision: Optional[int] = REVISION,
+             kubeconfig: Optional[str] = releaseflags.KUBECONFIG, kube_context: Optional[str] = releaseflags.KUBE_CONTEXT) -> None:
     """The objects a revision applied (Secret data and secret-derived strings masked)."""
     from deploykit.release import querying
 
@@ -40,8 +40,8 @@ def manifest(release: str = engine.RELEASE, namespace: Optional[str] = engine.NA
 
 
 @app.command()
-def notes(release: str = engine.RELEASE, namespace: Optional[str] = engine.NAMESPACE, revision: Optional[int] = REVISION,
-          kubeconfig: Optional[str] = engine.KUBECONFIG, kube_context: Optional[str] = engine.KUBE_CONTEXT) -> None:
+def notes(release: str = releaseflags.RELEASE, namespace: Optional[str] = releaseflags.NAMESPACE, revision: Optional[int] = REVISION,
+          kubeconfig: Optional[str] = releaseflags.KUBECONFIG, kube_context: Optional[str] = releaseflags.KUBE_CONTEXT) -> None:
     """The rendered NOTES.txt of a revision."""
     from deploykit.release import querying
 

@@ -6,18 +6,18 @@ from typing import Optional
 
 import typer
 
-from deploykit.cli import apps, engine
+from deploykit.cli import apps, engine, releaseflags
 
 app = apps.command_app()
 
 
 @app.command(no_args_is_help=True)
 def history(
-    release: str = engine.RELEASE,
-    namespace: Optional[str] = engine.NAMESPACE,
-    output: str = engine.OUTPUT,
-    kubeconfig: Optional[str] = engine.KUBECONFIG,
-    kube_context: Optional[str] = engine.KUBE_CONTEXT,
+    release: str = releaseflags.RELEASE,
+    namespace: Optional[str] = releaseflags.NAMESPACE,
+    output: str = releaseflags.OUTPUT,
+    kubeconfig: Optional[str] = releaseflags.KUBECONFIG,
+    kube_context: Optional[str] = releaseflags.KUBE_CONTEXT,
 ) -> None:
     """List the revisions of RELEASE: deployed, failed, superseded, rollbacks."""
     from deploykit.release import querying

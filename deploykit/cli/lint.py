@@ -1,8 +1,9 @@
 """`deploykit lint`: check a chart with its values and report every problem found.
 
-Binds flags into `RenderOptions`, calls the lint action, prints one line per
-problem, `level: file:line: message` (with `(hint: ...)` when one helps), and
-a summary on stderr. Exit codes: 0 when there is no error (warnings allowed),
+Declares the flags (typer); deploykit.cli.run_lint binds them into
+`RenderOptions`, calls the lint action and prints one line per problem,
+`level: file:line: message` (with `(hint: ...)` when one helps), and a
+summary on stderr. Exit codes: 0 when there is no error (warnings allowed),
 1 when at least one error was reported (the chart failed lint), 2 when lint
 could not run at all (chart path missing, bad flags, unreadable -f file).
 
@@ -11,13 +12,11 @@ Must not: import Jinja2, jsonschema or the chart code at module level.
 
 from __future__ import annotations
 
-import typer
-
-from deploykit.cli import apps, chartflags
+from deploykit.cli import apps, chartflags, run_lint
 
 app = apps.command_app()
 
-EXIT_FAILED = 1
+EXIT_FAILED = run_lint.EXIT_FAILED
 
 
 @app.command(no_args_is_help=True)
@@ -40,33 +39,4 @@ def lint(
     skip_schema_validation: bool = chartflags.SKIP_SCHEMA_VALIDATION,
 ) -> None:
     """Check CHART and its values; report every problem; exit 1 on errors."""
-    from deploykit.charts import problems
-    from deploykit.release import rendering
-
-    options = chartflags.bind(
-        chart,
-        values_files=values_files,
-        set_values=set_values,
-        set_strings=set_strings,
-        set_files=set_files,
-        set_json=set_json,
-        set_literals=set_literals,
-        release=release,
-        namespace=namespace,
-        kube_version=kube_version,
-        api_versions=api_versions,
-        allow_unencrypted_secrets=allow_unencrypted_secrets,
-        render_timeout=render_timeout,
-        render_max_output=render_max_output,
-        template_engine=template_engine,
-        skip_schema_validation=skip_schema_validation,
-    )
-    found = rendering.lint(options)
-    for problem in found:
-        typer.echo(str(problem))
-    error_count = sum(1 for p in found if p.level == problems.ERROR)
-    warning_count = len(found) - error_count
-    verdict = "failed" if error_count else "passed"
-    typer.echo(f"lint {verdict}: {chart}: {error_count} error(s), {warning_count} warning(s)", err=True)
-    if error_count:
-        raise typer.Exit(EXIT_FAILED)
+    run_lint.lint(**locals())

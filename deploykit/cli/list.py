@@ -6,19 +6,19 @@ from typing import Optional
 
 import typer
 
-from deploykit.cli import apps, engine
+from deploykit.cli import apps, engine, releaseflags
 
 app = apps.command_app()
 
 
 @app.command()
 def list_(
-    namespace: Optional[str] = engine.NAMESPACE,
+    namespace: Optional[str] = releaseflags.NAMESPACE,
     all_namespaces: bool = typer.Option(False, "-A", "--all-namespaces", help="List releases of every namespace."),
     uninstalled: bool = typer.Option(False, "--uninstalled", help="Also list releases uninstalled with --keep-history."),
-    output: str = engine.OUTPUT,
-    kubeconfig: Optional[str] = engine.KUBECONFIG,
-    kube_context: Optional[str] = engine.KUBE_CONTEXT,
+    output: str = releaseflags.OUTPUT,
+    kubeconfig: Optional[str] = releaseflags.KUBECONFIG,
+    kube_context: Optional[str] = releaseflags.KUBE_CONTEXT,
 ) -> None:
     """List releases."""
     from deploykit.release import querying

@@ -17,7 +17,7 @@ from typing import Optional
 import typer
 
 from deploykit import errors
-from deploykit.cli import apps, chartflags, engine
+from deploykit.cli import apps, chartflags, engine, releaseflags, renderoptions
 
 app = apps.command_app()
 
@@ -26,7 +26,7 @@ CHANGES_EXIT_CODE = 6
 
 @app.command(no_args_is_help=True)
 def plan(
-    release: str = engine.RELEASE,
+    release: str = releaseflags.RELEASE,
     chart: str = chartflags.CHART,
     values_files: list[str] = chartflags.VALUES,
     set_values: list[str] = chartflags.SET,
@@ -34,14 +34,14 @@ def plan(
     set_files: list[str] = chartflags.SET_FILE,
     set_json: list[str] = chartflags.SET_JSON,
     set_literals: list[str] = chartflags.SET_LITERAL,
-    namespace: Optional[str] = engine.NAMESPACE,
+    namespace: Optional[str] = releaseflags.NAMESPACE,
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Save the plan as JSON (for upgrade --plan)."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode", help=f"Exit {CHANGES_EXIT_CODE} when there are changes, 0 when none."),
     create_namespace: bool = typer.Option(False, "--create-namespace", help="Plan as if the namespace will be created."),
-    adopt: bool = engine.ADOPT,
-    output: str = engine.OUTPUT,
-    kubeconfig: Optional[str] = engine.KUBECONFIG,
-    kube_context: Optional[str] = engine.KUBE_CONTEXT,
+    adopt: bool = releaseflags.ADOPT,
+    output: str = releaseflags.OUTPUT,
+    kubeconfig: Optional[str] = releaseflags.KUBECONFIG,
+    kube_context: Optional[str] = releaseflags.KUBE_CONTEXT,
     allow_unencrypted_secrets: bool = chartflags.ALLOW_UNENCRYPTED,
     template_engine: str = chartflags.TEMPLATE_ENGINE,
     kube_version: Optional[str] = chartflags.CLUSTER_KUBE_VERSION,
@@ -55,7 +55,7 @@ def plan(
 
     engine.check_output(output)
     with engine.connect(kubeconfig, kube_context) as kube:
-        options = chartflags.bind(
+        options = renderoptions.bind(
             chart, values_files=values_files, set_values=set_values, set_strings=set_strings, set_files=set_files,
             set_json=set_json, set_literals=set_literals, release=release, namespace=namespace or kube.connection.default_namespace,
             kube_version=engine.kube_version(kube, kube_version), api_versions=[],

@@ -7,23 +7,23 @@ from typing import Optional
 import typer
 
 from deploykit import errors
-from deploykit.cli import apps, engine
+from deploykit.cli import apps, engine, releaseflags
 
 app = apps.command_app()
 
 
 @app.command(no_args_is_help=True)
 def rollback(
-    release: str = engine.RELEASE,
+    release: str = releaseflags.RELEASE,
     revision: Optional[int] = typer.Argument(None, metavar="[REVISION]", help="Revision to return to (default: the previous deployed one).", show_default=False),
-    namespace: Optional[str] = engine.NAMESPACE,
-    timeout: str = engine.TIMEOUT,
-    no_wait: bool = engine.NO_WAIT,
-    no_atomic: bool = engine.NO_ATOMIC,
-    report: Optional[str] = engine.REPORT,
-    lock_timeout: str = engine.LOCK_TIMEOUT,
-    kubeconfig: Optional[str] = engine.KUBECONFIG,
-    kube_context: Optional[str] = engine.KUBE_CONTEXT,
+    namespace: Optional[str] = releaseflags.NAMESPACE,
+    timeout: str = releaseflags.TIMEOUT,
+    no_wait: bool = releaseflags.NO_WAIT,
+    no_atomic: bool = releaseflags.NO_ATOMIC,
+    report: Optional[str] = releaseflags.REPORT,
+    lock_timeout: str = releaseflags.LOCK_TIMEOUT,
+    kubeconfig: Optional[str] = releaseflags.KUBECONFIG,
+    kube_context: Optional[str] = releaseflags.KUBE_CONTEXT,
 ) -> None:
     """Roll RELEASE back to REVISION: drift is corrected, fields other managers own are kept."""
     from deploykit.release import rolling_back

@@ -1,133 +1,24 @@
-"""`deploykit template`: render a chart and print its objects in apply order.
+"""`deploykit template`: the command's flags (typer); deploykit.cli.run_template does the work.
 
-Binds flags into `RenderOptions`, calls the render action, prints each object
-as a YAML document preceded by `# Source: <template>` (the CRDs of crds/
-first, with --include-crds only, as Helm; then objects in apply order, then
-hooks by weight), or writes one file per template under --output-dir. Takes
-`CHART --release NAME` or Helm's `RELEASE CHART`; --show-only keeps the
-objects of the templates named (as Helm: relative to the chart, globs). The
-values of Secret objects (`data`, `stringData`) print as *** unless
---show-secrets; they are never written to --output-dir in plaintext.
+Takes `CHART --release NAME` or Helm's `RELEASE CHART`. The fast front
+(deploykit.cli.fastfront) reads the same flags from its table, checked
+against these declarations by the tests.
 
 Must not: import Jinja2, jsonschema or the chart code at module level
-(`deploykit --help` stays fast), or print anything but the rendered objects
-on stdout. Errors leave through the CLI root (exit 2: nothing produced).
+(`deploykit --help` stays fast).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
-from deploykit import errors
-from deploykit.cli import apps, chartflags
+from deploykit.cli import apps, chartflags, run_template
 
 app = apps.command_app()
 
-SECRET_MASK = "***"
-DEFAULT_RELEASE = "release-name"
-
-
-def _masked(obj: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a Secret with every value of data/stringData replaced by ***."""
-    masked = dict(obj)
-    for field in ("data", "stringData"):
-        if isinstance(obj.get(field), dict):
-            masked[field] = {key: SECRET_MASK for key in obj[field]}
-    return masked
-
-
-def _documents(result: Any, *, show_secrets: bool, include_crds: bool) -> list[tuple[str, str]]:
-    """(template, YAML document) for every object, in the order printed (crds/ only when asked, as Helm), masked
-    unless show_secrets."""
-    from deploykit.charts import yamlcodec
-    from deploykit.secrets import redaction
-
-    rendered = result.rendered
-    ordered = [*(rendered.crds if include_crds else ()), *rendered.manifests, *(hook.manifest for hook in rendered.hooks)]
-    found = []
-    for manifest in ordered:
-        obj = manifest.obj
-        if show_secrets:
-            text = yamlcodec.dump(obj)
-        elif manifest.kind == "Secret" and manifest.api_version == "v1":
-            text = _readable_secret(obj)
-        else:
-            text = redaction.mask(yamlcodec.dump(obj))
-        found.append((manifest.template, text))
-    return found
-
-
-def _shown_only(documents: list[tuple[str, str]], patterns: list[str]) -> list[tuple[str, str]]:
-    """The documents whose template matches a --show-only pattern (relative to the chart, globs allowed, as Helm)."""
-    import fnmatch
-
-    def matches(template: str, pattern: str) -> bool:  # Go's filepath.Match: a * stays within one folder
-        parts, wanted = template.split("/")[1:], pattern.replace(os.sep, "/").split("/")
-        return len(parts) == len(wanted) and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted))
-
-    chosen: set[int] = set()
-    for pattern in patterns:
-        matched = {i for i, (template, _) in enumerate(documents) if matches(template, pattern)}
-        if not matched:
-            raise errors.UsageError(f"could not find template {pattern} in chart",
-                                    hint="give the path as in the chart, e.g. -s templates/deployment.yaml "
-                                         "(a subchart's: charts/NAME/templates/...)")
-        chosen |= matched
-    return [document for i, document in enumerate(documents) if i in chosen]
-
-
-def _identity(first: str, second: str | None, release: str | None) -> tuple[str, str]:
-    """(release, chart) from `CHART` or Helm's `RELEASE CHART`, with --release as the other way to name it."""
-    if second is None:
-        return release or DEFAULT_RELEASE, first
-    if release is not None and release != first:
-        raise errors.UsageError(f"release name given twice: {first!r} before the chart and --release {release!r}",
-                                hint="name it once: `template RELEASE CHART` or `template CHART --release RELEASE`")
-    return first, second
-
-
-def _readable_secret(obj: dict[str, Any]) -> str:
-    """A Secret's YAML, its values as ***, masked but for short words in its own keys and name.
-
-    A short secret value (`admin`) is often also the name of the key that holds
-    it: masked there, the Secret would read `<redacted>: ***`. Strings of the
-    Secret are masked whole; its keys and name only for secrets that are not
-    short words (see `redaction.is_word`).
-    """
-    from deploykit.charts import yamlcodec
-    from deploykit.secrets import redaction
-
-    def shown(data: Any) -> Any:
-        if isinstance(data, dict):
-            return {(redaction.mask(key, words=False) if isinstance(key, str) else key): shown(value) for key, value in data.items()}
-        if isinstance(data, list):
-            return [shown(item) for item in data]
-        return redaction.mask(data) if isinstance(data, str) else data
-
-    masked = shown(_masked(obj))
-    metadata, name = masked.get("metadata"), (obj.get("metadata") or {}).get("name")
-    if isinstance(metadata, dict) and isinstance(name, str) and "name" in metadata:
-        metadata["name"] = redaction.mask(name, words=False)
-    return redaction.mask(yamlcodec.dump(masked), words=False)
-
-
-def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[str]:
-    by_template: dict[str, list[str]] = {}
-    for template, text in documents:
-        by_template.setdefault(template, []).append(text)
-    written = []
-    for template, texts in by_template.items():
-        path = os.path.join(directory, *template.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            # The documents are masked already (files skip the masking stdout): masking again would hide Secret keys.
-            handle.write("".join(f"---\n# Source: {template}\n{text}" for text in texts))
-        written.append(path)
-    return written
+DEFAULT_RELEASE = run_template.DEFAULT_RELEASE
 
 
 @app.command(no_args_is_help=True)
@@ -156,51 +47,4 @@ def template(
     template_engine: str = chartflags.TEMPLATE_ENGINE,
 ) -> None:
     """Render CHART and print its objects as YAML, in apply order."""
-    from deploykit.release import rendering
-
-    release, chart = _identity(first, second, release)
-    if show_secrets and output_dir:
-        raise errors.UsageError(
-            "--show-secrets cannot be combined with --output-dir: deploykit never writes secret values to disk",
-            hint="print to stdout with --show-secrets, or write masked files without it",
-        )
-    if output_dir and os.path.exists(output_dir) and not os.path.isdir(output_dir):
-        raise errors.UsageError(f"--output-dir {output_dir} is a file", hint="give a folder (created if missing)")
-    options = chartflags.bind(
-        chart,
-        values_files=values_files,
-        set_values=set_values,
-        set_strings=set_strings,
-        set_files=set_files,
-        set_json=set_json,
-        set_literals=set_literals,
-        release=release,
-        namespace=namespace,
-        kube_version=kube_version,
-        api_versions=api_versions,
-        allow_unencrypted_secrets=allow_unencrypted_secrets,
-        render_timeout=render_timeout,
-        render_max_output=render_max_output,
-        template_engine=template_engine,
-    )
-    if skip_schema_validation:
-        options = dataclasses.replace(options, skip_schema_validation=True)
-    result = rendering.render(options)
-    documents = _documents(result, show_secrets=show_secrets, include_crds=include_crds)
-    if show_only:
-        documents = _shown_only(documents, show_only)
-    if output_dir:
-        try:
-            written = _write_output_dir(output_dir, documents)
-        except OSError as exc:
-            raise errors.UsageError(f"--output-dir {output_dir}: cannot write {exc.filename}: {exc.strerror or exc}",
-                                    hint="give a folder you can write to") from None
-        for path in written:
-            typer.echo(f"wrote {path}", err=True)
-        return
-    text = "".join(f"---\n# Source: {template}\n{text}" for template, text in documents)
-    from deploykit.secrets import redaction
-
-    # Masked above (Secret keys kept readable), or --show-secrets asked for decrypted values.
-    with redaction.unmasked_stdout():
-        typer.echo(text, nl=False)
+    run_template.template(**locals())

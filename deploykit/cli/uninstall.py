@@ -6,21 +6,21 @@ from typing import Optional
 
 import typer
 
-from deploykit.cli import apps, engine
+from deploykit.cli import apps, engine, releaseflags
 
 app = apps.command_app()
 
 
 @app.command(no_args_is_help=True)
 def uninstall(
-    release: str = engine.RELEASE,
-    namespace: Optional[str] = engine.NAMESPACE,
+    release: str = releaseflags.RELEASE,
+    namespace: Optional[str] = releaseflags.NAMESPACE,
     keep_history: bool = typer.Option(False, "--keep-history", help="Keep the records; the release shows as uninstalled."),
     no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not run pre/post-delete hooks."),
-    timeout: str = engine.TIMEOUT,
-    lock_timeout: str = engine.LOCK_TIMEOUT,
-    kubeconfig: Optional[str] = engine.KUBECONFIG,
-    kube_context: Optional[str] = engine.KUBE_CONTEXT,
+    timeout: str = releaseflags.TIMEOUT,
+    lock_timeout: str = releaseflags.LOCK_TIMEOUT,
+    kubeconfig: Optional[str] = releaseflags.KUBECONFIG,
+    kube_context: Optional[str] = releaseflags.KUBE_CONTEXT,
 ) -> None:
     """Uninstall RELEASE: run its delete hooks and delete what it applied."""
     from deploykit.release import uninstalling

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any, Collection
+from typing import TYPE_CHECKING, Any, Collection
 
 from deploykit import errors
 from deploykit.charts import checking, context, customresources, engines, limits, loading, problems, resolving
@@ -31,8 +31,11 @@ from deploykit.charts.manifests import Rendered
 from deploykit.release.inputs import RenderOptions, check_identity, collect_layers, refuse_ciphertext
 from deploykit.secrets import decrypting, deriving, redaction
 from deploykit.values import loading as values_loading
-from deploykit.values import merging, paths, provenance, schema, scoping
+from deploykit.values import merging, paths, provenance, scoping
 from deploykit.values.layers import ValuesLayer
+
+if TYPE_CHECKING:
+    from deploykit.values import schema
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,6 +192,8 @@ def _schema_problems(tree: resolving.ChartNode, values: provenance.Values) -> li
     for node, scoped in _node_values(tree, values):
         if node.chart.schema is None:
             continue
+        from deploykit.values import schema  # only for a chart with a values.schema.json
+
         schema_file = node.chart.schema_file
         for violation in schema.validate(scoped, node.chart.schema, schema_file=schema_file):
             where = f"Values.{violation.path}" if violation.path else "Values"

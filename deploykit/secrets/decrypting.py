@@ -15,7 +15,6 @@ values with provenance (values/ does that with the data it is handed).
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import hashlib
 import json
@@ -29,7 +28,7 @@ from typing import Any
 import yaml
 
 from deploykit import errors
-from deploykit.secrets import deriving, keyrings, metadata, redaction, rules, sops
+from deploykit.secrets import deriving, metadata, redaction
 
 ALLOW_UNENCRYPTED_ENV = "DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS"
 DAMAGED_HINT = (
@@ -138,6 +137,8 @@ def needs_decryption(path: Path) -> bool:
     refused as damaged (read as plain values, it would deploy the ciphertext).
     A file that cannot be read is not: the values loader reports it.
     """
+    from deploykit.secrets import rules  # not imported by a render given no values file
+
     if not path.is_file():
         return False
     try:
@@ -242,6 +243,10 @@ def decrypt_files(
         else:
             work.append((given, ciphertext, fmt, digest, key_info))
     if work:
+        import concurrent.futures
+
+        from deploykit.secrets import keyrings, sops  # sops and its keys only when there is something to decrypt
+
         sops_env = {**_SOPS_TUNING, **keyrings.sops_environment(base_env)}
         sops.binary()  # locate and version-check once, before the threads start
         workers = max(1, min(jobs or default_jobs(), len(work)))
@@ -273,6 +278,8 @@ def decrypt_ciphertext(
     key_info = metadata.read(ciphertext, fmt=fmt)
     if key_info is None:
         raise errors.NotEncryptedError(f"{source}: the stored data is not sops-encrypted")
+    from deploykit.secrets import keyrings
+
     sops_env = {**_SOPS_TUNING, **keyrings.sops_environment(env)}
     digest = hashlib.sha256(ciphertext).hexdigest()
     return _decrypt_one((Path(source), ciphertext, fmt, digest, key_info), sops_env)
@@ -281,6 +288,8 @@ def decrypt_ciphertext(
 def _decrypt_one(
     item: tuple[Path, bytes, str, str, metadata.SopsMetadata], env: Mapping[str, str]
 ) -> DecryptedFile:
+    from deploykit.secrets import sops
+
     path, ciphertext, fmt, _digest, key_info = item
     output = sops.run(
         ["decrypt", "--input-type", fmt, "--output-type", "json"],
