@@ -129,7 +129,8 @@ def _assemble(
     options: RenderOptions, result: RenderResult, *, key: bytes, sealed: str | None, chart_files: dict[str, bytes],
     chart_path: str, values_files: tuple, secret_files: tuple, set_inputs: tuple,
 ) -> Revision:
-    fingerprinter = fingerprinting.Fingerprinter(key, fingerprinting.secret_leaf_texts(result.values))
+    fingerprinter = fingerprinting.Fingerprinter(key, fingerprinting.secret_leaf_texts(result.values)
+                                                 | fingerprinting.read_secret_texts(result.rendered.read_secrets))
     release, namespace = options.release, options.namespace
     rendered = result.rendered
     objects = [ownership.stamped(m.obj, release=release, namespace=namespace) for m in (*rendered.crds, *rendered.manifests)]
