@@ -1,21 +1,25 @@
 """Go-template (Helm) charts: rendered by Helm 4's own engine, read back into the typed `Rendered`.
 
 Owns handing a resolved chart tree to Helm (helm_python, imported here and
-only when a Go-template chart is rendered): the chart loaded fresh for each
-render (Helm's render switches subcharts off in the loaded chart), from its
-folder or archive, or from an archive made in memory when a dependency is a
-`file://` chart outside charts/; the values (see `helm_values`); the release
+only when a Go-template chart is rendered): the chart as Helm loads it, from
+its folder or archive, or from an archive made in memory when a dependency is
+a `file://` chart outside charts/ (a chart without subcharts stays loaded for
+the next render of the same files: `_LoadedCharts`); the values (see
+`helm_values`: only what differs from the chart's defaults); the release
 (Name, Namespace, Revision, IsInstall, IsUpgrade); `.Capabilities` set to the
 target's version and API versions (the built-in API of that version plus
 --api-versions, as for Jinja2 charts); `lookup` answered by the target
-cluster when one is given (plan, upgrade), empty otherwise (template, lint).
-Helm's output becomes the same `Rendered` as a Jinja2 chart's (manifests
-with template and line, hooks, crds/ of every enabled chart, the root
-chart's NOTES.txt), and Helm's errors (`execution error at (web/templates/x.yaml:12:20): ...`,
-parse errors, `fail`) become problems naming the template file and line,
-every secret string masked. The render runs under its bounds: past the
-timeout the call is abandoned (a Go call cannot be interrupted) and the
-render fails; output past the size bound fails it too.
+cluster when one is given (plan, upgrade: through the cluster's lookup
+endpoint, whose Secret values become `Rendered.read_secrets`), empty
+otherwise (template, lint). Helm's output becomes the same `Rendered` as a
+Jinja2 chart's (manifests with template and line, hooks, crds/ of every
+enabled chart, the root chart's NOTES.txt), and Helm's errors
+(`execution error at (web/templates/x.yaml:12:20): ...`, parse errors,
+`fail`) become problems naming the template file and line, every secret
+string masked. The render runs under its bounds on a worker thread: past the
+timeout the call is abandoned (a Go call cannot be interrupted: it runs on,
+in a daemon thread that does not hold up the process's exit) and the render
+fails naming the templates with a loop; output past the size bound fails it too.
 
 Must not: merge values beyond marking deletions (the release layer composes
 them), talk to a cluster itself (Helm's `lookup` does), or print.
