@@ -90,6 +90,8 @@ def _labels(manifest: Manifest, labels: object, secrets: Collection[str], *, at:
         yield _at(manifest, at, "must be a mapping of strings", secrets=secrets)
         return
     for key, value in labels.items():
+        if isinstance(value, str) and (key, value) in _GOOD_LABELS:  # most labels repeat on every object of a release
+            continue
         path = at + (key,)
         if not _valid_qualified_name(str(key)):
             yield _at(manifest, path, "is not a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.')", secrets=secrets)
@@ -97,6 +99,12 @@ def _labels(manifest: Manifest, labels: object, secrets: Collection[str], *, at:
             yield _at(manifest, path, f"must be a string, not {type(value).__name__}", hint='quote it: {{ value | quote }}', secrets=secrets)
         elif len(value) > 63 or not _LABEL_VALUE.match(value):
             yield _at(manifest, path, f"{repr(value)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)", secrets=secrets)
+        elif isinstance(key, str) and _valid_qualified_name(key) and len(_GOOD_LABELS) < 65536:
+            _GOOD_LABELS.add((key, value))
+
+
+# (key, value) label pairs found valid: both strings, checked once per process
+_GOOD_LABELS: set[tuple[str, str]] = set()
 
 
 def _annotations(manifest: Manifest, annotations: object, secrets: Collection[str]) -> Iterable[problems.Problem]:

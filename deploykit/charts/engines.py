@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 from deploykit import errors
 from deploykit.charts.chart import Chart
@@ -44,6 +45,9 @@ class Cluster:
     kubeconfig: str | None = None
     context: str | None = None
     api_versions: tuple[str, ...] = ()
+    # When set, where `lookup` reads instead: an endpoint with `kubeconfig()` (a path for Helm) and `secrets_read()`
+    # (every Secret value it passed on, which the render then treats as secret); see kube/lookupproxy.py.
+    lookup: Any = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def check_choice(engine: str) -> str:

@@ -39,3 +39,12 @@ DEFINE = re.compile(r"\{\{-?\s*define\s+\"([^\"]+)\"")
 def defined_templates(sources: Iterable[str]) -> set[str]:
     """The names `{{ define "..." }}` gives in these template sources."""
     return {name for text in sources for name in DEFINE.findall(text)}
+
+
+# An action that can repeat without bound: a `range`, or a list made by `until`, `untilStep` or `seq`.
+LOOP = re.compile(r"\{\{-?\s*range\b|\b(?:until|untilStep|seq)\s")
+
+
+def looping(sources: Iterable[tuple[str, str]]) -> list[str]:
+    """The names of the (name, text) template sources that hold a loop, in the order given."""
+    return [name for name, text in sources if LOOP.search(text)]

@@ -1,21 +1,25 @@
 """Go-template (Helm) charts: rendered by Helm 4's own engine, read back into the typed `Rendered`.
 
 Owns handing a resolved chart tree to Helm (helm_python, imported here and
-only when a Go-template chart is rendered): the chart loaded fresh for each
-render (Helm's render switches subcharts off in the loaded chart), from its
-folder or archive, or from an archive made in memory when a dependency is a
-`file://` chart outside charts/; the values (see `helm_values`); the release
+only when a Go-template chart is rendered): the chart as Helm loads it, from
+its folder or archive, or from an archive made in memory when a dependency is
+a `file://` chart outside charts/ (a chart without subcharts stays loaded for
+the next render of the same files: `_LoadedCharts`); the values (see
+`helm_values`: only what differs from the chart's defaults); the release
 (Name, Namespace, Revision, IsInstall, IsUpgrade); `.Capabilities` set to the
 target's version and API versions (the built-in API of that version plus
 --api-versions, as for Jinja2 charts); `lookup` answered by the target
-cluster when one is given (plan, upgrade), empty otherwise (template, lint).
-Helm's output becomes the same `Rendered` as a Jinja2 chart's (manifests
-with template and line, hooks, crds/ of every enabled chart, the root
-chart's NOTES.txt), and Helm's errors (`execution error at (web/templates/x.yaml:12:20): ...`,
-parse errors, `fail`) become problems naming the template file and line,
-every secret string masked. The render runs under its bounds: past the
-timeout the call is abandoned (a Go call cannot be interrupted) and the
-render fails; output past the size bound fails it too.
+cluster when one is given (plan, upgrade: through the cluster's lookup
+endpoint, whose Secret values become `Rendered.read_secrets`), empty
+otherwise (template, lint). Helm's output becomes the same `Rendered` as a
+Jinja2 chart's (manifests with template and line, hooks, crds/ of every
+enabled chart, the root chart's NOTES.txt), and Helm's errors
+(`execution error at (web/templates/x.yaml:12:20): ...`, parse errors,
+`fail`) become problems naming the template file and line, every secret
+string masked. The render runs under its bounds on a worker thread: past the
+timeout the call is abandoned (a Go call cannot be interrupted: it runs on,
+in a daemon thread that does not hold up the process's exit) and the render
+fails naming the templates with a loop; output past the size bound fails it too.
 
 Must not: merge values beyond marking deletions (the release layer composes
 them), talk to a cluster itself (Helm's `lookup` does), or print.
@@ -23,8 +27,12 @@ them), talk to a cluster itself (Helm's `lookup` does), or print.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import marshal
+import os
+import queue
 import re
 import tarfile
 import threading
@@ -47,26 +55,40 @@ _PARSE = re.compile(r"^parse error at \([^)]*\):\s*", re.S)
 
 
 def helm_values(composed: dict, defaults: dict) -> dict:
-    """The values to give Helm: deploykit's composed root values, plus a null where the user deleted a default.
+    """The values to give Helm: what differs from the chart's defaults, and a null where the user deleted a default.
 
-    Helm coalesces the chart's defaults under what it is given again; a default
-    the user's null removed must be named null to stay removed. The null
-    markers over subchart defaults stay in `composed` as they are.
+    Helm reads the chart's values.yaml itself and coalesces it under what it
+    is given: a value equal to its default (same type too: `true` is not `1`)
+    need not cross into Go again, and a default the user's null removed must
+    be named null to stay removed. The null markers over subchart defaults
+    stay in `composed` as they are.
     """
-    marked: dict | None = None  # copied only where a null is added: values trees can be large
-    for key, default in defaults.items():
-        if key not in composed:
-            value = None
-        elif isinstance(default, dict) and isinstance(composed[key], dict):
-            value = helm_values(composed[key], default)
-            if value is composed[key]:
-                continue
-        else:
+    given: dict = {}
+    for key, value in composed.items():
+        if key not in defaults:
+            given[key] = value
             continue
-        if marked is None:
-            marked = dict(composed)
-        marked[key] = value
-    return composed if marked is None else marked
+        default = defaults[key]
+        if isinstance(value, dict) and isinstance(default, dict):
+            nested = helm_values(value, default)
+            if nested:
+                given[key] = nested
+        elif not _same(value, default):
+            given[key] = value
+    for key in defaults:
+        if key not in composed:
+            given[key] = None
+    return given
+
+
+def _same(value: Any, default: Any) -> bool:
+    """Equal and of the same types all through (marshal writes types; it refuses subclasses such as secret strings)."""
+    if value is default:
+        return True
+    try:
+        return marshal.dumps(value) == marshal.dumps(default)
+    except ValueError:
+        return False
 
 
 def render(
@@ -114,17 +136,17 @@ def _render(root: ChartNode, *, chart_path: str, values: dict, target: Target, c
         "is_install": release.IsInstall, "is_upgrade": release.IsUpgrade,
         "kube_version": version, "api_versions": [*kubeapis.api_versions(version), *target.api_versions],
     }
+    lookup = cluster.lookup if cluster is not None else None
     try:
-        text = _bounded(lambda: _helm_render(root.chart, chart_path, json.dumps(values, default=str), json.dumps(options),
-                                             cluster, skip_schema), bounds)
+        given = json.dumps(values, default=str) if values else None  # None: Helm takes the chart's defaults as they are
+        text = _bounded(lambda: _helm_render(root.chart, chart_path, given, json.dumps(options), cluster, skip_schema), bounds)
     except _HelmFailure as failure:
+        secrets = _with_read(secrets, lookup)
         defined = gofunctions.defined_templates(text for node in root.walk() for text in node.chart.templates.values())
         found.append(_problem(failure.detail, failure.kind, secrets, schema_file=root.chart.schema_file, defined=defined))
         return empty
     except _Stopped:
-        found.append(problems.error(f"{root.prefix}/templates", f"rendering took longer than {bounds.timeout:g} s, the render timeout; stopped",
-                                    hint="look for a loop that does not end, or ranges over huge lists; if the chart is only slow, "
-                                    "raise the bound with --render-timeout SECONDS or DEPLOYKIT_RENDER_TIMEOUT"))
+        found.append(_timeout_problem(root, bounds.timeout))
         return empty
     outputs = json.loads(text)
     size = sum(len(body) for body in outputs.values())
@@ -134,7 +156,26 @@ def _render(root: ChartNode, *, chart_path: str, values: dict, target: Target, c
                                     hint="look for a range that makes far more text than meant; if the release is really that large, "
                                     "raise the bound with --render-max-output CHARACTERS or DEPLOYKIT_RENDER_MAX_OUTPUT"))
         return empty
-    return _assemble(root, outputs, namespace=release.Namespace, secrets=secrets, found=found)
+    read = lookup.secrets_read() if lookup is not None else frozenset()
+    rendered = _assemble(root, outputs, namespace=release.Namespace, secrets=_with_read(secrets, lookup), found=found)
+    return dataclasses.replace(rendered, read_secrets=read) if read else rendered
+
+
+def _with_read(secrets: Collection[str], lookup: Any) -> Collection[str]:
+    """The render's secrets and every Secret value Helm's `lookup` read, for masking messages."""
+    read = lookup.secrets_read() if lookup is not None else frozenset()
+    return {*secrets, *read} if read else secrets
+
+
+def _timeout_problem(root: ChartNode, timeout: float) -> problems.Problem:
+    """The render ran past its timeout: Helm does not say where it was, so the templates with a loop are named."""
+    loops = gofunctions.looping((f"{node.prefix}/templates/{name}", text)
+                                for node in root.walk() for name, text in sorted(node.chart.templates.items()))
+    where = f" (Helm does not say where; the templates with a loop: {', '.join(loops[:5])}{', ...' if len(loops) > 5 else ''})"
+    return problems.error(loops[0] if len(loops) == 1 else f"{root.prefix}/templates",
+                          f"rendering took longer than {timeout:g} s, the render timeout; stopped{where if len(loops) > 1 else ''}",
+                          hint="look for a loop that does not end, or ranges over huge lists; if the chart is only slow, "
+                          "raise the bound with --render-timeout SECONDS or DEPLOYKIT_RENDER_TIMEOUT")
 
 
 def _assemble(root: ChartNode, outputs: dict[str, str], *, namespace: str, secrets: Collection[str],
@@ -165,41 +206,114 @@ class _Stopped(Exception):
     pass
 
 
+class _Worker:
+    """A thread that makes Helm's calls, kept for the next render (a new thread per render costs Go a new binding)."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[tuple[Any, dict[str, Any], threading.Event]] = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="deploykit-helm-render", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            call, box, done = self.jobs.get()
+            try:
+                box["text"] = call()
+            except BaseException as exc:  # noqa: BLE001 - carried to the waiting thread
+                box["error"] = exc
+            done.set()
+
+
+_idle_workers: list[_Worker] = []
+_workers_lock = threading.Lock()
+
+
 def _bounded(call: Any, bounds: limits.RenderLimits) -> str:
-    """`call()` in a helper thread, waited on for the render timeout (a Go call cannot be stopped: it is left behind)."""
+    """`call()` on a Helm worker thread, waited on for the render timeout.
+
+    A Go call cannot be stopped: past the timeout its worker is left to finish
+    on its own (a daemon thread: the process still exits at once) and never
+    used again.
+    """
+    with _workers_lock:
+        worker = _idle_workers.pop() if _idle_workers else None
+    worker = worker or _Worker()
     box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["text"] = call()
-        except BaseException as exc:  # noqa: BLE001 - carried to the waiting thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, name="deploykit-helm-render", daemon=True)
-    worker.start()
-    worker.join(bounds.timeout)
-    if worker.is_alive():
+    done = threading.Event()
+    worker.jobs.put((call, box, done))
+    if not done.wait(bounds.timeout):
         raise _Stopped()
+    with _workers_lock:
+        _idle_workers.append(worker)
     if "error" in box:
         raise box["error"]
     return box["text"]
 
 
-def _helm_render(chart: Chart, path: str, values: str, options: str, cluster: Cluster | None, skip_schema: bool) -> str:
+def _helm_render(chart: Chart, path: str, values: str | None, options: str, cluster: Cluster | None,
+                 skip_schema: bool) -> str:
     import helm_python
     from helm_python import _native  # the wrapper passes neither kube_version nor api_versions: the native call does
 
+    key = (os.path.realpath(path), chart.digest, skip_schema)
+    loaded = _loaded_charts.take(key)
+    if loaded is None:
+        loaded = _load(helm_python, chart, path, skip_schema=skip_schema)
+        # Asked before the render: it may switch a subchart off in the loaded chart.
+        key = None if json.loads(_native.call_string("helm_chart_dependencies", loaded._raw())) else key
     try:
-        with _load(helm_python, chart, path, skip_schema=skip_schema) as loaded:
-            if cluster is None:
-                return _native.call_string("helm_render", loaded._raw(), values, options)
-            with helm_python.Config(kubeconfig_path=cluster.kubeconfig, kube_context=cluster.context) as config:
-                return _native.call_string("helm_render_with_config", config._raw(), loaded._raw(), values, options)
+        if cluster is None:
+            text = _native.call_string("helm_render", loaded._raw(), values, options)
+        else:
+            kubeconfig, context = (cluster.lookup.kubeconfig(), None) if cluster.lookup else (cluster.kubeconfig, cluster.context)
+            with helm_python.Config(kubeconfig_path=kubeconfig, kube_context=context) as config:
+                text = _native.call_string("helm_render_with_config", config._raw(), loaded._raw(), values, options)
     except helm_python.HelmKubeError as exc:
+        loaded.close()
         raise errors.KubeError(f"Helm's lookup could not reach the cluster: {exc.detail.splitlines()[0] if exc.detail else exc}",
                                hint="check the kubeconfig and context (--kubeconfig, --kube-context)") from None
     except helm_python.HelmError as exc:
+        loaded.close()
         raise _HelmFailure(exc.detail or str(exc), type(exc).__name__) from None
+    _loaded_charts.give_back(key, loaded)
+    return text
+
+
+class _LoadedCharts:
+    """Charts Helm has loaded, kept for the next render of the same files (loading is a quarter of Helm's time).
+
+    Keyed by the chart's path and deploykit's digest of the files it read for
+    this render, so a changed file is a new key, never a stale chart. Only a
+    chart without subcharts is kept: Helm's render writes into a loaded chart's
+    subcharts and values (switched-off subcharts, globals). A chart is lent to
+    one render at a time; a second render at once loads its own.
+    """
+
+    LIMIT = 8
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple) -> Any:
+        with self._lock:
+            return self._idle.pop(key, None)
+
+    def give_back(self, key: tuple | None, loaded: Any) -> None:
+        """Keep `loaded` for the next render of `key`; None: a chart with subcharts, closed."""
+        if key is None:
+            loaded.close()
+            return
+        with self._lock:
+            evicted = [self._idle.pop(key, None)]
+            if len(self._idle) >= self.LIMIT:
+                evicted.append(self._idle.pop(next(iter(self._idle))))
+            self._idle[key] = loaded
+        for old in evicted:
+            if old is not None:
+                old.close()
+
+
+_loaded_charts = _LoadedCharts()
 
 
 def _load(helm_python: Any, chart: Chart, path: str, *, skip_schema: bool) -> Any:

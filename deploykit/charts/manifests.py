@@ -120,6 +120,8 @@ class Rendered:
     hooks: tuple[Hook, ...] = ()
     crds: tuple[Manifest, ...] = ()
     notes: str | None = dataclasses.field(default=None, repr=False)
+    # Secret values the render read from the cluster (Helm's `lookup` of a Secret): secret like the sops values.
+    read_secrets: frozenset[str] = dataclasses.field(default=frozenset(), repr=False)
 
     def hooks_for(self, event: str) -> tuple[Hook, ...]:
         return tuple(hook for hook in self.hooks if event in hook.events)

@@ -14,6 +14,7 @@ from typing import Any
 from deploykit import errors
 from deploykit.kube.connecting import Connection, connect
 from deploykit.kube.discovering import Discovery
+from deploykit.kube.lookupproxy import LookupProxy
 from deploykit.kube.requesting import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, METADATA_LIST, Http, RetryPolicy
 from deploykit.kube.resources import ObjectRef, ResourceType
 from deploykit.kube.watching import ResumableWatch
@@ -28,6 +29,7 @@ class Kube:
         self.connection = connection
         self.http = Http(connection, retry=retry, timeout=timeout)
         self.discovery = Discovery(self.http)
+        self._lookup: LookupProxy | None = None
 
     @classmethod
     def connect(
@@ -36,7 +38,15 @@ class Kube:
         return cls(connect(kubeconfig=kubeconfig, context=context), timeout=timeout)
 
     def close(self) -> None:
+        if self._lookup is not None:
+            self._lookup.close()
         self.connection.close()
+
+    def lookup_proxy(self) -> LookupProxy:
+        """The endpoint Helm's `lookup` reads this cluster through (it notes the Secret values it passes on)."""
+        if self._lookup is None:
+            self._lookup = LookupProxy(self.http, namespace=self.connection.default_namespace)
+        return self._lookup
 
     def __enter__(self) -> "Kube":
         return self

@@ -157,6 +157,20 @@ class Http:
                 continue
             raise _status_error(status, payload, method=method, path=path)
 
+    def raw_get(self, path: str, *, query: Mapping[str, Any], accept: str) -> tuple[int, str, bytes]:
+        """(status, content type, body) of one GET, as the server answered it (retried only when unreachable)."""
+        attempt = 0
+        while True:
+            try:
+                response = self._send("GET", path, query=query, body=None, content_type=None, accept=accept,
+                                      timeout=self.timeout)
+                return response.status, response.headers.get("Content-Type") or JSON, response.read()
+            except (urllib3.exceptions.HTTPError, ApiException, OSError):
+                if attempt + 1 >= self.retry.attempts:
+                    raise
+                time.sleep(self.retry.delay(attempt, None))
+                attempt += 1
+
     def open_stream(self, path: str, *, query: Mapping[str, Any], read_timeout: float) -> "LineStream":
         """GET a streaming endpoint (a watch); the answer is read line by line through the returned handle."""
         try:

@@ -51,6 +51,20 @@ def secret_leaf_texts(values: provenance.Values) -> set[str]:
     return found
 
 
+def read_secret_texts(read: Iterable[str]) -> set[str]:
+    """Secret values a render read from the cluster (Helm's `lookup`), and what a template derives from them.
+
+    Those too short to mask (`1`, `true`) are left out: a record would lose every such word of its
+    manifest, and a looked-up Secret is not the release's input to protect as a sops value is.
+    """
+    found: set[str] = set()
+    for text in read:
+        if not redaction.is_too_short(text):
+            found.add(text)
+            found.update(d for d in deriving.derived(text) if d and not redaction.is_too_short(d))
+    return found
+
+
 class Fingerprinter:
     """Replaces secret-derived strings (in every printed form) with their keyed fingerprints."""
 

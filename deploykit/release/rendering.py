@@ -247,6 +247,7 @@ def render(options: RenderOptions) -> RenderResult:
     secrets = secret_texts(values)
     engine = engines.choose(tree, options.template_engine)
     rendered = _render_tree(engine, tree, composed, options, secrets=secrets, bounds=bounds)
+    redaction.current().register_all(rendered.read_secrets)  # lookup of a live Secret: masked like a sops value
     if not options.skip_schema_validation:
         rejected = [p for p in _api_problems(rendered, options, secrets, reported=(), warnings=False) if p.level == problems.ERROR]
         if rejected:

@@ -137,7 +137,8 @@ def _assemble(
     options: RenderOptions, result: RenderResult, *, key: bytes, sealed: str | None, chart_files: dict[str, bytes],
     chart_path: str, values_files: tuple, secret_files: tuple, set_inputs: tuple,
 ) -> Revision:
-    fingerprinter = fingerprinting.Fingerprinter(key, fingerprinting.secret_leaf_texts(result.values))
+    fingerprinter = fingerprinting.Fingerprinter(key, fingerprinting.secret_leaf_texts(result.values)
+                                                 | fingerprinting.read_secret_texts(result.rendered.read_secrets))
     release, namespace = options.release, options.namespace
     rendered = result.rendered
     # crds/ CRDs are applied as they are: no release owns them (sharedcrds.py); the record lists them first.

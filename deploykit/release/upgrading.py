@@ -183,7 +183,7 @@ def lookup_cluster(kube: Kube) -> engines.Cluster:
     """The cluster this run deploys to, for the render: `lookup` of Go-template charts reads it, and the API
     versions it serves (CRDs' too) join Capabilities.APIVersions of every chart, as in Helm."""
     return engines.Cluster(kubeconfig=kube.connection.kubeconfig, context=kube.connection.context,
-                           api_versions=tuple(kube.discovery.group_versions()))
+                           api_versions=tuple(kube.discovery.group_versions()), lookup=kube.lookup_proxy())
 
 
 def target_version(kube: Kube) -> str:

@@ -70,3 +70,16 @@ def test_a_bound_that_is_not_positive_is_a_usage_error(make_chart, run_cli, flag
     chart = make_chart({"templates/cm.yaml": CONFIGMAP})
     done = run_cli("template", str(chart), flag, value)
     _assert_refused(done, f"{flag} {value}: must be above 0")
+
+
+GO_ENDLESS = "{{- range $i := until 100000 }}{{- range $j := until 100000 }}{{- end }}{{- end }}\n"
+GO_CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+
+
+def test_go_template_loop_is_stopped_at_the_render_timeout_naming_the_template(make_chart, run_cli):
+    """A Go chart's endless loop would hang `template` (Helm's engine cannot be interrupted) or blame no template."""
+    chart = make_chart({"templates/cm.yaml": GO_CONFIGMAP, "templates/spin.yaml": GO_ENDLESS})
+    started = time.monotonic()
+    done = run_cli("template", str(chart), "--render-timeout", "0.5")
+    assert time.monotonic() - started < 20
+    _assert_refused(done, "error: app/templates/spin.yaml: rendering took longer than 0.5 s", "hint: ", "--render-timeout")

@@ -205,3 +205,30 @@ def test_schema_check_of_a_go_chart_names_the_template_line_and_applies_nothing(
     assert (f"go-web/templates/deployment.yaml:{at + 1}: Deployment {go_deploy.namespace}/app-go-web: "
             "spec.replicaz: unknown field") in done.stderr
     assert go_deploy.get("deployment", "app-go-web") is None
+
+
+LIVE_TOKEN = "live-Tok-" + "4b8d2e6f1a"
+FROM_LIVE = """{{- $live := lookup "v1" "Secret" .Release.Namespace "live-db" }}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: from-live
+data:
+  copied: {{ dig "data" "token" "" $live | b64dec | quote }}
+  encoded: {{ dig "data" "token" "" $live | quote }}
+"""
+
+
+def test_secret_read_by_lookup_is_kept_out_of_records_and_output(go_deploy):
+    """A live Secret a Go chart reads with `lookup` would be stored in clear in the release record (or printed)."""
+    assert go_deploy.upgrade("--create-namespace").returncode == 0
+    go_deploy.kubectl("create", "secret", "generic", "live-db", f"--from-literal=token={LIVE_TOKEN}")
+    (go_deploy.chart / "templates" / "from-live.yaml").write_text(FROM_LIVE)
+    done = go_deploy.upgrade("--report", str(go_deploy.chart.parent / "report.json"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert go_deploy.get("configmap", "from-live")["data"]["copied"] == LIVE_TOKEN  # really rendered from the cluster
+    plan = go_deploy.run("plan", "app", str(go_deploy.chart), "-n", go_deploy.namespace, "-f", str(go_deploy.secrets))
+    assert plan.returncode in (0, 1), plan.stderr
+    texts = [*go_deploy.outputs, (go_deploy.chart.parent / "report.json").read_text(), *decoded_texts(go_deploy.records()),
+             *decoded_texts(_payloads(go_deploy))]
+    assert all(LIVE_TOKEN not in text for text in texts)

@@ -33,6 +33,18 @@ def test_names_follow_the_api_servers_rule_for_the_kind(api_version, kind, name,
     assert (kinds.name_problem(api_version, kind, name) is None) is valid
 
 
+def test_a_label_checked_valid_before_does_not_hide_a_bad_one_later():
+    """Labels found valid once are not checked again: a mapping as a label value would then crash or pass."""
+    good = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "labels": {"app": "web", "tier": "x"}}}
+    bad = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "labels": {"app": {"nested": 1}, "tier": "x" * 64}}}
+    assert checking.structure(manifest(good)) == []
+    assert [p.message.split(": ", 1)[1] for p in checking.structure(manifest(bad))] == [
+        "metadata.labels.app: must be a string, not dict",
+        f"metadata.labels.tier: {'x' * 64!r} is not a valid label value (at most 63 letters, digits, '-', '_', '.', "
+        "starting and ending with a letter or digit)",
+    ]
+
+
 def test_structure_problems_name_the_field_and_line():
     """Lint would say an object is broken without saying which field."""
     obj = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "Bad_Name", "namespace": "Team", "labels": {"ok": "yes", "bad key!": "v", "long": "x" * 64, "num": 5}, "annotations": {"replicas": 3}}}

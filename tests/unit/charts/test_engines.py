@@ -82,6 +82,37 @@ def test_helm_values_name_a_deleted_default_null():
                                                           "extra": None}
 
 
+def test_helm_values_leave_out_what_equals_the_defaults():
+    """Every render would hand Helm the whole values tree again (JSON both ways), or drop a value whose type differs."""
+    defaults = {"a": 1, "b": {"c": 2, "d": 4}, "on": 1, "list": [1, 2]}
+    composed = {"a": 1, "b": {"c": 2, "d": 3}, "on": True, "list": [1, 2]}
+    assert gotemplates.helm_values(composed, defaults) == {"b": {"d": 3}, "on": True}
+
+
+def _render_go(path, values=None):
+    from deploykit.charts import context
+    from deploykit.charts.rendering import Target
+
+    chart = loading.load_chart(path)
+    tree = resolving.resolve(chart, chart.values, merge=merging.merge)
+    given = gotemplates.helm_values({**chart.values, **(values or {})}, chart.values)
+    rendered = gotemplates.render(tree, chart_path=str(path), values=given,
+                                  target=Target(release=context.ReleaseInfo(Name="r", Namespace="ns")))
+    return [m.obj["data"] for m in rendered.manifests]
+
+
+def test_a_chart_helm_loaded_before_is_never_stale(tmp_path):
+    """A second render in one process (plan then apply, pipeline stages) would reuse Helm's chart with old values or files."""
+    path = write_chart(tmp_path / "app", {
+        "Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n", "values.yaml": "size: small\n",
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  size: {{ .Values.size }}\n",
+    })
+    assert _render_go(path, {"size": "large"}) == [{"size": "large"}]
+    assert _render_go(path) == [{"size": "small"}]
+    (path / "templates" / "cm.yaml").write_text((path / "templates" / "cm.yaml").read_text() + "  edited: \"yes\"\n")
+    assert _render_go(path) == [{"size": "small", "edited": "yes"}]
+
+
 @pytest.mark.parametrize("detail, where, message", [
     ("execution error at (web/templates/a.yaml:6:8): set the password", ("web/templates/a.yaml", 6), "set the password"),
     ("parse error at (web/templates/b.yaml:5): unexpected EOF", ("web/templates/b.yaml", 5),
