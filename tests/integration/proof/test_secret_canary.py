@@ -283,7 +283,8 @@ def records_of(handle: embedded.Handle, namespace: str) -> list[dict[str, Any]]:
 
 def test_the_search_finds_every_form_of_the_canary():
     """A search blind to capitals, base64 or gzip would pass while the secret leaks in that form."""
-    record = {"data": {"release": base64.b64encode(gzip.compress(json.dumps({"v": CANARY}).encode())).decode()}}
+    payload = base64.b64encode(gzip.compress(json.dumps({"v": CANARY}).encode()))  # a record's payload, stored as
+    record = {"data": {"release": base64.b64encode(payload).decode()}}  # Secret data: base64 once more
     for text in (f"x {CANARY.upper()} y", base64.b64encode(f"ab{CANARY}".encode()).decode(),
                  gzip.compress(CANARY.title().encode())):
         assert leaks(text)
@@ -329,6 +330,8 @@ def test_release_records_decoded_never_hold_it(ran):
     """A release record (base64 of gzip of JSON) would store the decrypted values or manifest."""
     records = ran["records"]
     assert records and all("data" in record for record in records)
+    # the search reads what is stored: every record decodes down to its JSON (its manifest included)
+    assert all(any('"schemaVersion"' in t and '"manifest"' in t for t in decoded_texts(record)) for record in records)
     assert [record["metadata"]["name"] for record in records if any(leaks(t) for t in decoded_texts(record))] == []
 
 

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import uuid
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,8 @@ class Deploy:
 
 
 def decoded_texts(obj: Any) -> list[str]:
-    """Every string in obj, plus base64 (and gzip inside base64) decodings of each: what a leak search reads."""
+    """Every string in obj, plus every text reached from it by base64 and gzip decodings stacked in any order (a
+    release record is base64 of base64 of gzip of JSON as read from the API): what a leak search reads."""
     found: list[str] = []
 
     def walk(node: Any) -> None:
@@ -170,28 +172,34 @@ def decoded_texts(obj: Any) -> list[str]:
                 walk(item)
         elif isinstance(node, str):
             found.append(node)
-            try:
-                raw = base64.b64decode(node, validate=True)
-            except ValueError:
-                return
-            for data in (raw, _gunzip(raw), _gunzip(_b64(_gunzip(raw)))):
-                if data:
-                    found.append(data.decode("utf-8", "replace"))
+            found.extend(data.decode("utf-8", "replace") for data in _decodings(node.encode("utf-8", "replace")))
 
     walk(obj)
+    return found
+
+
+def _decodings(data: bytes, depth: int = 0) -> list[bytes]:
+    """What base64 or gzip decoding of data yields, and what those yield in turn (up to 6 layers)."""
+    if depth >= 6:
+        return []
+    found: list[bytes] = []
+    for decoded in (_gunzip(data), _b64(data)):
+        if decoded:
+            found.append(decoded)
+            found.extend(_decodings(decoded, depth + 1))
     return found
 
 
 def _gunzip(data: bytes | None) -> bytes | None:
     try:
         return gzip.decompress(data) if data else None
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return None
 
 
 def _b64(data: bytes | None) -> bytes | None:
     try:
-        return base64.b64decode(data, validate=True) if data else None
+        return base64.b64decode(b"".join(data.split()), validate=True) if data else None
     except ValueError:
         return None
 
