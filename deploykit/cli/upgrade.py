@@ -5,7 +5,9 @@ prints what happened: the plan, tracking progress with pod logs, and on
 failure what failed and what was restored. Exit codes: 0 deployed or
 unchanged, 1 failed and rolled back (or cleaned up), 5 failed and the
 rollback failed too, 2 bad input (nothing applied), 3 cluster unreachable or
-refused. `--report FILE` writes the result as JSON whatever the outcome.
+refused, 128+N cancelled by signal N (SIGTERM 143, SIGINT 130) after rolling
+back what it had applied. `--report FILE` writes the result as JSON whatever
+the outcome.
 
 Must not: hold engine logic.
 """
@@ -36,7 +38,7 @@ def run_upgrade(
     lock_seconds = engine.seconds(lock_timeout, what="--lock-timeout")
     engine.check_report_path(report)
     reviewed = _read_plan(plan_file) if plan_file else None
-    with engine.connect(kubeconfig, kube_context) as kube:
+    with engine.cancellable(report=report, release=release), engine.connect(kubeconfig, kube_context) as kube:
         options = chartflags.bind(
             chart, values_files=values_files, set_values=set_values, set_strings=set_strings, set_files=set_files,
             set_json=set_json, set_literals=set_literals, release=release, namespace=namespace or kube.connection.default_namespace,
@@ -57,12 +59,12 @@ def run_upgrade(
             if failed is not None:
                 engine.write_report(report, failed.to_dict())
             raise
-        except (errors.DeploykitError, KeyboardInterrupt) as exc:
-            engine.write_report(report, {"ok": False, "release": release, "error": str(exc) if not isinstance(exc, KeyboardInterrupt) else "interrupted"})
+        except errors.DeploykitError as exc:  # SIGTERM / SIGINT: engine.cancellable
+            engine.write_report(report, {"ok": False, "release": release, "error": str(exc)})
             raise
-    if result.notes and result.status != "unchanged":
-        typer.echo("NOTES:\n" + result.notes.rstrip("\n"))
-    engine.write_report(report, result.to_dict())
+        if result.notes and result.status != "unchanged":
+            typer.echo("NOTES:\n" + result.notes.rstrip("\n"))
+        engine.write_report(report, result.to_dict())
 
 
 def _read_plan(path: str):
