@@ -89,6 +89,7 @@ def handling() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _state.signum = None  # a new run (tests run several in one process)
     previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS}
     try:
         yield

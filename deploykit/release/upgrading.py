@@ -384,6 +384,9 @@ def _recover(
         raise errors.DeployFailedError(f"{result.action} of {revision.options.release} failed: "
                                        f"{failed.failure.describe()} (not rolled back: --no-atomic)",
                                        hint="fix the cause and upgrade again, or `deploykit rollback`")
+    if failed.cancelled is not None:
+        say(f"cancelled by {failed.cancelled.name}: rolling back; another SIGTERM or SIGINT does not stop the rollback "
+            "(SIGKILL does, and the next run recovers)")
     previous = None
     try:
         with timer.phase("rollback"):
