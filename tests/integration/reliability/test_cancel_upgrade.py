@@ -77,3 +77,18 @@ def test_a_run_killed_during_its_cancel_rollback_is_recovered_by_the_next_run(pr
     assert project.running_tag() == "2"
     assert project.consistent() == []
     assert project.plaintext_left() == []
+
+
+def test_a_rollback_command_cancelled_once_locked_changes_nothing_and_exits_143(project):
+    """`deploykit rollback` cancelled as it took the lock would die holding it, with no word of what it did."""
+    assert project.upgrade().returncode == 0
+    project.set_values(tag="2")
+    assert project.upgrade().returncode == 0
+    done = project.run(project._command("rollback", "app", "1", "-n", project.namespace, "--kubeconfig",
+                                        project.kubeconfig, "--timeout", "30s"),
+                       env={"DEPLOYKIT_TEST_SIGNAL_AT": "lock"})
+    assert done.returncode == 128 + signal.SIGTERM, done.stdout + done.stderr
+    assert "cancelled by SIGTERM: nothing was applied" in done.stderr
+    assert project.history() == [(1, "superseded"), (2, "deployed")]
+    assert project.running_tag() == "2"
+    assert project.consistent() == []
