@@ -92,3 +92,27 @@ def test_a_rollback_command_cancelled_once_locked_changes_nothing_and_exits_143(
     assert project.history() == [(1, "superseded"), (2, "deployed")]
     assert project.running_tag() == "2"
     assert project.consistent() == []
+
+
+def test_a_key_handed_over_by_ci_outlives_the_cancel_until_the_rollback_is_done(project, sops_project, tmp_path):
+    """A cancelled job whose sops key CI handed over would wipe it first and die without rolling back."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from tests.plugins.secrets import PGP_FINGERPRINT, PGP_PRIVATE_KEY, PGP_PUBLIC_KEY
+
+    subprocess.run(["gpg", "--batch", "--quiet", "--import", str(PGP_PUBLIC_KEY)], env=project.env, check=True,
+                   capture_output=True)
+    sops_project.encrypt("secrets/app.yaml", f"password: {project.password}\n", recipients=("--pgp", PGP_FINGERPRINT))
+    keyrings = Path(tempfile.mkdtemp(prefix="kr-", dir="/tmp"))  # short: gpg-agent's socket path has a limit
+    project.env.update({"DEPLOYKIT_PGP_KEY": PGP_PRIVATE_KEY.read_text(), "DEPLOYKIT_KEYRING_DIR": str(keyrings)})
+    project.env.pop("SOPS_AGE_KEY_FILE", None)
+    assert project.upgrade().returncode == 0
+    project.set_values(tag="2", behavior="never-ready")
+    done = project.upgrade(env={"DEPLOYKIT_TEST_SIGNAL_AT": "track"})
+    assert done.returncode == 128 + signal.SIGTERM, done.stdout + done.stderr
+    assert "rolled back to revision 1" in done.stderr
+    assert project.running_tag() == "1" and project.consistent() == []
+    assert list(keyrings.iterdir()) == []
+    keyrings.rmdir()
