@@ -32,8 +32,9 @@ CLI. No message or hint may hold a decrypted value, a token or a header.
     │   │   └── RecordExistsError   the revision was already written (a concurrent writer)
     │   ├── PlanError               the plan found objects that cannot be applied; nothing was   exit 2
     │   │                           (another owner, a missing namespace, an immutable field, a refusal)
-    │   └── DeployFailedError       the deploy failed (and was rolled back or cleaned up)
-    │       └── RollbackFailedError the deploy failed and so did the rollback: a human must look   exit 5
+    │   ├── DeployFailedError       the deploy failed (and was rolled back or cleaned up)
+    │   │   └── RollbackFailedError the deploy failed and so did the rollback: a human must look   exit 5
+    │   └── CancelledError          SIGTERM / SIGINT stopped a deploy (nothing applied, or after it completed)  exit 128+N
     ├── TrackError                  readiness tracking              exit 1
     ├── PipelineError               pipeline file and stage runner
     │   └── GateError               a promotion gate is not met     exit 4
@@ -187,6 +188,16 @@ class RollbackFailedError(DeployFailedError):
     """The deploy failed and restoring the previous revision failed too."""
 
     exit_code = 5
+
+
+class CancelledError(ReleaseError):
+    """SIGTERM or SIGINT (a cancelled CI job, Ctrl-C) stopped a deploy that had nothing to roll back: it was
+    cancelled before its first write, or arrived once the deploy had completed. The CLI exits 128 + the signal."""
+
+    def __init__(self, message: str, *, signum: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.cancelled = signum
+        self.exit_code = 128 + signum
 
 
 class TrackError(DeploykitError):

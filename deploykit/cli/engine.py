@@ -13,9 +13,11 @@ deploykit.cli.releaseflags).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any, Optional
 
 from deploykit import errors
@@ -71,10 +73,36 @@ def emit(data: Any, output: str) -> None:
         echo(yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip("\n"))
 
 
+@contextlib.contextmanager
+def cancellable(*, report: Optional[str] = None, release: str = "") -> Iterator[None]:
+    """SIGTERM / SIGINT cancel the deploy in the block at its next safe point (deploykit.release.cancelling); a run
+    that got one exits 128 + it, whatever it did. A deploy cancelled before its first write says so in --report."""
+    from deploykit.release import cancelling
+
+    with cancelling.handling():
+        try:
+            yield
+        except cancelling.Cancelled as exc:
+            message = f"{release or 'the deploy'} was cancelled by {exc.name}: nothing was applied"
+            write_report(report, {"ok": False, "release": release, "status": "cancelled", "error": message})
+            raise errors.CancelledError(message, signum=exc.signum, hint="deploy again when ready") from None
+        except errors.DeploykitError as exc:
+            exc.cancelled = cancelling.received() or getattr(exc, "cancelled", None)  # failed as it was cancelled
+            raise
+    signum = cancelling.received()
+    if signum is not None:
+        raise errors.CancelledError(f"{release or 'the deploy'} was cancelled by {cancelling.name(signum)} after it "
+                                    "had completed: nothing was rolled back", signum=signum)
+
+
 def write_report(path: Optional[str], data: dict[str, Any]) -> None:
     if not path:
         return
+    from deploykit.release import cancelling
     from deploykit.secrets import redaction
+
+    if (signum := cancelling.received()) is not None:
+        data = {**data, "cancelled": cancelling.name(signum)}
 
     try:
         with open(path, "w", encoding="utf-8") as handle:

@@ -81,6 +81,7 @@ def run(
 
     from deploykit import errors
     from deploykit.pipeline import loading, stages as stage_action
+    from deploykit.release import cancelling
     from deploykit.secrets import redaction
 
     found_pipeline, found = loading.check(file)
@@ -97,7 +98,8 @@ def run(
         base=Path.cwd(), report_dir=Path(report_dir), evidence=Path(evidence) if evidence else None,
         approved=tuple(approve), clusters=tuple(clusters), env=dict(os.environ), mask=redaction.mask,
     )
-    runs = stage_action.run_stages(found_pipeline, chosen, options, say=lambda line: typer.echo(line))
+    with cancelling.handling():  # SIGTERM / SIGINT: the releases under way roll back, the reports say cancelled
+        runs = stage_action.run_stages(found_pipeline, chosen, options, say=lambda line: typer.echo(line))
     failed = next((r for r in runs if r.exit_code), None)
     if failed is not None:
         typer.echo(f"error: stage {failed.stage} {failed.status}: see its reports in {report_dir}", err=True)

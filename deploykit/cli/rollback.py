@@ -30,7 +30,7 @@ def rollback(
 
     wait_seconds = engine.seconds(timeout, what="--timeout")
     engine.check_report_path(report)
-    with engine.connect(kubeconfig, kube_context) as kube:
+    with engine.cancellable(report=report, release=release), engine.connect(kubeconfig, kube_context) as kube:
         options = rolling_back.RollbackOptions(
             release=release, namespace=namespace or kube.connection.default_namespace, revision=revision,
             wait=not no_wait, atomic=not no_atomic, lock_timeout=engine.seconds(lock_timeout, what="--lock-timeout"),
@@ -42,4 +42,4 @@ def rollback(
             if getattr(exc, "result", None) is not None:
                 engine.write_report(report, exc.result.to_dict())
             raise
-    engine.write_report(report, result.to_dict())
+        engine.write_report(report, result.to_dict())

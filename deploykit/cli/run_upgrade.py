@@ -41,7 +41,7 @@ def run_upgrade(
     lock_seconds = engine.seconds(lock_timeout, what="--lock-timeout")
     engine.check_report_path(report)
     reviewed = _read_plan(plan_file) if plan_file else None
-    with engine.connect(kubeconfig, kube_context) as kube:
+    with engine.cancellable(report=report, release=release), engine.connect(kubeconfig, kube_context) as kube:
         options = renderoptions.bind(
             chart, values_files=values_files, set_values=set_values, set_strings=set_strings, set_files=set_files,
             set_json=set_json, set_literals=set_literals, release=release, namespace=namespace or kube.connection.default_namespace,
@@ -62,12 +62,12 @@ def run_upgrade(
             if failed is not None:
                 engine.write_report(report, failed.to_dict())
             raise
-        except (errors.DeploykitError, KeyboardInterrupt) as exc:
-            engine.write_report(report, {"ok": False, "release": release, "error": str(exc) if not isinstance(exc, KeyboardInterrupt) else "interrupted"})
+        except errors.DeploykitError as exc:  # SIGTERM / SIGINT: engine.cancellable
+            engine.write_report(report, {"ok": False, "release": release, "error": str(exc)})
             raise
-    if result.notes and result.status != "unchanged":
-        echo("NOTES:\n" + result.notes.rstrip("\n"))
-    engine.write_report(report, result.to_dict())
+        if result.notes and result.status != "unchanged":
+            echo("NOTES:\n" + result.notes.rstrip("\n"))
+        engine.write_report(report, result.to_dict())
 
 
 def _read_plan(path: str):

@@ -6,7 +6,9 @@ happened: the plan, tracking progress with pod logs, and on failure what
 failed and what was restored. Exit codes: 0 deployed or
 unchanged, 1 failed and rolled back (or cleaned up), 5 failed and the
 rollback failed too, 2 bad input (nothing applied), 3 cluster unreachable or
-refused. `--report FILE` writes the result as JSON whatever the outcome.
+refused, 128+N cancelled by signal N (SIGTERM 143, SIGINT 130) after rolling
+back what it had applied. `--report FILE` writes the result as JSON whatever
+the outcome.
 
 Must not: hold engine logic.
 """

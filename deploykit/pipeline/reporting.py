@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from deploykit.pipeline.running import FAILED, SKIPPED, ClusterOutcome, ReleaseOutcome
+from deploykit.pipeline.running import CANCELLED, FAILED, SKIPPED, ClusterOutcome, ReleaseOutcome
 from deploykit.release import results
 from deploykit.report import model
 
@@ -59,6 +59,9 @@ def _stage_status(releases: list[model.ReleaseReport]) -> str:
 
 def release_report(outcome: ReleaseOutcome) -> model.ReleaseReport:
     result = outcome.result
+    if result is None and outcome.status == CANCELLED:  # cancelled before its first write, or never started
+        return model.ReleaseReport(name=outcome.release, namespace="", status="cancelled",
+                                   failure=model.FailureReport(reason=outcome.error))
     if result is None:
         reason = outcome.error or "not deployed"
         return model.ReleaseReport(name=outcome.release, namespace="", status="refused",

@@ -25,20 +25,20 @@ from pathlib import Path
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.pipeline.model import Cluster, Pipeline, Release, Stage
-from deploykit.release import deploying, upgrading
+from deploykit.release import cancelling, deploying, upgrading
 from deploykit.release.inputs import SECRETS_SCHEME, RenderOptions, values_paths
 from deploykit.release.results import DeployResult
 from deploykit.track import printing
 
 Say = Callable[[str], None]
-SUCCEEDED, FAILED, SKIPPED = "succeeded", "failed", "skipped"
+SUCCEEDED, FAILED, SKIPPED, CANCELLED = "succeeded", "failed", "skipped", "cancelled"
 SIM_SPEED = 1.0
 
 
 @dataclasses.dataclass
 class ReleaseOutcome:
     release: str
-    status: str  # succeeded, failed, skipped
+    status: str  # succeeded, failed, skipped, cancelled (before its first write: nothing applied)
     result: DeployResult | None = None
     error: str = ""
     exit_code: int = 0
@@ -117,6 +117,9 @@ def _run_cluster(pipeline: Pipeline, stage: Stage, cluster: Cluster, *, base: Pa
         version = upgrading.target_version(kube)
         failed = False
         for wave in pipeline.release_waves():
+            if (signum := cancelling.received()) is not None:
+                outcome.releases += [_not_started(r, signum) for r in wave]
+                continue
             if failed:
                 outcome.releases += [ReleaseOutcome(r.name, SKIPPED, error="a release it needs failed") for r in wave]
                 continue
@@ -162,15 +165,28 @@ def _deploy(kube: Kube, release: Release, stage: Stage, *, base: Path, version: 
     started = time.monotonic()
     try:
         result = upgrading.upgrade(kube, options, track=track, say=say)
+    except cancelling.Cancelled as exc:
+        say(f"release {release.name} cancelled by {exc.name}: nothing was applied")
+        return ReleaseOutcome(release.name, CANCELLED, error=f"cancelled by {exc.name}: nothing was applied",
+                              exit_code=128 + exc.signum)
     except errors.DeployFailedError as exc:
         say(f"error: release {release.name}: {exc}")
-        # Cancelled by a signal (a cancelled CI job) and rolled back: the stage exits as killed by it, 128+N.
-        cancelled = getattr(exc, "cancelled", None)
-        return ReleaseOutcome(release.name, FAILED, result=exc.result, error=exc.message,
-                              exit_code=128 + cancelled if cancelled else exc.exit_code)
+        return ReleaseOutcome(release.name, FAILED, result=exc.result, error=exc.message, exit_code=_exit_code(exc))
     except errors.DeploykitError as exc:  # refused before writing, or cut off from the cluster (then with a result)
         say(f"error: release {release.name}: {exc}")
         return ReleaseOutcome(release.name, FAILED, result=getattr(exc, "result", None), error=str(exc),
-                              exit_code=exc.exit_code)
+                              exit_code=_exit_code(exc))
     say(f"release {release.name} {result.status} in {time.monotonic() - started:.1f}s")
     return ReleaseOutcome(release.name, SUCCEEDED, result=result)
+
+
+def _exit_code(exc: errors.DeploykitError) -> int:
+    """A release that failed as the run was cancelled (SIGTERM from a cancelled CI job, Ctrl-C) exits as killed by
+    the signal, 128+N, once rolled back; otherwise the error's own code."""
+    signum = cancelling.received()
+    return 128 + signum if signum is not None else exc.exit_code
+
+
+def _not_started(release: Release, signum: int) -> ReleaseOutcome:
+    return ReleaseOutcome(release.name, CANCELLED, error=f"not started: the run was cancelled by {cancelling.name(signum)}",
+                          exit_code=128 + signum)

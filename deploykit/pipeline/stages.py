@@ -21,7 +21,7 @@ from pathlib import Path
 
 from deploykit import errors
 from deploykit.pipeline import evidence, gates, reporting, running
-from deploykit.release import killpoints
+from deploykit.release import cancelling, killpoints
 from deploykit.pipeline.model import Pipeline, Stage
 from deploykit.report import cilog, markdown, model, signing, writing
 
@@ -103,4 +103,7 @@ def run_stage(pipeline: Pipeline, stage: Stage, options: RunOptions, *, say: Say
         worst = max([worst, *(r.exit_code for r in outcome.releases)])
     status = model.SUCCESS if all(s == model.SUCCESS for s in statuses) else next(s for s in statuses if s != model.SUCCESS)
     say(f"stage {stage.name}: {status}; reports in {options.report_dir}")
+    if (signum := cancelling.received()) is not None:
+        # A cancelled CI job exits as killed by the signal, also when every release had finished before it arrived.
+        worst = max(worst, 128 + signum)
     return StageRun(stage=stage.name, status=status, reports=paths, exit_code=worst or (0 if status == model.SUCCESS else 1))

@@ -15,7 +15,8 @@ stamped and fingerprinted, or reproduced from its record), `planning` /
 `plans` / `diffing` (the plan), `applying` (server-side apply in order,
 prune), `hooks`, `deploying` (deploy one revision, restore the last one),
 `ownership`, `fingerprinting`, `records` / `storage` (revisions as Secrets),
-`locking` (a Lease per release), `deployers` (who deploys, from CI
+`locking` (a Lease per release), `cancelling` (SIGTERM / SIGINT stop a
+deploy at its next safe point, in any thread), `deployers` (who deploys, from CI
 variables), `helmrecords` (Helm's release records read) and `fieldowners`
 (managedFields moved from Helm's manager to deploykit's).
 

@@ -24,6 +24,7 @@ from deploykit import errors
 from deploykit.charts import kinds
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
+from deploykit.release import cancelling, killpoints
 from deploykit.release.planning import Desired, is_immutable_refusal, namespace_exists
 from deploykit.release.plans import CREATE, PRUNE, REPLACE, UPDATE, Operation
 
@@ -87,6 +88,8 @@ def apply(
                 op, exc = failure
                 raise ApplyFailed(f"{op.ident} ({op.template or 'chart'}): the API server refused the apply: {exc.message}",
                                   applied=applied, hint=exc.hint, status=exc.status) from exc
+            killpoints.reached("applied")
+            cancelling.check()  # what the group wrote is in `applied`: a rollback finds all of it
             for op in batch:
                 if op.kind == "CustomResourceDefinition":
                     wait_established(kube, op.name)

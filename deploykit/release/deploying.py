@@ -15,18 +15,16 @@ records or take the lock (the actions do).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import signal
-import threading
 from datetime import datetime, timezone
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release import applying, hooks, sharedcrds
+from deploykit.release import applying, cancelling, hooks, sharedcrds
+from deploykit.release.cancelling import Cancelled
 from deploykit.release.plans import UNCHANGED, UPDATE, Operation
 from deploykit.release.results import Failure, Say, Timer
 from deploykit.release.revisions import Revision
@@ -34,14 +32,6 @@ from deploykit.report import model
 from deploykit.track.tracking import TrackResult
 
 Track = Callable[[list[dict[str, Any]]], TrackResult]
-
-
-class Cancelled(BaseException):
-    """SIGTERM or SIGINT arrived while deploying (a cancelled CI job): roll back, then exit."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"cancelled by signal {signum}")
-        self.signum = signum
 
 
 class AttemptFailed(Exception):
@@ -77,26 +67,9 @@ def tracker(kube: Kube, *, printer: Any, timeout: float, show_logs: bool = True)
     from deploykit.secrets import kubesecrets
     from deploykit.track.tracking import Tracker, TrackOptions
 
-    options = TrackOptions(timeout=timeout, show_logs=show_logs)
+    # a cancelled run stops tracking at once; the rollback's tracking is shielded (cancelling.shielded)
+    options = TrackOptions(timeout=timeout, show_logs=show_logs, checkpoint=cancelling.check)
     return lambda objects: Tracker(kube, printer=printer, options=options, on_secret=kubesecrets.register).track(objects)
-
-
-@contextlib.contextmanager
-def cancellable() -> Iterator[None]:
-    """Turn SIGTERM / SIGINT into `Cancelled` in the main thread while deploying; the previous handlers after."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        raise Cancelled(signum)
-
-    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def deploy(
@@ -112,18 +85,21 @@ def deploy(
     runs: list[hooks.HookRun] = []
     phase = "crds"
     try:
+        cancelling.check()
         if any(op.action != UNCHANGED for op in crds):
             say(f"applying {sum(op.action != UNCHANGED for op in crds)} CRD(s) from crds/ (shared, never deleted)")
             with timer.phase("crds"):
                 applied.writes += sharedcrds.apply(kube, crds, revision.crds_by_key)
         phase = "pre-hooks"
         with timer.phase("hooks"):
-            runs += hooks.run(kube, revision.hooks, event=f"pre-{event}", track=track, wait=wait)
+            hooks.run(kube, revision.hooks, event=f"pre-{event}", track=track, wait=wait, runs=runs)
         phase = "apply"
+        cancelling.check()
         say(f"applying {sum(op.action not in ('unchanged', 'prune') for op in operations)} object(s) (server-side, field manager deploykit)")
         with timer.phase("apply"):
             applying.apply(kube, operations, revision.by_key, applied=applied)
         phase = "track"
+        cancelling.check()
         result = None
         applied_at = stamp()
         if wait:
@@ -136,14 +112,15 @@ def deploy(
                 raise AttemptFailed(Failure.from_track("track", result, "not ready"), applied=applied, hook_runs=runs,
                                     track=result, applied_at=applied_at)
         phase = "post-hooks"
+        cancelling.check()
         with timer.phase("hooks"):
-            runs += hooks.run(kube, revision.hooks, event=f"post-{event}", track=track, wait=wait)
+            hooks.run(kube, revision.hooks, event=f"post-{event}", track=track, wait=wait, runs=runs)
         phase = "prune"
+        cancelling.check()
         with timer.phase("prune"):
             applying.prune(kube, operations, applied=applied)
         return Attempt(applied=applied, hook_runs=runs, track=result, applied_at=applied_at)
     except hooks.HookFailed as exc:
-        runs += [r for r in exc.runs if r not in runs]
         failure = Failure.from_track(phase, exc.track, exc.message)
         raise AttemptFailed(failure if failure.object else dataclasses.replace(failure, reason=exc.message),
                             applied=applied, hook_runs=runs, track=exc.track) from exc
@@ -152,7 +129,7 @@ def deploy(
     except errors.KubeError as exc:
         raise AttemptFailed(Failure(phase=phase, reason=exc.message), applied=applied, hook_runs=runs) from exc
     except Cancelled as exc:
-        raise AttemptFailed(Failure(phase="cancelled", reason=f"cancelled during {phase} (signal {exc.signum})"),
+        raise AttemptFailed(Failure(phase="cancelled", reason=f"cancelled by {exc.name} during {phase}"),
                             applied=applied, hook_runs=runs, cancelled=exc) from None
 
 

@@ -22,7 +22,7 @@ from deploykit import errors
 from deploykit.charts.manifests import Hook
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release import applying, killpoints
+from deploykit.release import applying, cancelling, killpoints
 from deploykit.track.tracking import TrackResult
 
 
@@ -51,10 +51,13 @@ class HookFailed(errors.DeployFailedError):
 
 def run(
     kube: Kube, hooks: Sequence[tuple[Hook, dict[str, Any]]], *, event: str,
-    track: Callable[[list[dict]], TrackResult], wait: bool = True,
+    track: Callable[[list[dict]], TrackResult], wait: bool = True, runs: list[HookRun] | None = None,
 ) -> list[HookRun]:
-    """Run the hooks of `event` (each with its stamped object) in order; raise HookFailed on the first failure."""
-    runs: list[HookRun] = []
+    """Run the hooks of `event` (each with its stamped object) in order; raise HookFailed on the first failure.
+
+    Each run is appended to `runs` (a new list unless given) as it ends, a cancelled one too: the caller sees
+    every hook object written, whatever stopped the event."""
+    runs = [] if runs is None else runs
     for hook, obj in hooks:
         if event not in hook.events:
             continue
@@ -69,7 +72,12 @@ def run(
             raise HookFailed(f"{event} hook {ref.kind}/{ref.name} ({hook.manifest.template}) was refused: {exc.message}",
                              track=None, runs=runs) from exc
         killpoints.reached("hook")
-        result = track([live]) if wait else None
+        try:
+            result = track([live]) if wait else None
+        except cancelling.Cancelled:
+            runs.append(HookRun(event, ref.kind, ref.namespace, ref.name, hook.weight, False,
+                                round(time.monotonic() - started, 3), "cancelled"))
+            raise
         ok = result.ok if result is not None else True
         reason = (result.failed.reason if result and result.failed else "") or ("timed out" if result and result.timed_out else "")
         runs.append(HookRun(event, ref.kind, ref.namespace, ref.name, hook.weight, ok,

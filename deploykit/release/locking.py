@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
-from deploykit.release import deployers
+from deploykit.release import cancelling, deployers
 
 DEFAULT_DURATION = 30
 DEFAULT_TIMEOUT = 300.0
@@ -165,6 +165,7 @@ class ReleaseLock:
                 continue
             if time.monotonic() >= deadline:
                 raise self._locked(holder)
+            cancelling.check()  # a cancelled run stops waiting: it holds nothing yet
             if self.on_wait is not None and announced != holder.identity:
                 announced = holder.identity
                 self.on_wait(holder)

@@ -24,8 +24,8 @@ from typing import Any
 
 from deploykit import errors
 from deploykit.kube.client import Kube
-from deploykit.release import (applying, deploying, deployers, killpoints, locking, ownership, planning, plans, records,
-                               revisions, sharedcrds)
+from deploykit.release import (applying, cancelling, deploying, deployers, killpoints, locking, ownership, planning,
+                               plans, records, revisions, sharedcrds)
 from deploykit.charts import engines, kubeapis
 from deploykit.release.inputs import RenderOptions, check_identity
 from deploykit.release.plans import Plan
@@ -118,8 +118,10 @@ def upgrade(kube: Kube, options: UpgradeOptions, *, track: deploying.Track, say:
     timer = Timer()
     if options.adopt:
         _adopt_helm_release(kube, options, say)
+    cancelling.check()
     prepared = prepare(kube, options, timer=timer)
     result = _planned(prepared, options, say)
+    cancelling.check()  # cancelled while it planned: nothing was written
     store = RecordStore(kube, prepared.revision.options.namespace)
     if result.status == UNCHANGED and not _unsettled(kube, store, prepared):
         result.timings = timer.phases
@@ -260,6 +262,7 @@ def hold_lock(kube: Kube, store: RecordStore, name: str, *, timeout: float, say:
             say(f"warning: took over the lock of a run that stopped without releasing it ({lock.taken_over.identity})")
         _settle(store, name, say=say)
         killpoints.reached("lock")
+        cancelling.check()  # the lock is given back on the way out; nothing of this run was written
         yield lock
 
 
@@ -346,12 +349,12 @@ def _deploy_locked(
     killpoints.reached("pending")
     say(f"{event} of {revision.options.namespace}/{revision.options.release}: revision {number}")
     try:
-        with deploying.cancellable():
-            attempt = deploying.deploy(kube, revision, list(plan.operations), event=event, track=track,
-                                       wait=options.wait, timer=timer, say=say, crds=plan.crds)
+        attempt = deploying.deploy(kube, revision, list(plan.operations), event=event, track=track,
+                                   wait=options.wait, timer=timer, say=say, crds=plan.crds)
     except deploying.AttemptFailed as failed:
-        return _recover(kube, store, revision, plan, failed, last=last, options=options, result=result, timer=timer,
-                        track=track, say=say)
+        with cancelling.shielded():  # a second SIGTERM does not stop the rollback
+            return _recover(kube, store, revision, plan, failed, last=last, options=options, result=result, timer=timer,
+                            track=track, say=say)
     result.created = [f"{k[1]}/{k[3]}" for k in sorted(attempt.applied.created)]
     result.writes += attempt.applied.writes
     result.resources, result.applied_at = _resources(attempt.track), attempt.applied_at
@@ -375,6 +378,11 @@ def _recover(
     timer: Timer, track: deploying.Track, say: Say,
 ) -> DeployResult:
     number = revision.options.revision
+    if failed.cancelled is not None and not failed.applied.writes and not failed.hook_runs:
+        # Cancelled before its first write: nothing to roll back, the pending revision is recorded failed.
+        store.update_status(revision.options.release, number, Status.FAILED,
+                            description=f"{failed.failure.describe()}: nothing was applied")
+        raise failed.cancelled
     result.failure = failed.failure
     result.resources, result.applied_at = _resources(failed.track), failed.applied_at
     result.hooks = [dataclasses.asdict(run) for run in failed.hook_runs]
@@ -400,17 +408,20 @@ def _recover(
         raise errors.DeployFailedError(f"{result.action} of {revision.options.release} failed: "
                                        f"{failed.failure.describe()} (not rolled back: --no-atomic)",
                                        hint="fix the cause and upgrade again, or `deploykit rollback`")
+    if failed.cancelled is not None:
+        say(f"cancelled by {failed.cancelled.name}: rolling back; another SIGTERM or SIGINT does not stop the rollback "
+            "(SIGKILL does, and the next run recovers)")
     previous = None
     try:
         with timer.phase("rollback"):
             # Re-rendered from its record now, not up front: a deploy that succeeds never pays for it. The keys are
-            # still at hand after a SIGTERM: `deploying.cancellable` held the signal while deploying.
+            # still at hand after a SIGTERM: `cancelling.handling` holds the signal for the whole command.
             previous = revisions.reproduce(last, cluster=lookup_cluster(kube)) if last is not None else None
             restored = deploying.restore(kube, previous, failed.applied, track=track, wait=options.wait, say=say)
         if restored.track is not None and not restored.track.ok:
             raise errors.DeployFailedError("the restored revision did not become ready: "
                                            + Failure.from_track("rollback", restored.track, "not ready").describe())
-    except (errors.DeploykitError, deploying.Cancelled) as exc:
+    except errors.DeploykitError as exc:
         result.status, result.timings, result.rollback_error = ROLLBACK_FAILED, timer.phases, str(exc)
         store.update_status(revision.options.release, number, Status.FAILED,
                             description=f"{failed.failure.describe()}; the rollback failed too: {exc}"[:1000])

@@ -1,7 +1,8 @@
 """`junit.xml`: the stage report as JUnit XML, so GitLab and GitHub show each object as a test.
 
 A testsuite per release, a testcase per object and per hook (plus `rollback`
-when one ran, and `deploy` for a failure no object carries). A failure
+when one ran, and `deploy` for a failure no object carries, skipped for a
+release cancelled before it wrote anything). A failure
 carries the reason as its message and the object, pod, container, exit code
 and last log lines as its text. Characters XML 1.0 cannot hold (the ANSI
 escapes of container logs) are dropped, so the file always parses.
@@ -53,7 +54,11 @@ def _suite(root: ElementTree.Element, report: model.StageReport, release: model.
         _case(suite, classname=classname, name=f"hook {hook.event} {hook.kind}/{hook.name}", seconds=hook.seconds,
               failure=hook.failure or (None if hook.ok else model.FailureReport(reason="hook failed")))
     carried = any(item.failure for item in release.objects) or any(not hook.ok for hook in release.hooks)
-    if release.failure is not None and not carried:
+    untouched = not release.objects and not release.hooks and release.rollback is None
+    if release.failure is not None and not carried and release.status == "cancelled" and untouched:
+        # cancelled before it wrote anything (or never started): not a failure of the release, nothing ran
+        _case(suite, classname=classname, name="deploy", seconds=None, failure=None, skipped=release.failure.reason)
+    elif release.failure is not None and not carried:
         _case(suite, classname=classname, name="deploy", seconds=None, failure=release.failure)
     if release.rollback is not None:
         rollback = release.rollback

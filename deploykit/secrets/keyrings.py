@@ -8,8 +8,8 @@ deploykit in variables, where a CI secret store puts them:
     DEPLOYKIT_AGE_KEY / DEPLOYKIT_AGE_KEY_FILE   age identities (text / path)
 
 A PGP key is imported into an ephemeral GnuPG home (a fresh 0700 folder in
-/dev/shm, i.e. memory, where available) that sops then uses; when the run ends, even on error or SIGTERM, its
-gpg-agent is stopped (`gpgconf --kill all`) and the folder wiped. age
+/dev/shm, i.e. memory, where available) that sops then uses; when the run ends, even on error or SIGTERM (after
+the rollback, for a cancelled deploy), its gpg-agent is stopped (`gpgconf --kill all`) and the folder wiped. age
 identities go to sops in SOPS_AGE_KEY, in memory only.
 
 Must not: touch the user's own GnuPG home (~/.gnupg or GNUPGHOME) when a
@@ -151,7 +151,9 @@ class _Session:
         if threading.current_thread() is not threading.main_thread():
             return  # signal handlers can only be set from the main thread; atexit still cleans up
         for signum in _CLEANUP_SIGNALS:
-            if signum not in self._previous_handlers:
+            # A handler already there ends the run in order (a deploy's cancellation rolls back first, with these
+            # keys), and atexit closes the keyring then: only a signal that would kill the process is taken.
+            if signum not in self._previous_handlers and signal.getsignal(signum) == signal.SIG_DFL:
                 self._previous_handlers[signum] = signal.signal(signum, self._on_signal)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -67,6 +67,9 @@ class TrackOptions:
     # How long the API server may stay unreachable before tracking gives up with a cluster error.
     connection_grace: float = 30.0
     max_log_followers: int = 8
+    # Called at every turn of the wait (a few times a second) in the tracking thread; what it raises ends the wait
+    # (the engine's `cancelling.check`: a cancelled CI job stops tracking at once).
+    checkpoint: Callable[[], None] | None = None
 
 
 @dataclass
@@ -225,9 +228,11 @@ class Tracker:
         # No verdict before every initial list is in: an object listed late is not "missing",
         # and a Job that failed before tracking began is judged with its pods and their logs.
         while not self._merged.listed() and self.clock() < deadline:
+            self._checkpoint()
             if (event := self._merged.next(timeout=0.05)) is not None:
                 self._absorb(event, by_key)
         while True:
+            self._checkpoint()
             now = self.clock()
             pending = [t for t in targets if t.done_at is None]
             if not pending:
@@ -252,6 +257,10 @@ class Tracker:
             if expired is not None:
                 target, timed_out = expired
                 return self._fail(targets, target, start, timed_out=timed_out)
+
+    def _checkpoint(self) -> None:
+        if self.options.checkpoint is not None:
+            self.options.checkpoint()
 
     def _absorb(self, event: Any, by_key: dict) -> None:
         obj, kind = event.object, event.resource.kind

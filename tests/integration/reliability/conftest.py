@@ -63,11 +63,12 @@ class Project:
     tmpdir: Path
 
     # -- inputs ---------------------------------------------------------------
-    def set_values(self, *, tag: str, behavior: str = "") -> None:
-        """Rewrite values/app.yaml: build `tag` of the image (and of its pre-upgrade hook Job, which succeeds)."""
+    def set_values(self, *, tag: str, behavior: str = "", extra: bool = False, file: str = "app") -> None:
+        """Rewrite values/<file>.yaml: build `tag` of the image (and of its pre-upgrade hook Job, which succeeds);
+        `extra` adds the ConfigMap app-extra (an object the upgrade creates)."""
         values = {"image": f"registry.example.com/app:{tag}", "replicas": 1, "behavior": behavior,
-                  "hookBehavior": "exit:0"}
-        (self.root / "values" / "app.yaml").write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in values.items()))
+                  "hookBehavior": "exit:0", "extraConfig": extra}
+        (self.root / "values" / f"{file}.yaml").write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in values.items()))
 
     # -- runs -----------------------------------------------------------------
     def _command(self, *args: str) -> list[str]:
@@ -97,24 +98,24 @@ class Project:
                                 stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
 
     # -- the cluster, through kubectl as a user would look --------------------------------
-    def kubectl(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def kubectl(self, *args: str, namespace: str = "") -> subprocess.CompletedProcess[str]:
         kubectl = Path(sys.executable).parent / "kubectl"
-        return subprocess.run([str(kubectl), "--kubeconfig", self.kubeconfig, "-n", self.namespace, *args],
-                              capture_output=True, text=True, timeout=30)
+        return subprocess.run([str(kubectl), "--kubeconfig", self.kubeconfig, "-n", namespace or self.namespace,
+                               *args], capture_output=True, text=True, timeout=30)
 
-    def get(self, kind: str, name: str) -> dict | None:
-        done = self.kubectl("get", kind, name, "-o", "json")
+    def get(self, kind: str, name: str, *, namespace: str = "") -> dict | None:
+        done = self.kubectl("get", kind, name, "-o", "json", namespace=namespace)
         return json.loads(done.stdout) if done.returncode == 0 else None
 
-    def history(self) -> list[tuple[int, str]]:
-        done = self.run(self._command("history", "app", "-n", self.namespace, "--kubeconfig", self.kubeconfig,
-                                      "-o", "json"))
+    def history(self, release: str = "app", *, namespace: str = "") -> list[tuple[int, str]]:
+        done = self.run(self._command("history", release, "-n", namespace or self.namespace, "--kubeconfig",
+                                      self.kubeconfig, "-o", "json"))
         assert done.returncode == 0, done.stderr
         return [(row["revision"], row["status"]) for row in json.loads(done.stdout)]
 
-    def running_tag(self) -> str | None:
+    def running_tag(self, *, namespace: str = "") -> str | None:
         """The image tag of the Deployment's pods once the rollout is complete and ready, else None."""
-        live = self.get("deployment", "app")
+        live = self.get("deployment", "app", namespace=namespace)
         if live is None:
             return None
         status, spec = live.get("status") or {}, live["spec"]
@@ -122,10 +123,10 @@ class Project:
             return None
         return spec["template"]["spec"]["containers"][0]["image"].rsplit(":", 1)[1]
 
-    def consistent(self) -> list[str]:
+    def consistent(self, release: str = "app", *, namespace: str = "") -> list[str]:
         """What is wrong with the release's history and lock (empty when nothing is)."""
         problems = []
-        history = self.history()
+        history = self.history(release, namespace=namespace)
         numbers = [number for number, _ in history]
         if numbers != list(range(1, len(numbers) + 1)):
             problems.append(f"revisions are not 1..n: {numbers}")
@@ -140,8 +141,8 @@ class Project:
             problems.append(f"a revision before the deployed one is neither superseded nor failed: {history}")
         elif any(statuses[n] != "failed" for n in numbers if n > deployed[0]):
             problems.append(f"a revision after the deployed one is not failed: {history}")
-        if self.get("lease", "deploykit.release.app") is not None:
-            problems.append("the release lock (Lease deploykit.release.app) was left behind")
+        if self.get("lease", f"deploykit.release.{release}", namespace=namespace) is not None:
+            problems.append(f"the release lock (Lease deploykit.release.{release}) was left behind")
         return problems
 
     def plaintext_left(self) -> list[str]:
@@ -187,18 +188,20 @@ def new_project(sops_project: Any, tmp_path: Path, *, kubeconfig: str, timeout: 
     return made
 
 
-def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float = 30) -> list[str]:
-    """Read the process's stdout until a line holding `text`; the lines read."""
+def wait_for_line(process: subprocess.Popen[str], *texts: str, timeout: float = 30) -> list[str]:
+    """Read the process's stdout until each of `texts` was in a line; the lines read."""
     seen: list[str] = []
+    missing = list(texts)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line and process.poll() is not None:
             break
         seen.append(line)
-        if text in line:
+        missing = [text for text in missing if text not in line]
+        if not missing:
             return seen
-    raise AssertionError(f"{text!r} not printed; saw {seen}")
+    raise AssertionError(f"{missing!r} not printed; saw {seen}")
 
 
 def report_of(project: Project) -> dict[str, Any]:
