@@ -92,7 +92,26 @@ class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
                 return object.__getattribute__(obj, attribute)
             except AttributeError:
                 pass
+        elif kind is jinja2.environment.TemplateModule and attribute[:1] != "_":
+            # `h.labels`: what an imported template exports (its macros and top-level variables), nothing internal.
+            value = obj.__dict__.get(attribute, _MISSING)
+            if value is not _MISSING:
+                return value
         return super().getattr(obj, attribute)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        # A template's own macro called with all its arguments: Jinja's general path (sandbox check, context
+        # passing, argument matching) costs more than the call, and every chart calls its helper macros a lot.
+        if type(__obj) is jinja2.runtime.Macro and not __context.eval_ctx.autoescape:
+            kwargs.pop("_loop_vars", None)
+            kwargs.pop("_block_vars", None)
+            if (not kwargs and len(args) == __obj._argument_count and not __obj.caller
+                    and not __obj.catch_varargs and not __obj.catch_kwargs):
+                try:
+                    return __obj._func(*args)
+                except StopIteration:  # as Jinja: a callable's StopIteration is an undefined value, not the loop's end
+                    return __self.undefined("value was undefined because a callable raised a StopIteration exception")
+        return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
