@@ -151,7 +151,15 @@ def _split(content: str) -> tuple[str, str]:
     return content[:position], content[position + 2:].lstrip(" ")
 
 
+# Keys repeat even more than values (`name`, `labels`, `app.kubernetes.io/name`): memoise what each reads as.
+_KEY_MEMO: dict[str, str] = {}
+
+
 def _key(text: str) -> str:
+    try:
+        return _KEY_MEMO[text]
+    except KeyError:
+        pass
     if not text:
         raise _Unsupported
     if text[0] in "'\"":
@@ -164,6 +172,9 @@ def _key(text: str) -> str:
             key = yamlscalars.key_text(key)  # `y:` is the key "true", as the loader spells it
             if key is None:
                 raise _Unsupported  # a null key: the loader refuses it
+    if len(_KEY_MEMO) > 50_000:
+        _KEY_MEMO.clear()
+    _KEY_MEMO[text] = key
     return key
 
 

@@ -113,6 +113,12 @@ class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
                     return __self.undefined("value was undefined because a callable raised a StopIteration exception")
         return super().call(__context, __obj, *args, **kwargs)
 
+    def make_globals(self, d: Any) -> dict[str, Any]:
+        # A plain dict, not Jinja's ChainMap over the environment's globals: every render and every `import`
+        # copies a template's globals into a new context, and a ChainMap is copied key by key in Python. The
+        # environment's globals are complete before its first template is loaded (environment_for).
+        return {**self.globals, **d} if d else dict(self.globals)
+
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
             limits.check_repeat(left, right)

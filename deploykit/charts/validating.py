@@ -53,7 +53,7 @@ class _Plan:
     """What one schema asks of a value, read from the schema once."""
 
     __slots__ = ("nullable", "types", "accepts", "classes", "types_only", "enum", "rules", "bounds", "declared", "extra",
-                 "open_ended", "embedded", "required", "items", "scalar_done")
+                 "open_ended", "embedded", "required", "items", "scalar_done", "null_ok")
 
     def __init__(self, schema: dict) -> None:
         self.nullable = bool(schema.get("nullable"))
@@ -66,8 +66,10 @@ class _Plan:
         else:
             self.types = tuple(_types(schema))
         self.accepts = _type_test(self.types) if self.types else None
-        # the common type test as a plain isinstance, without a call: object / string / array
-        self.classes = tuple(_CLASSES[t] for t in self.types) if self.types and set(self.types) <= set(_CLASSES) else None
+        # the common type test as a plain isinstance, without a call: object / string / array (or null)
+        plain = bool(self.types) and set(self.types) <= {*_CLASSES, "null"}
+        self.classes = tuple(_CLASSES[t] for t in self.types if t != "null") if plain else None
+        self.null_ok = "null" in self.types
         self.enum = schema["enum"] if isinstance(schema.get("enum"), list) else None
         self.rules = any(key in schema for key in _RULE_KEYS)
         self.bounds = any(key in schema for key in _BOUND_KEYS)
@@ -132,7 +134,7 @@ def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found
         return
     classes = plan.classes
     if classes is not None:
-        if not isinstance(value, classes):
+        if not isinstance(value, classes) and not (plan.null_ok and _json_type(value) == "null"):
             found.append((path, _type_reason(list(plan.types), value)))
             return
     elif plan.accepts is not None and not plan.accepts(value):
