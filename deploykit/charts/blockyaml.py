@@ -46,6 +46,7 @@ _PLAIN_FIRST_BAD = frozenset("#&*!|>%@`{}[],'\"")
 
 # Plain scalars repeat a lot ("true", "80", "v1"): memoise their typed value.
 _PLAIN_MEMO: dict[str, Any] = {}
+_UNREAD: Any = object()
 
 
 def _plain(text: str) -> Any:
@@ -185,15 +186,15 @@ class _Parser:
         self.raw = text.split("\n")
         # (indent, content) of structural lines; None for blank and comment lines.
         self.lines: list[tuple[int, str] | None] = []
+        append = self.lines.append
         for line in self.raw:
-            stripped = line.strip(" ")
-            if not stripped or stripped.startswith("#"):
-                self.lines.append(None)
+            content = line.lstrip(" ")
+            if not content or content[0] == "#":
+                append(None)
                 continue
-            indent = len(line) - len(line.lstrip(" "))
-            if line[indent] == "\t":
+            if content[0] == "\t":
                 raise _Unsupported
-            self.lines.append((indent, stripped))
+            append((len(line) - len(content), content.rstrip(" ") if content[-1] == " " else content))
         self.count = len(self.lines)
 
     def next_line(self, index: int) -> int:
@@ -232,23 +233,30 @@ class _Parser:
 
     def mapping(self, index: int, indent: int) -> tuple[dict, int]:
         result: dict[str, Any] = {}
+        lines, count = self.lines, self.count
+        keys, plains = _KEY_MEMO, _PLAIN_MEMO
         while True:
-            index = self.next_line(index)
-            if index >= self.count:
+            while index < count and lines[index] is None:
+                index += 1
+            if index >= count:
                 break
-            line_indent, content = self.lines[index]  # type: ignore[misc]
+            line_indent, content = lines[index]  # type: ignore[misc]
             if line_indent != indent:
                 break
             if content == "-" or content.startswith("- "):
                 break
             key_text, rest = _split(content)
-            key = _key(key_text)
+            key = keys.get(key_text) or _key(key_text)
             if not rest:
                 value, index = self._after(index, indent, allow_sequence_at_same=True)
             elif rest in ("|", "|-"):
                 value, index = self.literal(index, indent, strip=rest == "|-")
             else:
-                value, index = _scalar(rest), index + 1
+                # a plain scalar read before reads the same (the memo holds only those), without _scalar's checks
+                value = plains.get(rest, _UNREAD)
+                if value is _UNREAD:
+                    value = _scalar(rest)
+                index += 1
             result[key] = value
         self._check_dedent(index, indent)
         return result, index
