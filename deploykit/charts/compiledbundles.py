@@ -26,6 +26,7 @@ import hashlib
 import marshal
 import os
 import tempfile
+import threading
 import types
 from typing import Mapping
 
@@ -73,6 +74,7 @@ class Bundle:
         self.sources = sources
         self._entries: dict[str, Entry] | None = None
         self._added: dict[str, Entry] = {}
+        self._lock = threading.Lock()  # a pipeline renders the same chart for several clusters at once, in threads
 
     def _read(self) -> dict[str, Entry]:
         if self.path is None:
@@ -85,9 +87,13 @@ class Bundle:
 
     def code(self, name: str, text_checksum: str) -> types.CodeType | None:
         """The compiled code of template `name` if the bundle holds it for the text with this checksum, else None."""
-        if self._entries is None:
-            self._entries = self._read()
-        entry = self._entries.get(name) or self._added.get(name)
+        entries = self._entries
+        if entries is None:
+            with self._lock:
+                if self._entries is None:
+                    self._entries = self._read()
+                entries = self._entries
+        entry = entries.get(name) or self._added.get(name)
         if entry is None or entry[0] != text_checksum:
             return None  # not compiled yet, or compiled from another text
         try:
@@ -98,18 +104,24 @@ class Bundle:
 
     def add(self, name: str, text_checksum: str, code: types.CodeType) -> None:
         """Keep the code just compiled from the text with this checksum; `save` writes it."""
-        self._added[name] = (text_checksum, marshal.dumps(code))
+        packed = (text_checksum, marshal.dumps(code))
+        with self._lock:
+            self._added[name] = packed
 
     def save(self) -> None:
         """Write the bundle if templates were compiled since it was read: its entries for the tree's current
         texts, merged with those another process may have saved meanwhile. Never raises for a bad folder."""
         if self.path is None or not self._added:
             return
+        with self._lock:
+            self._save(self.path)
+
+    def _save(self, path: str) -> None:
         current = {name: checksum(text) for name, text in self.sources.items()}
         merged = {**self._read(), **(self._entries or {}), **self._added}
         kept = {name: entry for name, entry in merged.items() if current.get(name) == entry[0]}
         data = MAGIC + marshal.dumps(kept)
-        directory = os.path.dirname(self.path)
+        directory = os.path.dirname(path)
         try:
             handle, partial = tempfile.mkstemp(dir=directory, prefix=".bundle-", suffix=".partial")
         except OSError:
@@ -117,7 +129,7 @@ class Bundle:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
-            os.replace(partial, self.path)
+            os.replace(partial, path)
         except OSError:
             try:
                 os.unlink(partial)

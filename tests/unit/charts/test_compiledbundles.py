@@ -102,3 +102,28 @@ def test_unusable_folder_costs_only_compile_time(tmp_path):
     bundle.add(name, compiledbundles.checksum(SOURCES[name]), code_of(SOURCES[name]))
     bundle.save()
     assert compiledbundles.Bundle(None, SOURCES).code(name, compiledbundles.checksum(SOURCES[name])) is None
+
+
+def test_threads_sharing_one_bundle_lose_nothing_they_compiled(tmp_path):
+    """A pipeline rendering one chart for several clusters at once would crash saving, or drop compiled templates."""
+    sources = {f"app/templates/t{i}.yaml": f"t: {i}\n" for i in range(200)}
+    bundle = compiledbundles.Bundle(str(tmp_path), sources)
+    errors = []
+
+    def compile_and_save(part):
+        try:
+            for name in list(sources)[part::4]:
+                bundle.code(name, compiledbundles.checksum(sources[name]))
+                bundle.add(name, compiledbundles.checksum(sources[name]), code_of(sources[name]))
+                bundle.save()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=compile_and_save, args=(part,)) for part in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    reread = compiledbundles.Bundle(str(tmp_path), sources)
+    assert all(reread.code(name, compiledbundles.checksum(text)) == code_of(text) for name, text in sources.items())
