@@ -142,16 +142,6 @@ def _flow_sequence(text: str) -> list:
     return [_flow_scalar(item) for item in _flow_items(text, "]")]
 
 
-def _split(content: str) -> tuple[str, str]:
-    """`key: rest` -> (key, rest); a key with `: ` inside quotes is left to PyYAML (_key refuses it)."""
-    position = content.find(": ")
-    if position == -1:
-        if not content.endswith(":"):
-            raise _Unsupported
-        return content[:-1], ""
-    return content[:position], content[position + 2:].lstrip(" ")
-
-
 # Keys repeat even more than values (`name`, `labels`, `app.kubernetes.io/name`): memoise what each reads as.
 _KEY_MEMO: dict[str, str] = {}
 
@@ -245,7 +235,14 @@ class _Parser:
                 break
             if content == "-" or content.startswith("- "):
                 break
-            key_text, rest = _split(content)
+            # `key: rest`; a key with `: ` inside quotes is left to PyYAML (_key refuses it)
+            position = content.find(": ")
+            if position == -1:
+                if content[-1] != ":":
+                    raise _Unsupported
+                key_text, rest = content[:-1], ""
+            else:
+                key_text, rest = content[:position], content[position + 2:].lstrip(" ")
             key = keys.get(key_text) or _key(key_text)
             if not rest:
                 value, index = self._after(index, indent, allow_sequence_at_same=True)
