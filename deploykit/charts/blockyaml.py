@@ -46,6 +46,7 @@ _PLAIN_FIRST_BAD = frozenset("#&*!|>%@`{}[],'\"")
 
 # Plain scalars repeat a lot ("true", "80", "v1"): memoise their typed value.
 _PLAIN_MEMO: dict[str, Any] = {}
+_UNREAD: Any = object()
 
 
 def _plain(text: str) -> Any:
@@ -141,17 +142,15 @@ def _flow_sequence(text: str) -> list:
     return [_flow_scalar(item) for item in _flow_items(text, "]")]
 
 
-def _split(content: str) -> tuple[str, str]:
-    """`key: rest` -> (key, rest); a key with `: ` inside quotes is left to PyYAML (_key refuses it)."""
-    position = content.find(": ")
-    if position == -1:
-        if not content.endswith(":"):
-            raise _Unsupported
-        return content[:-1], ""
-    return content[:position], content[position + 2:].lstrip(" ")
+# Keys repeat even more than values (`name`, `labels`, `app.kubernetes.io/name`): memoise what each reads as.
+_KEY_MEMO: dict[str, str] = {}
 
 
 def _key(text: str) -> str:
+    try:
+        return _KEY_MEMO[text]
+    except KeyError:
+        pass
     if not text:
         raise _Unsupported
     if text[0] in "'\"":
@@ -164,6 +163,9 @@ def _key(text: str) -> str:
             key = yamlscalars.key_text(key)  # `y:` is the key "true", as the loader spells it
             if key is None:
                 raise _Unsupported  # a null key: the loader refuses it
+    if len(_KEY_MEMO) > 50_000:
+        _KEY_MEMO.clear()
+    _KEY_MEMO[text] = key
     return key
 
 
@@ -174,15 +176,15 @@ class _Parser:
         self.raw = text.split("\n")
         # (indent, content) of structural lines; None for blank and comment lines.
         self.lines: list[tuple[int, str] | None] = []
+        append = self.lines.append
         for line in self.raw:
-            stripped = line.strip(" ")
-            if not stripped or stripped.startswith("#"):
-                self.lines.append(None)
+            content = line.lstrip(" ")
+            if not content or content[0] == "#":
+                append(None)
                 continue
-            indent = len(line) - len(line.lstrip(" "))
-            if line[indent] == "\t":
+            if content[0] == "\t":
                 raise _Unsupported
-            self.lines.append((indent, stripped))
+            append((len(line) - len(content), content.rstrip(" ") if content[-1] == " " else content))
         self.count = len(self.lines)
 
     def next_line(self, index: int) -> int:
@@ -221,23 +223,37 @@ class _Parser:
 
     def mapping(self, index: int, indent: int) -> tuple[dict, int]:
         result: dict[str, Any] = {}
+        lines, count = self.lines, self.count
+        keys, plains = _KEY_MEMO, _PLAIN_MEMO
         while True:
-            index = self.next_line(index)
-            if index >= self.count:
+            while index < count and lines[index] is None:
+                index += 1
+            if index >= count:
                 break
-            line_indent, content = self.lines[index]  # type: ignore[misc]
+            line_indent, content = lines[index]  # type: ignore[misc]
             if line_indent != indent:
                 break
             if content == "-" or content.startswith("- "):
                 break
-            key_text, rest = _split(content)
-            key = _key(key_text)
+            # `key: rest`; a key with `: ` inside quotes is left to PyYAML (_key refuses it)
+            position = content.find(": ")
+            if position == -1:
+                if content[-1] != ":":
+                    raise _Unsupported
+                key_text, rest = content[:-1], ""
+            else:
+                key_text, rest = content[:position], content[position + 2:].lstrip(" ")
+            key = keys.get(key_text) or _key(key_text)
             if not rest:
                 value, index = self._after(index, indent, allow_sequence_at_same=True)
             elif rest in ("|", "|-"):
                 value, index = self.literal(index, indent, strip=rest == "|-")
             else:
-                value, index = _scalar(rest), index + 1
+                # a plain scalar read before reads the same (the memo holds only those), without _scalar's checks
+                value = plains.get(rest, _UNREAD)
+                if value is _UNREAD:
+                    value = _scalar(rest)
+                index += 1
             result[key] = value
         self._check_dedent(index, indent)
         return result, index

@@ -30,7 +30,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.sandbox
 
-from deploykit.charts import helpers, limits
+from deploykit.charts import compiledbundles, helpers, limits
 from deploykit.charts.chart import Chart
 from deploykit.charts.context import ChartInfo, KubeVersion, ReleaseInfo, TemplateInfo, ValuesDict, ValuesList, child_path
 
@@ -92,7 +92,32 @@ class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
                 return object.__getattribute__(obj, attribute)
             except AttributeError:
                 pass
+        elif kind is jinja2.environment.TemplateModule and attribute[:1] != "_":
+            # `h.labels`: what an imported template exports (its macros and top-level variables), nothing internal.
+            value = obj.__dict__.get(attribute, _MISSING)
+            if value is not _MISSING:
+                return value
         return super().getattr(obj, attribute)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        # A template's own macro called with all its arguments: Jinja's general path (sandbox check, context
+        # passing, argument matching) costs more than the call, and every chart calls its helper macros a lot.
+        if type(__obj) is jinja2.runtime.Macro and not __context.eval_ctx.autoescape:
+            kwargs.pop("_loop_vars", None)
+            kwargs.pop("_block_vars", None)
+            if (not kwargs and len(args) == __obj._argument_count and not __obj.caller
+                    and not __obj.catch_varargs and not __obj.catch_kwargs):
+                try:
+                    return __obj._func(*args)
+                except StopIteration:  # as Jinja: a callable's StopIteration is an undefined value, not the loop's end
+                    return __self.undefined("value was undefined because a callable raised a StopIteration exception")
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def make_globals(self, d: Any) -> dict[str, Any]:
+        # A plain dict, not Jinja's ChainMap over the environment's globals: every render and every `import`
+        # copies a template's globals into a new context, and a ChainMap is copied key by key in Python. The
+        # environment's globals are complete before its first template is loaded (environment_for).
+        return {**self.globals, **d} if d else dict(self.globals)
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
@@ -129,10 +154,31 @@ class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
 
 
 class _Loader(jinja2.BaseLoader):
-    """Serves the chart tree's templates from memory; nothing else exists."""
+    """Serves the chart tree's templates from memory; nothing else exists. Compiled code comes from the tree's
+    bundle, else from Jinja's per-template cache file, else the compiler (and then goes into the bundle)."""
 
-    def __init__(self, sources: dict[str, str]) -> None:
+    def __init__(self, sources: dict[str, str], bundle: compiledbundles.Bundle) -> None:
         self.sources = sources
+        self.bundle = bundle
+
+    def load(self, environment: jinja2.Environment, name: str, globals: Any = None) -> jinja2.Template:  # noqa: A002 - Jinja's name
+        try:
+            source = self.sources[name]
+        except KeyError:
+            raise jinja2.TemplateNotFound(name) from None
+        text_checksum = compiledbundles.checksum(source)
+        code = self.bundle.code(name, text_checksum)
+        if code is None:
+            cache = environment.bytecode_cache
+            bucket = cache.get_bucket(environment, name, name, source) if cache is not None else None
+            code = bucket.code if bucket is not None else None
+            if code is None:
+                code = environment.compile(source, name, name)
+                if bucket is not None and cache is not None:
+                    bucket.code = code
+                    cache.set_bucket(bucket)
+            self.bundle.add(name, text_checksum, code)
+        return environment.template_class.from_code(environment, code, {} if globals is None else globals, _always_current)
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
@@ -143,6 +189,10 @@ class _Loader(jinja2.BaseLoader):
 
     def list_templates(self) -> list[str]:
         return sorted(self.sources)
+
+
+def _always_current() -> bool:
+    return True  # the sources are the loaded chart's, in memory: they never change under a template
 
 
 def tree_prefixes(chart: Chart, prefix: str | None = None) -> dict[str, Chart]:
@@ -204,7 +254,7 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
         bucket.code = compiled_code(data, bucket.checksum)
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
+def _usable_cache_dir() -> str | None:
     directory = cache_dir()
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -212,7 +262,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         return None  # a read-only home must not stop a render; it only costs compile time
     if not os.access(directory, os.W_OK):
         return None
-    return _BytecodeCache(directory)
+    return directory
 
 
 _environments: collections.OrderedDict[tuple[str, str], jinja2.Environment] = collections.OrderedDict()
@@ -227,12 +277,13 @@ def environment_for(chart: Chart) -> jinja2.Environment:
         return environment
     prefixes = tree_prefixes(chart)
     sources = {f"{prefix}/templates/{name}": text for prefix, tree in prefixes.items() for name, text in tree.templates.items()}
+    directory = _usable_cache_dir()
     environment = ChartEnvironment(
-        loader=_Loader(sources),
+        loader=_Loader(sources, compiledbundles.Bundle(directory, sources)),
         undefined=PathUndefined,
         auto_reload=False,
         cache_size=-1,
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=_BytecodeCache(directory) if directory else None,
         **{k: v for k, v in OPTIONS.items() if k != "extensions"},
         extensions=list(OPTIONS["extensions"]),
     )
@@ -245,3 +296,10 @@ def environment_for(chart: Chart) -> jinja2.Environment:
     while len(_environments) > _MAX_ENVIRONMENTS:
         _environments.popitem(last=False)
     return environment
+
+
+def save_compiled(chart: Chart) -> None:
+    """Write the compiled templates of this chart tree's environment to its bundle, if any were compiled."""
+    environment = _environments.get((chart.digest, cache_dir()))
+    if environment is not None:
+        environment.loader.bundle.save()  # type: ignore[union-attr]

@@ -123,7 +123,10 @@ def nindent(value: Any, width: int = 2) -> str:
 
 def quote(value: Any) -> str:
     """A double-quoted YAML/JSON string (escapes included), whatever the value's type."""
-    return json.dumps(_text(value), ensure_ascii=False)
+    text = _text(value)
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'  # nothing JSON escapes (quotes, backslashes, control characters): json.dumps' own result
+    return json.dumps(text, ensure_ascii=False)
 
 
 def squote(value: Any) -> str:

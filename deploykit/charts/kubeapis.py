@@ -67,6 +67,7 @@ def _minor(kube_version: str) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
+@functools.lru_cache(maxsize=16)  # asked for every object checked; the installed schema sets do not change
 def _folder(kube_version: str) -> str | None:
     wanted = _minor(kube_version)
     available = _available()
@@ -193,6 +194,7 @@ def _refs(schema: Any) -> Iterator[str]:
             yield from _refs(item)
 
 
+@functools.lru_cache(maxsize=16)  # asked for every object checked: built once per version, not once per object
 def known_kinds(kube_version: str) -> frozenset[tuple[str, str]]:
     """Every (apiVersion, kind) the version serves; empty when no schemas are installed."""
     folder = _folder(kube_version)

@@ -69,6 +69,8 @@ def render(
     except limits.RenderStopped as exc:
         problem = _stopped(exc, env=environment.environment_for(root.chart), bounds=bounds, secrets=secrets)
         return finish(Rendered(manifests=()), [problem], report)
+    finally:
+        environment.save_compiled(root.chart)  # what this render compiled, for the next process
 
 
 def _render(

@@ -54,8 +54,8 @@ def errors_of(value: Any, schema: dict, *, defs: dict | None = None, closed: boo
 class _Plan:
     """What one schema asks of a value, read from the schema once."""
 
-    __slots__ = ("nullable", "types", "accepts", "types_only", "enum", "rules", "bounds", "declared", "extra", "open_ended",
-                 "embedded", "required", "items")
+    __slots__ = ("nullable", "types", "accepts", "classes", "types_only", "enum", "rules", "bounds", "declared", "extra",
+                 "open_ended", "embedded", "required", "items", "scalar_done", "null_ok")
 
     def __init__(self, schema: dict) -> None:
         self.nullable = bool(schema.get("nullable"))
@@ -68,6 +68,10 @@ class _Plan:
         else:
             self.types = tuple(_types(schema))
         self.accepts = _type_test(self.types) if self.types else None
+        # the common type test as a plain isinstance, without a call: object / string / array (or null)
+        plain = bool(self.types) and set(self.types) <= {*_CLASSES, "null"}
+        self.classes = tuple(_CLASSES[t] for t in self.types if t != "null") if plain else None
+        self.null_ok = "null" in self.types
         self.enum = schema["enum"] if isinstance(schema.get("enum"), list) else None
         self.rules = any(key in schema for key in _RULE_KEYS)
         self.bounds = any(key in schema for key in _BOUND_KEYS)
@@ -78,6 +82,8 @@ class _Plan:
         self.embedded = schema.get("x-kubernetes-embedded-resource") is True
         self.required = schema.get("required") or ()
         self.items = schema["items"] if isinstance(schema.get("items"), dict) else None
+        # nothing more to check of a value that is neither an object nor an array once its type is right
+        self.scalar_done = self.enum is None and not self.rules and not self.bounds
 
 
 _RULE_KEYS = ("allOf", "anyOf", "oneOf", "not")
@@ -98,27 +104,45 @@ def _type_test(types: tuple) -> Callable[[Any], bool]:
     return lambda value: isinstance(value, classes)
 
 
-def _plan(schema: dict, plans: dict) -> _Plan:
-    entry = plans.get(id(schema))
-    if entry is not None and entry[0] is schema:  # the entry holds the schema, so its id is never reused meanwhile
-        return entry[1]
-    plan = _Plan(schema)
-    plans[id(schema)] = (schema, plan)
-    return plan
-
-
-def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:
+def _plan(schema: Any, defs: dict, plans: dict) -> tuple[dict, _Plan] | None:
+    """(the schema a `$ref` chain leads to, its plan), or None when it leads to no schema; kept in `plans`."""
+    start = schema
     while isinstance(schema, dict) and "$ref" in schema:
         schema = defs.get(str(schema["$ref"])[len(REF_PREFIX):], {})
     if not isinstance(schema, dict):
-        return
-    plan = _plan(schema, plans)
+        return None
+    entry = plans.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = (schema, _Plan(schema), None)
+        plans[id(schema)] = entry
+    if start is not schema and isinstance(start, dict):
+        # the entry holds both schemas and the defs, so their ids are never reused meanwhile
+        plans[id(start)] = (start, entry[1], defs, schema)
+    return schema, entry[1]
+
+
+def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:
+    entry = plans.get(id(schema))
+    if entry is not None and entry[0] is schema and (entry[2] is None or entry[2] is defs):
+        plan = entry[1]
+        if entry[2] is not None:
+            schema = entry[3]  # where the `$ref` led
+    else:
+        resolved = _plan(schema, defs, plans)
+        if resolved is None:
+            return
+        schema, plan = resolved
     if value is None and plan.nullable:
         return
-    if plan.accepts is not None and not plan.accepts(value):
+    classes = plan.classes
+    if classes is not None:
+        if not isinstance(value, classes) and not (plan.null_ok and _json_type(value) == "null"):
+            found.append((path, _type_reason(list(plan.types), value)))
+            return
+    elif plan.accepts is not None and not plan.accepts(value):
         found.append((path, _type_reason(list(plan.types), value)))
         return
-    if plan.types_only:
+    if plan.types_only or (plan.scalar_done and not isinstance(value, (dict, list))):
         return
     if plan.enum is not None and value not in plan.enum:
         found.append((path, f"must be one of {', '.join(repr(v) for v in plan.enum if v is not None)}"))

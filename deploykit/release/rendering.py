@@ -188,6 +188,8 @@ def _node_values(tree: resolving.ChartNode, values: provenance.Values) -> list[t
 
 
 def _schema_problems(tree: resolving.ChartNode, values: provenance.Values) -> list[problems.Problem]:
+    if all(node.chart.schema is None for node in tree.walk()):
+        return []  # no chart of the tree has a values.schema.json: no need to scope every chart's values
     found = []
     for node, scoped in _node_values(tree, values):
         if node.chart.schema is None:

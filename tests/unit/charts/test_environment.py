@@ -124,3 +124,90 @@ def test_cache_file_is_used_only_for_its_own_text_and_format():
     assert environment.compiled_code(other_python + good[len(jinja2.bccache.bc_magic):], checksum) is None
     assert environment.compiled_code(good[:-10], checksum) is None
     assert environment.compiled_code(jinja2.bccache.bc_magic + pickle.dumps(os.system, 2) + marshal.dumps(code), checksum) is None
+
+
+def bundle_files(cache):
+    return sorted(cache.rglob("tree-*.bundle"))
+
+
+def per_template_files(cache):
+    return sorted(cache.rglob("__jinja2_*.cache"))
+
+
+@pytest.mark.slow
+def test_new_process_reads_every_compiled_template_from_the_chart_bundle(make_chart, tmp_path):
+    """A CI job would open one cache file per template (hundreds) instead of one per chart."""
+    cache = tmp_path / "cache"
+    chart = chart_with_macros(make_chart)
+    assert render_in_new_process(chart, cache).returncode == 0
+    assert len(bundle_files(cache)) == 1
+    for path in per_template_files(cache):
+        path.unlink()
+    done = render_in_new_process(chart, cache, "forbid-compile")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[{'msg': 'hello rel'}]\n"
+
+
+@pytest.mark.slow
+def test_damaged_bundle_is_recompiled_and_rewritten(make_chart, tmp_path):
+    """A bundle restored half-written by CI would fail every render, or be recompiled by every job after."""
+    cache = tmp_path / "cache"
+    chart = chart_with_macros(make_chart)
+    assert render_in_new_process(chart, cache).returncode == 0
+    [bundle] = bundle_files(cache)
+    bundle.write_bytes(bundle.read_bytes()[:-50])
+    for path in per_template_files(cache):
+        path.unlink()
+    done = render_in_new_process(chart, cache)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[{'msg': 'hello rel'}]\n"
+    for path in per_template_files(cache):
+        path.unlink()
+    assert render_in_new_process(chart, cache, "forbid-compile").stdout == "[{'msg': 'hello rel'}]\n"
+
+
+@pytest.mark.slow
+def test_charts_with_the_same_template_names_share_a_bundle_safely(tmp_path):
+    """Two checkouts of one chart at different versions (one CI cache) would render each other's templates."""
+    from tests.plugins.charts import write_chart
+
+    cache = tmp_path / "cache"
+    old = chart_with_macros(lambda files: write_chart(tmp_path / "v1" / "app", files), greeting="hello")
+    new = chart_with_macros(lambda files: write_chart(tmp_path / "v2" / "app", files), greeting="howdy")
+    for chart, shown in ((old, "hello"), (new, "howdy"), (old, "hello"), (new, "howdy")):
+        assert render_in_new_process(chart, cache).stdout == f"[{{'msg': '{shown} rel'}}]\n"
+    assert len(bundle_files(cache)) == 1
+
+
+@pytest.mark.slow
+def test_same_template_text_in_two_charts_keeps_each_charts_names(make_chart, tmp_path):
+    """A template shared by two charts would report its errors under the other chart's file names."""
+    cache = tmp_path / "cache"
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: {{ Values.missing.deep }}\n"
+    for name in ("one", "two", "one"):
+        done = subprocess.run(
+            [sys.executable, "-m", "deploykit", "template", "rel", str(make_chart({"Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n", "templates/cm.yaml": text}, name=name))],
+            capture_output=True, text=True, timeout=60, cwd=os.getcwd(),
+            env={**os.environ, "DEPLOYKIT_CACHE_DIR": str(cache), "PYTHONPATH": os.getcwd()},
+        )
+        assert done.returncode == 2
+        assert f"{name}/templates/cm.yaml:6" in done.stderr, done.stderr
+
+
+@pytest.mark.slow
+def test_concurrent_jobs_sharing_one_cache_each_render_their_own_chart(tmp_path):
+    """Parallel CI jobs restoring one cache would render each other's templates or fail on a torn bundle."""
+    from tests.plugins.charts import write_chart
+
+    cache = tmp_path / "cache"
+    charts = [chart_with_macros(lambda files, i=i: write_chart(tmp_path / f"v{i}" / "app", files), greeting=f"hi{i}")
+              for i in range(4)]
+    running = [subprocess.Popen([sys.executable, "-c", RENDER, str(chart), "normal"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=os.getcwd(),
+                                env={**os.environ, "DEPLOYKIT_CACHE_DIR": str(cache), "PYTHONPATH": os.getcwd()})
+               for chart in charts * 2]
+    outputs = [process.communicate(timeout=120) for process in running]
+    assert [out for out, _ in outputs] == [f"[{{'msg': 'hi{i} rel'}}]\n" for i in range(4)] * 2, [err for _, err in outputs]
+    assert not [path for path in cache.rglob("*.partial")]
+    for i, chart in enumerate(charts):
+        assert render_in_new_process(chart, cache).stdout == f"[{{'msg': 'hi{i} rel'}}]\n"
