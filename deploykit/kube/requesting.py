@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import urllib3
-from kubernetes.client.exceptions import ApiException
 
 from deploykit import errors
 from deploykit.kube.connecting import Connection
@@ -102,17 +101,14 @@ class Http:
         content_type: str | None,
         accept: str,
         timeout: float | tuple[float, float] | None,
-    ):
-        api = self.connection.api_client
+        stream: bool = False,
+    ) -> urllib3.BaseHTTPResponse:
         headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
-        _, url, headers, body, _ = api.param_serialize(
-            method=method, resource_path=path, query_params=params, header_params=headers,
-            body=body, auth_settings=["BearerToken"],
-        )
-        return api.call_api(method, url, header_params=headers, body=body, _request_timeout=timeout)
+        return self.connection.transport.request(method, path, query=params, body=body, headers=headers,
+                                                 timeout=timeout, stream=stream)
 
     def request(
         self,
@@ -137,8 +133,8 @@ class Http:
                     method, path, query=query, body=body, content_type=content_type, accept=accept,
                     timeout=self.timeout,
                 )
-                payload = response.read()
-            except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
+                payload = response.data
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
                 if idempotent and attempt + 1 < self.retry.attempts:
                     time.sleep(self.retry.delay(attempt, None))
                     attempt += 1
@@ -162,15 +158,15 @@ class Http:
         try:
             response = self._send(
                 "GET", path, query=query, body=None, content_type=None, accept=JSON,
-                timeout=(self.timeout, read_timeout),
+                timeout=(self.timeout, read_timeout), stream=True,
             )
-        except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise errors.KubeError(
                 f"cannot reach the API server at {self.connection.host}: {network_cause(exc)}"
             ) from exc
         if not 200 <= response.status < 300:
             raise _status_error(response.status, response.read(), method="GET", path=path)
-        return LineStream(response.response, host=self.connection.host)
+        return LineStream(response, host=self.connection.host)
 
 
 class LineStream:
