@@ -10,15 +10,15 @@ bodies (they may hold tokens and secret data).
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import socket
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import urllib3
 
 from deploykit import errors
 from deploykit.kube.connecting import Connection
@@ -49,6 +49,12 @@ class RetryPolicy:
         return min(self.base_delay * (2**attempt), self.max_delay)
 
 
+def wire_errors() -> tuple[type[BaseException], ...]:
+    """What a broken connection raises: the socket's and http.client's errors, and urllib3's once it is in use."""
+    urllib3 = sys.modules.get("urllib3")
+    return (http.client.HTTPException, OSError) + ((urllib3.exceptions.HTTPError,) if urllib3 else ())
+
+
 _ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
 
 
@@ -65,7 +71,9 @@ def network_cause(exc: BaseException) -> str:
     text = str(cause)
     if match := _ERRNO_TEXT.search(text):
         return match.group(1).strip().lower()
-    if "timed out" in text.lower() or isinstance(cause, (TimeoutError, urllib3.exceptions.TimeoutError)):
+    urllib3 = sys.modules.get("urllib3")
+    if "timed out" in text.lower() or isinstance(cause, TimeoutError) or (
+            urllib3 is not None and isinstance(cause, urllib3.exceptions.TimeoutError)):
         return "timed out"
     return "the connection failed"
 
@@ -102,7 +110,7 @@ class Http:
         accept: str,
         timeout: float | tuple[float, float] | None,
         stream: bool = False,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Any:
         headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
@@ -134,7 +142,7 @@ class Http:
                     timeout=self.timeout,
                 )
                 payload = response.data
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
+            except wire_errors() as exc:
                 if idempotent and attempt + 1 < self.retry.attempts:
                     time.sleep(self.retry.delay(attempt, None))
                     attempt += 1
@@ -160,7 +168,7 @@ class Http:
                 "GET", path, query=query, body=None, content_type=None, accept=JSON,
                 timeout=(self.timeout, read_timeout), stream=True,
             )
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except wire_errors() as exc:
             raise errors.KubeError(
                 f"cannot reach the API server at {self.connection.host}: {network_cause(exc)}"
             ) from exc
@@ -200,7 +208,7 @@ class LineStream:
                     yield line
             if buffer:
                 yield buffer
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except wire_errors() as exc:
             if not self.closed:
                 raise errors.KubeError(f"watch stream from {self._host} broke: {network_cause(exc)}") from exc
         finally:
@@ -210,7 +218,7 @@ class LineStream:
         """The whole answer as text (for non-JSON streams such as pod logs)."""
         try:
             return self._raw.read(decode_content=True).decode("utf-8", "replace")
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except wire_errors() as exc:
             raise errors.KubeError(f"reading from {self._host} broke: {network_cause(exc)}") from exc
         finally:
             self.close()
