@@ -243,7 +243,7 @@ def main() -> None:
     if args.baseline:
         for side, env in checkout_env(args.baseline).items():
             where = subprocess.run([sys.executable, "-c", "import deploykit; print(deploykit.__file__)"],
-                                   capture_output=True, text=True, env=env).stdout.strip()
+                                   capture_output=True, text=True, env=env, cwd="/").stdout.strip()
             print(f"{'deploykit' if side == 'dk' else 'baseline'} measured: {where}")
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         root = pathlib.Path(tmp)
