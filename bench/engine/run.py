@@ -1,7 +1,12 @@
 """bench/engine: the release engine against Helm 4 on one simulator, in one run.
 
 Run: .venv/bin/python bench/engine/run.py [--objects 1000] [--sizes 100,1000,5000] [--noop-objects 500]
-     [--helm-timeout 30] [--skip-helm] [--json]
+     [--helm-timeout 30] [--skip-helm] [--json] [--baseline DIR] [--rounds N]
+
+`--baseline DIR` also measures the deploykit of another checkout
+(PYTHONPATH=DIR, e.g. a worktree of main) against the same simulator,
+interleaved with this one (install and upgrade in namespaces of their own,
+`--rounds` times, medians): a before/after in one run on a shared machine.
 
 One simulator (`deploykit sim serve` in its own process, controllers on,
 speed 1) serves both sides. The charts are generated twice from the same
@@ -111,10 +116,35 @@ def resource_version(url: str) -> int:
         return int(json.load(answer)["metadata"]["resourceVersion"])
 
 
-def deploykit(kubeconfig: pathlib.Path, *args: str) -> tuple[float, int]:
-    """Run a deploykit command in a wrapper; (seconds, peak RSS in MB)."""
-    seconds, rss, _ = simserver.measured([DEPLOYKIT, *args, "--kubeconfig", str(kubeconfig)])
+def deploykit(kubeconfig: pathlib.Path, *args: str, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Run a deploykit command in a wrapper (`env`: another checkout's); (seconds, peak RSS in MB)."""
+    seconds, rss, _ = simserver.measured([DEPLOYKIT, *args, "--kubeconfig", str(kubeconfig)], env=env)
     return seconds, rss
+
+
+def checkout_env(baseline: str | None) -> dict[str, dict[str, str] | None]:
+    """The deploykit checkouts measured: this one (inherited environment) and the baseline's, if any."""
+    sides: dict[str, dict[str, str] | None] = {"dk": None}
+    if baseline:
+        sides["base"] = {**os.environ, "PYTHONPATH": str(pathlib.Path(baseline).resolve())}
+    return sides
+
+
+def bench_checkouts(kubeconfig: pathlib.Path, jinja: pathlib.Path, objects: int, sides: dict, rounds: int) -> dict:
+    """Install then upgrade, each checkout in turn, `rounds` times in fresh namespaces: median seconds per side."""
+    import statistics
+
+    times: dict[str, list[float]] = {f"{side}_{what}": [] for side in sides for what in ("install", "upgrade")}
+    for round_number in range(rounds):
+        for side, env in sides.items():
+            ns = f"{side}-{objects}-r{round_number}"
+            times[f"{side}_install"].append(deploykit(kubeconfig, "upgrade", "r", str(jinja), "--install",
+                                                      "--create-namespace", "-n", ns, "--no-wait", env=env)[0])
+        for side, env in sides.items():
+            ns = f"{side}-{objects}-r{round_number}"
+            times[f"{side}_upgrade"].append(deploykit(kubeconfig, "upgrade", "r", str(jinja), "-n", ns,
+                                                      "--set-string", "version=2", "--no-wait", env=env)[0])
+    return {key: statistics.median(values) for key, values in times.items()}
 
 
 def helm_process(kubeconfig: pathlib.Path, chart: pathlib.Path, namespace: str, action: str, version: str = "") -> tuple:
@@ -202,10 +232,19 @@ def main() -> None:
     parser.add_argument("--helm-timeout", type=int, default=30)
     parser.add_argument("--skip-helm", action="store_true")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON holding every figure")
+    parser.add_argument("--baseline", metavar="DIR", help="also measure the deploykit of this checkout "
+                        "(PYTHONPATH=DIR), interleaved: a before/after in one run")
+    parser.add_argument("--rounds", type=int, default=3, help="install/upgrade rounds per checkout with "
+                        "--baseline (medians)")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",") if size] or [args.objects]
     report: dict = {"sizes": [], "helm_timeout": args.helm_timeout}
     helm = not args.skip_helm
+    if args.baseline:
+        for side, env in checkout_env(args.baseline).items():
+            where = subprocess.run([sys.executable, "-c", "import deploykit; print(deploykit.__file__)"],
+                                   capture_output=True, text=True, env=env, cwd="/").stdout.strip()
+            print(f"{'deploykit' if side == 'dk' else 'baseline'} measured: {where}")
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         root = pathlib.Path(tmp)
         kubeconfig = root / "kubeconfig"
@@ -230,6 +269,13 @@ def main() -> None:
                           f"(peak RSS {row['helm_upgrade_rss']} MB)")
                     print(f"{size} objects: ratio deploykit / Helm: install {row['dk_install'] / row['helm_install']:.2f}, "
                           f"upgrade {row['dk_upgrade'] / row['helm_upgrade']:.2f}")
+                if args.baseline and size in sizes:
+                    sides = bench_checkouts(kubeconfig, root / f"n{size}" / "jinja" / f"n{size}", size,
+                                            checkout_env(args.baseline), args.rounds)
+                    row["interleaved"] = sides
+                    print(f"{size} objects, interleaved medians of {args.rounds}: install deploykit "
+                          f"{sides['dk_install']:.2f} s, baseline {sides['base_install']:.2f} s; upgrade deploykit "
+                          f"{sides['dk_upgrade']:.2f} s, baseline {sides['base_upgrade']:.2f} s")
             row = bench_rollback(url, kubeconfig, root, helm, args.helm_timeout)
             report["rollback"] = row
             print(f"failure -> previous revision ready: deploykit {row['dk_failure_to_previous_ready']:.2f} s")

@@ -59,7 +59,7 @@ def run_upgrade(
                                        say=engine.say)
         except errors.DeployFailedError as exc:
             failed = getattr(exc, "result", None)
-            if failed is not None:
+            if failed is not None and report:
                 engine.write_report(report, failed.to_dict())
             raise
         except errors.DeploykitError as exc:  # SIGTERM / SIGINT: engine.cancellable
@@ -67,7 +67,8 @@ def run_upgrade(
             raise
         if result.notes and result.status != "unchanged":
             echo("NOTES:\n" + result.notes.rstrip("\n"))
-        engine.write_report(report, result.to_dict())
+        if report:  # the result's dict of a 1,000-object plan is not free
+            engine.write_report(report, result.to_dict())
 
 
 def _read_plan(path: str):

@@ -1,6 +1,10 @@
 """Open a connection to a cluster from a kubeconfig (KUBECONFIG, --kubeconfig, --kube-context) or in-cluster.
 
-Owns the `kubernetes.client.ApiClient`; must not hold any deploy logic.
+A plain kubeconfig (server, CA, token or client-certificate files) is read
+here without the kubernetes package (`kubeconfigs`); every other one, and the
+in-cluster config, through `kubernetes.config`, imported only then. Either
+way the connection's requests go through `transport.Transport`. Must not hold
+any deploy logic.
 """
 
 from __future__ import annotations
@@ -8,29 +12,27 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
-from kubernetes import client as k8s_client
-from kubernetes import config as k8s_config
-from kubernetes.config.config_exception import ConfigException
 
 from deploykit import errors
-
-USER_AGENT = "deploykit"
+from deploykit.kube import kubeconfigs
+from deploykit.kube.transport import Settings, Transport
 
 
 @dataclass
 class Connection:
     """An authenticated client for one cluster context."""
 
-    api_client: k8s_client.ApiClient
+    transport: Transport
     host: str
     context: str | None
     default_namespace: str
     kubeconfig: str | None = None  # the file given with --kubeconfig; None: KUBECONFIG, ~/.kube/config or in-cluster
 
     def close(self) -> None:
-        self.api_client.close()
+        self.transport.close()
 
 
 def _kubeconfig_paths(kubeconfig: str | os.PathLike | None) -> str | None:
@@ -59,10 +61,8 @@ def _check_exists(path: str, *, from_flag: bool) -> None:
 
 def connect(*, kubeconfig: str | os.PathLike | None = None, context: str | None = None) -> Connection:
     """Connect with the given kubeconfig and context, falling back to KUBECONFIG, ~/.kube/config, in-cluster."""
-    configuration = k8s_client.Configuration()
     path = _kubeconfig_paths(kubeconfig)
     default_path = Path.home() / ".kube" / "config"
-    namespace = "default"
     if path:
         _check_exists(path, from_flag=bool(kubeconfig))
     if not (path or default_path.exists() or context) and not os.environ.get("KUBERNETES_SERVICE_HOST"):
@@ -70,6 +70,26 @@ def connect(*, kubeconfig: str | os.PathLike | None = None, context: str | None 
             f"no cluster to talk to: KUBECONFIG is not set, {default_path} does not exist, and this is not a pod",
             hint="pass --kubeconfig FILE, or set KUBECONFIG (in CI, a file variable holding the kubeconfig)",
         )
+    given = str(kubeconfig) if kubeconfig else None
+    if path or default_path.exists() or context:
+        config_file = path or str(default_path)
+        plain = kubeconfigs.read_plain(config_file, context)
+        if plain is not None:
+            return Connection(transport=Transport(plain.settings), host=plain.settings.host, context=plain.context,
+                              default_namespace=plain.namespace, kubeconfig=given)
+    settings, context, namespace = _load_with_kubernetes(path, default_path, context)
+    return Connection(transport=Transport(settings), host=settings.host, context=context,
+                      default_namespace=namespace, kubeconfig=given)
+
+
+def _load_with_kubernetes(path: str | None, default_path: Path, context: str | None) -> tuple[Settings, str | None, str]:
+    """(settings, context, namespace) through kubernetes.config: exec and auth-provider credentials, in-cluster."""
+    from kubernetes import client as k8s_client
+    from kubernetes import config as k8s_config
+    from kubernetes.config.config_exception import ConfigException
+
+    configuration = k8s_client.Configuration()
+    namespace = "default"
     try:
         if path or default_path.exists() or context:
             config_file = path or str(default_path)
@@ -99,10 +119,30 @@ def connect(*, kubeconfig: str | os.PathLike | None = None, context: str | None 
             + f": {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
             hint="pass --kubeconfig FILE and --kube-context NAME, or set KUBECONFIG",
         ) from exc
-    # Pin the proxy (taken from the environment for this host, or none): left unpinned, the client scans the whole
-    # environment for proxy variables on every request (a quarter of a request's CPU).
-    configuration.proxy = configuration.proxy
-    api_client = k8s_client.ApiClient(configuration)
-    api_client.user_agent = USER_AGENT
-    return Connection(api_client=api_client, host=configuration.host, context=context, default_namespace=namespace,
-                      kubeconfig=str(kubeconfig) if kubeconfig else None)
+    return settings_of(configuration), context, namespace
+
+
+def settings_of(configuration: Any) -> Settings:
+    """The transport settings a loaded `kubernetes.client.Configuration` holds (the proxy pinned for its host)."""
+    proxy = configuration.proxy
+    if proxy and _bypasses_proxy(configuration.host, configuration.no_proxy or ""):
+        proxy = None
+    basic = configuration.get_basic_auth_token() if configuration.username or configuration.password else None
+
+    def authorization() -> str | None:
+        # Asked per request: the hook kubernetes.config set refreshes exec credentials and in-cluster tokens.
+        token = configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
+        return token or basic
+
+    return Settings(host=configuration.host.rstrip("/"), verify=bool(configuration.verify_ssl),
+                    ca_file=configuration.ssl_ca_cert, ca_data=configuration.ca_cert_data,
+                    cert_file=configuration.cert_file, key_file=configuration.key_file,
+                    tls_server_name=configuration.tls_server_name or None,
+                    assert_hostname=configuration.assert_hostname, proxy=proxy,
+                    proxy_headers=configuration.proxy_headers, authorization=authorization)
+
+
+def _bypasses_proxy(host: str, no_proxy: str) -> bool:
+    from kubernetes.client.rest import should_bypass_proxies
+
+    return should_bypass_proxies(host, no_proxy)

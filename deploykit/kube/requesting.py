@@ -10,16 +10,15 @@ bodies (they may hold tokens and secret data).
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import socket
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import urllib3
-from kubernetes.client.exceptions import ApiException
 
 from deploykit import errors
 from deploykit.kube.connecting import Connection
@@ -50,6 +49,12 @@ class RetryPolicy:
         return min(self.base_delay * (2**attempt), self.max_delay)
 
 
+def wire_errors() -> tuple[type[BaseException], ...]:
+    """What a broken connection raises: the socket's and http.client's errors, and urllib3's once it is in use."""
+    urllib3 = sys.modules.get("urllib3")
+    return (http.client.HTTPException, OSError) + ((urllib3.exceptions.HTTPError,) if urllib3 else ())
+
+
 _ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
 
 
@@ -66,7 +71,9 @@ def network_cause(exc: BaseException) -> str:
     text = str(cause)
     if match := _ERRNO_TEXT.search(text):
         return match.group(1).strip().lower()
-    if "timed out" in text.lower() or isinstance(cause, (TimeoutError, urllib3.exceptions.TimeoutError)):
+    urllib3 = sys.modules.get("urllib3")
+    if "timed out" in text.lower() or isinstance(cause, TimeoutError) or (
+            urllib3 is not None and isinstance(cause, urllib3.exceptions.TimeoutError)):
         return "timed out"
     return "the connection failed"
 
@@ -102,17 +109,14 @@ class Http:
         content_type: str | None,
         accept: str,
         timeout: float | tuple[float, float] | None,
-    ):
-        api = self.connection.api_client
+        stream: bool = False,
+    ) -> Any:
         headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
-        _, url, headers, body, _ = api.param_serialize(
-            method=method, resource_path=path, query_params=params, header_params=headers,
-            body=body, auth_settings=["BearerToken"],
-        )
-        return api.call_api(method, url, header_params=headers, body=body, _request_timeout=timeout)
+        return self.connection.transport.request(method, path, query=params, body=body, headers=headers,
+                                                 timeout=timeout, stream=stream)
 
     def request(
         self,
@@ -137,8 +141,8 @@ class Http:
                     method, path, query=query, body=body, content_type=content_type, accept=accept,
                     timeout=self.timeout,
                 )
-                payload = response.read()
-            except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
+                payload = response.data
+            except wire_errors() as exc:
                 if idempotent and attempt + 1 < self.retry.attempts:
                     time.sleep(self.retry.delay(attempt, None))
                     attempt += 1
@@ -176,15 +180,15 @@ class Http:
         try:
             response = self._send(
                 "GET", path, query=query, body=None, content_type=None, accept=JSON,
-                timeout=(self.timeout, read_timeout),
+                timeout=(self.timeout, read_timeout), stream=True,
             )
-        except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
+        except wire_errors() as exc:
             raise errors.KubeError(
                 f"cannot reach the API server at {self.connection.host}: {network_cause(exc)}"
             ) from exc
         if not 200 <= response.status < 300:
             raise _status_error(response.status, response.read(), method="GET", path=path)
-        return LineStream(response.response, host=self.connection.host)
+        return LineStream(response, host=self.connection.host)
 
 
 class LineStream:
@@ -218,7 +222,7 @@ class LineStream:
                     yield line
             if buffer:
                 yield buffer
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except wire_errors() as exc:
             if not self.closed:
                 raise errors.KubeError(f"watch stream from {self._host} broke: {network_cause(exc)}") from exc
         finally:
@@ -228,7 +232,7 @@ class LineStream:
         """The whole answer as text (for non-JSON streams such as pod logs)."""
         try:
             return self._raw.read(decode_content=True).decode("utf-8", "replace")
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except wire_errors() as exc:
             raise errors.KubeError(f"reading from {self._host} broke: {network_cause(exc)}") from exc
         finally:
             self.close()

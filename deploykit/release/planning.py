@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -46,11 +47,11 @@ class Desired:
     # recorded object when the chart and values did not change it.
     recorded: dict[str, Any] | None = dataclasses.field(default=None, repr=False)
 
-    @property
-    def ref(self) -> ObjectRef:
+    @functools.cached_property
+    def ref(self) -> ObjectRef:  # worked out once: the plan, the apply and the record ask for it per object
         return ObjectRef.of(self.obj)
 
-    @property
+    @functools.cached_property
     def key(self) -> tuple[str, str, str, str]:
         ref = self.ref
         return (ref.group, ref.kind, ref.namespace or "", ref.name)

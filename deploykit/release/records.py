@@ -25,7 +25,6 @@ import gzip
 import hashlib
 import io
 import json
-import tarfile
 import types
 import typing
 import zlib
@@ -34,6 +33,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from deploykit import errors
+from deploykit.release import chartfiles
 
 SCHEMA_VERSION = 1
 # A Secret holds at most 1 MiB of data; parts stay well below it, leaving room for metadata.
@@ -219,7 +219,7 @@ class Record:
         for spec in dataclasses.fields(self):
             value = getattr(self, spec.name)
             if spec.name == "chart_files":
-                value = _pack_files(value)
+                value = chartfiles.pack(value)
             elif spec.name == "status":
                 value = str(value)
             elif dataclasses.is_dataclass(value):
@@ -363,9 +363,17 @@ def _camel(name: str) -> str:
 
 
 def _flat_to_dict(obj: Any) -> dict[str, Any]:
-    return {_camel(spec.name): getattr(obj, spec.name) for spec in dataclasses.fields(obj)}
+    return {key: getattr(obj, name) for name, key, _ in _fields(type(obj))}
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, str, bool], ...]:
+    """(name, JSON key, required) of each field of a record type: worked out once, not once per object."""
+    return tuple((spec.name, _camel(spec.name), spec.default is dataclasses.MISSING
+                  and spec.default_factory is dataclasses.MISSING) for spec in dataclasses.fields(cls))
+
+
+@functools.cache
 def _python_types(hint: Any) -> tuple[type, ...]:
     """The JSON-decoded types a field of this annotation accepts (a float field accepts an int)."""
     if isinstance(hint, types.UnionType):
@@ -394,15 +402,14 @@ def _flat_from_dict(cls: type, tree: Any, source: str, readers: Mapping[str, Any
         raise _damaged(source, f"{where or 'the record'} is not an object")
     hints = _type_hints(cls)
     arguments: dict[str, Any] = {}
-    for spec in dataclasses.fields(cls):
-        key, path = _camel(spec.name), f"{where}{_camel(spec.name)}"
+    for name, key, required in _fields(cls):
         if key not in tree:
-            if spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
-                raise _damaged(source, f"field {path} is missing")
+            if required:
+                raise _damaged(source, f"field {where}{key} is missing")
             continue
-        reader = readers.get(spec.name)
-        value = reader(tree[key], path, source) if reader else _checked(tree[key], hints[spec.name], path, source)
-        arguments[spec.name] = value
+        reader = readers.get(name)
+        value = reader(tree[key], where + key, source) if reader else _checked(tree[key], hints[name], where + key, source)
+        arguments[name] = value
     return cls(**arguments)
 
 
@@ -442,9 +449,9 @@ def _read_timings(value: Any, where: str, source: str) -> dict[str, float]:
     return timings
 
 
-def _read_files(value: Any, where: str, source: str) -> dict[str, bytes]:
+def _read_files(value: Any, where: str, source: str) -> Mapping[str, bytes]:
     _checked(value, str, where, source)
-    return _unpack_files(value, where, source)
+    return chartfiles.read(value, where, lambda what: _damaged(source, what))
 
 
 _RECORD_READERS = {
@@ -462,33 +469,3 @@ _RECORD_READERS = {
     "deployer": _nested(Deployer, optional=True),
     "adopted_from": _nested(AdoptedFrom, optional=True),
 }
-
-
-# -- chart files as a deterministic tar.gz -------------------------------------
-
-
-def _pack_files(files: Mapping[str, bytes]) -> str:
-    """base64 of a tar.gz of the files, sorted, without times or owners: equal files give equal text."""
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as zipped:
-        with tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for path in sorted(files):
-                data = bytes(files[path])
-                info = tarfile.TarInfo(path)
-                info.size, info.mode, info.mtime = len(data), 0o644, 0
-                tar.addfile(info, io.BytesIO(data))
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _unpack_files(text: str, where: str, source: str) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    try:
-        with tarfile.open(fileobj=io.BytesIO(base64.b64decode(text, validate=True)), mode="r:gz") as tar:
-            for member in tar:
-                reader = tar.extractfile(member) if member.isreg() else None
-                if reader is None or member.name in files:
-                    raise _damaged(source, f"{where} holds {member.name!r} twice or not as a plain file")
-                files[member.name] = reader.read()
-    except (tarfile.TarError, binascii.Error, ValueError, OSError, EOFError, zlib.error) as exc:
-        raise _damaged(source, f"{where} is not a readable tar.gz") from exc
-    return files

@@ -84,7 +84,7 @@ class DeployResult:
         return self.status in (DEPLOYED, UNCHANGED)
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        data = dataclasses.asdict(dataclasses.replace(self, plan=None))  # the plan's own form, not walked twice
         data["plan"] = self.plan.to_dict() if self.plan else None
         data["ok"] = self.ok
         return data

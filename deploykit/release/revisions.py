@@ -19,12 +19,13 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from deploykit import errors
 from deploykit.charts import engines, packing
 from deploykit.charts.manifests import Hook
-from deploykit.release import fingerprinting, ownership, records
+from deploykit.release import chartfiles, fingerprinting, ownership, records
 from deploykit.release.inputs import RenderOptions
 from deploykit.release.planning import Desired
 from deploykit.release.rendering import RenderResult, render
@@ -45,7 +46,7 @@ class Revision:
     safe_notes: str  # NOTES.txt, fingerprinted
     values: dict  # fingerprinted
     inputs_digest: str
-    chart_files: dict[str, bytes] = dataclasses.field(repr=False)
+    chart_files: Mapping[str, bytes] = dataclasses.field(repr=False)
     chart_path: str
     values_files: tuple[records.ValuesFile, ...]
     secret_files: tuple[records.SecretFile, ...]
@@ -100,7 +101,7 @@ def prepare(options: RenderOptions, *, sealed_key: str | None, source: str) -> R
         for p in options.values_files
     )
     secret_files = tuple(records.SecretFile(path=str(f.path), ciphertext=f.ciphertext.decode("utf-8")) for f in decrypted)
-    files = packing.source_files(options.chart, result.chart)
+    files = chartfiles.packed(packing.source_files(options.chart, result.chart))  # packed once for every record
     chart_path = packing.ARCHIVE_NAME if os.path.isfile(options.chart) else "."
     return _assemble(options, result, key=key, sealed=sealed, chart_files=files, chart_path=chart_path,
                      values_files=values_files, secret_files=secret_files, set_inputs=_set_inputs(options, key))
@@ -134,7 +135,7 @@ def _read_text(path: str) -> str:
 
 
 def _assemble(
-    options: RenderOptions, result: RenderResult, *, key: bytes, sealed: str | None, chart_files: dict[str, bytes],
+    options: RenderOptions, result: RenderResult, *, key: bytes, sealed: str | None, chart_files: Mapping[str, bytes],
     chart_path: str, values_files: tuple, secret_files: tuple, set_inputs: tuple,
 ) -> Revision:
     fingerprinter = fingerprinting.Fingerprinter(key, fingerprinting.secret_leaf_texts(result.values)
@@ -252,7 +253,7 @@ def reproduce(record: records.Record, *, folder: Path | None = None, cluster: en
         result = render(options)
         decrypted = decrypting.decrypt_files([Path(p) for p, f in zip(paths, record.values_files) if f.secret])
     key, sealed = fingerprinting.release_key(sealed=record.sealed_key, secret_files=decrypted, source=record.label)
-    revision = _assemble(options, result, key=key, sealed=sealed, chart_files=dict(record.chart_files),
+    revision = _assemble(options, result, key=key, sealed=sealed, chart_files=chartfiles.packed(record.chart_files),
                          chart_path=record.chart_path, values_files=record.values_files,
                          secret_files=record.secret_files, set_inputs=record.set_inputs)
     if revision.manifest != record.manifest and not (revision.crds and _legacy_manifest(revision) == record.manifest):
@@ -284,7 +285,7 @@ def _from_manifest(record: records.Record) -> Revision:
     return Revision(
         options=options, result=result, desired=[Desired(m.obj, template, recorded=m.obj) for m in manifests],
         hooks=[], key=fingerprinting.PUBLIC_KEY, sealed_key=None, manifest=record.manifest, safe_notes=record.notes,
-        values=dict(record.values), inputs_digest=record.inputs_digest, chart_files=dict(record.chart_files),
+        values=dict(record.values), inputs_digest=record.inputs_digest, chart_files=chartfiles.packed(record.chart_files),
         chart_path=record.chart_path, values_files=(), secret_files=(), set_inputs=(),
         adopted_from=record.adopted_from,
     )

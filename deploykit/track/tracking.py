@@ -300,6 +300,8 @@ class Tracker:
                 related = self._related(target)
                 ctx = rules.Context(settings=target.settings, now=wall_now, custom_rules=self.options.custom_rules)
                 verdict = rules.status_of(target.live, related=related, ctx=ctx)
+                if verdict.phase is Phase.FAILED and not verdict.problems and target.kind == "Job":
+                    verdict = self._judged_with_listed_pods(target, ctx) or verdict
                 if self.options.show_logs and verdict.phase is not Phase.FAILED:  # the failure block shows them
                     self._follow_logs(related.pods)
             if target.verdict is None or (verdict.phase, verdict.reason, verdict.progress) != (
@@ -315,6 +317,18 @@ class Tracker:
             if verdict.phase is Phase.READY:
                 target.done_at = now
         return None
+
+    def _judged_with_listed_pods(self, target: _Target, ctx: rules.Context) -> Verdict | None:
+        """A Job seen failed before its pod's last change came in (two watches, no order between them): its
+        namespace's pods read once more, so that the failure names the pod and shows its last log lines."""
+        try:
+            listed = self.kube.list("v1", "Pod", namespace=target.namespace)
+        except errors.KubeError:
+            return None
+        for pod in listed:
+            if uid := (pod.get("metadata") or {}).get("uid"):
+                self._pods[uid] = pod
+        return rules.status_of(target.live or {}, related=self._related(target), ctx=ctx)
 
     def _expired(self, pending: list[_Target], now: float, deadline: float) -> tuple[_Target, bool] | None:
         """The first target out of time: (target, True) at a timeout, (target, False) when quiet too long."""

@@ -1,5 +1,7 @@
 """deploykit.kube against the simulator over real HTTP: apply, reads, deletes, discovery, retries, watches."""
 
+import subprocess
+import sys
 import threading
 import time
 
@@ -220,3 +222,28 @@ def test_list_metadata_leaves_out_data(kube, sim_namespace):
     [item] = kube.list_metadata("v1", "ConfigMap", namespace=sim_namespace, label_selector="app=web")
     assert (item["apiVersion"], item["kind"], item["metadata"]["name"]) == ("v1", "ConfigMap", "big")
     assert "data" not in item and item["metadata"]["labels"] == {"app": "web"}
+
+
+def test_a_plain_kubeconfig_never_imports_the_kubernetes_package(sim):
+    """Every deploykit run would spend about half a second importing the kubernetes package before its first request."""
+    code = ("import sys\nfrom deploykit.kube.client import Kube\n"
+            "with Kube.connect(kubeconfig=sys.argv[1]) as kube:\n    kube.server_version()\n"
+            "print('KUBERNETES LOADED' if 'kubernetes' in sys.modules else 'no kubernetes')")
+    done = subprocess.run([sys.executable, "-c", code, str(sim.kubeconfig)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "no kubernetes", done.stdout[-300:] + done.stderr
+
+
+def test_exec_credentials_are_loaded_through_the_kubernetes_package(sim, tmp_path):
+    """A kubeconfig with an exec credential plugin (EKS, GKE) would send requests without its token."""
+    plugin = tmp_path / "get-token"
+    plugin.write_text(f"#!{sys.executable}\nimport json\nprint(json.dumps({{'apiVersion': "
+                      "'client.authentication.k8s.io/v1', 'kind': 'ExecCredential', 'status': {'token': 'from-exec'}}))\n")
+    plugin.chmod(0o755)
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(
+        f"apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{{name: c, cluster: {{server: '{sim.url}'}}}}]\n"
+        f"users: [{{name: u, user: {{exec: {{apiVersion: client.authentication.k8s.io/v1, command: '{plugin}', "
+        "interactiveMode: Never}}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n")
+    with Kube.connect(kubeconfig=kubeconfig) as kube:
+        assert kube.connection.transport.settings.authorization() == "Bearer from-exec"
+        assert kube.server_version()["gitVersion"]

@@ -2,8 +2,10 @@
 
 import base64
 import gzip
+import io
 import json
 import random
+import tarfile
 
 import pytest
 from hypothesis import given, settings
@@ -233,3 +235,32 @@ def test_where_an_adopted_revision_came_from_round_trips():
     assert back.adopted_from == adopted.adopted_from
     assert str(back.adopted_from) == "Helm release web revision 4"
     assert records.decode(records.encode(minimal())).adopted_from is None
+
+
+def chart_files_text(tar_text: str) -> str:
+    """A record payload's chartFiles, as it would be stored by deploykit packing them another way."""
+    return json.loads(gzip.decompress(base64.b64decode(records.encode(
+        records.decode(damaged({**minimal().to_dict(), "chartFiles": tar_text})).with_status(
+            "superseded", updated="2026-12-05T00:00:00Z")))))["chartFiles"]
+
+
+def test_a_record_rewritten_with_a_new_status_keeps_its_chart_files_as_stored():
+    """Superseding the previous revision would unpack and repack its whole chart on every upgrade (slow, new bytes)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
+        info = tarfile.TarInfo("templates/cm.yaml")
+        info.size = 4
+        tar.addfile(info, io.BytesIO(b"kind"))
+    stored = base64.b64encode(buffer.getvalue()).decode()
+    assert chart_files_text(stored) == stored
+    assert dict(records.decode(damaged({**minimal().to_dict(), "chartFiles": stored})).chart_files) == {
+        "templates/cm.yaml": b"kind"}
+
+
+def test_chart_files_that_are_no_tar_are_named_when_read():
+    """Chart files that are gzip but no tar (read lazily) would crash the rollback reading them with a TarError."""
+    record = records.decode(damaged({**minimal().to_dict(), "chartFiles": base64.b64encode(gzip.compress(
+        b"not a tar" * 100)).decode()}), source="release web v3 in namespace shop")
+    with pytest.raises(errors.RecordError) as caught:
+        dict(record.chart_files)
+    assert "release web v3 in namespace shop is damaged: chartFiles is not a readable tar.gz" in str(caught.value)
