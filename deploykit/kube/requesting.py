@@ -168,8 +168,8 @@ class Http:
             try:
                 response = self._send("GET", path, query=query, body=None, content_type=None, accept=accept,
                                       timeout=self.timeout)
-                return response.status, response.headers.get("Content-Type") or JSON, response.read()
-            except (urllib3.exceptions.HTTPError, ApiException, OSError):
+                return response.status, response.headers.get("Content-Type") or JSON, response.data
+            except wire_errors():
                 if attempt + 1 >= self.retry.attempts:
                     raise
                 time.sleep(self.retry.delay(attempt, None))
