@@ -212,7 +212,8 @@ def _github_stage_job(
                     "with": {"name": _artifact_name(name, each.name if each else None), "path": f"{REPORTS}/{where}"},
                 }
             )
-    steps.append({"name": f"Deploy {stage.name}", "run": _run_command(stage, cluster=cluster and '"$CLUSTER"')})
+    # exec: GitHub signals the step's shell on a cancel; deploykit must be that process to roll back and report
+    steps.append({"name": f"Deploy {stage.name}", "run": "exec " + _run_command(stage, cluster=cluster and '"$CLUSTER"')})
     if fanned:
         steps[-1]["env"] = {"CLUSTER": cluster}
     steps.append(

@@ -63,6 +63,13 @@ def test_github_fans_out_a_stage_with_several_clusters_as_a_matrix():
     assert '--cluster "$CLUSTER"' in deploy["run"]
 
 
+def test_github_deploy_step_execs_deploykit_so_a_cancel_reaches_it():
+    """A cancelled GitHub job would signal only the step's shell: deploykit would neither roll back nor report."""
+    for job in github(fanout_pipeline())["jobs"].values():
+        deploy = next(step for step in job["steps"] if step.get("name", "").startswith("Deploy "))
+        assert deploy["run"].startswith("exec deploykit pipeline run ")
+
+
 def test_single_cluster_stage_is_neither_a_matrix_nor_given_a_cluster():
     """A one-cluster stage would get a needless matrix or a --cluster the runner may reject."""
     assert "parallel" not in gitlab(fanout_pipeline())["deploy:dev"]
@@ -80,7 +87,7 @@ def test_job_runs_the_runner_contract_command():
     assert config["deploy:dev"]["variables"]["REPORT_DIR"] == "reports/dev"
     workflow = github(fanout_pipeline())
     assert workflow["env"]["DEPLOYKIT_PIPELINE"] == PIPELINE_FILE
-    assert expected in run_lines(workflow["jobs"]["deploy-dev"]["steps"])
+    assert "exec " + expected in run_lines(workflow["jobs"]["deploy-dev"]["steps"])
 
 
 def test_gitlab_manual_stage_is_a_blocking_manual_job_that_approves():
