@@ -39,20 +39,23 @@ _NO_BASE = None
 # Loaded charts by path, with the (path, mtime, size) of every folder and file read to load them:
 # a pipeline renders the same chart for each stage, and plan then apply render it twice.
 _LOADED: dict[str, tuple[tuple[tuple[str, int, int], ...], Chart]] = {}
-_reads: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("deploykit_chart_reads", default=None)
+# (path, its stat taken before it was read, or None: stat it when the load ends)
+_reads: contextvars.ContextVar[list[tuple[str, os.stat_result | None]] | None] = contextvars.ContextVar("deploykit_chart_reads", default=None)
 # Set while the caller wants warnings (lint): only then are values.yaml's surprising scalars looked for.
 _warnings_wanted: contextvars.ContextVar[bool] = contextvars.ContextVar("deploykit_chart_warnings", default=False)
 
 
-def _record(path: str) -> None:
+def _record(path: str, stat: os.stat_result | None = None) -> None:
+    """Note a path the load read, with its stat if taken before the read (a change after it shows in the signature)."""
     reads = _reads.get()
     if reads is not None:
-        reads.append(path)
+        reads.append((path, stat))
 
 
-def _signature(paths: list[str]) -> tuple[tuple[str, int, int], ...] | None:
+def _signature(reads: list[tuple[str, os.stat_result | None]]) -> tuple[tuple[str, int, int], ...] | None:
     try:
-        return tuple((path, stat.st_mtime_ns, stat.st_size) for path, stat in ((p, os.stat(p)) for p in paths))
+        return tuple((path, stat.st_mtime_ns, stat.st_size)
+                     for path, stat in ((path, stat or os.stat(path)) for path, stat in reads))
     except OSError:
         return None
 
@@ -66,10 +69,10 @@ def load_chart(path: str | os.PathLike[str], *, report: list[problems.Problem] |
     display = os.fspath(path)
     key = f"{display}\0{os.path.realpath(display)}"
     cached = _LOADED.get(key)
-    if cached is not None and _signature([entry[0] for entry in cached[0]]) == cached[0]:
+    if cached is not None and _signature([(entry[0], None) for entry in cached[0]]) == cached[0]:
         return cached[1]
     found: list[problems.Problem] = report if report is not None else []
-    reads: list[str] = []
+    reads: list[tuple[str, os.stat_result | None]] = []
     token = _reads.set(reads)
     warnings_token = _warnings_wanted.set(report is not None)
     try:
@@ -156,13 +159,14 @@ def _read_folder(root: str) -> dict[str, bytes]:
                 continue
             if not entry.is_file() or ignore.ignores(relative, is_dir=False):
                 continue  # sockets, FIFOs, broken links: nothing a chart can use
-            size = entry.stat().st_size
+            stat = entry.stat()  # before the read: the signature of a file changed meanwhile differs next time
+            size = stat.st_size
             if size > unpacking.MAX_FILE_BYTES:
                 raise errors.ChartError(f"{entry.path}: {size} bytes is above the per-file limit of {unpacking.MAX_FILE_BYTES}", hint="add it to .helmignore if the chart does not need it")
             total += size
             if total > unpacking.MAX_TOTAL_BYTES or len(files) >= unpacking.MAX_FILES:
                 raise errors.ChartError(f"{root}: the chart is larger than {unpacking.MAX_TOTAL_BYTES} bytes or {unpacking.MAX_FILES} files", hint="add what it does not need to .helmignore")
-            _record(path)
+            _record(path, stat)
             with open(path, "rb") as handle:
                 files[relative] = handle.read()
 

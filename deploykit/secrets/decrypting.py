@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -40,7 +39,6 @@ DAMAGED_HINT = (
 # it costs ~20% less CPU, and CPU is what bounds parallel decryption.
 _SOPS_TUNING = {"GOGC": "off"}
 
-log = logging.getLogger("deploykit.secrets")
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
@@ -321,7 +319,9 @@ def _plaintext(
             "is for local experiments and is ignored in CI (CI=true)",
             hint=hint,
         )
-    log.warning(
+    import logging  # only here: a process that warns of nothing does not import logging
+
+    logging.getLogger("deploykit.secrets").warning(
         "WARNING: %s is declared secret but NOT encrypted; using it only because unencrypted "
         "secrets were allowed. Never commit it like this.",
         path,

@@ -18,7 +18,6 @@ import base64
 import contextlib
 import io
 import json
-import logging
 import sys
 import threading
 import urllib.parse
@@ -279,16 +278,22 @@ class MaskingStream(io.TextIOBase):
         return (self._redactor or _current).mask(text)
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that masks known secrets in a record: its message, exception text and stack."""
+class RedactingFilter:
+    """A logging filter that masks known secrets in a record: its message, exception text and stack.
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    A plain class (logging takes any object with a `filter` method), so a process that logs nothing never
+    imports logging.
+    """
+
+    def filter(self, record: Any) -> bool:
         message = record.getMessage()
         masked = mask(message)
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:
             # A formatter would print the exception's text as it is: format it here, masked (formatters reuse exc_text).
+            import logging
+
             record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
         elif record.exc_text:
             record.exc_text = mask(record.exc_text)
@@ -303,7 +308,8 @@ def install_streams() -> tuple[MaskingStream, MaskingStream]:
         sys.stdout = MaskingStream(sys.stdout)
     if not isinstance(sys.stderr, MaskingStream):
         sys.stderr = MaskingStream(sys.stderr)
-    for handler in logging.getLogger().handlers:
+    logging = sys.modules.get("logging")  # not imported yet: no handler exists to filter
+    for handler in logging.getLogger().handlers if logging else ():
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
     return sys.stdout, sys.stderr  # type: ignore[return-value]

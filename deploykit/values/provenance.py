@@ -120,7 +120,7 @@ class Values:
 
     def without_nulls(self) -> Values:
         """These values without the null markers `compose(..., keep_nulls=True)` left: what templates see."""
-        if not any(value is None for _, value, _ in self.leaves()):
+        if not _holds_null(self.data, self._origins):
             return self
         data, origins = _prune(self.data, self._origins)
         return Values(data, origins=origins, secret_free=self._secret_free)
@@ -192,6 +192,18 @@ def _walk(data: dict, origins: dict, prefix: tuple) -> Iterator[tuple[tuple, Any
             yield from _walk(value, node, (*prefix, key))
         else:
             yield (*prefix, key), value, node
+
+
+def _holds_null(data: dict, origins: dict) -> bool:
+    """Whether some leaf (as `_walk` finds them) is None; no paths built: every render asks this of all values."""
+    for key, value in data.items():
+        node = origins[key]
+        if type(node) is dict or isinstance(node, dict):
+            if _holds_null(value, node):
+                return True
+        elif value is None:
+            return True
+    return False
 
 
 def _prune(data: dict, origins: dict) -> tuple[dict, dict]:

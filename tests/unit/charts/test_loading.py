@@ -196,6 +196,22 @@ def test_reloading_sees_edited_added_and_removed_files(make_chart):
     assert sorted(loading.load_chart(path).templates) == ["b.yaml"]
 
 
+def test_a_file_edited_while_the_chart_loads_is_read_again_next_time(make_chart, monkeypatch):
+    """A template saved during a render (after deploykit read it) would stay stale for the rest of the process."""
+    path = make_chart({"templates/a.yaml": "a: 1\n", "templates/b.yaml": "b: 1\n"})
+    real_open = open
+
+    def open_editing_a_once_read(name, *args, **kwargs):
+        if str(name).endswith("b.yaml") and (path / "templates" / "a.yaml").read_text() == "a: 1\n":
+            (path / "templates" / "a.yaml").write_text("a: 22\n")  # a.yaml was read already: sorted before b.yaml
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(loading, "open", open_editing_a_once_read, raising=False)
+    assert loading.load_chart(path).templates["a.yaml"] == "a: 1\n"
+    monkeypatch.undo()
+    assert loading.load_chart(path).templates["a.yaml"] == "a: 22\n"
+
+
 def test_v1_chart_takes_dependencies_from_requirements_yaml(make_chart):
     """A Helm 2 era chart (apiVersion v1, requirements.yaml) would lose its subcharts."""
     path = make_chart({

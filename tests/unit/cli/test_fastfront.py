@@ -102,9 +102,9 @@ def test_shell_completion_goes_to_typer(monkeypatch):
 
 
 HEAVY = ("typer", "click", "kubernetes", "gnupg", "pydantic", "aiohttp", "rich", "tarfile")
-# A chart without secret files or remote dependencies: no sops, keyrings, subprocess or Chart.lock reading either.
+# A chart without secret files or remote dependencies: no sops, keyrings, subprocess, Chart.lock reading or logging.
 RENDER_UNNEEDED = ("subprocess", "concurrent.futures", "deploykit.secrets.sops", "deploykit.secrets.keyrings",
-                   "deploykit.charts.lockfile")
+                   "deploykit.charts.lockfile", "logging")
 
 
 @pytest.mark.parametrize("argv", [

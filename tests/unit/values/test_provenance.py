@@ -202,3 +202,21 @@ def test_composing_a_prefix_first_gives_the_same_values_and_origins(datas: list[
     grouped = provenance.compose(layers[split:], base=provenance.compose(layers[:split]))
     assert grouped.data == whole.data
     assert list(grouped.leaves()) == list(whole.leaves())
+
+
+@given(trees(nulls=True), trees(nulls=True))
+def test_without_nulls_drops_exactly_the_null_leaves_and_keeps_the_rest(defaults, overrides):
+    """A null over a subchart default would reach templates as None, or values without nulls would be copied for
+    nothing on every render (the check for nulls must find exactly the leaves `leaves()` calls None)."""
+    composed = provenance.compose([_layer(defaults, "values.yaml"), _layer(overrides, "-f a.yaml")], keep_nulls=True)
+    pruned = composed.without_nulls()
+    has_null = any(value is None for _, value, _ in composed.leaves())
+    assert (pruned is composed) is not has_null
+    assert [leaf for leaf in composed.leaves() if leaf[1] is not None] == list(pruned.leaves())
+
+
+def test_a_list_holding_null_is_a_value_not_a_null_marker():
+    """`ports: [null]` would be pruned from the values a template sees."""
+    composed = provenance.compose([_layer({"ports": [None]}, "values.yaml")], keep_nulls=True)
+    assert composed.without_nulls().data == {"ports": [None]}
+    assert provenance.compose([composed, _layer({"a": None}, "-f a.yaml")], keep_nulls=True).without_nulls().data == {"ports": [None]}
