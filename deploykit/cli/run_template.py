@@ -16,7 +16,6 @@ print anything but the rendered objects on stdout. Errors leave through the CLI 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from typing import Any, Optional
 
@@ -179,9 +178,8 @@ def template(
         render_timeout=render_timeout,
         render_max_output=render_max_output,
         template_engine=template_engine,
+        skip_schema_validation=skip_schema_validation,
     )
-    if skip_schema_validation:
-        options = dataclasses.replace(options, skip_schema_validation=True)
     result = rendering.render(options)
     documents = _documents(result, show_secrets=show_secrets, include_crds=include_crds)
     if show_only:
