@@ -8,19 +8,30 @@ flag, a command it does not know) goes to the typer app of deploykit.cli.root,
 so messages and exit codes are typer's. `main.app` is that typer app (loaded
 on first use).
 
+The process is short-lived, so the cyclic garbage collector is tuned for it:
+collections run every 50,000 new container objects instead of every 700 (an
+import or a render allocates hundreds of thousands; cycles are still
+collected), and at exit the objects still alive are frozen, so the
+interpreter's last collection does not walk every one of them before the
+process ends. Together ~5% of a `template` process's instructions.
+
 Must not: import typer (or click) at module level.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
 from deploykit import errors
 
+GC_YOUNG_THRESHOLD = 50_000  # new container objects between two collections of the youngest generation (Python: 700)
+
 
 def run() -> None:
     """Console-script entry point: run the command, turn DeploykitError into a message and exit code."""
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     # Every line printed from here on (output, logs, tracebacks) passes the run's redactor.
     from deploykit.cli import fastfront, printing
     from deploykit.secrets import redaction
@@ -38,6 +49,7 @@ def run() -> None:
         sys.exit(128 + cancelled if cancelled else exc.exit_code)
     finally:
         redaction.flush_streams()
+        gc.freeze()  # the process ends: the interpreter's final collection need not walk what is alive now
 
 
 def __getattr__(name: str) -> Any:
