@@ -2,7 +2,8 @@
 
     chart.py        Chart, Subchart: a loaded chart as plain data
     metadata.py     Chart.yaml (and requirements.yaml): fields checked, problems with their lines
-    semver.py       versions and Helm's constraint syntax (kubeVersion, dependency versions)
+    semver.py       semantic versions (the chart's, the target Kubernetes version)
+    constraints.py  Helm's version-constraint syntax (kubeVersion, dependency versions, semver_compare)
     unpacking.py    .tgz archives read in memory, unsafe entries refused
     loading.py      load_chart(path): folder or archive, .helmignore, dependencies (charts/, file://, fetched ones)
     lockfile.py     Chart.lock: Helm's digest, read and checked against Chart.yaml
