@@ -103,10 +103,10 @@ def test_shell_completion_goes_to_typer(monkeypatch):
 
 HEAVY = ("typer", "click", "kubernetes", "gnupg", "pydantic", "aiohttp", "rich", "tarfile")
 # A chart without secret files or remote dependencies: no sops, keyrings, subprocess, Chart.lock reading or logging,
-# no sops metadata or decrypted-file records, no difflib (only a mistyped name needs it).
+# no sops metadata, decrypted-file records or derived secret forms, no difflib (only a mistyped name needs it).
 RENDER_UNNEEDED = ("subprocess", "concurrent.futures", "deploykit.secrets.sops", "deploykit.secrets.keyrings",
                    "deploykit.charts.lockfile", "logging", "deploykit.secrets.metadata", "deploykit.secrets.decrypting",
-                   "difflib")
+                   "difflib", "deploykit.secrets.deriving")
 
 
 @pytest.mark.parametrize("argv", [
