@@ -155,7 +155,7 @@ def test_a_template_of_a_plain_chart_creates_no_record_class_it_never_fills(tmp_
         "    main.run()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "made = {name for module in list(sys.modules.values()) if module.__name__.startswith('deploykit')\n"
+        "made = {name for module_name, module in list(sys.modules.items()) if module_name.startswith('deploykit')\n"
         "        for name, value in vars(module).items() if dataclasses.is_dataclass(value)}\n"
         f"print('UNUSED', sorted(made & set({PLAIN_CHART_UNUSED_RECORDS!r})), file=sys.stderr)\n"
     )
