@@ -12,7 +12,6 @@ Must not: import anything of deploykit; it sits below every layer.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,6 +32,8 @@ def did_you_mean(word: Any, choices: Iterable[Any]) -> str | None:
     folded = {choice.lower(): choice for choice in texts}
     if word.lower() in folded:
         return folded[word.lower()]
+    import difflib  # only for a mistyped name: every command imports this module
+
     found = difflib.get_close_matches(word, texts, n=1, cutoff=0.6)
     return found[0] if found else None
 

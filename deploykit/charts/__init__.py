@@ -1,8 +1,10 @@
 """Charts: Helm-layout charts with Jinja2 templates, loaded, resolved and rendered without a cluster.
 
-    chart.py        Chart, Subchart: a loaded chart as plain data
+    chart.py        Chart: a loaded chart as plain data
+    dependencies.py Dependency, ImportValue, Subchart: a chart's dependencies (imported where one is read)
     metadata.py     Chart.yaml (and requirements.yaml): fields checked, problems with their lines
-    semver.py       versions and Helm's constraint syntax (kubeVersion, dependency versions)
+    semver.py       semantic versions (the chart's, the target Kubernetes version)
+    constraints.py  Helm's version-constraint syntax (kubeVersion, dependency versions, semver_compare)
     unpacking.py    .tgz archives read in memory, unsafe entries refused
     loading.py      load_chart(path): folder or archive, .helmignore, dependencies (charts/, file://, fetched ones)
     lockfile.py     Chart.lock: Helm's digest, read and checked against Chart.yaml
@@ -15,6 +17,7 @@
     helpers.py      the filters and functions templates can call (to_yaml, include, tpl, required, ...)
     environment.py  the Jinja2 environment per chart tree: loader, import rules, sandbox, bytecode cache
     rendering.py    render(tree, target=...): templates to Rendered, every failure located
+    clusters.py     Cluster: where Helm's lookup reads live objects (plan, upgrade)
     blockyaml.py    the fast reader for plain block YAML (PyYAML reads everything else)
     yamlcodec.py    YAML in and out: safe loader with Helm's typing (deploykit.yamlscalars), quoting block-style dumper, documents
     manifests.py    Manifest, Hook, Rendered; rendered text to manifests

@@ -1,8 +1,9 @@
 """The chart model: a loaded chart and its resolved subcharts, as plain data.
 
 Owns: `Chart` (metadata, templates, non-template files, CRDs, default values,
-schema, subcharts, content digest) and `Subchart` (the dependency entry that
-asked for a chart, the chart found, and where it was found).
+schema, subcharts, content digest). A subchart (the dependency entry that
+asked for a chart, the chart found, and where it was found) is
+dependencies.py's `Subchart`.
 
 Must not: read files (loading does), render (rendering does) or merge values.
 """
@@ -10,9 +11,11 @@ Must not: read files (loading does), render (rendering does) or merge values.
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from deploykit.charts.metadata import ChartMetadata, Dependency
+if TYPE_CHECKING:
+    from deploykit.charts.dependencies import Subchart
+    from deploykit.charts.metadata import ChartMetadata
 
 # Files with a meaning of their own; everything else outside templates/ and
 # charts/ is reachable from templates through `Files`.
@@ -53,16 +56,3 @@ class Chart:
     @property
     def schema_file(self) -> str:
         return f"{self.origin}/values.schema.json"
-
-
-@dataclasses.dataclass(frozen=True)
-class Subchart:
-    """A dependency and the chart that satisfies it."""
-
-    dependency: Dependency
-    chart: Chart
-    found_at: str
-
-    @property
-    def key(self) -> str:
-        return self.dependency.key

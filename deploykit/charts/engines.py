@@ -6,8 +6,8 @@ Chart.yaml when present, else Go templates when a template is a `.tpl` file
 or holds a Go action (`{{ .Values`, `{{- define`, `{{ include "`, `{{ $x`,
 `{{/*`, `{{ end }}`, ... none of which is valid Jinja2), else Jinja2. It also
 owns the check that every enabled chart of a tree uses the engine of its
-root (one release renders with one engine), and `Cluster`, the plain
-description of the cluster Helm's `lookup` reads from.
+root (one release renders with one engine). The cluster Helm's `lookup`
+reads from is clusters.py's `Cluster`.
 
 Must not: render, or import helm_python or jinja2 (this module decides; the
 renderers are imported only once chosen).
@@ -15,9 +15,7 @@ renderers are imported only once chosen).
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import Any
 
 from deploykit import errors
 from deploykit.charts.chart import Chart
@@ -35,19 +33,6 @@ _NAMES = {HELM: "Go templates, rendered by Helm", JINJA2: "Jinja2 templates"}
 _GO_ACTION = re.compile(
     r"\{\{-?\s*(?:[.$]|/\*|(?:define|template|block|if|else|end|range|with)(?=[\s}-]|$)|include\s+\")"
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class Cluster:
-    """The cluster a render targets: where Helm's `lookup` reads live objects (a kubeconfig, None: KUBECONFIG,
-    ~/.kube/config, in-cluster; and a context), and the API versions it serves (added to Capabilities.APIVersions)."""
-
-    kubeconfig: str | None = None
-    context: str | None = None
-    api_versions: tuple[str, ...] = ()
-    # When set, where `lookup` reads instead: an endpoint with `kubeconfig()` (a path for Helm) and `secrets_read()`
-    # (every Secret value it passed on, which the render then treats as secret); see kube/lookupproxy.py.
-    lookup: Any = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def check_choice(engine: str) -> str:

@@ -41,7 +41,7 @@ from typing import Any, Collection
 from deploykit import errors, wording
 from deploykit.charts import assembling, gofunctions, kubeapis, limits, packing, problems, unpacking
 from deploykit.charts.chart import NOTES, Chart
-from deploykit.charts.engines import Cluster
+from deploykit.charts.clusters import Cluster
 from deploykit.charts.manifests import Rendered
 from deploykit.charts.rendering import Target, finish, kube_version_problems, target_kube_version
 from deploykit.charts.resolving import ChartNode

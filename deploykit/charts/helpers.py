@@ -26,7 +26,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from deploykit.charts import semver, yamlcodec
+from deploykit.charts import yamlcodec
 from deploykit.charts.context import TemplateInfo, ValuesDict, find_values_path
 
 INCLUDE_STACK = "_deploykit_include_stack"
@@ -152,8 +152,10 @@ def fail(message: str) -> None:
 
 def semver_compare(constraint: str, version: Any) -> bool:
     """`semver_compare(">=1.25.0-0", Capabilities.KubeVersion.Version)`."""
+    from deploykit.charts import constraints  # only for a chart that calls it
+
     try:
-        return semver.satisfies(_text(version), str(constraint))
+        return constraints.satisfies(_text(version), str(constraint))
     except ValueError as exc:
         raise TemplateFailure(f"semver_compare: {exc}") from None
 

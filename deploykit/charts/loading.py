@@ -28,9 +28,10 @@ import yaml
 from deploykit import errors, yamlscalars
 from deploykit.charts import metadata as chart_metadata
 from deploykit.charts import helmconfig, problems, semver, unpacking, yamlcodec
-from deploykit.charts.chart import RESERVED_FILES, Chart, Subchart
+from deploykit.charts.chart import RESERVED_FILES, Chart
 
 if TYPE_CHECKING:
+    from deploykit.charts.dependencies import Dependency, Subchart
     from deploykit.charts import lockfile
 
 _NO_BASE = None
@@ -365,7 +366,7 @@ class _DependencyProblems:
         self.report.append(problems.error(source, message, hint=hint))
         return errors.ChartError(f"{source}: {message}", hint=hint)
 
-    def fail(self, dependency: chart_metadata.Dependency, message: str, *, hint: str | None = None) -> errors.ChartError:
+    def fail(self, dependency: Dependency, message: str, *, hint: str | None = None) -> errors.ChartError:
         line = yamlcodec.line_of(self.text, ("dependencies", dependency.index)) if self.text else None
         problem = problems.error(self.source, f"{dependency.field}: {message}", line=line, hint=hint)
         self.report.append(problem)
@@ -374,6 +375,10 @@ class _DependencyProblems:
 
 def _subcharts(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, origin: str, base_dir: str | None, report: list[problems.Problem], stack: tuple[str, ...]) -> tuple[Subchart, ...]:
     vendored = _vendored(files, origin=origin, base_dir=base_dir, report=report, stack=stack)
+    if not meta.dependencies and not vendored:
+        return ()
+    from deploykit.charts.dependencies import Dependency, Subchart  # only for a chart with dependencies
+
     used: set[int] = set()
     result: list[Subchart] = []
     refuse = _DependencyProblems(meta, origin, report)
@@ -418,7 +423,7 @@ def _subcharts(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *, o
     # Helm treats every chart vendored in charts/ as a dependency, declared or not.
     for index, (chart, where) in enumerate(vendored):
         if index not in used:
-            implicit = chart_metadata.Dependency(name=chart.name, index=-1)
+            implicit = Dependency(name=chart.name, index=-1)
             if any(sub.key == implicit.key for sub in result):
                 continue
             result.append(Subchart(implicit, chart, where))
@@ -442,7 +447,7 @@ def _current_lock(meta: chart_metadata.ChartMetadata, files: dict[str, bytes], *
     return lock
 
 
-def _pinned(dependency: chart_metadata.Dependency, matching: list, lock: lockfile.Lock, *, origin: str, refuse: _DependencyProblems) -> list:
+def _pinned(dependency: Dependency, matching: list, lock: lockfile.Lock, *, origin: str, refuse: _DependencyProblems) -> list:
     """The vendored charts at the version Chart.lock pins for `dependency` (the lock is current, so entries line up)."""
     pinned = str(lock.dependencies[dependency.index].get("version")) if dependency.index < len(lock.dependencies) else None
     kept = [c for c in matching if c[1].metadata.version == pinned]
@@ -456,13 +461,15 @@ def _pinned(dependency: chart_metadata.Dependency, matching: list, lock: lockfil
     return kept or matching
 
 
-def _version_ok(dependency: chart_metadata.Dependency, chart: Chart) -> bool:
+def _version_ok(dependency: Dependency, chart: Chart) -> bool:
     if not dependency.version:
         return True
-    return semver.parse_constraint(dependency.version).allows(semver.parse_version(chart.metadata.version))
+    from deploykit.charts import constraints  # only for a chart with dependencies
+
+    return constraints.parse_constraint(dependency.version).allows(semver.parse_version(chart.metadata.version))
 
 
-def _from_repository(dependency: chart_metadata.Dependency, *, refuse: _DependencyProblems, base_dir: str, report: list[problems.Problem], stack: tuple[str, ...]) -> Subchart:
+def _from_repository(dependency: Dependency, *, refuse: _DependencyProblems, base_dir: str, report: list[problems.Problem], stack: tuple[str, ...]) -> Subchart:
     relative = dependency.repository[len("file://"):]  # type: ignore[index]
     path = os.path.normpath(os.path.join(base_dir, relative))
     real = os.path.realpath(path)
@@ -479,4 +486,6 @@ def _from_repository(dependency: chart_metadata.Dependency, *, refuse: _Dependen
         raise refuse.fail(dependency, f"{path} holds chart {chart.name!r}, not {dependency.name!r}")
     if not _version_ok(dependency, chart):
         raise refuse.fail(dependency, f"{dependency.name} {chart.metadata.version} at {path} does not satisfy version {dependency.version!r}")
+    from deploykit.charts.dependencies import Subchart
+
     return Subchart(dependency, chart, dependency.repository or path)

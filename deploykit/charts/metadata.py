@@ -1,6 +1,6 @@
 """Chart.yaml (and a v1 chart's requirements.yaml): the chart's identity and dependencies.
 
-Owns: `ChartMetadata` and `Dependency`, and `parse`, which reads the text of
+Owns: `ChartMetadata` (its `dependencies` are dependencies.py's records), and `parse`, which reads the text of
 Chart.yaml and returns the metadata together with every problem found (each
 naming the file, the line and the field), so `lint` can show them all and the
 loader can refuse the chart with all of them at once. Also the kubeVersion
@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from deploykit import yamlscalars
 from deploykit.charts import problems, semver, yamlcodec
+
+if TYPE_CHECKING:
+    from deploykit.charts.dependencies import Dependency, ImportValue
 
 API_VERSIONS = ("v1", "v2")
 TYPES = ("application", "library")
@@ -27,37 +30,6 @@ TYPES = ("application", "library")
 _NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
 _ALIAS = re.compile(r"^[a-zA-Z0-9_-]+$")
 MAX_NAME_LENGTH = 250
-
-
-@dataclasses.dataclass(frozen=True)
-class ImportValue:
-    """One `import-values` entry: copy the child's `child` path into the parent's `parent` path."""
-
-    child: str
-    parent: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Dependency:
-    """One entry of `dependencies:`, as written by the chart author."""
-
-    name: str
-    version: str | None = None
-    repository: str | None = None
-    alias: str | None = None
-    condition: str | None = None
-    tags: tuple[str, ...] = ()
-    import_values: tuple[ImportValue, ...] = ()
-    index: int = 0
-
-    @property
-    def key(self) -> str:
-        """The name the dependency has in its parent: values section and import prefix."""
-        return self.alias or self.name
-
-    @property
-    def field(self) -> str:
-        return f"dependencies[{self.index}]"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +131,9 @@ def _dependencies(entries: Any, collector: _Collector, prefix: tuple) -> tuple[D
     if not isinstance(entries, list):
         collector.error(prefix, "must be a list")
         return ()
+    from deploykit.charts import constraints  # only for a chart with dependencies
+    from deploykit.charts.dependencies import Dependency
+
     found: list[Dependency] = []
     keys: dict[str, int] = {}
     for index, entry in enumerate(entries):
@@ -172,7 +147,7 @@ def _dependencies(entries: Any, collector: _Collector, prefix: tuple) -> tuple[D
         version = _string(entry, "version", collector, prefix=path)
         if version is not None:
             try:
-                semver.parse_constraint(version)
+                constraints.parse_constraint(version)
             except ValueError as exc:
                 collector.error(path + ("version",), f"is not a version constraint: {exc}")
                 version = None
@@ -210,6 +185,8 @@ def _imports(entries: Any, collector: _Collector, path: tuple) -> tuple[ImportVa
     if not isinstance(entries, list):
         collector.error(path, "must be a list")
         return ()
+    from deploykit.charts.dependencies import ImportValue
+
     found = []
     for index, entry in enumerate(entries):
         if isinstance(entry, str) and entry:
@@ -244,8 +221,10 @@ def parse(text: str, *, source: str, requirements: str | None = None, requiremen
         collector.error(("type",), "library charts need apiVersion v2")
     kube_version = _string(data, "kubeVersion", collector)
     if kube_version is not None:
+        from deploykit.charts import constraints  # only for a chart that names a kubeVersion
+
         try:
-            semver.parse_constraint(kube_version)
+            constraints.parse_constraint(kube_version)
         except ValueError as exc:
             collector.error(("kubeVersion",), f"is not a version constraint: {exc}")
             kube_version = None
@@ -291,6 +270,8 @@ def kube_version_problem(metadata: ChartMetadata, kube_version: str) -> str | No
         target = semver.parse_version(kube_version)
     except ValueError:
         return None
-    if semver.parse_constraint(metadata.kube_version).allows(target):
+    from deploykit.charts import constraints  # only for a chart that names a kubeVersion
+
+    if constraints.parse_constraint(metadata.kube_version).allows(target):
         return None
     return f"kubeVersion: the chart requires Kubernetes {metadata.kube_version!r}; the target is {kube_version}"

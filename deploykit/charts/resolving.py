@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from deploykit import errors
 from deploykit.charts import problems
 from deploykit.charts.chart import Chart
-from deploykit.charts.metadata import Dependency
+
+if TYPE_CHECKING:
+    from deploykit.charts.dependencies import Dependency
 
 Merge = Callable[[dict, dict], dict]
 Prune = Callable[[dict], dict]

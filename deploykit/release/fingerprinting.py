@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from deploykit.secrets import decrypting, deriving, fingerprints, redaction, sealing
+from deploykit.secrets import ciphertexts, decrypting, deriving, fingerprints, redaction, sealing
 from deploykit.values import provenance
 
 # With no secret inputs there is nothing to protect: a fixed key keeps digests comparable across runs.
@@ -43,7 +43,7 @@ def secret_leaf_texts(values: provenance.Values) -> set[str]:
     """The text of every secret leaf and what a template derives from it, however short."""
     found: set[str] = set()
     for _, leaf in values.secret_leaves():
-        for _, value in decrypting.iter_leaves(leaf):
+        for _, value in ciphertexts.iter_leaves(leaf):
             text = redaction.text_form(value)
             if text:
                 found.add(text)

@@ -22,13 +22,17 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deploykit import errors
 from deploykit.charts import engines, kubeapis
-from deploykit.secrets import decrypting, metadata
+from deploykit.secrets import ciphertexts
 from deploykit.values import loading, setting
 from deploykit.values.layers import ValuesLayer
+
+if TYPE_CHECKING:
+    from deploykit.charts.clusters import Cluster
+    from deploykit.secrets.decrypting import DecryptedFile
 
 DEFAULT_RELEASE = "release-name"
 DEFAULT_NAMESPACE = "default"
@@ -65,7 +69,7 @@ class RenderOptions:
     # --template-engine: auto (the chart's annotation, else its syntax), helm (Go templates) or jinja2.
     template_engine: str = engines.AUTO
     # Where Helm's `lookup` reads live objects (plan, upgrade); None: lookup returns nothing, as in `helm template`.
-    cluster: engines.Cluster | None = None
+    cluster: Cluster | None = None
 
 
 def check_identity(options: RenderOptions) -> None:
@@ -106,6 +110,8 @@ def _encrypted_path(path: str, *, given: str) -> str:
     if not path or not Path(path).is_file():
         raise errors.UsageError(f"-f {given}: no such file{'' if path else ' (nothing after secrets://)'}",
                                 hint="give the sops-encrypted values file's path after secrets://")
+    from deploykit.secrets import metadata  # only for a -f secrets://PATH
+
     try:
         encrypted = metadata.is_encrypted(Path(path).read_bytes(), fmt=metadata.file_format(path))
     except OSError as exc:
@@ -148,7 +154,7 @@ def _parse_set(expression: str, *, kind: setting.Kind) -> ValuesLayer:
     try:
         return setting.parse_set(expression, kind=kind)
     except errors.ValuesError:
-        if kind != "file" and metadata.is_ciphertext(expression):
+        if kind != "file" and ciphertexts.is_ciphertext(expression):
             # Its commas make a syntax error; the real mistake is the ciphertext.
             raise errors.SecretsError(
                 f"{setting.FLAGS[kind]} {expression}: holds sops ciphertext (ENC[...]), which would be deployed as the value",
@@ -159,8 +165,8 @@ def _parse_set(expression: str, *, kind: setting.Kind) -> ValuesLayer:
 
 def refuse_ciphertext(data: Mapping[str, Any], *, source: str, hint: str = _CIPHERTEXT_HINT) -> None:
     """A plain value holding sops ciphertext (stdin, --set-file, chart defaults) would be deployed as the value: refuse it."""
-    for where, value in decrypting.iter_leaves(data):
-        if metadata.is_ciphertext(value):
+    for where, value in ciphertexts.iter_leaves(data):
+        if ciphertexts.is_ciphertext(value):
             raise errors.SecretsError(
                 f"{source}: {where} holds sops ciphertext (ENC[...]), which would be deployed as the value",
                 hint=hint,
@@ -181,8 +187,12 @@ def _plain_layer(path: str) -> ValuesLayer:
     return layer
 
 
-def _decrypt_secret_files(options: RenderOptions) -> dict[str, decrypting.DecryptedFile]:
+def _decrypt_secret_files(options: RenderOptions) -> dict[str, DecryptedFile]:
     """The -f files that are sops-encrypted or declared secret, decrypted in parallel, by the path given."""
+    if not options.values_files:
+        return {}
+    from deploykit.secrets import decrypting  # its records and sops only for a render given values files
+
     wanted = [path for path in dict.fromkeys(options.values_files) if decrypting.needs_decryption(Path(path))]
     if not wanted:
         return {}

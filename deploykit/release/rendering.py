@@ -29,7 +29,7 @@ from deploykit.charts import rendering as chart_rendering
 from deploykit.charts.chart import Chart
 from deploykit.charts.manifests import Rendered
 from deploykit.release.inputs import RenderOptions, check_identity, collect_layers, refuse_ciphertext
-from deploykit.secrets import decrypting, deriving, redaction
+from deploykit.secrets import ciphertexts, redaction
 from deploykit.values import loading as values_loading
 from deploykit.values import merging, paths, provenance, scoping
 from deploykit.values.layers import ValuesLayer
@@ -146,9 +146,14 @@ def secret_texts(values: provenance.Values) -> frozenset[str]:
     would cut `sysadmin` too; the run's redactor masks them as whole words in
     every printed line.
     """
+    leaves = [leaf for _, leaf in values.secret_leaves()]
+    if not leaves:
+        return frozenset()
+    from deploykit.secrets import deriving  # only for a render with secret values
+
     found: set[str] = set()
-    for _, leaf in values.secret_leaves():
-        for _, value in decrypting.iter_leaves(leaf):  # a secret list is one leaf of provenance
+    for leaf in leaves:
+        for _, value in ciphertexts.iter_leaves(leaf):  # a secret list is one leaf of provenance
             for text in (redaction.text_form(value), *deriving.derived(value)):
                 if text and not redaction.is_too_short(text):
                     found |= {form for form in redaction.printed_forms(text) if not redaction.is_word(form)}

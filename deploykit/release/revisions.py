@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from deploykit import errors
-from deploykit.charts import engines, packing
+from deploykit.charts import clusters, engines, packing
 from deploykit.charts.manifests import Hook
 from deploykit.release import chartfiles, fingerprinting, ownership, records
 from deploykit.release.inputs import RenderOptions
@@ -218,7 +218,7 @@ def _set_flags(record: records.Record, root: Path) -> dict[str, tuple[str, ...]]
     return {field: tuple(values) for field, values in fields.items()}
 
 
-def reproduce(record: records.Record, *, folder: Path | None = None, cluster: engines.Cluster | None = None) -> Revision:
+def reproduce(record: records.Record, *, folder: Path | None = None, cluster: clusters.Cluster | None = None) -> Revision:
     """Render a stored revision again from its record, with the engine that rendered it (`lookup` reading
     `cluster`); refuse if it does not match the stored fingerprints.
 

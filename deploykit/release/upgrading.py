@@ -26,7 +26,7 @@ from deploykit import errors
 from deploykit.kube.client import Kube
 from deploykit.release import (applying, cancelling, deploying, deployers, killpoints, locking, ownership, planning,
                                plans, records, revisions, sharedcrds)
-from deploykit.charts import engines, kubeapis
+from deploykit.charts import clusters, kubeapis
 from deploykit.release.inputs import RenderOptions, check_identity
 from deploykit.release.plans import Plan
 from deploykit.release.records import Status
@@ -181,10 +181,10 @@ def _moved(store: RecordStore, prepared: Prepared) -> bool:
         prepared.last.revision if prepared.last else None)
 
 
-def lookup_cluster(kube: Kube) -> engines.Cluster:
+def lookup_cluster(kube: Kube) -> clusters.Cluster:
     """The cluster this run deploys to, for the render: `lookup` of Go-template charts reads it, and the API
     versions it serves (CRDs' too) join Capabilities.APIVersions of every chart, as in Helm."""
-    return engines.Cluster(kubeconfig=kube.connection.kubeconfig, context=kube.connection.context,
+    return clusters.Cluster(kubeconfig=kube.connection.kubeconfig, context=kube.connection.context,
                            api_versions=tuple(kube.discovery.group_versions()), lookup=kube.lookup_proxy())
 
 

@@ -2,6 +2,7 @@
 
     sops.py         the sops subprocess: locate, version check, exit codes -> errors
     metadata.py     a sops file's format, encryption state and recipients, read without decrypting
+    ciphertexts.py  what sops ciphertext looks like, and the leaves of values it may hide in
     rules.py        which files are secret files (.sops.yaml creation rules, secrets/ folders)
     decrypting.py   DecryptedFile; parallel, cached, redacted decryption of values files
     keyrings.py     the environment sops runs in; ephemeral GnuPG homes for keys CI hands over

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from deploykit import errors
-from deploykit.secrets import deriving, metadata, redaction
+from deploykit.secrets import ciphertexts, deriving, metadata, redaction
 
 ALLOW_UNENCRYPTED_ENV = "DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS"
 DAMAGED_HINT = (
@@ -63,23 +63,11 @@ class DecryptedFile:
 
     def leaves(self) -> Iterator[tuple[str, Any]]:
         """(value path, value) of every scalar leaf, e.g. `('db.password', ...)`, `('hosts[0]', ...)`."""
-        yield from iter_leaves(self.data)
+        yield from ciphertexts.iter_leaves(self.data)
 
     def too_short(self) -> list[str]:
         """Value paths of leaves too short to be masked (lint warns; their values are never returned)."""
         return [path for path, value in self.leaves() if redaction.is_too_short(value)]
-
-
-def iter_leaves(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(value path, value) of every scalar leaf under `node`."""
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            yield from iter_leaves(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from iter_leaves(value, f"{prefix}[{index}]")
-    else:
-        yield prefix, node
 
 
 def default_jobs() -> int:
@@ -146,7 +134,7 @@ def needs_decryption(path: Path) -> bool:
         return False
     return (
         metadata.is_encrypted(content, fmt=fmt)
-        or metadata.holds_ciphertext(content)
+        or ciphertexts.holds_ciphertext(content)
         or rules.is_declared_secret(path)
     )
 
@@ -157,7 +145,7 @@ def refuse_damaged(path: Path, content: bytes, *, fmt: str) -> None:
     Such a file is neither plaintext to encrypt nor sops's to decrypt: read as
     values, it would deploy the ciphertext itself as the value.
     """
-    if not metadata.holds_ciphertext(content):
+    if not ciphertexts.holds_ciphertext(content):
         return
     missing = metadata.missing_fields(content, fmt=fmt)
     if missing:
@@ -176,11 +164,11 @@ def refuse_damaged(path: Path, content: bytes, *, fmt: str) -> None:
             "(was it cut short?)",
             hint=DAMAGED_HINT,
         ) from None
-    found = next(((where, value) for where, value in iter_leaves(data) if metadata.is_ciphertext(value)), None)
+    found = next(((where, value) for where, value in ciphertexts.iter_leaves(data) if ciphertexts.is_ciphertext(value)), None)
     if found is None:
         return  # ciphertext only in a comment or a key: no value would be deployed from it
     where, value = found
-    line = metadata.ciphertext_line(content, value)
+    line = ciphertexts.ciphertext_line(content, value)
     raise errors.SecretsError(
         f"{path}{f':{line}' if line else ''}: {where} is sops ciphertext (ENC[...]), but the file has no sops "
         "metadata (its `sops:` block is missing, deleted in a merge or cut off): the ciphertext would be "

@@ -4,9 +4,9 @@ Owns: the file format of a secret file (YAML, JSON, dotenv, from its name as
 sops decides it), whether a file is sops-encrypted, and its key groups and
 recipients (age, PGP, cloud KMS, Vault) as listed in its `sops` metadata.
 Error messages and `deploykit secrets keys` use this to say which keys would
-open a file. Also what sops ciphertext looks like (`ENC[AES256_GCM,...]`) and
-which fields of the metadata a file cut short has lost, so that a damaged
-file is reported as damaged rather than as plaintext.
+open a file. Also which fields of the metadata a file cut short has lost, so
+that a damaged file is reported as damaged rather than as plaintext (what
+sops ciphertext looks like is ciphertexts.py's).
 
 Must not: run sops or gpg, or read any value of the file (only the `sops`
 metadata section is looked at; values are ciphertext anyway).
@@ -48,8 +48,6 @@ _KEY_ID_FIELD = {
 }
 # Fields sops always writes in its metadata: without them sops cannot decrypt the file.
 REQUIRED_FIELDS = ("lastmodified", "mac", "version")
-# sops's encrypted form of one value: `ENC[AES256_GCM,data:...,iv:...,tag:...,type:str]`.
-_CIPHERTEXT = re.compile(r"ENC\[[A-Z0-9_]+,data:")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,26 +117,6 @@ def read(text: bytes, *, fmt: str) -> SopsMetadata | None:
 def is_encrypted(text: bytes, *, fmt: str) -> bool:
     """True when the contents carry sops metadata."""
     return read(text, fmt=fmt) is not None
-
-
-def is_ciphertext(value: Any) -> bool:
-    """True when a value is, or holds, a value sops encrypted (`ENC[AES256_GCM,data:...]`)."""
-    return isinstance(value, str) and "ENC[" in value and _CIPHERTEXT.search(value) is not None
-
-
-def holds_ciphertext(text: bytes) -> bool:
-    """True when a file's contents hold at least one value sops encrypted."""
-    return b"ENC[" in text and is_ciphertext(text.decode("utf-8", "replace"))
-
-
-def ciphertext_line(text: bytes, value: str) -> int | None:
-    """The 1-based line of `text` where the ciphertext held by `value` is written, or None."""
-    match = _CIPHERTEXT.search(value)
-    if match is None:
-        return None
-    decoded = text.decode("utf-8", "replace")
-    index = decoded.find(value[match.start() : match.start() + 64])
-    return decoded.count("\n", 0, index) + 1 if index >= 0 else None
 
 
 def missing_fields(text: bytes, *, fmt: str) -> tuple[str, ...] | None:

@@ -102,9 +102,11 @@ def test_shell_completion_goes_to_typer(monkeypatch):
 
 
 HEAVY = ("typer", "click", "kubernetes", "gnupg", "pydantic", "aiohttp", "rich", "tarfile")
-# A chart without secret files or remote dependencies: no sops, keyrings, subprocess, Chart.lock reading or logging.
+# A chart without secret files or remote dependencies: no sops, keyrings, subprocess, Chart.lock reading or logging,
+# no sops metadata, decrypted-file records or derived secret forms, no difflib (only a mistyped name needs it).
 RENDER_UNNEEDED = ("subprocess", "concurrent.futures", "deploykit.secrets.sops", "deploykit.secrets.keyrings",
-                   "deploykit.charts.lockfile", "logging")
+                   "deploykit.charts.lockfile", "logging", "deploykit.secrets.metadata", "deploykit.secrets.decrypting",
+                   "difflib", "deploykit.secrets.deriving")
 
 
 @pytest.mark.parametrize("argv", [
@@ -129,6 +131,37 @@ def test_a_command_in_a_new_process_imports_neither_typer_nor_unneeded_libraries
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert "LOADED []" in result.stderr, result.stderr[-2000:]
+
+
+# Record classes a Jinja2 chart without dependencies, kubeVersion or secret files never fills; each frozen dataclass
+# costs ~0.8 ms to create (dataclasses compiles its methods), so `template` must not create them at start.
+PLAIN_CHART_UNUSED_RECORDS = ("Constraint", "_Bound", "_Exclusion", "Dependency", "ImportValue", "Subchart",
+                              "Cluster", "SopsMetadata", "Recipient", "DecryptedFile", "Removal")
+
+
+def test_a_template_of_a_plain_chart_creates_no_record_class_it_never_fills(tmp_path):
+    """Every `template` of a chart without dependencies or kubeVersion would spend ~10 ms creating the classes of
+    version constraints, dependencies, cluster lookups and sops files before rendering anything."""
+    chart = tmp_path / "plain"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: plain\nversion: 0.1.0\n")
+    (chart / "templates" / "configmap.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}\ndata:\n  a: b\n")
+    code = (
+        "import dataclasses, sys\n"
+        f"sys.argv = ['deploykit', 'template', 'r', {str(chart)!r}, '-n', 'x']\n"
+        "from deploykit.cli import main\n"
+        "try:\n"
+        "    main.run()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "made = {name for module_name, module in list(sys.modules.items()) if module_name.startswith('deploykit')\n"
+        "        for name, value in vars(module).items() if dataclasses.is_dataclass(value)}\n"
+        f"print('UNUSED', sorted(made & set({PLAIN_CHART_UNUSED_RECORDS!r})), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert "kind: ConfigMap" in result.stdout, result.stderr[-2000:]
+    assert "UNUSED []" in result.stderr, result.stderr[-2000:]
 
 
 def test_a_mistyped_flag_still_gets_typers_message_and_exit_code():
