@@ -33,8 +33,10 @@ from typing import Mapping
 
 import jinja2.bccache
 
-# The layout of a bundle file; a change of it gives bundles a new magic, so old files read as empty.
-MAGIC = b"deploykit-compiled-bundle-2\n" + jinja2.bccache.bc_magic
+# The layout of a bundle file; a change of it gives bundles a new magic (an old file reads as empty) and a new
+# name, so deploykit versions sharing a cache folder (a CI cache across an upgrade) do not rewrite each other's.
+FORMAT = 2
+MAGIC = f"deploykit-compiled-bundle-{FORMAT}\n".encode() + jinja2.bccache.bc_magic
 
 Entry = tuple[str, types.CodeType]
 
@@ -47,7 +49,7 @@ def checksum(text: str) -> str:
 def bundle_path(directory: str, names: Mapping[str, str] | list[str]) -> str:
     """The bundle file of a chart tree whose templates have these (virtual) names."""
     key = hashlib.sha256("\0".join(sorted(names)).encode("utf-8")).hexdigest()[:32]
-    return os.path.join(directory, f"tree-{key}.bundle")
+    return os.path.join(directory, f"tree-{key}.v{FORMAT}.bundle")
 
 
 def read_entries(data: bytes) -> dict[str, Entry]:

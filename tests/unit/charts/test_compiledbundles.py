@@ -55,6 +55,17 @@ def test_bundle_of_the_earlier_layout_reads_as_empty(tmp_path):
     assert bundle.code(name, compiledbundles.checksum(SOURCES[name])) is None
 
 
+def test_bundle_of_the_earlier_layout_is_left_to_the_deploykit_that_wrote_it(tmp_path):
+    """Two deploykit versions sharing a CI cache would each recompile every template and overwrite the other's bundle."""
+    names = list(SOURCES)
+    earlier = tmp_path / compiledbundles.bundle_path(str(tmp_path), names).rsplit("/", 1)[-1].replace(
+        f".v{compiledbundles.FORMAT}.bundle", ".bundle")
+    earlier.write_bytes(b"deploykit-compiled-bundle-1\n")
+    saved_bundle(tmp_path)
+    assert earlier.read_bytes() == b"deploykit-compiled-bundle-1\n"
+    assert len(list(tmp_path.iterdir())) == 2
+
+
 def test_saves_of_two_processes_merge_into_one_whole_bundle(tmp_path):
     """Two CI jobs saving at once would leave a torn file, or the second would drop what the first compiled."""
     first = compiledbundles.Bundle(str(tmp_path), SOURCES)
