@@ -2,13 +2,14 @@
 
 Owns the bundle file of a chart tree in the compiled-template cache folder
 (`environment.cache_dir()`): template name -> (SHA-1 of the template text it
-was compiled from, the marshalled code). The file is named by the tree's
-template names, so the same chart in another checkout or CI job finds it;
-each entry serves only the exact text it was compiled from (an edited
-template, whatever its size or time stamp, misses and is compiled again).
-The file is read whole on the first template a render asks for, and each
-entry's code is unmarshalled only when that template is asked for, so a
-template that is not rendered (a disabled subchart's) costs almost nothing.
+was compiled from, the code). The file is named by the tree's template names,
+so the same chart in another checkout or CI job finds it; each entry serves
+only the exact text it was compiled from (an edited template, whatever its
+size or time stamp, misses and is compiled again). The file is read and
+unmarshalled whole on the first template a render asks for: one unmarshal of
+every code object shares the names and constants templates have in common,
+which costs half as much as unmarshalling each template's code on its own
+(a template that is not rendered, a disabled subchart's, costs its share).
 
 Writes replace the file atomically (a temporary file in the same folder,
 then `os.replace`): two processes saving at once leave one whole bundle,
@@ -32,10 +33,12 @@ from typing import Mapping
 
 import jinja2.bccache
 
-# The layout of a bundle file; a change of it gives bundles a new magic, so old files read as empty.
-MAGIC = b"deploykit-compiled-bundle-1\n" + jinja2.bccache.bc_magic
+# The layout of a bundle file; a change of it gives bundles a new magic (an old file reads as empty) and a new
+# name, so deploykit versions sharing a cache folder (a CI cache across an upgrade) do not rewrite each other's.
+FORMAT = 2
+MAGIC = f"deploykit-compiled-bundle-{FORMAT}\n".encode() + jinja2.bccache.bc_magic
 
-Entry = tuple[str, bytes]
+Entry = tuple[str, types.CodeType]
 
 
 def checksum(text: str) -> str:
@@ -46,7 +49,7 @@ def checksum(text: str) -> str:
 def bundle_path(directory: str, names: Mapping[str, str] | list[str]) -> str:
     """The bundle file of a chart tree whose templates have these (virtual) names."""
     key = hashlib.sha256("\0".join(sorted(names)).encode("utf-8")).hexdigest()[:32]
-    return os.path.join(directory, f"tree-{key}.bundle")
+    return os.path.join(directory, f"tree-{key}.v{FORMAT}.bundle")
 
 
 def read_entries(data: bytes) -> dict[str, Entry]:
@@ -62,7 +65,7 @@ def read_entries(data: bytes) -> dict[str, Entry]:
     return {
         name: entry for name, entry in entries.items()
         if type(name) is str and type(entry) is tuple and len(entry) == 2
-        and type(entry[0]) is str and type(entry[1]) is bytes
+        and type(entry[0]) is str and type(entry[1]) is types.CodeType
     }
 
 
@@ -96,17 +99,12 @@ class Bundle:
         entry = entries.get(name) or self._added.get(name)
         if entry is None or entry[0] != text_checksum:
             return None  # not compiled yet, or compiled from another text
-        try:
-            code = marshal.loads(entry[1])
-        except Exception:  # noqa: BLE001 - a damaged entry is compiled again
-            return None
-        return code if isinstance(code, types.CodeType) else None
+        return entry[1]
 
     def add(self, name: str, text_checksum: str, code: types.CodeType) -> None:
         """Keep the code just compiled from the text with this checksum; `save` writes it."""
-        packed = (text_checksum, marshal.dumps(code))
         with self._lock:
-            self._added[name] = packed
+            self._added[name] = (text_checksum, code)
 
     def save(self) -> None:
         """Write the bundle if templates were compiled since it was read: its entries for the tree's current

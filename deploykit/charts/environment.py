@@ -23,11 +23,13 @@ import marshal
 import os
 import pickle
 import sys
+import threading
 import types
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 import jinja2.bccache
+import jinja2.compiler
 import jinja2.sandbox
 
 from deploykit.charts import compiledbundles, helpers, limits
@@ -65,10 +67,35 @@ class PathUndefined(jinja2.StrictUndefined):
 # The context's own records hold only plain public data: reading their fields needs no sandbox check.
 _MISSING = object()
 _PLAIN_RECORDS = frozenset({ReleaseInfo, ChartInfo, KubeVersion, TemplateInfo})
+_EXTENSIONS_LOADING = threading.Lock()
+
+
+# The layout of the code _CodeGenerator writes; part of the bytecode cache folder name, like the options.
+CODE_LAYOUT = 1
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's code generator, but each filter and test a template uses is looked up with one expression instead of
+    a try/except defining a fallback function: a template's code holds 2 code objects instead of 5-7, and a new
+    process unmarshals a chart's compiled templates in about a quarter less time."""
+
+    def pull_dependencies(self, nodes: Iterable[jinja2.nodes.Node]) -> None:
+        visitor = jinja2.compiler.DependencyFinderVisitor()
+        for node in nodes:
+            visitor.visit(node)
+        for id_map, names, dependency in ((self.filters, visitor.filters, "filters"), (self.tests, visitor.tests, "tests")):
+            for name in sorted(names):
+                if name not in id_map:
+                    id_map[name] = self.temporary_identifier()
+                # As Jinja: a name compile time could not check (in an `if`) fails only when it is called.
+                self.writeline(f"{id_map[name]} = environment.{dependency}[{name!r}] if {name!r} in environment.{dependency} "
+                               f"else environment.missing_dependency({dependency[:-1]!r}, {name!r})")
 
 
 class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
     """The sandboxed environment of one chart tree: dict keys before dict methods, chart-relative names."""
+
+    code_generator_class = _CodeGenerator
 
     # Output is held to the render's budget (limits), and so is `*`: `'x' * 10**10` must not be made.
     concat = staticmethod(limits.concat)
@@ -112,6 +139,25 @@ class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
                 except StopIteration:  # as Jinja: a callable's StopIteration is an undefined value, not the loop's end
                     return __self.undefined("value was undefined because a callable raised a StopIteration exception")
         return super().call(__context, __obj, *args, **kwargs)
+
+    def iter_extensions(self) -> Iterator[Any]:
+        # Every parse asks for the extensions (Parser, preprocess, _tokenize); they only add tags to the parser, so
+        # they are loaded by the first parse: a render served from compiled code never imports jinja2.ext (~2 ms).
+        if not self.extensions:
+            with _EXTENSIONS_LOADING:
+                if not self.extensions:
+                    self.extensions = jinja2.environment.load_extensions(self, OPTIONS["extensions"])
+        return super().iter_extensions()
+
+    @staticmethod
+    def missing_dependency(kind: str, name: str) -> Callable[..., Any]:
+        """What a template calls for a filter or test the environment lacks: Jinja's error, raised when called."""
+
+        @jinja2.utils.internalcode
+        def missing(*unused: Any) -> Any:
+            raise jinja2.exceptions.TemplateRuntimeError(f"No {kind} named {name!r} found.")
+
+        return missing
 
     def make_globals(self, d: Any) -> dict[str, Any]:
         # A plain dict, not Jinja's ChainMap over the environment's globals: every render and every `import`
@@ -212,7 +258,8 @@ def cache_dir() -> str:
         base = os.path.join(xdg, "deploykit")
     # Intercepted operators are compiled into the code, like the options.
     flavour = hashlib.sha256(
-        repr((sorted(OPTIONS.items()), sorted(ChartEnvironment.intercepted_binops), jinja2.__version__, sys.version_info[:2])).encode()
+        repr((sorted(OPTIONS.items()), sorted(ChartEnvironment.intercepted_binops), CODE_LAYOUT, jinja2.__version__,
+              sys.version_info[:2])).encode()
     ).hexdigest()[:12]
     return os.path.join(base, "jinja", flavour)
 
@@ -284,8 +331,7 @@ def environment_for(chart: Chart) -> jinja2.Environment:
         auto_reload=False,
         cache_size=-1,
         bytecode_cache=_BytecodeCache(directory) if directory else None,
-        **{k: v for k, v in OPTIONS.items() if k != "extensions"},
-        extensions=list(OPTIONS["extensions"]),
+        **{k: v for k, v in OPTIONS.items() if k != "extensions"},  # loaded by the first parse (iter_extensions)
     )
     environment.chart_imports = {prefix: {sub.key: f"{prefix}/charts/{sub.key}" for sub in tree.subcharts} for prefix, tree in prefixes.items()}
     environment.tpl_cache = {}

@@ -55,7 +55,7 @@ class _Plan:
     """What one schema asks of a value, read from the schema once."""
 
     __slots__ = ("nullable", "types", "accepts", "classes", "types_only", "enum", "rules", "bounds", "declared", "extra",
-                 "open_ended", "embedded", "required", "items", "scalar_done", "null_ok")
+                 "open_ended", "embedded", "required", "items", "scalar_done", "null_ok", "passing")
 
     def __init__(self, schema: dict) -> None:
         self.nullable = bool(schema.get("nullable"))
@@ -84,6 +84,10 @@ class _Plan:
         self.items = schema["items"] if isinstance(schema.get("items"), dict) else None
         # nothing more to check of a value that is neither an object nor an array once its type is right
         self.scalar_done = self.enum is None and not self.rules and not self.bounds
+        # the exact types of scalar values this schema takes with no check at all (most leaves of an object):
+        # the walk skips them without a call
+        self.passing = frozenset(
+            kind for name in self.types for kind in _PASSING.get(name, ())) if self.scalar_done or self.types_only else frozenset()
 
 
 _RULE_KEYS = ("allOf", "anyOf", "oneOf", "not")
@@ -92,6 +96,8 @@ _BOUND_KEYS = ("pattern", "minLength", "maxLength", "minimum", "maximum", "multi
 
 
 _CLASSES = {"object": dict, "string": str, "array": list}
+# JSON type -> the exact Python types that are that JSON type whatever their value (not bool for integer: a subclass)
+_PASSING = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
 
 
 def _type_test(types: tuple) -> Callable[[Any], bool]:
@@ -164,13 +170,19 @@ def _object(value: dict, plan: _Plan, defs: dict, path: tuple, closed: bool, fou
             found.append((path, f"{name!r} is required"))
     for key, item in value.items():
         if key in declared:
-            _check(item, declared[key], defs, path + (key,), closed, found, plans)
+            schema = declared[key]
         elif isinstance(extra, dict):
-            _check(item, extra, defs, path + (key,), closed, found, plans)
+            schema = extra
         elif plan.embedded and key in RESOURCE_FIELDS:
             continue
-        elif extra is False or (closed and not plan.open_ended):
-            found.append((path + (key,), "unknown field"))
+        else:
+            if extra is False or (closed and not plan.open_ended):
+                found.append((path + (key,), "unknown field"))
+            continue
+        entry = plans.get(id(schema))
+        if entry is not None and type(item) in entry[1].passing and entry[0] is schema and (entry[2] is None or entry[2] is defs):
+            continue  # a scalar of a type its (known) schema takes as it is: what _check would find, without the call
+        _check(item, schema, defs, path + (key,), closed, found, plans)
 
 
 def _rules(value: Any, schema: dict, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:

@@ -165,12 +165,35 @@ def _parse_set(expression: str, *, kind: setting.Kind) -> ValuesLayer:
 
 def refuse_ciphertext(data: Mapping[str, Any], *, source: str, hint: str = _CIPHERTEXT_HINT) -> None:
     """A plain value holding sops ciphertext (stdin, --set-file, chart defaults) would be deployed as the value: refuse it."""
+    if not _holds_sops_marker(data):
+        return  # no leaf holds `ENC[`, so none is ciphertext: found without naming every leaf's path
     for where, value in ciphertexts.iter_leaves(data):
         if ciphertexts.is_ciphertext(value):
             raise errors.SecretsError(
                 f"{source}: {where} holds sops ciphertext (ENC[...]), which would be deployed as the value",
                 hint=hint,
             )
+
+
+_UNMARKED = frozenset({int, float, bool, type(None)})
+
+
+def _holds_sops_marker(node: Any) -> bool:
+    """Whether a leaf (as `ciphertexts.iter_leaves` finds them) is a string holding `ENC[`, as all sops ciphertext does."""
+    if isinstance(node, Mapping):
+        items: Iterable[Any] = node.values()
+    elif isinstance(node, list):
+        items = node
+    else:
+        return isinstance(node, str) and "ENC[" in node
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            if "ENC[" in item:
+                return True
+        elif kind not in _UNMARKED and _holds_sops_marker(item):
+            return True
+    return False
 
 
 def _plain_layer(path: str) -> ValuesLayer:

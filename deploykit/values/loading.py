@@ -339,7 +339,52 @@ def _top_level(data: Any, *, source: str, line: int) -> dict[str, Any]:
     return data
 
 
+class _NotPlain(Exception):
+    """A value `_plain_copy` leaves to `_checked_copy`: another type than dict, list, str, int, float, bool, None."""
+
+
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_copy(mapping: dict) -> dict:
+    """`_checked_copy` of plain data, without the value paths only an error needs (chart defaults: every render)."""
+    copy = {}
+    for key, item in mapping.items():
+        if type(key) is not str:
+            raise _NotPlain
+        kind = type(item)
+        if kind in _PLAIN_SCALARS:
+            copy[key] = item
+        elif kind is dict:
+            copy[key] = _plain_copy(item)
+        elif kind is list:
+            copy[key] = _plain_list(item)
+        else:
+            raise _NotPlain
+    return copy
+
+
+def _plain_list(items: list) -> list:
+    copy = []
+    for item in items:
+        kind = type(item)
+        if kind in _PLAIN_SCALARS:
+            copy.append(item)
+        elif kind is dict:
+            copy.append(_plain_copy(item))
+        elif kind is list:
+            copy.append(_plain_list(item))
+        else:
+            raise _NotPlain
+    return copy
+
+
 def _checked_copy(value: Any, path: tuple, *, source: str) -> Any:
+    if type(value) is dict and not path:
+        try:
+            return _plain_copy(value)
+        except _NotPlain:
+            pass  # a mapping type, a tuple, a non-string key or a value that is none of these: walked with paths
     if isinstance(value, Mapping):
         copy = {}
         for key, item in value.items():

@@ -3,6 +3,8 @@
 import marshal
 import threading
 
+import jinja2.bccache
+
 from deploykit.charts import compiledbundles
 
 SOURCES = {"app/templates/a.yaml": "a: {{ 1 }}\n", "app/templates/b.yaml": "b: {{ 2 }}\n"}
@@ -40,6 +42,28 @@ def test_damaged_bundle_reads_as_empty(tmp_path):
         with open(good, "wb") as handle:
             handle.write(damaged)
         assert compiledbundles.Bundle(str(tmp_path), SOURCES).code(name, compiledbundles.checksum(SOURCES[name])) is None
+
+
+def test_bundle_of_the_earlier_layout_reads_as_empty(tmp_path):
+    """A cache kept from the deploykit before (code marshalled per template) would fail the render or run junk."""
+    name = "app/templates/a.yaml"
+    earlier = b"deploykit-compiled-bundle-1\n" + jinja2.bccache.bc_magic + marshal.dumps(
+        {name: (compiledbundles.checksum(SOURCES[name]), marshal.dumps(code_of(SOURCES[name])))})
+    bundle = compiledbundles.Bundle(str(tmp_path), SOURCES)
+    with open(bundle.path, "wb") as handle:
+        handle.write(earlier)
+    assert bundle.code(name, compiledbundles.checksum(SOURCES[name])) is None
+
+
+def test_bundle_of_the_earlier_layout_is_left_to_the_deploykit_that_wrote_it(tmp_path):
+    """Two deploykit versions sharing a CI cache would each recompile every template and overwrite the other's bundle."""
+    names = list(SOURCES)
+    earlier = tmp_path / compiledbundles.bundle_path(str(tmp_path), names).rsplit("/", 1)[-1].replace(
+        f".v{compiledbundles.FORMAT}.bundle", ".bundle")
+    earlier.write_bytes(b"deploykit-compiled-bundle-1\n")
+    saved_bundle(tmp_path)
+    assert earlier.read_bytes() == b"deploykit-compiled-bundle-1\n"
+    assert len(list(tmp_path.iterdir())) == 2
 
 
 def test_saves_of_two_processes_merge_into_one_whole_bundle(tmp_path):

@@ -199,14 +199,14 @@ def test_reloading_sees_edited_added_and_removed_files(make_chart):
 def test_a_file_edited_while_the_chart_loads_is_read_again_next_time(make_chart, monkeypatch):
     """A template saved during a render (after deploykit read it) would stay stale for the rest of the process."""
     path = make_chart({"templates/a.yaml": "a: 1\n", "templates/b.yaml": "b: 1\n"})
-    real_open = open
+    real_read = loading._read_bytes
 
-    def open_editing_a_once_read(name, *args, **kwargs):
+    def read_editing_a_once_read(name, size):
         if str(name).endswith("b.yaml") and (path / "templates" / "a.yaml").read_text() == "a: 1\n":
             (path / "templates" / "a.yaml").write_text("a: 22\n")  # a.yaml was read already: sorted before b.yaml
-        return real_open(name, *args, **kwargs)
+        return real_read(name, size)
 
-    monkeypatch.setattr(loading, "open", open_editing_a_once_read, raising=False)
+    monkeypatch.setattr(loading, "_read_bytes", read_editing_a_once_read)
     assert loading.load_chart(path).templates["a.yaml"] == "a: 1\n"
     monkeypatch.undo()
     assert loading.load_chart(path).templates["a.yaml"] == "a: 22\n"
@@ -222,3 +222,20 @@ def test_v1_chart_takes_dependencies_from_requirements_yaml(make_chart):
     chart = loading.load_chart(path)
     assert [(sub.key, sub.chart.metadata.version) for sub in chart.subcharts] == [("cache", "1.2.3")]
     assert "requirements.yaml" not in chart.files
+
+
+def test_chart_files_larger_than_one_read_and_empty_ones_load_whole(make_chart):
+    """A chart file over a read's size would load cut off (a CRD bundle, a big dashboard), or an empty one fail."""
+    big = "".join(f"line-{i:08d}\n" for i in range(150_000))  # 2.1 MB: more than one read of the bare descriptor
+    path = make_chart({"files/dashboard.json": big, "files/empty.txt": "", "templates/a.yaml": "a: 1\n"})
+    chart = loading.load_chart(path)
+    assert chart.files["files/dashboard.json"] == big.encode()
+    assert chart.files["files/empty.txt"] == b""
+
+
+def test_a_file_grown_after_its_size_was_taken_is_read_to_its_end(tmp_path):
+    """A file appended to between the stat and the read would load cut off at its old size."""
+    path = tmp_path / "grown.yaml"
+    path.write_bytes(b"x" * 100_000)
+    assert loading._read_bytes(str(path), 10) == b"x" * 100_000
+    assert loading._read_bytes(str(path), 100_000) == b"x" * 100_000

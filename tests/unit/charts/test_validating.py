@@ -31,3 +31,56 @@ def test_a_plans_dict_shared_between_schemas_keeps_each_schemas_own_rules():
 def test_type_checks_read_from_a_plan_keep_their_verdicts(schema, value, expected):
     """A faster type test that drifted from JSON Schema's types would let a wrongly typed field reach the API server."""
     assert validating.errors_of(value, schema, plans={}) == expected
+
+
+def test_fields_of_known_scalar_schemas_are_passed_without_walking_them(monkeypatch):
+    """Every render would spend a call of the schema walk on each string and number of each object (most of them)."""
+    schema = {"type": "object", "properties": {"name": {"type": "string"}, "port": {"type": "integer"}},
+              "additionalProperties": {"type": "boolean"}}
+    plans: dict = {}
+    assert validating.errors_of({"name": "web", "port": 80, "on": True}, schema, plans=plans) == []  # reads the plans
+    walked = []
+    check = validating._check
+    monkeypatch.setattr(validating, "_check", lambda value, *args: walked.append(value) or check(value, *args))
+    assert validating.errors_of({"name": "api", "port": 81, "off": False}, schema, plans=plans) == []
+    assert walked == [{"name": "api", "port": 81, "off": False}]
+
+
+FIELDS = {
+    "port": {"type": "integer", "maximum": 65535},
+    "count": {"type": "integer"},
+    "ratio": {"type": "number"},
+    "name": {"type": "string", "pattern": "^[a-z]+$"},
+    "mode": {"type": "string", "enum": ["a", "b"]},
+    "flag": {"type": "boolean"},
+    "size": {"x-kubernetes-int-or-string": True},
+    "note": {"type": "string", "nullable": True},
+    "ref": {"$ref": "#/$defs/Text"},
+}
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("port", 70000, "must be at most 65535"),
+    ("count", True, "must be of type integer, not boolean"),
+    ("count", 2.5, "must be of type integer, not number"),
+    ("count", 2.0, None),
+    ("ratio", 1, None),
+    ("ratio", "1", "must be of type number, not string"),
+    ("name", "Web", "does not match the pattern '^[a-z]+$'"),
+    ("mode", "c", "must be one of 'a', 'b'"),
+    ("flag", 1, "must be of type boolean, not number"),
+    ("size", 1.5, "must be of type integer or string, not number"),
+    ("size", "1Gi", None),
+    ("note", None, None),
+    ("ref", 3, "must be of type string, not number"),
+    ("ref", "x", None),
+])
+def test_fields_passed_without_a_walk_keep_their_verdicts(field, value, expected):
+    """A scalar skipped by the walk that its schema refuses would reach the API server (or a good one be refused)."""
+    schema = {"type": "object", "properties": FIELDS}
+    defs = {"Text": {"type": "string"}}
+    plans: dict = {}
+    warm = {name: "a" if FIELDS[name].get("type") == "string" or name in ("ref", "note", "size") else 1 for name in FIELDS}
+    warm["flag"], warm["ratio"] = True, 1.5
+    assert validating.errors_of(warm, schema, defs=defs, plans=plans) == []  # every field's plan read once
+    assert validating.errors_of({field: value}, schema, defs=defs, plans=plans) == ([] if expected is None else [((field,), expected)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,35 @@ def test_load_mapping_refuses_a_non_mapping() -> None:
     """A caller passing a list as values would get a confusing failure at merge time."""
     with pytest.raises(errors.ValuesError, match="api: values must be a mapping, got a list"):
         loading.load_mapping(["a"], source="api")  # type: ignore[arg-type]
+
+
+def test_load_mapping_of_plain_data_builds_no_value_paths(monkeypatch) -> None:
+    """Every render would spend milliseconds building the path of each chart default it copies, for no error."""
+    walked = []
+    checked_copy = loading._checked_copy
+
+    def counting(value, path, *, source):
+        walked.append(path)
+        return checked_copy(value, path, source=source)
+
+    monkeypatch.setattr(loading, "_checked_copy", counting)
+    data = {"apps": {f"app{i}": {"env": {"A": "1"}, "ports": [80, {"name": "http"}], "tag": None, "on": 1.5} for i in range(5)}}
+    assert loading.load_mapping(data, source="chart web defaults").data == data
+    assert walked == [()]
+
+
+@pytest.mark.parametrize("data, plain", [
+    ({"a": (1, {"b": (2,)})}, {"a": [1, {"b": [2]}]}),
+    ({"a": types.MappingProxyType({"b": [types.MappingProxyType({"c": 1})]})}, {"a": {"b": [{"c": 1}]}}),
+])
+def test_load_mapping_turns_tuples_and_other_mappings_into_lists_and_dicts(data, plain) -> None:
+    """Values given as tuples or read-only mappings (the Python API) would be refused or kept unconverted."""
+    layer = loading.load_mapping(data, source="api")
+    assert layer.data == plain
+    assert type(layer.data["a"]) in (list, dict) and all(type(v) is not tuple for v in layer.data["a"])
+
+
+def test_load_mapping_names_the_path_of_a_bad_value_under_lists() -> None:
+    """A Python object deep in values would be refused without saying where it is."""
+    with pytest.raises(errors.ValuesError, match=r"chart x defaults: ports\[1\].name holds a set"):
+        loading.load_mapping({"ports": [{"name": "a"}, {"name": {1}}]}, source="chart x defaults")
