@@ -25,11 +25,10 @@ import pickle
 import sys
 import threading
 import types
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 import jinja2
 import jinja2.bccache
-import jinja2.compiler
 import jinja2.sandbox
 
 from deploykit.charts import compiledbundles, helpers, limits
@@ -70,32 +69,8 @@ _PLAIN_RECORDS = frozenset({ReleaseInfo, ChartInfo, KubeVersion, TemplateInfo})
 _EXTENSIONS_LOADING = threading.Lock()
 
 
-# The layout of the code _CodeGenerator writes; part of the bytecode cache folder name, like the options.
-CODE_LAYOUT = 1
-
-
-class _CodeGenerator(jinja2.compiler.CodeGenerator):
-    """Jinja's code generator, but each filter and test a template uses is looked up with one expression instead of
-    a try/except defining a fallback function: a template's code holds 2 code objects instead of 5-7, and a new
-    process unmarshals a chart's compiled templates in about a quarter less time."""
-
-    def pull_dependencies(self, nodes: Iterable[jinja2.nodes.Node]) -> None:
-        visitor = jinja2.compiler.DependencyFinderVisitor()
-        for node in nodes:
-            visitor.visit(node)
-        for id_map, names, dependency in ((self.filters, visitor.filters, "filters"), (self.tests, visitor.tests, "tests")):
-            for name in sorted(names):
-                if name not in id_map:
-                    id_map[name] = self.temporary_identifier()
-                # As Jinja: a name compile time could not check (in an `if`) fails only when it is called.
-                self.writeline(f"{id_map[name]} = environment.{dependency}[{name!r}] if {name!r} in environment.{dependency} "
-                               f"else environment.missing_dependency({dependency[:-1]!r}, {name!r})")
-
-
 class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
     """The sandboxed environment of one chart tree: dict keys before dict methods, chart-relative names."""
-
-    code_generator_class = _CodeGenerator
 
     # Output is held to the render's budget (limits), and so is `*`: `'x' * 10**10` must not be made.
     concat = staticmethod(limits.concat)
@@ -148,16 +123,6 @@ class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
                 if not self.extensions:
                     self.extensions = jinja2.environment.load_extensions(self, OPTIONS["extensions"])
         return super().iter_extensions()
-
-    @staticmethod
-    def missing_dependency(kind: str, name: str) -> Callable[..., Any]:
-        """What a template calls for a filter or test the environment lacks: Jinja's error, raised when called."""
-
-        @jinja2.utils.internalcode
-        def missing(*unused: Any) -> Any:
-            raise jinja2.exceptions.TemplateRuntimeError(f"No {kind} named {name!r} found.")
-
-        return missing
 
     def make_globals(self, d: Any) -> dict[str, Any]:
         # A plain dict, not Jinja's ChainMap over the environment's globals: every render and every `import`
@@ -258,8 +223,7 @@ def cache_dir() -> str:
         base = os.path.join(xdg, "deploykit")
     # Intercepted operators are compiled into the code, like the options.
     flavour = hashlib.sha256(
-        repr((sorted(OPTIONS.items()), sorted(ChartEnvironment.intercepted_binops), CODE_LAYOUT, jinja2.__version__,
-              sys.version_info[:2])).encode()
+        repr((sorted(OPTIONS.items()), sorted(ChartEnvironment.intercepted_binops), jinja2.__version__, sys.version_info[:2])).encode()
     ).hexdigest()[:12]
     return os.path.join(base, "jinja", flavour)
 

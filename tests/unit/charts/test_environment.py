@@ -239,26 +239,3 @@ def test_templates_served_compiled_need_no_parser_extensions_yet_new_ones_keep_t
     second = subprocess.run(run, capture_output=True, text=True, timeout=60, cwd=os.getcwd(), env=env)
     assert first.stdout == "[{'seen': '1,2'}] True [{'seen': '1-2'}]\n", first.stderr
     assert second.stdout == "[{'seen': '1,2'}] False [{'seen': '1-2'}]\n", second.stderr
-
-
-def test_compiled_templates_hold_no_fallback_function_per_filter(make_chart):
-    """Every new process would unmarshal a fallback function per filter of every template (a quarter of the bundle)."""
-    from deploykit.charts import loading
-
-    chart = loading.load_chart(make_chart({"templates/a.yaml": "a: {{ Values.x | default(1) | quote | nindent(2) }}\n"}))
-    code = environment.environment_for(chart).compile("{{ x | default(1) | quote }}{% if x is number %}n{% endif %}", "t", "t")
-    nested = [const for const in code.co_consts if hasattr(const, "co_code")]
-    assert [c.co_name for c in nested] == ["root"]
-    assert not [const for const in nested[0].co_consts if hasattr(const, "co_code")]
-
-
-@pytest.mark.parametrize("template", ["{% if Values.on %}{{ 1 | nosuch }}{% endif %}", "{% if Values.on and 1 is nosuch %}x{% endif %}"])
-def test_filter_or_test_missing_in_a_branch_fails_only_when_reached(make_chart, render_chart, template):
-    """A chart using a filter only behind a flag would fail with the flag off, or fail unlocated with it on."""
-    from deploykit import errors
-
-    kind = "filter" if "| nosuch" in template else "test"
-    path = make_chart({"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: '" + template + "'\n"})
-    assert render_chart(path, {"on": False}).manifests[0].obj["data"] == {"v": ""}
-    with pytest.raises(errors.RenderError, match=rf"app/templates/cm.yaml:6: .*No {kind} named 'nosuch' found"):
-        render_chart(path, {"on": True})
