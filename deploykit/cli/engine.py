@@ -99,14 +99,14 @@ def write_report(path: Optional[str], data: dict[str, Any]) -> None:
     if not path:
         return
     from deploykit.release import cancelling
+    from deploykit.report import saving
     from deploykit.secrets import redaction
 
     if (signum := cancelling.received()) is not None:
         data = {**data, "cancelled": cancelling.name(signum)}
 
     try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(redaction.mask(json.dumps(data, indent=2, default=str)) + "\n")
+        saving.save(path, redaction.mask(json.dumps(data, indent=2, default=str)) + "\n")
     except OSError as exc:
         raise errors.ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
 
