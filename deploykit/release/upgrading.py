@@ -368,6 +368,10 @@ def _deploy_locked(
     killpoints.reached("record")
     if last is not None:
         store.update_status(last.name, last.revision, Status.SUPERSEDED)
+    else:  # installed again over an uninstall that was cancelled half-way: that one is over
+        for summary in store.history(revision.options.release):
+            if summary.status is Status.UNINSTALLING:
+                store.update_status(revision.options.release, summary.revision, Status.SUPERSEDED)
     say(f"release {revision.options.namespace}/{revision.options.release} revision {number} deployed")
     return result
 

@@ -84,4 +84,5 @@ def test_a_release_left_uninstalling_is_installed_again_by_upgrade_install(proje
     again = project.upgrade()
     assert again.returncode == 0, again.stdout + again.stderr
     assert project.running_tag() == "1" and project.get("configmap", "app-extra") is not None
-    assert _latest(project)["status"] == "deployed"
+    assert project.history() == [(1, "superseded"), (2, "deployed")]
+    assert project.consistent() == []
