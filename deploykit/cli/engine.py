@@ -74,39 +74,41 @@ def emit(data: Any, output: str) -> None:
 
 
 @contextlib.contextmanager
-def cancellable(*, report: Optional[str] = None, release: str = "") -> Iterator[None]:
+def cancellable(*, report: Optional[str] = None, release: str = "", untouched: str = "nothing was applied",
+                completed: str = "nothing was rolled back", again: str = "deploy again when ready") -> Iterator[None]:
     """SIGTERM / SIGINT cancel the deploy in the block at its next safe point (deploykit.release.cancelling); a run
-    that got one exits 128 + it, whatever it did. A deploy cancelled before its first write says so in --report."""
+    that got one exits 128 + it, whatever it did. A deploy cancelled before its first write says so (`untouched`)
+    in --report; one cancelled once done says `completed`."""
     from deploykit.release import cancelling
 
     with cancelling.handling():
         try:
             yield
         except cancelling.Cancelled as exc:
-            message = f"{release or 'the deploy'} was cancelled by {exc.name}: nothing was applied"
+            message = f"{release or 'the deploy'} was cancelled by {exc.name}: {untouched}"
             write_report(report, {"ok": False, "release": release, "status": "cancelled", "error": message})
-            raise errors.CancelledError(message, signum=exc.signum, hint="deploy again when ready") from None
+            raise errors.CancelledError(message, signum=exc.signum, hint=again) from None
         except errors.DeploykitError as exc:
             exc.cancelled = cancelling.received() or getattr(exc, "cancelled", None)  # failed as it was cancelled
             raise
     signum = cancelling.received()
     if signum is not None:
         raise errors.CancelledError(f"{release or 'the deploy'} was cancelled by {cancelling.name(signum)} after it "
-                                    "had completed: nothing was rolled back", signum=signum)
+                                    f"had completed: {completed}", signum=signum)
 
 
 def write_report(path: Optional[str], data: dict[str, Any]) -> None:
     if not path:
         return
     from deploykit.release import cancelling
+    from deploykit.report import saving
     from deploykit.secrets import redaction
 
     if (signum := cancelling.received()) is not None:
         data = {**data, "cancelled": cancelling.name(signum)}
 
     try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(redaction.mask(json.dumps(data, indent=2, default=str)) + "\n")
+        saving.save(path, redaction.mask(json.dumps(data, indent=2, default=str)) + "\n")
     except OSError as exc:
         raise errors.ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
 

@@ -51,6 +51,7 @@ def ci(
 ) -> None:
     """Write the CI configuration that runs FILE's stages in promotion order, one job per stage and cluster."""
     from deploykit.pipeline import ci as ci_files
+    from deploykit.report import saving
 
     if system not in SYSTEMS:
         raise errors.UsageError(f"unknown CI system {system!r}", hint="choose one of: " + ", ".join(SYSTEMS))
@@ -69,7 +70,7 @@ def ci(
         return
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        saving.save(out, text)
     except OSError as exc:
         raise errors.UsageError(f"{out}: cannot be written: {exc.strerror}") from None
     typer.echo(f"wrote {out}", err=True)

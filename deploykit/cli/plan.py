@@ -51,6 +51,7 @@ def plan(
     """Show what `upgrade` would change: creates, updates (field by field), prunes and drift."""
     from deploykit.release import plans, upgrading
     from deploykit.release.results import Timer
+    from deploykit.report import saving
     from deploykit.secrets import redaction
 
     engine.check_output(output)
@@ -67,8 +68,7 @@ def plan(
     result = prepared.plan
     if out:
         try:
-            with open(out, "w", encoding="utf-8") as handle:
-                handle.write(redaction.mask(result.to_json()))
+            saving.save(out, redaction.mask(result.to_json()))
         except OSError as exc:
             raise errors.UsageError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
     if output == "table":

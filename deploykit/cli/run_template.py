@@ -112,6 +112,8 @@ def _readable_secret(obj: dict[str, Any]) -> str:
 
 
 def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[str]:
+    from deploykit.report import saving
+
     by_template: dict[str, list[str]] = {}
     for template, text in documents:
         by_template.setdefault(template, []).append(text)
@@ -119,9 +121,8 @@ def _write_output_dir(directory: str, documents: list[tuple[str, str]]) -> list[
     for template, texts in by_template.items():
         path = os.path.join(directory, *template.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            # The documents are masked already (files skip the masking stdout): masking again would hide Secret keys.
-            handle.write("".join(f"---\n# Source: {template}\n{text}" for text in texts))
+        # The documents are masked already (files skip the masking stdout): masking again would hide Secret keys.
+        saving.save(path, "".join(f"---\n# Source: {template}\n{text}" for text in texts))
         written.append(path)
     return written
 

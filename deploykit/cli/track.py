@@ -165,12 +165,12 @@ def track(
 
 
 def _write_report(path: str, data: dict[str, Any]) -> None:
+    from deploykit.report import saving
     from deploykit.secrets import redaction
 
     try:
-        with open(path, "w", encoding="utf-8") as handle:
-            # files skip the masking stdout: pod logs and events in the report pass the redactor here
-            handle.write(redaction.mask(json.dumps(data, indent=2)))
+        # files skip the masking stdout: pod logs and events in the report pass the redactor here
+        saving.save(path, redaction.mask(json.dumps(data, indent=2)))
     except OSError as exc:
         raise errors.ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
 

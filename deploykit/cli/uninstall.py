@@ -25,7 +25,9 @@ def uninstall(
     """Uninstall RELEASE: run its delete hooks and delete what it applied."""
     from deploykit.release import uninstalling
 
-    with engine.connect(kubeconfig, kube_context) as kube:
+    cancellable = engine.cancellable(release=release, untouched="nothing was deleted",
+                                     completed="the release is uninstalled", again="uninstall again when ready")
+    with cancellable, engine.connect(kubeconfig, kube_context) as kube:
         options = uninstalling.UninstallOptions(
             release=release, namespace=namespace or kube.connection.default_namespace, keep_history=keep_history,
             run_hooks=not no_hooks, lock_timeout=engine.seconds(lock_timeout, what="--lock-timeout"),

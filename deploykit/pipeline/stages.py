@@ -98,7 +98,8 @@ def run_stage(pipeline: Pipeline, stage: Stage, options: RunOptions, *, say: Say
         markdown.append_step_summary(summary.read_text(encoding="utf-8"), options.env)  # GitHub's job summary
         for release in report.releases:
             if release.failure is not None:
-                say(options.mask(cilog.error(f"{stage.name}/{outcome.cluster}: release {release.name} {release.status}",
+                said = "" if release.failure.reason.startswith(release.status) else f" {release.status}"  # not twice
+                say(options.mask(cilog.error(f"{stage.name}/{outcome.cluster}: release {release.name}{said}",
                                              release.failure.reason, env=options.env)))
         worst = max([worst, *(r.exit_code for r in outcome.releases)])
     status = model.SUCCESS if all(s == model.SUCCESS for s in statuses) else next(s for s in statuses if s != model.SUCCESS)

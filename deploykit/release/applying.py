@@ -159,10 +159,16 @@ def prune(kube: Kube, operations: Sequence[Operation], *, applied: Applied) -> A
     return applied
 
 
-def delete_created(kube: Kube, refs: Sequence[ObjectRef]) -> list[ObjectRef]:
-    """Delete the objects a failed attempt created (reverse apply order); return those that were still there."""
-    deleted = []
+def delete_created(kube: Kube, refs: Sequence[ObjectRef], *, deleted: list[ObjectRef] | None = None
+                   ) -> list[ObjectRef]:
+    """Delete the objects a failed attempt created (reverse apply order); return those that were still there.
+
+    After each object, a safe point (`cancelling.check`; a rollback runs shielded): `deleted` (a new list unless
+    given) holds what was deleted before a cancel stopped the loop."""
+    deleted = [] if deleted is None else deleted
     for ref in sorted(refs, key=lambda r: -kinds.apply_rank(r.api_version, r.kind)):
         if kube.delete(ref, propagation="Background"):
             deleted.append(ref)
+        killpoints.reached("deleted")
+        cancelling.check()
     return deleted

@@ -5,7 +5,12 @@ applied, tracked until ready (a Job until it completes, with its logs
 streamed by the tracker) and its delete policies honoured:
 before-hook-creation (the default) deletes the previous run's object first,
 hook-succeeded and hook-failed delete it after. A failed hook stops the
-event at once with `HookFailed`, carrying the tracker's verdict.
+event at once with `HookFailed`, carrying the tracker's verdict. As in Helm,
+a hook whose wait was cancelled (SIGTERM, SIGINT) or broke (an API error)
+has failed too: hook-failed deletes it before the cancel or the error goes
+on to the rollback. Objects of hooks that succeeded before a later failure
+stay unless hook-succeeded says otherwise (the next attempt's
+before-hook-creation replaces them), as Helm leaves them.
 
 Must not: print (the tracker's printer does) or decide what happens after a
 failure (the action does: atomic rollback).
@@ -74,19 +79,33 @@ def run(
         killpoints.reached("hook")
         try:
             result = track([live]) if wait else None
-        except cancelling.Cancelled:
-            runs.append(HookRun(event, ref.kind, ref.namespace, ref.name, hook.weight, False,
-                                round(time.monotonic() - started, 3), "cancelled"))
+        except (cancelling.Cancelled, errors.DeploykitError) as exc:  # as Helm: a hook whose wait broke has failed
+            if isinstance(exc, cancelling.Cancelled):
+                runs.append(HookRun(event, ref.kind, ref.namespace, ref.name, hook.weight, False,
+                                    round(time.monotonic() - started, 3), "cancelled"))
+            _delete_by_policy(kube, hook, ref, "hook-failed")
             raise
         ok = result.ok if result is not None else True
         reason = (result.failed.reason if result and result.failed else "") or ("timed out" if result and result.timed_out else "")
         runs.append(HookRun(event, ref.kind, ref.namespace, ref.name, hook.weight, ok,
                             round(time.monotonic() - started, 3), reason))
-        if ok and "hook-succeeded" in hook.delete_policies:
-            kube.delete(ref, propagation="Background")
-        if not ok:
-            if "hook-failed" in hook.delete_policies:
-                kube.delete(ref, propagation="Background")
+        if ok:
+            _delete_by_policy(kube, hook, ref, "hook-succeeded")
+        else:
+            _delete_by_policy(kube, hook, ref, "hook-failed")
             raise HookFailed(f"{event} hook {ref.kind}/{ref.name} failed: {reason or 'not ready'}", track=result, runs=runs,
                              hint="the hook's logs are above; fix the hook or the values it runs with")
     return runs
+
+
+def _delete_by_policy(kube: Kube, hook: Hook, ref: ObjectRef, policy: str) -> None:
+    """Delete the hook's object when its delete policies name `policy`. A hook-failed delete runs after a cancel
+    too (no safe point in it) and never hides the failure: an API error then leaves the object to the next run's
+    before-hook-creation."""
+    if policy not in hook.delete_policies:
+        return
+    try:
+        kube.delete(ref, propagation="Background")
+    except errors.KubeError:
+        if policy != "hook-failed":
+            raise

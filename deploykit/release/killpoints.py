@@ -31,6 +31,8 @@ POINTS = frozenset({
     "hooks", "hook",  # before the pre hooks; one hook object applied, not yet tracked
     "apply", "track", "prune",  # at the start of each (Timer phases)
     "applied",  # a group of objects of the apply written, the next groups not yet
+    "uninstalling",  # an uninstall's revision recorded uninstalling, nothing deleted yet
+    "deleted",  # one object of an uninstall (or of a rollback's clean-up) deleted, the next not yet
     "rollback",  # the failed attempt recorded failed, nothing restored yet
     "record",  # the new revision recorded deployed, the previous one not yet marked superseded
     "report",  # a stage deployed, its report files not yet written

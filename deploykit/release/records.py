@@ -51,6 +51,7 @@ class Status(enum.StrEnum):
     DEPLOYED = "deployed"
     FAILED = "failed"
     SUPERSEDED = "superseded"
+    UNINSTALLING = "uninstalling"  # an uninstall under way, or cancelled / killed half-way: rerunning it finishes
     UNINSTALLED = "uninstalled"
 
     @property

@@ -50,9 +50,19 @@ class Failure:
         return cls(phase=phase, reason=failed.reason, object=failed.title, pod=problem.get("pod") or "",
                    container=problem.get("container") or "", exit_code=problem.get("exit_code"), logs=lines)
 
+    @property
+    def cancelled(self) -> bool:
+        return self.phase == "cancelled"
+
     def describe(self) -> str:
+        """`track: Deployment/web: CrashLoopBackOff ...`; a cancel's reason names it (`cancelled by SIGTERM during
+        apply`), so its phase is not said twice."""
         where = f"{self.object}: " if self.object else ""
-        return f"{self.phase}: {where}{self.reason}"
+        return f"{where}{self.reason}" if self.cancelled else f"{self.phase}: {where}{self.reason}"
+
+    def outcome(self) -> str:
+        """What became of the attempt, after its name: `failed: track: ...`, or `cancelled by SIGTERM during apply`."""
+        return self.describe() if self.cancelled else f"failed: {self.describe()}"
 
 
 @dataclasses.dataclass

@@ -368,6 +368,10 @@ def _deploy_locked(
     killpoints.reached("record")
     if last is not None:
         store.update_status(last.name, last.revision, Status.SUPERSEDED)
+    else:  # installed again over an uninstall that was cancelled half-way: that one is over
+        for summary in store.history(revision.options.release):
+            if summary.status is Status.UNINSTALLING:
+                store.update_status(revision.options.release, summary.revision, Status.SUPERSEDED)
     say(f"release {revision.options.namespace}/{revision.options.release} revision {number} deployed")
     return result
 
@@ -402,11 +406,11 @@ def _recover(
             f"{number} failed and deploys", status=exc.status)
         lost.result = result  # for the stage report: what was applied and why it stopped
         raise lost from exc
-    say(f"revision {number} failed: {failed.failure.describe()}")
+    say(f"revision {number} {failed.failure.outcome()}")
     if not options.atomic:
         result.status, result.timings = FAILED, timer.phases
-        raise errors.DeployFailedError(f"{result.action} of {revision.options.release} failed: "
-                                       f"{failed.failure.describe()} (not rolled back: --no-atomic)",
+        raise errors.DeployFailedError(f"{result.action} of {revision.options.release} {failed.failure.outcome()} "
+                                       "(not rolled back: --no-atomic)",
                                        hint="fix the cause and upgrade again, or `deploykit rollback`")
     if failed.cancelled is not None:
         say(f"cancelled by {failed.cancelled.name}: rolling back; another SIGTERM or SIGINT does not stop the rollback "
@@ -434,7 +438,8 @@ def _recover(
     if previous is not None and last is not None:
         rollback_number = number + 1
         store.create(_record(previous, number=rollback_number, status=Status.DEPLOYED,
-                             description=f"rollback to {last.revision} after revision {number} failed",
+                             description=f"rollback to {last.revision} after revision {number} "
+                             + ("was cancelled" if failed.failure.cancelled else "failed"),
                              objects=tuple(dataclasses.replace(o, created=False) for o in last.objects),
                              rolled_back_to=last.revision, timings=dict(timer.phases)))
         store.update_status(last.name, last.revision, Status.SUPERSEDED)
@@ -445,7 +450,7 @@ def _recover(
         say("the failed install was cleaned up: the next `upgrade --install` installs afresh")
     result.timings = timer.phases
     error = errors.DeployFailedError(
-        f"{result.action} of {revision.options.release} failed: {failed.failure.describe()}; "
+        f"{result.action} of {revision.options.release} {failed.failure.outcome()}; "
         + (f"rolled back to revision {last.revision}" if result.status == ROLLED_BACK else "everything it created was removed"),
         hint="the run was cancelled (a cancelled CI job, Ctrl-C): deploy again when ready" if failed.cancelled
         else "the lines above show what failed (pod, container, exit code, last log lines)",

@@ -4,7 +4,8 @@
 one small pure writer per file (`jsonfile` report.json, `junit` junit.xml,
 `markdown` summary.md, `dotenv` deploy.env, `timeline` timeline.svg),
 `writing.write_all` (every file through the caller's mask), `signing`
-(ed25519 report.sig) and `cilog` (GitLab / GitHub log sections and
+(ed25519 report.sig), `saving` (every output file deploykit writes, whole or
+not at all) and `cilog` (GitLab / GitHub log sections and
 annotations). docs/reports.md describes the files.
 
 The lowest layer above `errors`: it imports nothing else of deploykit (release

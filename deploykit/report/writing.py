@@ -2,7 +2,8 @@
 
 `write_all` masks the report's strings first (so escaping in JSON or XML
 cannot hide a secret from the mask), renders each file, masks its text again,
-and writes it. The files: report.json, junit.xml, summary.md, deploy.env,
+and saves it whole (saving.py: a kill or a full disk mid-write leaves the
+previous file as it was). The files: report.json, junit.xml, summary.md, deploy.env,
 timeline.svg, and report.sig with a signing key.
 Must not: decide what is secret (the caller's mask does) or read the environment.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from deploykit import errors
-from deploykit.report import dotenv, jsonfile, junit, markdown, model, signing, timeline
+from deploykit.report import dotenv, jsonfile, junit, markdown, model, saving, signing, timeline
 
 RENDERERS: dict[str, Callable[[model.StageReport], str | bytes]] = {
     "report.json": jsonfile.render,
@@ -32,7 +33,7 @@ def _no_mask(text: str) -> str:
 
 def _write(path: Path, data: bytes) -> Path:
     try:
-        path.write_bytes(data)
+        saving.save(path, data)
     except OSError as exc:
         raise errors.ReportError(f"cannot write {path}: {exc.strerror}",
                                  hint="check that the report folder is writable") from exc

@@ -116,3 +116,22 @@ def test_a_key_handed_over_by_ci_outlives_the_cancel_until_the_rollback_is_done(
     assert project.running_tag() == "1" and project.consistent() == []
     assert list(keyrings.iterdir()) == []
     keyrings.rmdir()
+
+
+def test_a_cancel_is_said_once_in_the_error_the_record_and_the_stage_log(project):
+    """The cancel would read doubled ("failed: cancelled: cancelled by SIGTERM during apply") in every message."""
+    assert project.stage().returncode == 0
+    project.set_values(tag="2", extra=True)
+    done = project.upgrade(env={"DEPLOYKIT_TEST_SIGNAL_AT": "applied"})
+    assert done.returncode == 128 + signal.SIGTERM, done.stdout + done.stderr
+    assert "error: upgrade of app cancelled by SIGTERM during apply; rolled back to revision 1" in done.stderr
+    assert "revision 2 cancelled by SIGTERM during apply" in done.stdout
+    descriptions = json.loads(project.run(project._command(
+        "history", "app", "-n", project.namespace, "--kubeconfig", project.kubeconfig, "-o", "json")).stdout)
+    assert [row["description"] for row in descriptions[1:]] == [
+        "cancelled by SIGTERM during apply", "rollback to 1 after revision 2 was cancelled"]
+    project.set_values(tag="3", extra=True)
+    staged = project.stage(env={"DEPLOYKIT_TEST_SIGNAL_AT": "applied"})
+    assert "error: dev/sim: release app: cancelled by SIGTERM during apply" in staged.stdout + staged.stderr
+    for text in (done.stdout, done.stderr, staged.stdout, staged.stderr, json.dumps(descriptions)):
+        assert "cancelled: cancelled" not in text and "failed: cancelled" not in text and "cancelled cancelled" not in text
