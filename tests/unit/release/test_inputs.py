@@ -16,7 +16,7 @@ def test_values_without_a_sops_marker_are_cleared_without_naming_each_leaf(monke
     def named_every_leaf(*args, **kwargs):
         raise AssertionError("walked every leaf with its path")
 
-    monkeypatch.setattr(inputs.decrypting, "iter_leaves", named_every_leaf)
+    monkeypatch.setattr(inputs.ciphertexts, "iter_leaves", named_every_leaf)
     defaults = {f"app{i}": {"env": {"A": "ENC", "B": "[x]"}, "ports": [80, {"name": "http"}], "on": True} for i in range(50)}
     inputs.refuse_ciphertext(defaults, source="web/values.yaml")
 
