@@ -73,8 +73,10 @@ def release_report(outcome: ReleaseOutcome) -> model.ReleaseReport:
         status = "cancelled"
     elif status == results.CLEANED_UP or (outcome.status == FAILED and status == results.DEPLOYED):
         status = "failed"
+    # The revision this run wrote (a rolled-back attempt's too: `rollback.toRevision` says what runs again).
     after = {results.DEPLOYED: result.revision, results.UNCHANGED: result.previous_revision,
-             results.ROLLED_BACK: result.restored_revision}.get(result.status, result.previous_revision)
+             results.ROLLED_BACK: result.revision, results.ROLLBACK_FAILED: result.revision,
+             }.get(result.status, result.previous_revision)
     rollback = None
     if result.status in (results.ROLLED_BACK, results.ROLLBACK_FAILED):
         rollback = model.RollbackReport(to_revision=result.restored_revision or result.previous_revision,

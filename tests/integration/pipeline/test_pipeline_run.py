@@ -99,6 +99,10 @@ def test_a_failing_stage_is_rolled_back_reports_why_and_blocks_promotion(project
     data = report(project, "staging")
     [release] = data["releases"]
     assert data["status"] == "rolled-back" and release["rollback"]["ok"] is True
+    # The attempt was revision 2; revision 1 runs again (summary.md: "1 → 2 (restored 1)", deploy.env: 1).
+    assert (release["revisionBefore"], release["revisionAfter"], release["rollback"]["toRevision"]) == (1, 2, 1)
+    assert "| 1 → 2 (restored 1) |" in (project / "reports" / "staging" / "summary.md").read_text()
+    assert "REVISION_WEB=1" in (project / "reports" / "staging" / "deploy.env").read_text().splitlines()
     assert release["failure"]["container"] == "web" and "CrashLoopBackOff" in release["failure"]["reason"]
     assert "panic: DATABASE_URL is not set" in release["failure"]["logs"]
     assert "panic: DATABASE_URL is not set" in (project / "reports" / "staging" / "junit.xml").read_text()
