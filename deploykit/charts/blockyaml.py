@@ -25,8 +25,6 @@ import math
 import re
 from typing import Any
 
-import yaml
-
 from deploykit import yamlscalars
 
 UNSUPPORTED: Any = object()
@@ -340,5 +338,5 @@ def parse(text: str) -> Any:
         return _Parser(text).parse()
     except (_Unsupported, RecursionError):
         return UNSUPPORTED
-    except (ValueError, yaml.YAMLError, IndexError):
+    except (ValueError, IndexError):
         return UNSUPPORTED
