@@ -262,11 +262,15 @@ def _literal(value: str, indent: str) -> str | None:
 
 
 def _value(value: Any, indent: str) -> str:
-    """The text after `key:` or `- ` for a value: ` scalar\n` or a nested block."""
+    """The text after `key:` or `-` for a value that is not a non-empty block: ` scalar\n`, ` {}\n`, ` |...`."""
     if isinstance(value, dict):
-        return " {}\n" if not value else "\n" + _emit(value, indent + "  ")
+        if value:
+            raise _Unsupported  # _block writes those
+        return " {}\n"
     if isinstance(value, list):
-        return " []\n" if not value else "\n" + _emit(value, indent)
+        if value:
+            raise _Unsupported
+        return " []\n"
     if type(value) is str and "\n" in value:
         literal = _literal(value, indent)
         if literal is None:
@@ -275,35 +279,46 @@ def _value(value: Any, indent: str) -> str:
     return " " + _scalar(value) + "\n"
 
 
-def _emit(data: Any, indent: str) -> str:
+def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
+    """Append the lines of a non-empty mapping or sequence at `indent`; its first line starts with `lead`
+    instead (`  - ` when it is an item of an enclosing sequence). One list for the whole dump: no joins per level."""
+    append = out.append
     if isinstance(data, dict):
-        if not data:
-            return indent + "{}\n"
-        parts = []
-        append = parts.append
         memo = _plain_memo
+        inner = indent + "  "
         for key, value in data.items():
             if type(key) is not str:
                 raise _Unsupported
             shown_key = key if memo.get(key) else _scalar(key)
             # The common leaf, a one-line plain string (labels, names), without the general path.
             if type(value) is str and memo.get(value):
-                append(f"{indent}{shown_key}: {value}\n")
+                append(f"{lead}{shown_key}: {value}\n")
+            elif isinstance(value, dict) and value:
+                append(f"{lead}{shown_key}:\n")
+                _block(out, value, inner, inner)
+            elif isinstance(value, list) and value:  # a sequence under a key is not indented further
+                append(f"{lead}{shown_key}:\n")
+                _block(out, value, indent, indent)
             else:
-                append(indent + shown_key + ":" + _value(value, indent))
-        return "".join(parts)
-    if isinstance(data, list):
-        if not data:
-            return indent + "[]\n"
-        parts = []
+                append(lead + shown_key + ":" + _value(value, indent))
+            lead = indent
+    else:
+        inner = indent + "  "
         for item in data:
             if isinstance(item, (dict, list)) and item:
-                # The first line of a nested block shares the "- " line.
-                nested = _emit(item, indent + "  ")
-                parts.append(indent + "- " + nested[len(indent) + 2:])
+                _block(out, item, inner, lead + "- ")  # the first line of the item shares the `- ` line
             else:
-                parts.append(indent + "-" + _value(item, indent))
-        return "".join(parts)
+                append(lead + "-" + _value(item, indent))
+            lead = indent
+
+
+def _emit(data: Any, indent: str) -> str:
+    if isinstance(data, (dict, list)):
+        if not data:
+            return indent + ("{}\n" if isinstance(data, dict) else "[]\n")
+        out: list[str] = []
+        _block(out, data, indent, indent)
+        return "".join(out)
     if indent == "" and not (type(data) is str and "\n" in data):
         return _scalar(data) + "\n"
     raise _Unsupported
