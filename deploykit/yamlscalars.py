@@ -293,6 +293,8 @@ _YAML11_NUMBER_PATTERN = (
     r"(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)"
 )
 _YAML11_NUMBER_TAGS = {"float": FLOAT_TAG, "int": INT_TAG, "timestamp": TIMESTAMP_TAG}
+# Every character those patterns can match: `10m`, `16Mi` or `80%` are strings without compiling them.
+_YAML11_NUMBER_CHARS = frozenset("0123456789_.:+- \tabcdefABCDEFinINxtTZ")
 _yaml11_number: re.Pattern[str] | None = None  # compiled on first need: most processes never dump such a string
 
 
@@ -306,8 +308,8 @@ def yaml11_tag(text: str) -> str:
     word = _YAML11_WORDS.get(core)
     if word is not None:
         return word
-    if text[0] not in _YAML11_NUMBER_START:
-        return STR_TAG
+    if text[0] not in _YAML11_NUMBER_START or not _YAML11_NUMBER_CHARS.issuperset(core) or core.count(".") > 1:
+        return STR_TAG  # (each pattern allows one `.` at most: `1.0.0` is a string)
     if _yaml11_number is None:
         _yaml11_number = re.compile(f"(?:{_YAML11_NUMBER_PATTERN})\\Z")
     match = _yaml11_number.match(core)
