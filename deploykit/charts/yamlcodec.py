@@ -26,8 +26,7 @@ import math
 import re
 from typing import Any, Iterator
 
-from deploykit import yamlscalars
-from deploykit.charts import blockyaml
+from deploykit import blockyaml, yamlscalars
 
 
 def _build_loader() -> type:

@@ -4,7 +4,8 @@ Owns parsing values files and text (decrypted sops output arrives as text and
 never touches disk) and checking that the result is plain JSON-like data with
 a mapping at the top. Must not merge, decrypt or validate against a schema.
 
-YAML is parsed (in `yamlreading`, imported with the first YAML text) with
+Plain block YAML without surprises (most values files) is read by
+`deploykit.blockyaml`, without PyYAML; the rest (in `yamlreading`) with
 the C parser when PyYAML has it, composed to nodes (which
 keep their line numbers) and built by hand, so that duplicate keys are caught
 with their path and line instead of silently keeping the last one (as Helm
@@ -26,7 +27,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from deploykit import errors
+from deploykit import blockyaml, errors
 from deploykit.values import paths
 from deploykit.values.layers import ValuesLayer
 
@@ -71,10 +72,42 @@ def load_file(path: str | os.PathLike, *, secret: bool = False) -> ValuesLayer:
 
 def load_text(text: str, *, source: str, secret: bool = False) -> ValuesLayer:
     """Parse YAML (or JSON) text held in memory, e.g. decrypted sops output; never touches disk."""
-    from deploykit.values import yamlreading  # PyYAML and its C parser: loaded with the first values file
+    text = text.lstrip("\ufeff")
+    data = _read_plain_block(text, secret=secret)
+    if data is not None:
+        return ValuesLayer(data=data, source=source, secret=secret)
+    from deploykit.values import yamlreading  # PyYAML: loaded only for YAML the block reader leaves to it
 
-    data, surprises = yamlreading.parse(text.lstrip("\ufeff"), source=source, secret=secret)
+    data, surprises = yamlreading.parse(text, source=source, secret=secret)
     return ValuesLayer(data=data, source=source, secret=secret, surprises=() if secret else surprises)
+
+
+def _read_plain_block(text: str, *, secret: bool) -> dict[str, Any] | None:
+    """A values file of plain block YAML read by deploykit's own reader, or None when PyYAML must read it: for
+    anything that reader refuses (a key twice among them), anything the PyYAML path would refuse or note (a top
+    level that is not a mapping, too deep, too many values, a plain scalar whose Helm type may surprise)."""
+    if len(text) > MAX_NODES:  # each value takes two characters at least: fewer than MAX_NODES values
+        return None
+    data = blockyaml.parse(text)
+    if data is None:
+        return {}  # nothing but comments and blank lines
+    if type(data) is not dict or _deeper_than(data, MAX_DEPTH) or (not secret and blockyaml.surprising(text)):
+        return None
+    return data
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether a list or mapping sits deeper than `limit` levels in `data`."""
+    pending = [(data, 0)]
+    while pending:
+        node, depth = pending.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def load_mapping(data: Mapping, *, source: str, secret: bool = False) -> ValuesLayer:

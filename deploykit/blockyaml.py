@@ -1,4 +1,4 @@
-"""A fast reader for the plain block-style YAML that chart templates render.
+"""A fast reader for the plain block-style YAML that chart templates render and values files hold.
 
 Owns `parse(text)`: block mappings and sequences (`key: value`, `- item`,
 `- key: value`, `- - item`), plain scalars typed by Helm's rule exactly as
@@ -7,12 +7,16 @@ simple double-quoted scalars, `[]`/`{}` and one-line flow collections of
 scalars (`[a, "b", 3]`, `{cpu: 10m}`), `|`/`|-` literal blocks, comment
 lines. It returns `UNSUPPORTED` for anything else (anchors, tags, nested or
 multi-line flow collections, folded or kept block scalars, multi-line plain
-scalars, inline comments, odd indentation, control characters, errors) and
+scalars, inline comments, odd indentation, control characters, a key written
+twice, errors) and
 the caller then uses PyYAML, which also produces the error messages (infinities
 and NaN, `<<` keys and null keys go there too). So this module never
 decides what a document means when it is unsure: it only goes faster on
 the documents it understands (PyYAML's constructor runs in Python and was
-most of a render's time).
+most of a render's time; its import alone costs a `template` process ~17 ms).
+`surprising(text)` tells whether a document it reads may hold a plain scalar
+whose Helm type may surprise its author (values files note those, with their
+line, through PyYAML).
 
 Must not: raise on bad input, or differ from yamlcodec's PyYAML loader on
 input it accepts (a property-based test holds it to that).
@@ -23,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Iterator
 
 from deploykit import yamlscalars
 
@@ -220,6 +224,7 @@ class _Parser:
         result: dict[str, Any] = {}
         indents, contents = self.indents, self.contents
         keys, plains = _KEY_MEMO, _PLAIN_MEMO
+        entries = 0
         while indents[index] == indent:
             content = contents[index]
             if content[0] == "-" and (len(content) == 1 or content[1] == " "):
@@ -249,7 +254,10 @@ class _Parser:
             else:
                 raise _Unsupported
             result[keys.get(key_text) or _key(key_text)] = value
+            entries += 1
             index = following
+        if len(result) != entries:
+            raise _Unsupported  # a key twice (`y:` and `on:` are both "true"): PyYAML keeps the last, values files refuse it
         if indents[index] > indent:
             raise _Unsupported  # after a block ends, the next line must belong to an enclosing block
         return result, index
@@ -334,3 +342,34 @@ def parse(text: str) -> Any:
         return UNSUPPORTED
     except (ValueError, IndexError):
         return UNSUPPORTED
+
+
+def _scalar_texts(part: str) -> Iterator[str]:
+    """The plain scalar texts a key or value part of a line may hold (those of a one-line flow collection too)."""
+    if part[:1] in ("[", "{"):
+        for item in part[1:-1].split(","):
+            key, separator, value = item.partition(": ")
+            yield from (key.strip(" "), value.strip(" ")) if separator else (item.strip(" "),)
+    elif part[:1] not in ("'", '"', ""):
+        yield part
+
+
+def surprising(text: str) -> bool:
+    """Whether `text` (a document `parse` reads) may hold a plain scalar, key or value, whose Helm type may not be
+    what its author meant (`yamlscalars.surprise`: `y`, `017`, `1e3`); it may say so of a line of a `|` block."""
+    try:
+        parser = _Parser(text)
+    except _Unsupported:
+        return True
+    for content in parser.contents:
+        while content[:2] == "- ":  # `- - x`, `- key: v`
+            content = content[2:].lstrip(" ")
+        position = content.find(": ")
+        if position != -1:
+            parts = (content[:position], content[position + 2:].lstrip(" "))
+        else:
+            parts = (content[:-1] if content[-1:] == ":" else content,)
+        for part in parts:
+            if any(yamlscalars.surprise(scalar) is not None for scalar in _scalar_texts(part) if scalar):
+                return True
+    return False
