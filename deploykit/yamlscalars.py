@@ -14,22 +14,22 @@ spells it), `surprise` / `surprises_in` (why a plain scalar's type may not be
 what its author meant, for lint), `retyped_by_some_reader` (whether a string
 must be quoted on output because a YAML 1.1 or 1.2 reader, Helm among them,
 would give it another type), `tagged` (a `!!int`-style explicit tag),
+`yaml11_tag` (PyYAML's YAML 1.1 typing of a plain scalar, without PyYAML),
 `HelmResolver` (the rule as a PyYAML resolver, for loaders),
 `RetypeQuotingResolver` (the quoting rule, for dumpers) and
 `merge_documents`, how Helm's LoadValues merges the documents of a file.
 
-Must not: know about files, charts or values; import anything of deploykit.
+Must not: know about files, charts or values; import anything of deploykit;
+import PyYAML before a caller asks for one of its resolvers (a `template`
+whose YAML deploykit reads itself never loads PyYAML: ~17 ms of imports).
 """
 
 from __future__ import annotations
 
-import decimal
 import math
 import re
 import struct
 from typing import Any
-
-import yaml
 
 NULL_TAG = "tag:yaml.org,2002:null"
 BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -37,6 +37,8 @@ INT_TAG = "tag:yaml.org,2002:int"
 FLOAT_TAG = "tag:yaml.org,2002:float"
 STR_TAG = "tag:yaml.org,2002:str"
 MERGE_TAG = "tag:yaml.org,2002:merge"
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+VALUE_TAG = "tag:yaml.org,2002:value"
 
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 _UINT64_MAX = (1 << 64) - 1
@@ -175,6 +177,8 @@ def _go_float32_text(number: float) -> str:
     if exponent < -4 or exponent >= 6:
         head = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
         return f"{sign}{head}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
+    import decimal  # only float keys get here: not worth its import for every process
+
     return sign + format(decimal.Decimal(f"{digits[0]}.{digits[1:] or '0'}e{exponent}").normalize(), "f")
 
 
@@ -197,15 +201,19 @@ def surprise(text: str) -> str | None:
     return f"`{text}` is read as the number {shown}"
 
 
-def node_surprise(node: yaml.Node) -> str | None:
+def node_surprise(node: Any) -> str | None:
     """`surprise` for a composed node: only plain scalars typed by the rule (not quoted ones) can surprise."""
+    import yaml  # a node was composed by PyYAML: it is loaded
+
     if not isinstance(node, yaml.ScalarNode) or node.style or node.tag == STR_TAG:
         return None
     return surprise(node.value)
 
 
-def surprises_in(node: yaml.Node | None, path: tuple = ()) -> list[tuple[int, tuple, str]]:
+def surprises_in(node: Any, path: tuple = ()) -> list[tuple[int, tuple, str]]:
     """(1-based line, value path, message) of every surprising plain scalar under a composed node, keys included."""
+    import yaml  # a node was composed by PyYAML: it is loaded
+
     found: list[tuple[int, tuple, str]] = []
     if isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -244,7 +252,6 @@ _YAML12_CORE = re.compile(
     r"|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
     r"|[-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN)\Z"
 )
-_YAML11 = yaml.resolver.Resolver()
 # Every reader above types only plain scalars starting with one of these (PyYAML keys its resolvers the same way).
 _RETYPABLE_START = frozenset("yYnNtTfFoO~=<+-.0123456789")
 
@@ -257,27 +264,87 @@ def retyped_by_some_reader(text: str) -> bool:
         type(value(text)) is not str
         or text == "<<"
         or bool(_YAML12_CORE.match(text))
-        or _YAML11.resolve(yaml.ScalarNode, text, (True, False)) != STR_TAG
+        or yaml11_tag(text) != STR_TAG
     )
 
 
-class HelmResolver(yaml.resolver.Resolver):
-    """PyYAML's resolver with Helm's rule for plain scalars (works under libyaml's C loader too)."""
+# PyYAML's Resolver, its implicit resolvers written out: the words, then the numbers and timestamps in its order.
+_YAML11_WORDS = {
+    **dict.fromkeys(("yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+                     "on", "On", "ON", "off", "Off", "OFF"), BOOL_TAG),
+    **dict.fromkeys(("~", "null", "Null", "NULL"), NULL_TAG),
+    "<<": MERGE_TAG,
+    "=": VALUE_TAG,
+}
+_YAML11_NUMBER_START = frozenset("+-.0123456789")
+_YAML11_NUMBER_PATTERN = (
+    r"(?P<float>[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?"
+    r"|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*"
+    r"|[-+]?\.(?:inf|Inf|INF)"
+    r"|\.(?:nan|NaN|NAN))"
+    r"|(?P<int>[-+]?0b[0-1_]+"
+    r"|[-+]?0[0-7_]+"
+    r"|[-+]?(?:0|[1-9][0-9_]*)"
+    r"|[-+]?0x[0-9a-fA-F_]+"
+    r"|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)"
+    r"|(?P<timestamp>[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+    r"|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)"
+)
+_YAML11_NUMBER_TAGS = {"float": FLOAT_TAG, "int": INT_TAG, "timestamp": TIMESTAMP_TAG}
+# Every character those patterns can match: `10m`, `16Mi` or `80%` are strings without compiling them.
+_YAML11_NUMBER_CHARS = frozenset("0123456789_.:+- \tabcdefABCDEFinINxtTZ")
+_yaml11_number: re.Pattern[str] | None = None  # compiled on first need: most processes never dump such a string
 
-    def resolve(self, kind: Any, text: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode and implicit[0]:
-            return MERGE_TAG if text == "<<" else tag(text)
-        return super().resolve(kind, text, implicit)
+
+def yaml11_tag(text: str) -> str:
+    """The tag PyYAML's YAML 1.1 resolver gives a plain scalar (`yes` bool, `1:20` int, `2001-12-14` timestamp, `=` value)."""
+    global _yaml11_number
+    if not text:
+        return NULL_TAG
+    # PyYAML's patterns end in `$`, which also matches before one final line break.
+    core = text[:-1] if text[-1] == "\n" else text
+    word = _YAML11_WORDS.get(core)
+    if word is not None:
+        return word
+    if text[0] not in _YAML11_NUMBER_START or not _YAML11_NUMBER_CHARS.issuperset(core) or core.count(".") > 1:
+        return STR_TAG  # (each pattern allows one `.` at most: `1.0.0` is a string)
+    if _yaml11_number is None:
+        _yaml11_number = re.compile(f"(?:{_YAML11_NUMBER_PATTERN})\\Z")
+    match = _yaml11_number.match(core)
+    return _YAML11_NUMBER_TAGS[match.lastgroup] if match is not None else STR_TAG  # type: ignore[index]
 
 
-class RetypeQuotingResolver(yaml.resolver.Resolver):
-    """For dumpers: a string that some reader would retype does not resolve as a string, so the emitter quotes it."""
+def _build_resolvers() -> dict[str, type]:
+    """`HelmResolver` and `RetypeQuotingResolver`, made (and PyYAML imported) when a loader or dumper first needs them."""
+    import yaml
 
-    def resolve(self, kind: Any, text: Any, implicit: Any) -> str:
-        resolved = super().resolve(kind, text, implicit)
-        if resolved == STR_TAG and kind is yaml.ScalarNode and implicit[0] and retyped_by_some_reader(text):
-            return NULL_TAG  # any tag but str: only the comparison with the node's tag matters
-        return resolved
+    class HelmResolver(yaml.resolver.Resolver):
+        """PyYAML's resolver with Helm's rule for plain scalars (works under libyaml's C loader too)."""
+
+        def resolve(self, kind: Any, text: Any, implicit: Any) -> str:
+            if kind is yaml.ScalarNode and implicit[0]:
+                return MERGE_TAG if text == "<<" else tag(text)
+            return super().resolve(kind, text, implicit)
+
+    class RetypeQuotingResolver(yaml.resolver.Resolver):
+        """For dumpers: a string that some reader would retype does not resolve as a string, so the emitter quotes it."""
+
+        def resolve(self, kind: Any, text: Any, implicit: Any) -> str:
+            resolved = super().resolve(kind, text, implicit)
+            if resolved == STR_TAG and kind is yaml.ScalarNode and implicit[0] and retyped_by_some_reader(text):
+                return NULL_TAG  # any tag but str: only the comparison with the node's tag matters
+            return resolved
+
+    return {"HelmResolver": HelmResolver, "RetypeQuotingResolver": RetypeQuotingResolver}
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("HelmResolver", "RetypeQuotingResolver"):
+        globals().update(_build_resolvers())
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def tagged(tag_name: str, text: str) -> Any:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-
 from deploykit import errors
 
 REMOTE_PREFIXES = ("http://", "https://", "oci://", "@", "alias:")
@@ -46,6 +44,8 @@ def registry_config() -> Path:
 
 def repositories() -> list[dict]:
     """The entries of repositories.yaml (none when the file does not exist)."""
+    import yaml  # only a chart from a repository gets here
+
     path = repository_config()
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

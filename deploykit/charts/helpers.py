@@ -24,8 +24,6 @@ import math
 from typing import Any
 
 import jinja2
-import yaml
-
 from deploykit.charts import yamlcodec
 from deploykit.charts.context import TemplateInfo, ValuesDict, find_values_path
 
@@ -87,7 +85,7 @@ def _non_finite(value: Any, path: str) -> tuple[str, float] | None:
 def from_yaml(text: str) -> Any:
     try:
         return yamlcodec.load(str(text))
-    except yaml.YAMLError as exc:
+    except yamlcodec.YAMLError as exc:
         raise TemplateFailure(f"from_yaml: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
 
 

@@ -23,8 +23,6 @@ import json
 import os
 from typing import TYPE_CHECKING, Iterable
 
-import yaml
-
 from deploykit import errors, yamlscalars
 from deploykit.charts import metadata as chart_metadata
 from deploykit.charts import helmconfig, problems, semver, unpacking, yamlcodec
@@ -233,7 +231,7 @@ def _parse_values(text: str | None, source: str, report: list[problems.Problem])
     for first_line, document in yamlcodec.split_documents(text):
         try:
             data = yamlcodec.load_fresh(document)
-        except yaml.YAMLError as exc:
+        except yamlcodec.YAMLError as exc:
             line = yamlcodec.error_line(exc, document)
             report.append(problems.error(source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
                                          line=first_line + line if line is not None else None,

@@ -17,8 +17,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Collection
 
-import yaml
-
 from deploykit.charts import kinds, problems, yamlcodec
 
 HOOK_ANNOTATIONS = ("deploykit.io/hook", "helm.sh/hook")
@@ -136,7 +134,7 @@ def parse_documents(text: str, *, template: str, secrets: Collection[str] = (), 
             continue
         try:
             obj = yamlcodec.load_fresh(document)
-        except yaml.YAMLError as exc:
+        except yamlcodec.YAMLError as exc:
             report.append(_yaml_problem(exc, document, template=template, first_line=line, secrets=secrets))
             index += 1
             continue
@@ -167,7 +165,7 @@ def _leading_lines(document: str) -> int:
     return 0
 
 
-def _yaml_problem(exc: yaml.YAMLError, document: str, *, template: str, first_line: int, secrets: Collection[str]) -> problems.Problem:
+def _yaml_problem(exc: Exception, document: str, *, template: str, first_line: int, secrets: Collection[str]) -> problems.Problem:
     at = yamlcodec.error_line(exc, document)
     reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     if at is None:

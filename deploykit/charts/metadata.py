@@ -16,8 +16,6 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from deploykit import yamlscalars
 from deploykit.charts import problems, semver, yamlcodec
 
@@ -81,7 +79,7 @@ def _format(path: tuple) -> str:
 def _load_mapping(text: str, collector: _Collector, what: str) -> dict | None:
     try:
         data = yamlcodec.load(text)
-    except yaml.YAMLError as exc:
+    except yamlcodec.YAMLError as exc:
         found_line = yamlcodec.error_line(exc, text)
         line = found_line + 1 if found_line is not None else None
         reason = getattr(exc, "problem", None) or str(exc)

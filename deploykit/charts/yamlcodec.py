@@ -12,7 +12,9 @@ splitting a rendered file into documents with their first line, and finding
 the line of a value path in a small YAML file (for Chart.yaml messages).
 
 Must not: know about charts, templates or errors; callers translate
-`yaml.YAMLError` at their boundary.
+`yamlcodec.YAMLError` (PyYAML's) at their boundary; import PyYAML before a
+text or value needs it (`Loader`, `Dumper` and `YAMLError` are made on first
+use): a `template` of plain block YAML never loads it.
 """
 
 from __future__ import annotations
@@ -24,98 +26,126 @@ import math
 import re
 from typing import Any, Iterator
 
-import yaml
-
-from deploykit import yamlscalars
-from deploykit.charts import blockyaml
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+from deploykit import blockyaml, yamlscalars
 
 
-class Loader(yamlscalars.HelmResolver, _BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe loader with Helm's typing of plain scalars and keys, and Helm's order for `<<` merges."""
+def _build_loader() -> type:
+    import yaml
 
-    def construct_helm_scalar(self, node: yaml.ScalarNode) -> Any:
-        try:
-            value = yamlscalars.tagged(node.tag, node.value)
-        except ValueError as exc:
-            raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
-        if type(value) is float and not math.isfinite(value):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"`{node.value}` is {'NaN' if math.isnan(value) else 'infinite'}, which JSON cannot hold; "
-                "quote it if you mean the string", node.start_mark)
-        return value
+    class Loader(yamlscalars.HelmResolver, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        """Safe loader with Helm's typing of plain scalars and keys, and Helm's order for `<<` merges."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        mapping = super().construct_mapping(node, deep=deep)
-        if all(type(key) is str for key in mapping):
-            return mapping
-        # sigs.k8s.io/yaml turns keys into strings: `y:` is "true", `1e3:` is "1000"; Helm refuses a null key.
-        result = {}
-        for key, value in mapping.items():
-            text = yamlscalars.key_text(key)
-            if text is None:
-                raise yaml.constructor.ConstructorError(None, None, "a mapping key is null", node.start_mark)
-            result[text] = value
-        return result
+        def construct_helm_scalar(self, node: yaml.ScalarNode) -> Any:
+            try:
+                value = yamlscalars.tagged(node.tag, node.value)
+            except ValueError as exc:
+                raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
+            if type(value) is float and not math.isfinite(value):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"`{node.value}` is {'NaN' if math.isnan(value) else 'infinite'}, which JSON cannot hold; "
+                    "quote it if you mean the string", node.start_mark)
+            return value
 
-    def flatten_mapping(self, node: yaml.MappingNode) -> None:
-        """Inline each `<<` where it stands, so it overrides the keys before it and yields to those after (go-yaml's order)."""
-        pairs = []
-        for key_node, value_node in node.value:
-            if key_node.tag != yamlscalars.MERGE_TAG:
-                pairs.append((key_node, value_node))
-                continue
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-            for source in reversed(sources):  # in `<<: [*a, *b]` the first mapping wins
-                if not isinstance(source, yaml.MappingNode):
-                    raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping", node.start_mark,
-                        f"expected a mapping for merging, but found {source.id}", source.start_mark)
-                self.flatten_mapping(source)
-                pairs.extend(source.value)
-        node.value = pairs
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+            mapping = super().construct_mapping(node, deep=deep)
+            if all(type(key) is str for key in mapping):
+                return mapping
+            # sigs.k8s.io/yaml turns keys into strings: `y:` is "true", `1e3:` is "1000"; Helm refuses a null key.
+            result = {}
+            for key, value in mapping.items():
+                text = yamlscalars.key_text(key)
+                if text is None:
+                    raise yaml.constructor.ConstructorError(None, None, "a mapping key is null", node.start_mark)
+                result[text] = value
+            return result
 
+        def flatten_mapping(self, node: yaml.MappingNode) -> None:
+            """Inline each `<<` where it stands, so it overrides the keys before it and yields to those after (go-yaml's order)."""
+            pairs = []
+            for key_node, value_node in node.value:
+                if key_node.tag != yamlscalars.MERGE_TAG:
+                    pairs.append((key_node, value_node))
+                    continue
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for source in reversed(sources):  # in `<<: [*a, *b]` the first mapping wins
+                    if not isinstance(source, yaml.MappingNode):
+                        raise yaml.constructor.ConstructorError(
+                            "while constructing a mapping", node.start_mark,
+                            f"expected a mapping for merging, but found {source.id}", source.start_mark)
+                    self.flatten_mapping(source)
+                    pairs.extend(source.value)
+            node.value = pairs
 
-for _tag in (yamlscalars.NULL_TAG, yamlscalars.BOOL_TAG, yamlscalars.INT_TAG, yamlscalars.FLOAT_TAG):
-    Loader.add_constructor(_tag, Loader.construct_helm_scalar)
-Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
-Loader.add_constructor(yamlscalars.MERGE_TAG, yaml.SafeLoader.construct_yaml_str)  # `<<` as a value is a string
-
-
-class Dumper(yamlscalars.RetypeQuotingResolver, _BaseDumper):  # type: ignore[misc,valid-type]
-    """Safe dumper for manifests and `to_yaml`: no anchors, quotes on every string some reader would retype."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+    for tag in (yamlscalars.NULL_TAG, yamlscalars.BOOL_TAG, yamlscalars.INT_TAG, yamlscalars.FLOAT_TAG):
+        Loader.add_constructor(tag, Loader.construct_helm_scalar)
+    Loader.add_constructor(yamlscalars.TIMESTAMP_TAG, yaml.SafeLoader.construct_yaml_str)
+    Loader.add_constructor(yamlscalars.MERGE_TAG, yaml.SafeLoader.construct_yaml_str)  # `<<` as a value is a string
+    return Loader
 
 
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    if "\n" in data:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    return dumper.represent_str(data)
+# Classes that dump as plain mappings / sequences (`register_mapping`), kept until the dumper is made.
+_MAPPING_TYPES: list[type] = []
+_SEQUENCE_TYPES: list[type] = []
 
 
-def _represent_mapping(dumper: yaml.SafeDumper, data: dict) -> yaml.Node:
-    return dumper.represent_dict(data)
+def _build_dumper() -> type:
+    import yaml
+
+    class Dumper(yamlscalars.RetypeQuotingResolver, getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+        """Safe dumper for manifests and `to_yaml`: no anchors, quotes on every string some reader would retype."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    def represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+        if "\n" in data:
+            return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+        return dumper.represent_str(data)
+
+    Dumper.add_representer(str, represent_str)
+    for cls in _MAPPING_TYPES:
+        Dumper.add_representer(cls, yaml.SafeDumper.represent_dict)
+    for cls in _SEQUENCE_TYPES:
+        Dumper.add_representer(cls, yaml.SafeDumper.represent_list)
+    return Dumper
 
 
-def _represent_sequence(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
-    return dumper.represent_list(data)
+def __getattr__(name: str) -> Any:
+    """`Loader`, `Dumper` and `YAMLError`, made (PyYAML imported) on first use."""
+    if name == "Loader":
+        value = _build_loader()
+    elif name == "Dumper":
+        value = _build_dumper()
+    elif name == "YAMLError":
+        import yaml
+
+        value = yaml.YAMLError
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
-Dumper.add_representer(str, _represent_str)
+def _made(name: str) -> Any:
+    """`Loader`, `Dumper` or `YAMLError`: the one made before, or made now."""
+    made = globals().get(name)
+    return made if made is not None else __getattr__(name)
 
 
 def register_mapping(cls: type) -> None:
     """Let a dict or Mapping subclass (e.g. the template `Values`) dump as a plain mapping."""
-    Dumper.add_representer(cls, _represent_mapping)
+    _MAPPING_TYPES.append(cls)
+    if "Dumper" in globals():
+        dumper = _made("Dumper")
+        dumper.add_representer(cls, dumper.represent_dict)
 
 
 def register_sequence(cls: type) -> None:
     """Let a list subclass dump as a plain sequence."""
-    Dumper.add_representer(cls, _represent_sequence)
+    _SEQUENCE_TYPES.append(cls)
+    if "Dumper" in globals():
+        dumper = _made("Dumper")
+        dumper.add_representer(cls, dumper.represent_list)
 
 
 def load(text: str | bytes) -> Any:
@@ -124,7 +154,9 @@ def load(text: str | bytes) -> Any:
         data = blockyaml.parse(text)
         if data is not blockyaml.UNSUPPORTED:
             return data
-    return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a safe loader
+    import yaml
+
+    return yaml.load(text, Loader=_made("Loader"))  # noqa: S506 - a safe loader
 
 
 # Rendered documents and values files repeat between renders (plan then apply,
@@ -160,7 +192,9 @@ def dump(data: Any) -> str:
     try:
         return _emit(data, "")
     except _Unsupported:
-        return yaml.dump(data, Dumper=Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True, width=1 << 16)
+        import yaml
+
+        return yaml.dump(data, Dumper=_made("Dumper"), default_flow_style=False, sort_keys=False, allow_unicode=True, width=1 << 16)
 
 
 # --- a fast emitter for the common case ---------------------------------------------
@@ -227,11 +261,15 @@ def _literal(value: str, indent: str) -> str | None:
 
 
 def _value(value: Any, indent: str) -> str:
-    """The text after `key:` or `- ` for a value: ` scalar\n` or a nested block."""
+    """The text after `key:` or `-` for a value that is not a non-empty block: ` scalar\n`, ` {}\n`, ` |...`."""
     if isinstance(value, dict):
-        return " {}\n" if not value else "\n" + _emit(value, indent + "  ")
+        if value:
+            raise _Unsupported  # _block writes those
+        return " {}\n"
     if isinstance(value, list):
-        return " []\n" if not value else "\n" + _emit(value, indent)
+        if value:
+            raise _Unsupported
+        return " []\n"
     if type(value) is str and "\n" in value:
         literal = _literal(value, indent)
         if literal is None:
@@ -240,35 +278,46 @@ def _value(value: Any, indent: str) -> str:
     return " " + _scalar(value) + "\n"
 
 
-def _emit(data: Any, indent: str) -> str:
+def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
+    """Append the lines of a non-empty mapping or sequence at `indent`; its first line starts with `lead`
+    instead (`  - ` when it is an item of an enclosing sequence). One list for the whole dump: no joins per level."""
+    append = out.append
     if isinstance(data, dict):
-        if not data:
-            return indent + "{}\n"
-        parts = []
-        append = parts.append
         memo = _plain_memo
+        inner = indent + "  "
         for key, value in data.items():
             if type(key) is not str:
                 raise _Unsupported
             shown_key = key if memo.get(key) else _scalar(key)
             # The common leaf, a one-line plain string (labels, names), without the general path.
             if type(value) is str and memo.get(value):
-                append(f"{indent}{shown_key}: {value}\n")
+                append(f"{lead}{shown_key}: {value}\n")
+            elif isinstance(value, dict) and value:
+                append(f"{lead}{shown_key}:\n")
+                _block(out, value, inner, inner)
+            elif isinstance(value, list) and value:  # a sequence under a key is not indented further
+                append(f"{lead}{shown_key}:\n")
+                _block(out, value, indent, indent)
             else:
-                append(indent + shown_key + ":" + _value(value, indent))
-        return "".join(parts)
-    if isinstance(data, list):
-        if not data:
-            return indent + "[]\n"
-        parts = []
+                append(lead + shown_key + ":" + _value(value, indent))
+            lead = indent
+    else:
+        inner = indent + "  "
         for item in data:
             if isinstance(item, (dict, list)) and item:
-                # The first line of a nested block shares the "- " line.
-                nested = _emit(item, indent + "  ")
-                parts.append(indent + "- " + nested[len(indent) + 2:])
+                _block(out, item, inner, lead + "- ")  # the first line of the item shares the `- ` line
             else:
-                parts.append(indent + "-" + _value(item, indent))
-        return "".join(parts)
+                append(lead + "-" + _value(item, indent))
+            lead = indent
+
+
+def _emit(data: Any, indent: str) -> str:
+    if isinstance(data, (dict, list)):
+        if not data:
+            return indent + ("{}\n" if isinstance(data, dict) else "[]\n")
+        out: list[str] = []
+        _block(out, data, indent, indent)
+        return "".join(out)
     if indent == "" and not (type(data) is str and "\n" in data):
         return _scalar(data) + "\n"
     raise _Unsupported
@@ -297,7 +346,7 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
     yield line, text[start:]
 
 
-def error_line(exc: yaml.YAMLError, text: str) -> int | None:
+def error_line(exc: Exception, text: str) -> int | None:
     """0-based line a YAML error is about: where the parser stopped, or where an unclosed construct began."""
     problem = getattr(exc, "problem_mark", None)
     context = getattr(exc, "context_mark", None)
@@ -312,8 +361,10 @@ def error_line(exc: yaml.YAMLError, text: str) -> int | None:
 @functools.lru_cache(maxsize=64)  # a chart's values.yaml is read again by every render of a process
 def surprises(text: str) -> tuple[tuple[int, tuple, str], ...]:
     """(1-based line, value path, message) of each plain scalar in one YAML document whose Helm type may surprise."""
+    import yaml
+
     try:
-        node = yaml.compose(text, Loader=Loader)
+        node = yaml.compose(text, Loader=_made("Loader"))
     except yaml.YAMLError:
         return ()
     return tuple(yamlscalars.surprises_in(node))
@@ -321,6 +372,8 @@ def surprises(text: str) -> tuple[tuple[int, tuple, str], ...]:
 
 def line_of(text: str, path: tuple) -> int | None:
     """1-based line where the value at `path` starts in a YAML document (None if absent)."""
+    import yaml
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:

@@ -24,8 +24,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from deploykit import errors
 from deploykit.secrets import ciphertexts, deriving, metadata, redaction
 
@@ -319,6 +317,8 @@ def _plaintext(
 
 
 def _parse_plaintext(path: Path, content: bytes, fmt: str) -> Any:
+    import yaml  # loaded when a YAML secret is read, not by every process that imports this module
+
     text = content.decode("utf-8", "replace")
     try:
         if fmt == "json":

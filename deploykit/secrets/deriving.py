@@ -25,7 +25,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import yaml
 
 # Documents this large are not inserted into manifests; parsing them would only cost time.
 _MAX_DOCUMENT = 256 * 1024
@@ -71,6 +70,8 @@ def _document_scalars(text: str) -> list[str]:
         pass
     if stripped.count("[") + stripped.count("{") > _MAX_BRACKETS:
         return []
+    import yaml  # loaded for a secret that looks like a YAML document, not by every process that imports this module
+
     try:
         node = yaml.compose(stripped, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, RecursionError, ValueError):
@@ -91,8 +92,10 @@ def _json_leaves(data: Any) -> Iterator[Any]:
         yield data
 
 
-def _yaml_scalars(root: yaml.Node) -> Iterator[str]:
+def _yaml_scalars(root: Any) -> Iterator[str]:
     """The text of every value scalar (not keys) under `root`; aliases are visited once, not expanded."""
+    import yaml  # `root` was composed by PyYAML: it is loaded
+
     seen: set[int] = set()
     pending = [root]
     while pending:

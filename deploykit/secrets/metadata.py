@@ -20,8 +20,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from deploykit import errors
 
 FORMATS = ("yaml", "json", "dotenv")
@@ -138,6 +136,8 @@ def _sops_section(text: bytes, *, fmt: str) -> Any:
         return None
     if fmt == "dotenv":
         return _unflatten_dotenv(decoded)
+    import yaml  # loaded when a secret file is read, not by every process that imports this module
+
     try:
         document = json.loads(decoded) if fmt == "json" else _first_yaml_mapping(decoded)
     except (ValueError, yaml.YAMLError):
@@ -146,6 +146,8 @@ def _sops_section(text: bytes, *, fmt: str) -> Any:
 
 
 def _first_yaml_mapping(text: str) -> Any:
+    import yaml
+
     # sops puts its metadata in every document of a multi-document file.
     for document in yaml.safe_load_all(text):
         if isinstance(document, dict):

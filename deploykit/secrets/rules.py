@@ -16,8 +16,6 @@ import functools
 import re
 from pathlib import Path
 
-import yaml
-
 from deploykit import errors
 
 CONFIG_NAMES = (".sops.yaml", ".sops.yml")
@@ -71,6 +69,8 @@ def find_config(start: Path) -> Path | None:
 
 @functools.lru_cache(maxsize=64)
 def _load_cached(path: Path, mtime_ns: int) -> SopsConfig:
+    import yaml  # only where a .sops.yaml governs the file: a `template -f values.yaml` without one never loads it
+
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

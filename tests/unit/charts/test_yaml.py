@@ -8,7 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deploykit.charts import blockyaml, yamlcodec
+from deploykit import blockyaml
+from deploykit.charts import yamlcodec
 
 TRICKY = ["yes", "no", "on", "null", "~", "1.0", "0x1F", "1_000", "1:30", "-1", ".inf", "2024-01-01", "a: b", "#x", "a #b",
           "- x", "? q", " lead", "trail ", "it's", 'say "hi"', "multi\nline\n", "no newline\nend", "tab\tin", "ünïcode",
@@ -71,6 +72,12 @@ def test_fast_reader_agrees_with_pyyaml_on_damaged_documents(document, draw):
 def test_dump_round_trips(value):
     """`to_yaml` would change values (e.g. "yes" read back as true)."""
     assert yaml.load(yamlcodec.dump(value), Loader=yamlcodec.Loader) == value
+
+
+def test_a_key_written_twice_reads_as_pyyaml_reads_it():
+    """A rendered object with a key written twice (`1:` and `"1":`) would keep a different value than PyYAML keeps."""
+    text = 'x: 1\n1: a\n"1": b\n1: c\n'
+    assert yamlcodec.load(text) == reference(text) == {"x": 1, "1": "b"}
 
 
 def test_dump_writes_block_style_multiline_literals_and_no_anchors():

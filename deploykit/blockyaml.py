@@ -1,4 +1,4 @@
-"""A fast reader for the plain block-style YAML that chart templates render.
+"""A fast reader for the plain block-style YAML that chart templates render and values files hold.
 
 Owns `parse(text)`: block mappings and sequences (`key: value`, `- item`,
 `- key: value`, `- - item`), plain scalars typed by Helm's rule exactly as
@@ -7,12 +7,16 @@ simple double-quoted scalars, `[]`/`{}` and one-line flow collections of
 scalars (`[a, "b", 3]`, `{cpu: 10m}`), `|`/`|-` literal blocks, comment
 lines. It returns `UNSUPPORTED` for anything else (anchors, tags, nested or
 multi-line flow collections, folded or kept block scalars, multi-line plain
-scalars, inline comments, odd indentation, control characters, errors) and
+scalars, inline comments, odd indentation, control characters, a key written
+twice, errors) and
 the caller then uses PyYAML, which also produces the error messages (infinities
 and NaN, `<<` keys and null keys go there too). So this module never
 decides what a document means when it is unsure: it only goes faster on
 the documents it understands (PyYAML's constructor runs in Python and was
-most of a render's time).
+most of a render's time; its import alone costs a `template` process ~17 ms).
+`surprising(text)` tells whether a document it reads may hold a plain scalar
+whose Helm type may surprise its author (values files note those, with their
+line, through PyYAML).
 
 Must not: raise on bad input, or differ from yamlcodec's PyYAML loader on
 input it accepts (a property-based test holds it to that).
@@ -23,9 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
-
-import yaml
+from typing import Any, Iterator
 
 from deploykit import yamlscalars
 
@@ -169,132 +171,129 @@ def _key(text: str) -> str:
     return key
 
 
+def _is_item(content: str) -> bool:
+    """Whether a structural line is a sequence item (`-` or `- ...`)."""
+    return content[0] == "-" and (len(content) == 1 or content[1] == " ")
+
+
 class _Parser:
-    """Recursive descent over lines; every doubt raises _Unsupported."""
+    """Recursive descent over the structural lines; every doubt raises _Unsupported."""
 
     def __init__(self, text: str) -> None:
-        self.raw = text.split("\n")
-        # (indent, content) of structural lines; None for blank and comment lines.
-        self.lines: list[tuple[int, str] | None] = []
-        append = self.lines.append
-        for line in self.raw:
-            content = line.lstrip(" ")
-            if not content or content[0] == "#":
-                append(None)
-                continue
-            if content[0] == "\t":
-                raise _Unsupported
-            append((len(line) - len(content), content.rstrip(" ") if content[-1] == " " else content))
-        self.count = len(self.lines)
-
-    def next_line(self, index: int) -> int:
-        while index < self.count and self.lines[index] is None:
-            index += 1
-        return index
+        raw = self.raw = text.split("\n")
+        # The structural lines only (blank and comment lines dropped): indent, text, and row in `raw`.
+        # Comprehensions, not one loop: this runs over every line of every rendered document.
+        stripped = [line.lstrip(" ") for line in raw]
+        rows = [row for row, content in enumerate(stripped) if content and content[0] != "#"]
+        contents = [stripped[row] for row in rows]
+        if "\t" in text and any(content[0] == "\t" for content in contents):
+            raise _Unsupported
+        if " \n" in text or text.endswith(" "):  # `key: ` where a template put nothing after it
+            contents = [content.rstrip(" ") if content[-1] == " " else content for content in contents]
+        indents = [len(raw[row]) - len(stripped[row]) for row in rows]
+        self.count = len(indents)
+        indents.append(-1)  # a sentinel: no block goes on past the last line
+        self.indents, self.contents, self.rows = indents, contents, rows
 
     def parse(self) -> Any:
-        index = self.next_line(0)
-        if index >= self.count:
+        if not self.count:
             return None
-        indent, content = self.lines[index]  # type: ignore[misc]
-        if content.startswith(("---", "...")):
+        if self.contents[0].startswith(("---", "...")):
             raise _Unsupported
-        value, index = self.node(index, indent)
-        if self.next_line(index) < self.count:
+        value, index = self.node(0, self.indents[0])
+        if index < self.count:
             raise _Unsupported
         return value
 
     def node(self, index: int, indent: int) -> tuple[Any, int]:
-        _, content = self.lines[index]  # type: ignore[misc]
-        if content == "-" or content.startswith("- "):
+        if _is_item(self.contents[index]):
             return self.sequence(index, indent)
         return self.mapping(index, indent)
 
     def _after(self, index: int, indent: int, *, allow_sequence_at_same: bool) -> tuple[Any, int]:
         """The value on the lines after a `key:` or `-` that has nothing on its line."""
-        following = self.next_line(index + 1)
-        if following < self.count:
-            next_indent, next_content = self.lines[following]  # type: ignore[misc]
-            if next_indent > indent:
-                return self.node(following, next_indent)
-            if allow_sequence_at_same and next_indent == indent and (next_content == "-" or next_content.startswith("- ")):
-                return self.sequence(following, indent)
-        return None, index + 1
+        following = index + 1
+        next_indent = self.indents[following]  # the sentinel (-1) after the last line
+        if next_indent > indent:
+            return self.node(following, next_indent)
+        if allow_sequence_at_same and next_indent == indent and _is_item(self.contents[following]):
+            return self.sequence(following, indent)
+        return None, following
 
     def mapping(self, index: int, indent: int) -> tuple[dict, int]:
         result: dict[str, Any] = {}
-        lines, count = self.lines, self.count
+        indents, contents = self.indents, self.contents
         keys, plains = _KEY_MEMO, _PLAIN_MEMO
-        while True:
-            while index < count and lines[index] is None:
-                index += 1
-            if index >= count:
-                break
-            line_indent, content = lines[index]  # type: ignore[misc]
-            if line_indent != indent:
-                break
-            if content == "-" or content.startswith("- "):
+        entries = 0
+        while indents[index] == indent:
+            content = contents[index]
+            if content[0] == "-" and (len(content) == 1 or content[1] == " "):
                 break
             # `key: rest`; a key with `: ` inside quotes is left to PyYAML (_key refuses it)
             position = content.find(": ")
-            if position == -1:
-                if content[-1] != ":":
-                    raise _Unsupported
-                key_text, rest = content[:-1], ""
-            else:
-                key_text, rest = content[:position], content[position + 2:].lstrip(" ")
-            key = keys.get(key_text) or _key(key_text)
-            if not rest:
-                value, index = self._after(index, indent, allow_sequence_at_same=True)
-            elif rest in ("|", "|-"):
-                value, index = self.literal(index, indent, strip=rest == "|-")
-            else:
+            if position != -1:  # the common line, `key: scalar` (lines are stripped: `rest` is not empty)
+                rest = content[position + 2:]
+                if rest[0] == " ":
+                    rest = rest.lstrip(" ")
                 # a plain scalar read before reads the same (the memo holds only those), without _scalar's checks
                 value = plains.get(rest, _UNREAD)
                 if value is _UNREAD:
-                    value = _scalar(rest)
-                index += 1
-            result[key] = value
-        self._check_dedent(index, indent)
+                    if rest == "|" or rest == "|-":
+                        value, following = self.literal(index, indent, strip=rest == "|-")
+                    else:
+                        value, following = _scalar(rest), index + 1
+                else:
+                    following = index + 1
+                key_text = content[:position]
+            elif content[-1] == ":":  # `key:` and its value on the lines below
+                key_text = content[:-1]
+                if indents[index + 1] > indent:
+                    value, following = self.node(index + 1, indents[index + 1])
+                else:
+                    value, following = self._after(index, indent, allow_sequence_at_same=True)
+            else:
+                raise _Unsupported
+            result[keys.get(key_text) or _key(key_text)] = value
+            entries += 1
+            index = following
+        if len(result) != entries:
+            raise _Unsupported  # a key twice (`y:` and `on:` are both "true"): PyYAML keeps the last, values files refuse it
+        if indents[index] > indent:
+            raise _Unsupported  # after a block ends, the next line must belong to an enclosing block
         return result, index
 
     def sequence(self, index: int, indent: int) -> tuple[list, int]:
         result: list[Any] = []
-        while True:
-            index = self.next_line(index)
-            if index >= self.count:
-                break
-            line_indent, content = self.lines[index]  # type: ignore[misc]
-            if line_indent != indent or not (content == "-" or content.startswith("- ")):
+        indents, contents = self.indents, self.contents
+        while indents[index] == indent:
+            content = contents[index]
+            if not (content[0] == "-" and (len(content) == 1 or content[1] == " ")):
                 break
             rest = content[1:].lstrip(" ")
             if not rest:
                 value, index = self._after(index, indent, allow_sequence_at_same=False)
-            elif rest in ("|", "|-"):
+            elif rest == "|" or rest == "|-":
                 value, index = self.literal(index, indent, strip=rest == "|-")
-            elif rest[0] not in "[{'\"" and (rest == "-" or rest.startswith("- ") or ": " in rest or rest.endswith(":")):
+            elif rest[0] not in "[{'\"" and (_is_item(rest) or ": " in rest or rest[-1] == ":"):
                 # `- key: v` or `- - x`: a block starting on the item's line, at the column of its text.
                 column = indent + (len(content) - len(rest))
-                self.lines[index] = (column, rest)
+                indents[index], contents[index] = column, rest
                 value, index = self.node(index, column)
             else:
                 value, index = _scalar(rest), index + 1
             result.append(value)
-        self._check_dedent(index, indent)
+        if indents[index] > indent:
+            raise _Unsupported  # after a block ends, the next line must belong to an enclosing block
         return result, index
-
-    def _check_dedent(self, index: int, indent: int) -> None:
-        # After a block ends, the next line must belong to an enclosing block.
-        if index < self.count and self.lines[index] is not None and self.lines[index][0] > indent:  # type: ignore[index]
-            raise _Unsupported
 
     def literal(self, index: int, indent: int, *, strip: bool) -> tuple[str, int]:
         """A `|` or `|-` block: the raw lines indented deeper than `indent`."""
         content: list[str] = []
         block_indent = None
-        position = index + 1
-        while position < self.count:
-            line = self.raw[position]
+        position = self.rows[index] + 1
+        raw = self.raw
+        while position < len(raw):
+            line = raw[position]
             stripped = line.lstrip(" ")
             if not stripped:
                 if block_indent is None and line:
@@ -317,11 +316,12 @@ class _Parser:
             raise _Unsupported
         if any(line.strip(" ") == "" and line for line in content):
             raise _Unsupported
-        # The structural view must not treat the block's lines as keys.
-        for skipped in range(index + 1, position):
-            self.lines[skipped] = None
+        # The structural view goes on after the block's lines, which are not keys.
+        index += 1
+        while index < self.count and self.rows[index] < position:
+            index += 1
         text = "\n".join(content)
-        return (text if strip else text + "\n"), position
+        return (text if strip else text + "\n"), index
 
 
 def _bad_chars(text: str) -> bool:
@@ -340,5 +340,36 @@ def parse(text: str) -> Any:
         return _Parser(text).parse()
     except (_Unsupported, RecursionError):
         return UNSUPPORTED
-    except (ValueError, yaml.YAMLError, IndexError):
+    except (ValueError, IndexError):
         return UNSUPPORTED
+
+
+def _scalar_texts(part: str) -> Iterator[str]:
+    """The plain scalar texts a key or value part of a line may hold (those of a one-line flow collection too)."""
+    if part[:1] in ("[", "{"):
+        for item in part[1:-1].split(","):
+            key, separator, value = item.partition(": ")
+            yield from (key.strip(" "), value.strip(" ")) if separator else (item.strip(" "),)
+    elif part[:1] not in ("'", '"', ""):
+        yield part
+
+
+def surprising(text: str) -> bool:
+    """Whether `text` (a document `parse` reads) may hold a plain scalar, key or value, whose Helm type may not be
+    what its author meant (`yamlscalars.surprise`: `y`, `017`, `1e3`); it may say so of a line of a `|` block."""
+    try:
+        parser = _Parser(text)
+    except _Unsupported:
+        return True
+    for content in parser.contents:
+        while content[:2] == "- ":  # `- - x`, `- key: v`
+            content = content[2:].lstrip(" ")
+        position = content.find(": ")
+        if position != -1:
+            parts = (content[:position], content[position + 2:].lstrip(" "))
+        else:
+            parts = (content[:-1] if content[-1:] == ":" else content,)
+        for part in parts:
+            if any(yamlscalars.surprise(scalar) is not None for scalar in _scalar_texts(part) if scalar):
+                return True
+    return False
