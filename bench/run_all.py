@@ -62,7 +62,7 @@ BENCHES = [
     Bench("pipeline", "Three-stage pipeline", ["--releases", "20", "--stages", "3"], ["--releases", "3", "--stages", "3"]),
     Bench("decrypt", "Decrypt sops files", ["--files", "100", "--rounds", "3"], ["--files", "8", "--rounds", "1"],
           baseline="sequential sops loop"),
-    Bench("coldstart", "CLI start (a new process, as every CI job)", ["--templates", "300", "--repeat", "7"],
+    Bench("coldstart", "CLI start (a new process, as every CI job)", ["--templates", "300", "--repeat", "15"],
           ["--templates", "30", "--repeat", "2"], fallback="clistart", json_file=True),
 ]
 FALLBACKS = {"clistart": Bench("clistart", "CLI start (a new process, as every CI job)", ["--runs", "10"], ["--runs", "3"])}
