@@ -177,18 +177,25 @@ def _quoted_end(content: str, start: int) -> int:
     """The index just past the quoted scalar opening at `start`, or -1 when it does not close on this line."""
     quote = content[start]
     position = start + 1
-    length = len(content)
-    while position < length:
-        char = content[position]
-        if char == "\\" and quote == '"':
-            position += 2
-        elif char != quote:
-            position += 1
-        elif quote == "'" and content.startswith("''", position):
-            position += 2
-        else:
-            return position + 1
-    return -1
+    while True:
+        end = content.find(quote, position)
+        if end == -1:
+            return -1
+        if quote == "'":
+            if not content.startswith("''", end):
+                return end + 1
+            position = end + 2  # `''` is a quote inside
+            continue
+        escapes = end
+        while content[escapes - 1] == "\\" and escapes - 1 > start:
+            escapes -= 1
+        if (end - escapes) % 2 == 0:  # `\\"` ends the scalar, `\"` does not
+            return end + 1
+        position = end + 1
+
+
+# `- `s, a plain key without quotes, brackets, `#` or `:`, a quoted scalar without escapes, then spaces and `#`.
+_QUOTED_THEN_COMMENT = re.compile(r"""(?:- +)*(?:[^'"\[{#:\s][^'"\[{#:]*: +)?(?:"[^"\\]*"|'[^']*') +#""")
 
 
 def _skip_spaces(content: str, position: int) -> int:
@@ -201,6 +208,15 @@ def _without_comment(content: str) -> str:
     """A structural line (holding a `#`) without its trailing ` # comment`, read as YAML reads it: `#` after a space
     where a scalar may start or end; never inside a quoted scalar nor in `a#b`. Unchanged where unsure (a tab, a
     quote inside a flow collection, text after a closing quote): the parser then refuses the ` #` left in it."""
+    hash_at = content.find(" #")
+    if hash_at == -1:
+        return content  # `a#b`, or `#` after a tab: no comment here, or one for PyYAML
+    head = content[:hash_at]
+    if "'" not in head and '"' not in head and "[" not in head and "{" not in head:
+        return head.rstrip(" ")  # the common line, `key: value  # note`: the first ` #` starts the comment
+    quoted = _QUOTED_THEN_COMMENT.match(content)
+    if quoted:  # the next most common, `key: "value"  # note`
+        return content[:quoted.end() - 1].rstrip(" ")
     position, keyed = 0, False
     while True:
         while content.startswith("- ", position) and not keyed:  # `- `, `- - `: the item's scalar starts after them

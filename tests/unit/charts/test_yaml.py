@@ -143,6 +143,13 @@ def test_inline_comments_read_as_pyyaml_reads_them_without_pyyaml():
     assert fast["image"]["tag"] == "v1 #2" and fast["name"] == "web#1" and fast["items"][1] == {"name": "b"}
 
 
+@pytest.mark.parametrize("text", ['k: "a\\\\" # c\n', 'k: "a\\" #" # c\n', "k: 'it''s # x' # c\n", '"a #b": 1 # c\n',
+                                  "'k': # c\n  - x\n", "k: it's \"a #b\"\n", "- [a, b]  # c\n", "k: {a: 1} # c\n"])
+def test_quotes_and_hashes_on_a_commented_line_read_as_pyyaml_reads_them(text):
+    """A `#` inside quotes would be taken for a comment (or an escaped quote for the end), or PyYAML would read it."""
+    assert blockyaml.parse(text) == reference(text)
+
+
 @pytest.mark.parametrize("text", ["k: v\t# tab\n", "k: 'a'# no space\n", "k: [a, 'b'] # c\n", "k: 'a' b # c\n"])
 def test_unclear_inline_comments_are_left_to_pyyaml(text):
     """A comment after a tab, glued to a quote or after a flow collection holding quotes could be misread."""
