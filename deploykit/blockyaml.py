@@ -195,7 +195,8 @@ def _quoted_end(content: str, start: int) -> int:
 
 
 # `- `s, a plain key without quotes, brackets, `#` or `:`, a quoted scalar without escapes, then spaces and `#`.
-_QUOTED_THEN_COMMENT = re.compile(r"""(?:- +)*(?:[^'"\[{#:\s][^'"\[{#:]*: +)?(?:"[^"\\]*"|'[^']*') +#""")
+# Compiled on first use (`re` keeps it): a template without such a line pays nothing for it.
+_QUOTED_THEN_COMMENT = r"""(?:- +)*(?:[^'"\[{#:\s][^'"\[{#:]*: +)?(?:"[^"\\]*"|'[^']*') +#"""
 
 
 def _skip_spaces(content: str, position: int) -> int:
@@ -214,7 +215,7 @@ def _without_comment(content: str) -> str:
     head = content[:hash_at]
     if "'" not in head and '"' not in head and "[" not in head and "{" not in head:
         return head.rstrip(" ")  # the common line, `key: value  # note`: the first ` #` starts the comment
-    quoted = _QUOTED_THEN_COMMENT.match(content)
+    quoted = re.match(_QUOTED_THEN_COMMENT, content)
     if quoted:  # the next most common, `key: "value"  # note`
         return content[:quoted.end() - 1].rstrip(" ")
     position, keyed = 0, False
