@@ -5,10 +5,12 @@ Owns `parse(text)`: block mappings and sequences (`key: value`, `- item`,
 yamlcodec's loader types them (`deploykit.yamlscalars`, keys too), single- and
 simple double-quoted scalars, `[]`/`{}` and one-line flow collections of
 scalars (`[a, "b", 3]`, `{cpu: 10m}`), `|`/`|-` literal blocks, comment
-lines. It returns `UNSUPPORTED` for anything else (anchors, tags, nested or
-multi-line flow collections, folded or kept block scalars, multi-line plain
-scalars, inline comments, odd indentation, control characters, a key written
-twice, errors) and
+lines and comments after a space at the end of a line (`key: 2  # note`,
+`- "x" # note`, `key: |  # note`; `a#b` is text, as is `#` in quotes and in a
+literal block). It returns `UNSUPPORTED` for anything else (anchors, tags,
+nested or multi-line flow collections, folded or kept block scalars,
+multi-line plain scalars, a comment after a tab or glued to a closing quote,
+odd indentation, control characters, a key written twice, errors) and
 the caller then uses PyYAML, which also produces the error messages (infinities
 and NaN, `<<` keys and null keys go there too). So this module never
 decides what a document means when it is unsure: it only goes faster on
@@ -171,6 +173,87 @@ def _key(text: str) -> str:
     return key
 
 
+def _quoted_end(content: str, start: int) -> int:
+    """The index just past the quoted scalar opening at `start`, or -1 when it does not close on this line."""
+    quote = content[start]
+    position = start + 1
+    while True:
+        end = content.find(quote, position)
+        if end == -1:
+            return -1
+        if quote == "'":
+            if not content.startswith("''", end):
+                return end + 1
+            position = end + 2  # `''` is a quote inside
+            continue
+        escapes = end
+        while content[escapes - 1] == "\\" and escapes - 1 > start:
+            escapes -= 1
+        if (end - escapes) % 2 == 0:  # `\\"` ends the scalar, `\"` does not
+            return end + 1
+        position = end + 1
+
+
+# `- `s, a plain key without quotes, brackets, `#` or `:`, a quoted scalar without escapes, then spaces and `#`.
+# Compiled on first use (`re` keeps it): a template without such a line pays nothing for it.
+_QUOTED_THEN_COMMENT = r"""(?:- +)*(?:[^'"\[{#:\s][^'"\[{#:]*: +)?(?:"[^"\\]*"|'[^']*') +#"""
+
+
+def _skip_spaces(content: str, position: int) -> int:
+    while position < len(content) and content[position] == " ":
+        position += 1
+    return position
+
+
+def _without_comment(content: str) -> str:
+    """A structural line (holding a `#`) without its trailing ` # comment`, read as YAML reads it: `#` after a space
+    where a scalar may start or end; never inside a quoted scalar nor in `a#b`. Unchanged where unsure (a tab, a
+    quote inside a flow collection, text after a closing quote): the parser then refuses the ` #` left in it."""
+    hash_at = content.find(" #")
+    if hash_at == -1:
+        return content  # `a#b`, or `#` after a tab: no comment here, or one for PyYAML
+    head = content[:hash_at]
+    if "'" not in head and '"' not in head and "[" not in head and "{" not in head:
+        return head.rstrip(" ")  # the common line, `key: value  # note`: the first ` #` starts the comment
+    quoted = re.match(_QUOTED_THEN_COMMENT, content)
+    if quoted:  # the next most common, `key: "value"  # note`
+        return content[:quoted.end() - 1].rstrip(" ")
+    position, keyed = 0, False
+    while True:
+        while content.startswith("- ", position) and not keyed:  # `- `, `- - `: the item's scalar starts after them
+            position = _skip_spaces(content, position + 2)
+        if position >= len(content):
+            return content
+        first = content[position]
+        if first == "#":  # `key: # c`, `- # c`: nothing on the line but the indicator (spaces before it, see above)
+            return content[:position].rstrip(" ")
+        if first in "'\"":
+            end = _quoted_end(content, position)
+            if end == -1:
+                return content
+            after = _skip_spaces(content, end)
+            if after < len(content) and content[after] == "#" and after > end:  # `"x"  # c`
+                return content[:end]
+            if not keyed and content.startswith(": ", after):  # a quoted key; its value follows
+                position, keyed = _skip_spaces(content, after + 2), True
+                continue
+            return content
+        hash_at = content.find(" #", position)
+        if hash_at == -1:
+            return content
+        if first in "[{":  # `[a, b]  # c`: a one-line flow collection of plain scalars only
+            head = content[:hash_at].rstrip(" ")
+            inner = head[position + 1:-1]
+            if head[-1] != ("]" if first == "[" else "}") or any(char in inner for char in "'\"#[]{}"):
+                return content
+            return head
+        colon = content.find(": ", position)
+        if not keyed and colon != -1 and colon < hash_at:  # a plain key; its value follows
+            position, keyed = _skip_spaces(content, colon + 2), True
+            continue
+        return content[:hash_at].rstrip(" ")
+
+
 def _is_item(content: str) -> bool:
     """Whether a structural line is a sequence item (`-` or `- ...`)."""
     return content[0] == "-" and (len(content) == 1 or content[1] == " ")
@@ -186,6 +269,8 @@ class _Parser:
         stripped = [line.lstrip(" ") for line in raw]
         rows = [row for row, content in enumerate(stripped) if content and content[0] != "#"]
         contents = [stripped[row] for row in rows]
+        if "#" in text:  # `key: value  # note`; the row numbers stay those of the text
+            contents = [_without_comment(content) if "#" in content else content for content in contents]
         if "\t" in text and any(content[0] == "\t" for content in contents):
             raise _Unsupported
         if " \n" in text or text.endswith(" "):  # `key: ` where a template put nothing after it

@@ -27,6 +27,19 @@ config: |
   listen 80;
   root /srv;
 """
+COMMENTED_VALUES = """\
+# Defaults for the web chart.
+replicas: 2  # pods per zone
+labels:  # copied onto every object
+  tier: web # the layer
+  team: 'shop' # owns it
+ports:
+  - 80   # http
+  - 443  # https
+config: |  # nginx.conf
+  listen 80;
+  root /srv;
+"""
 FLOW_VALUES = """\
 {replicas: 2, labels: {tier: web, team: shop}, ports: [80, 443], config: "listen 80;\\nroot /srv;\\n"}
 """
@@ -88,3 +101,16 @@ def test_an_anchor_in_a_template_renders_as_the_value_it_names(tmp_path):
                                                                      "templates/config.yaml": ANCHORED_TEMPLATE}))
     assert "'yaml'" in loaded
     assert anchored == expected and "  copies: '2'\n" in anchored
+
+
+def test_template_with_inline_comments_in_values_never_imports_pyyaml(tmp_path):
+    """Charts and CI values files with `key: value  # note` would pay ~17 ms importing PyYAML on every template."""
+    overrides = "labels:\n  team: checkout  # on call\nports: [8080]  # one port\n"
+    commented = write_chart(tmp_path / "commented", {"values.yaml": COMMENTED_VALUES, "templates/config.yaml": TEMPLATE})
+    (tmp_path / "commented.yaml").write_text(overrides)
+    plain = write_chart(tmp_path / "plain", {"values.yaml": BLOCK_VALUES, "templates/config.yaml": TEMPLATE})
+    (tmp_path / "plain.yaml").write_text(overrides.replace("  # on call", "").replace("  # one port", ""))
+    output, loaded = _template(commented, "-f", str(tmp_path / "commented.yaml"))
+    expected, _ = _template(plain, "-f", str(tmp_path / "plain.yaml"))
+    assert loaded == "[]"
+    assert output == expected and "  team: checkout\n" in output and "listen 80;" in output
