@@ -55,7 +55,7 @@ BENCHES = [
           ["--templates", "300", "--repeat", "20", "--cold-runs", "3"],
           ["--templates", "30", "--repeat", "3", "--cold-runs", "1"]),
     Bench("engine", "Install and upgrade, no-op upgrade, failure -> previous revision ready",
-          ["--sizes", "100,1000,5000", "--noop-objects", "500", "--helm-timeout", "30"],
+          ["--sizes", "100,1000,5000", "--noop-objects", "500", "--helm-timeout", "30", "--repeats", "3"],
           ["--sizes", "20,60", "--noop-objects", "20", "--helm-timeout", "5"]),
     Bench("failfast", "Failure verdict latency (crash-looping rollout)",
           ["--runs", "5", "--helm-timeout", "60"], ["--runs", "1", "--helm-timeout", "5"]),

@@ -2,6 +2,12 @@
 
 Run: .venv/bin/python bench/engine/run.py [--objects 1000] [--sizes 100,1000,5000] [--noop-objects 500]
      [--helm-timeout 30] [--skip-helm] [--json] [--baseline DIR] [--rounds N]
+     [--repeats N] [--repeat-max-objects 1000]
+
+`--repeats N` installs and upgrades each size up to --repeat-max-objects N
+times with both tools (fresh namespaces) and reports the medians: one run is
+noisy on a shared 2-core machine (make bench: 3 rounds up to 1,000 objects;
+5,000 objects once, Helm's upgrade alone takes ~30 s).
 
 `--baseline DIR` also measures the deploykit of another checkout
 (PYTHONPATH=DIR, e.g. a worktree of main) against the same simulator,
@@ -155,30 +161,43 @@ def helm_process(kubeconfig: pathlib.Path, chart: pathlib.Path, namespace: str, 
 
 
 def bench_size(url: str, kubeconfig: pathlib.Path, root: pathlib.Path, objects: int, helm_too: bool, *,
-               noop: bool = True) -> dict:
+               noop: bool = True, repeats: int = 1) -> dict:
+    """Install then upgrade `objects` objects with each tool, `repeats` times in fresh namespaces (medians of the
+    times, the largest peak RSS); the install with an empty compiled-template cache and the no-op upgrade once."""
+    import statistics
+
     jinja, gotpl = write_charts(root / f"n{objects}", f"n{objects}", objects)
-    found: dict = {"objects": objects}
-    ns = f"dk-{objects}"
+    found: dict = {"objects": objects, "repeats": repeats}
     found["dk_install_cold"], _ = deploykit(  # an empty compiled-template cache: a CI job that does not keep it
-        kubeconfig, "upgrade", "r", str(jinja), "--install", "--create-namespace", "-n", f"{ns}-cold", "--no-wait")
-    found["dk_install"], found["dk_install_rss"] = deploykit(
-        kubeconfig, "upgrade", "r", str(jinja), "--install", "--create-namespace", "-n", ns, "--no-wait")
-    found["dk_upgrade"], found["dk_upgrade_rss"] = deploykit(
-        kubeconfig, "upgrade", "r", str(jinja), "-n", ns, "--set-string", "version=2", "--no-wait")
-    if noop:
+        kubeconfig, "upgrade", "r", str(jinja), "--install", "--create-namespace", "-n", f"dk-{objects}-cold", "--no-wait")
+    runs: dict[str, list] = {}
+    for round_number in range(repeats):
+        ns = f"dk-{objects}" + (f"-r{round_number}" if round_number else "")
+        for key, value in zip(("dk_install", "dk_install_rss"), deploykit(
+                kubeconfig, "upgrade", "r", str(jinja), "--install", "--create-namespace", "-n", ns, "--no-wait")):
+            runs.setdefault(key, []).append(value)
+        for key, value in zip(("dk_upgrade", "dk_upgrade_rss"), deploykit(
+                kubeconfig, "upgrade", "r", str(jinja), "-n", ns, "--set-string", "version=2", "--no-wait")):
+            runs.setdefault(key, []).append(value)
+        if helm_too:
+            ns = f"helm-{objects}" + (f"-r{round_number}" if round_number else "")
+            for key, value in zip(("helm_install", "helm_install_rss", "helm_install_call"),
+                                  helm_process(kubeconfig, gotpl, ns, "install")):
+                runs.setdefault(key, []).append(value)
+            for key, value in zip(("helm_upgrade", "helm_upgrade_rss", "helm_upgrade_call"),
+                                  helm_process(kubeconfig, gotpl, ns, "upgrade", "2")):
+                runs.setdefault(key, []).append(value)
+    for key, values in runs.items():
+        found[key] = max(values) if key.endswith("_rss") else statistics.median(values)
+    if noop:  # in the first round's namespaces, already upgraded to version 2
         before = resource_version(url)
-        found["dk_noop"], _ = deploykit(kubeconfig, "upgrade", "r", str(jinja), "-n", ns, "--set-string", "version=2",
-                                        "--no-wait")
+        found["dk_noop"], _ = deploykit(kubeconfig, "upgrade", "r", str(jinja), "-n", f"dk-{objects}",
+                                        "--set-string", "version=2", "--no-wait")
         found["dk_noop_writes"] = resource_version(url) - before
-    if helm_too:
-        ns = f"helm-{objects}"
-        found["helm_install"], found["helm_install_rss"], found["helm_install_call"] = helm_process(
-            kubeconfig, gotpl, ns, "install")
-        found["helm_upgrade"], found["helm_upgrade_rss"], found["helm_upgrade_call"] = helm_process(
-            kubeconfig, gotpl, ns, "upgrade", "2")
-        if noop:
+        if helm_too:
             before = resource_version(url)
-            found["helm_noop"], _, found["helm_noop_call"] = helm_process(kubeconfig, gotpl, ns, "upgrade", "2")
+            found["helm_noop"], _, found["helm_noop_call"] = helm_process(kubeconfig, gotpl, f"helm-{objects}",
+                                                                          "upgrade", "2")
             found["helm_noop_writes"] = resource_version(url) - before
     return found
 
@@ -234,6 +253,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="end with one line of JSON holding every figure")
     parser.add_argument("--baseline", metavar="DIR", help="also measure the deploykit of this checkout "
                         "(PYTHONPATH=DIR), interleaved: a before/after in one run")
+    parser.add_argument("--repeats", type=int, default=1, help="install/upgrade each size this many times (fresh "
+                        "namespaces, both tools) and report medians; with --repeat-max-objects, only sizes up to it")
+    parser.add_argument("--repeat-max-objects", type=int, default=1000, metavar="N",
+                        help="sizes above N objects are measured once (default 1000)")
     parser.add_argument("--rounds", type=int, default=3, help="install/upgrade rounds per checkout with "
                         "--baseline (medians)")
     args = parser.parse_args()
@@ -252,7 +275,8 @@ def main() -> None:
         os.environ["DEPLOYKIT_CACHE_DIR"] = str(root / "dk-cache")
         with simserver.simulator("--kubeconfig-out", str(kubeconfig)) as url:
             for size in sorted({args.noop_objects, *sizes}):
-                row = bench_size(url, kubeconfig, root, size, helm, noop=size == args.noop_objects)
+                repeats = args.repeats if size <= args.repeat_max_objects else 1
+                row = bench_size(url, kubeconfig, root, size, helm, noop=size == args.noop_objects, repeats=repeats)
                 if size in sizes:
                     report["sizes"].append(row)
                 if size == args.noop_objects:
@@ -260,7 +284,8 @@ def main() -> None:
                     print(f"{size} objects: no-op upgrade: deploykit {row['dk_noop']:.2f} s with "
                           f"{row['dk_noop_writes']} writes" + (f"; Helm 4 {row['helm_noop']:.2f} s with "
                                                                f"{row['helm_noop_writes']} writes" if helm else ""))
-                print(f"{size} objects: deploykit install {row['dk_install']:.2f} s (cold template cache "
+                print(f"{size} objects" + (f", medians of {repeats} rounds" if repeats > 1 else "")
+                      + f": deploykit install {row['dk_install']:.2f} s (cold template cache "
                       f"{row['dk_install_cold']:.2f} s; peak RSS {row['dk_install_rss']} MB), "
                       f"upgrade {row['dk_upgrade']:.2f} s (peak RSS {row['dk_upgrade_rss']} MB)")
                 if helm:
