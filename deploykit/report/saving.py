@@ -5,8 +5,10 @@ Every file deploykit writes for a user (a stage's report files, `--report`,
 `save()`: the data is written to a temporary file in the same folder, synced
 to disk, then renamed over the target (`os.replace`, atomic on POSIX). A
 SIGKILL or a full disk mid-write leaves the previous file as it was; a
-failed write removes its temporary file (a SIGKILL cannot: it leaves a hidden
-`.NAME.*.tmp` beside the target). The new file gets the mode a plain
+failed write removes its temporary file. A SIGKILL cannot: it leaves a hidden
+`.NAME.PID-*.tmp` beside the target, which the next save of that file removes
+once no process of that PID runs (so a report folder uploaded by CI carries it
+at most until the rerun). The new file gets the mode a plain
 `open(path, "w")` would give: the existing file's, or 0666 less the umask.
 A target that is not a regular file (`/dev/stdout`, a FIFO) is written in place.
 
@@ -37,7 +39,8 @@ def save(path: str | os.PathLike[str], data: str | bytes) -> Path:
         with open(target, "wb") as stream:  # a device or FIFO: nothing to replace
             stream.write(payload)
         return target
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    _remove_abandoned_temporaries(target)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
                          NEW_FILE_MODE)
     try:
@@ -54,6 +57,31 @@ def save(path: str | os.PathLike[str], data: str | bytes) -> Path:
         raise
     _sync_folder(target.parent)
     return target
+
+
+def _remove_abandoned_temporaries(target: Path) -> None:
+    """Delete the temporary files of earlier saves of `target` whose writer no longer runs (killed mid-write)."""
+    prefix = f".{target.name}."
+    try:
+        names = [name for name in os.listdir(target.parent) if name.startswith(prefix) and name.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid, dash, _ = name[len(prefix):-len(".tmp")].partition("-")
+        if not dash or not pid.isdigit() or _running(int(pid)):
+            continue  # not ours, or its writer may still be writing
+        with contextlib.suppress(OSError):
+            os.unlink(target.parent / name)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _sync_folder(folder: Path) -> None:

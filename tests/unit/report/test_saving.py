@@ -130,3 +130,23 @@ def test_pipeline_ci_out_on_a_full_disk_keeps_the_previous_file(tmp_path):
     assert done.returncode != 0 and "cannot be written" in done.stderr, done.stdout + done.stderr
     assert out.read_text() == "# the previous file\n"
     assert sorted(path.name for path in out.parent.iterdir()) == [".git", ".gitlab-ci.yml", "pipelines"]
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_save(tmp_path):
+    """A SIGKILL mid-write left `.report.json.PID-xxxx.tmp` in the report folder, uploaded with every later artifact."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    abandoned = tmp_path / f".report.json.{gone.pid}-0badf00d.tmp"
+    abandoned.write_text('{"half": ')
+    saving.save(tmp_path / "report.json", "{}\n")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_a_temporary_file_of_a_writer_still_running_is_left_alone(tmp_path):
+    """Two jobs saving the same file at once: removing the other's temporary file would fail its save."""
+    running = tmp_path / f".report.json.{os.getpid()}-0badf00d.tmp"
+    running.write_text('{"half": ')
+    other = tmp_path / ".other.json.1-0badf00d.tmp"
+    other.write_text("x")
+    saving.save(tmp_path / "report.json", "{}\n")
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([running.name, other.name, "report.json"])
