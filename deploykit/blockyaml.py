@@ -16,9 +16,9 @@ and NaN, `<<` keys and null keys go there too). So this module never
 decides what a document means when it is unsure: it only goes faster on
 the documents it understands (PyYAML's constructor runs in Python and was
 most of a render's time; its import alone costs a `template` process ~17 ms).
-`surprising(text)` tells whether a document it reads may hold a plain scalar
-whose Helm type may surprise its author (values files note those, with their
-line, through PyYAML).
+`read(text, surprises=True)` also tells, from the same reading, whether the
+document may hold a plain scalar whose Helm type may surprise its author
+(values files note those, with their line, through PyYAML).
 
 Must not: raise on bad input, or differ from yamlcodec's PyYAML loader on
 input it accepts (a property-based test holds it to that).
@@ -415,18 +415,25 @@ def _bad_chars(text: str) -> bool:
 
 def parse(text: str) -> Any:
     """The document's data, or UNSUPPORTED when PyYAML should read it."""
+    return read(text, surprises=False)[0]
+
+
+def read(text: str, *, surprises: bool) -> tuple[Any, bool]:
+    """The document's data (UNSUPPORTED when PyYAML should read it) and, with `surprises`, whether it may hold a
+    plain scalar, key or value, whose Helm type may not be what its author meant (`yamlscalars.surprise`: `y`,
+    `017`, `1e3`; it may say so of a line of a `|` block); one reading of the text for both."""
     if "\r" in text or ("\t" in text and "|" not in text):
-        return UNSUPPORTED
+        return UNSUPPORTED, True
     if not text.endswith("\n") and ("|" in text or ">" in text):
-        return UNSUPPORTED  # a block scalar ending the file keeps no final line break: PyYAML knows the rules
+        return UNSUPPORTED, True  # a block scalar ending the file keeps no final line break: PyYAML knows the rules
     if (_ASCII_BAD.search(text) if text.isascii() else _bad_chars(text)):
-        return UNSUPPORTED
+        return UNSUPPORTED, True
     try:
-        return _Parser(text).parse()
-    except (_Unsupported, RecursionError):
-        return UNSUPPORTED
-    except (ValueError, IndexError):
-        return UNSUPPORTED
+        parser = _Parser(text)
+        data = parser.parse()
+    except (_Unsupported, RecursionError, ValueError, IndexError):
+        return UNSUPPORTED, True
+    return data, surprises and _surprising(parser.contents)
 
 
 def _scalar_texts(part: str) -> Iterator[str]:
@@ -439,14 +446,9 @@ def _scalar_texts(part: str) -> Iterator[str]:
         yield part
 
 
-def surprising(text: str) -> bool:
-    """Whether `text` (a document `parse` reads) may hold a plain scalar, key or value, whose Helm type may not be
-    what its author meant (`yamlscalars.surprise`: `y`, `017`, `1e3`); it may say so of a line of a `|` block."""
-    try:
-        parser = _Parser(text)
-    except _Unsupported:
-        return True
-    for content in parser.contents:
+def _surprising(contents: list[str]) -> bool:
+    """Whether the structural lines of a document may hold a plain scalar whose Helm type may surprise."""
+    for content in contents:
         while content[:2] == "- ":  # `- - x`, `- key: v`
             content = content[2:].lstrip(" ")
         position = content.find(": ")

@@ -88,10 +88,10 @@ def _read_plain_block(text: str, *, secret: bool) -> dict[str, Any] | None:
     level that is not a mapping, too deep, too many values, a plain scalar whose Helm type may surprise)."""
     if len(text) > MAX_NODES:  # each value takes two characters at least: fewer than MAX_NODES values
         return None
-    data = blockyaml.parse(text)
+    data, surprising = blockyaml.read(text, surprises=not secret)
     if data is None:
         return {}  # nothing but comments and blank lines
-    if type(data) is not dict or _deeper_than(data, MAX_DEPTH) or (not secret and blockyaml.surprising(text)):
+    if type(data) is not dict or _deeper_than(data, MAX_DEPTH) or surprising:
         return None
     return data
 
