@@ -50,7 +50,6 @@ class Dependency:
         return f"dependencies[{self.index}]"
 
 
-
 @dataclasses.dataclass(frozen=True)
 class Subchart:
     """A dependency and the chart that satisfies it."""
