@@ -14,7 +14,6 @@ Must not: render, fetch dependencies, or read anything outside the chart folder.
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import hashlib
 import io
@@ -26,9 +25,10 @@ import yaml
 
 from deploykit import errors
 from deploykit.charts import loading, semver
+from deploykit.frozen import frozen
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Packaged:
     path: Path
     digest: str  # sha256:<hex> of the archive's bytes

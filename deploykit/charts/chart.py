@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Mapping
 
+from deploykit.frozen import frozen
+
 if TYPE_CHECKING:
     from deploykit.charts.dependencies import Subchart
     from deploykit.charts.metadata import ChartMetadata
@@ -25,7 +27,7 @@ RESERVED_FILES = frozenset(
 NOTES = "NOTES.txt"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Chart:
     """One chart: everything rendering needs, already read and checked.
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from deploykit.frozen import frozen
 
-@dataclasses.dataclass(frozen=True)
+
+@frozen
 class Cluster:
     """The cluster a render targets: where Helm's `lookup` reads live objects (a kubeconfig, None: KUBECONFIG,
     ~/.kube/config, in-cluster; and a context), and the API versions it serves (added to Capabilities.APIVersions)."""

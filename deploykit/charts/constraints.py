@@ -19,6 +19,7 @@ import functools
 import re
 
 from deploykit.charts.semver import Version, parse_version
+from deploykit.frozen import frozen
 
 # In a constraint a part may also be a wildcard.
 _PARTIAL = re.compile(
@@ -28,7 +29,7 @@ _PARTIAL = re.compile(
 _WILDCARDS = {"x", "X", "*"}
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class _Bound:
     """One comparison `op version`; `version` is a lower or upper edge."""
 
@@ -49,7 +50,7 @@ class _Bound:
         return version == self.version
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class _Exclusion:
     """`!= 1.2.x`: outside the range [low, high)."""
 
@@ -60,7 +61,7 @@ class _Exclusion:
         return not (version >= self.low and (self.high is None or version < self.high))
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Constraint:
     """A parsed constraint: OR of groups, each an AND of comparisons."""
 

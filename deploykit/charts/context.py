@@ -13,7 +13,6 @@ file system (`Files` serves the chart's files already in memory), or print.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import fnmatch
 import posixpath
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from typing import Any, Iterator
 
 from deploykit.charts import yamlcodec
 from deploykit.charts.chart import Chart
+from deploykit.frozen import frozen
 
 
 def _wrapped(value: Any, path: str) -> Any:
@@ -126,7 +126,7 @@ def wrap_values(value: dict, path: str = "Values") -> ValuesDict:
     return ValuesDict(value, path)
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class ReleaseInfo:
     """`Release`: the release being rendered."""
 
@@ -138,7 +138,7 @@ class ReleaseInfo:
     Service: str = "deploykit"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class ChartInfo:
     """`Chart`: the chart's metadata, with Helm's field names."""
 
@@ -182,7 +182,7 @@ class ChartInfo:
         return f"{self.Name}-{self.Version}"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class KubeVersion:
     """`Capabilities.KubeVersion`: prints as `v1.37.0`."""
 
@@ -221,7 +221,7 @@ class APIVersions:
         return iter(sorted(self._all()))
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Capabilities:
     """`Capabilities`: what the target cluster offers."""
 
@@ -285,7 +285,7 @@ class Files(Mapping):
         return yamlcodec.dump(data).rstrip("\n") if data else ""
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class TemplateInfo:
     """`Template`: the template being rendered (`web/templates/deployment.yaml`) and its folder."""
 

@@ -16,11 +16,11 @@ their CRD: checking warns), talk to a cluster, or quote a checked value.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Iterable
 
 from deploykit.charts import kinds, validating
 from deploykit.charts.manifests import Manifest
+from deploykit.frozen import frozen
 
 _ROOT_FIELDS = {
     "apiVersion": {"type": "string"},
@@ -29,7 +29,7 @@ _ROOT_FIELDS = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Definition:
     """One CRD's kind: its name (plural.group), where it was rendered, and each version with its schema."""
 
@@ -38,7 +38,7 @@ class Definition:
     served: dict[str, dict[str, Any] | None]  # version -> openAPIV3Schema (None: the CRD gives none)
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Definitions:
     by_kind: dict[tuple[str, str], Definition]
 

@@ -12,14 +12,15 @@ Must not: read files, parse Chart.yaml or load charts.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
+
+from deploykit.frozen import frozen
 
 if TYPE_CHECKING:
     from deploykit.charts.chart import Chart
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class ImportValue:
     """One `import-values` entry: copy the child's `child` path into the parent's `parent` path."""
 
@@ -27,7 +28,7 @@ class ImportValue:
     parent: str
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Dependency:
     """One entry of `dependencies:`, as written by the chart author."""
 
@@ -50,7 +51,7 @@ class Dependency:
         return f"dependencies[{self.index}]"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Subchart:
     """A dependency and the chart that satisfies it."""
 

@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 from deploykit.charts import yamlcodec
 from deploykit.charts.context import TemplateInfo, ValuesDict, find_values_path
+from deploykit.frozen import frozen
 
 INCLUDE_STACK = "_deploykit_include_stack"
 _TPL_SOURCES = "deploykit_tpl_sources"
@@ -199,7 +200,7 @@ def tpl(context: jinja2.runtime.Context, text: Any, **extra: Any) -> str:
         raise
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class TplSource:
     """A string `tpl` failed on, and the values path it came from (None for a string the template built)."""
 

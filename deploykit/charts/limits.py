@@ -20,12 +20,13 @@ Must not: read flags or the environment (the release layer does), or print.
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 import itertools
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from deploykit.frozen import frozen
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024
@@ -33,7 +34,7 @@ DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024
 _BATCH = 256
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class RenderLimits:
     """How long one render may take (seconds) and how many characters its templates may produce in all."""
 

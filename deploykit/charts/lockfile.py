@@ -12,7 +12,6 @@ Must not: fetch anything, or decide what to do about a stale lock (the loader do
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import re
@@ -23,13 +22,14 @@ import yaml
 from deploykit import errors
 from deploykit.charts import helmconfig
 from deploykit.charts.metadata import ChartMetadata
+from deploykit.frozen import frozen
 
 # chart.Dependency's JSON fields in Go's declaration order; all but name and repository are omitempty.
 _FIELDS = ("name", "version", "repository", "condition", "tags", "enabled", "import-values", "alias")
 _ALWAYS = frozenset({"name", "repository"})
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Lock:
     source: str  # the lock file's path, for messages
     digest: str

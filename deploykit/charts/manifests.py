@@ -18,6 +18,7 @@ import dataclasses
 from typing import Any, Collection
 
 from deploykit.charts import kinds, problems, yamlcodec
+from deploykit.frozen import frozen
 
 HOOK_ANNOTATIONS = ("deploykit.io/hook", "helm.sh/hook")
 WEIGHT_ANNOTATIONS = ("deploykit.io/hook-weight", "helm.sh/hook-weight")
@@ -37,7 +38,7 @@ DELETE_POLICIES = ("before-hook-creation", "hook-succeeded", "hook-failed")
 DEFAULT_DELETE_POLICIES = ("before-hook-creation",)
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class Manifest:
     """One object to apply, and where it came from."""
 
@@ -100,7 +101,7 @@ class Manifest:
         return self.line - _leading_lines(self.text) + found - 1 if found else self.line
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class Hook:
     """A manifest run at a point of the release's life instead of applied with the rest."""
 
@@ -110,7 +111,7 @@ class Hook:
     delete_policies: tuple[str, ...] = DEFAULT_DELETE_POLICIES
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class Rendered:
     """A rendered chart: objects in apply order, hooks by weight, CRDs, and NOTES.txt."""
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from deploykit import yamlscalars
 from deploykit.charts import problems, semver, yamlcodec
+from deploykit.frozen import frozen
 
 if TYPE_CHECKING:
     from deploykit.charts.dependencies import Dependency, ImportValue
@@ -30,7 +31,7 @@ _ALIAS = re.compile(r"^[a-zA-Z0-9_-]+$")
 MAX_NAME_LENGTH = 250
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class ChartMetadata:
     """What Chart.yaml says, validated."""
 

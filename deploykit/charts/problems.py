@@ -11,9 +11,10 @@ print anything.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Collection, Iterable
+
+from deploykit.frozen import frozen
 
 ERROR = "error"
 WARNING = "warning"
@@ -21,7 +22,7 @@ WARNING = "warning"
 MASK = "***"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Problem:
     """One finding: where it is and what is wrong, with a hint when one helps."""
 

@@ -19,7 +19,6 @@ the best possible result is returned (lint).
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
 from types import TracebackType
 from typing import Any, Collection, Iterator
@@ -32,9 +31,10 @@ from deploykit.charts.chart import NOTES
 from deploykit.charts.manifests import Rendered
 from deploykit.charts.metadata import kube_version_problem
 from deploykit.charts.resolving import ChartNode
+from deploykit.frozen import frozen
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Target:
     """Where the render is going: the release, and the Kubernetes version and APIs it offers."""
 

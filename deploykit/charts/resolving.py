@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from deploykit import errors
 from deploykit.charts import problems
 from deploykit.charts.chart import Chart
+from deploykit.frozen import frozen
 
 if TYPE_CHECKING:
     from deploykit.charts.dependencies import Dependency
@@ -37,7 +38,7 @@ Merge = Callable[[dict, dict], dict]
 Prune = Callable[[dict], dict]
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class ChartNode:
     """A chart in the render tree, with the values its templates see.
 

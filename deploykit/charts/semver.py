@@ -11,9 +11,10 @@ reason, which callers wrap in a `ChartError` naming the file and field.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
+
+from deploykit.frozen import frozen
 
 _VERSION = re.compile(
     r"^v?(?P<major>0|[1-9]\d*)(?:\.(?P<minor>0|[1-9]\d*))?(?:\.(?P<patch>0|[1-9]\d*))?"
@@ -22,7 +23,7 @@ _VERSION = re.compile(
 
 
 @functools.total_ordering
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Version:
     """A parsed semantic version; build metadata is kept but ignored in comparisons."""
 

@@ -14,13 +14,13 @@ Must not: raise for a kubeconfig it cannot read (return None), or log a token.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
+from deploykit.frozen import frozen
 from deploykit.kube.transport import Settings
 
 CLUSTER_KEYS = frozenset({"server", "certificate-authority", "certificate-authority-data", "insecure-skip-tls-verify",
@@ -28,7 +28,7 @@ CLUSTER_KEYS = frozenset({"server", "certificate-authority", "certificate-author
 USER_KEYS = frozenset({"token", "client-certificate", "client-key", "extensions"})
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Plain:
     settings: Settings
     context: str

@@ -17,10 +17,10 @@ import socket
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.kube.connecting import Connection
 
 APPLY_PATCH = "application/apply-patch+yaml"
@@ -34,7 +34,7 @@ METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
-@dataclass(frozen=True)
+@frozen
 class RetryPolicy:
     attempts: int = 5
     base_delay: float = 0.1

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping
+
+from deploykit.frozen import frozen
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:
@@ -12,7 +14,7 @@ def split_api_version(api_version: str) -> tuple[str, str]:
     return group, version
 
 
-@dataclass(frozen=True)
+@frozen
 class ResourceType:
     """One REST resource of the API server, as discovery describes it."""
 
@@ -39,7 +41,7 @@ class ResourceType:
         return f"{path}/{subresource}" if subresource else path
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class ObjectRef:
     """What names one object: apiVersion, kind, namespace (None if cluster-scoped) and name."""
 

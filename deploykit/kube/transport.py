@@ -31,6 +31,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
+from deploykit.frozen import frozen
+
 if TYPE_CHECKING:
     import urllib3
 
@@ -40,7 +42,7 @@ USER_AGENT = "deploykit"
 POOL_SIZE = 32
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Settings:
     """How to reach and authenticate to one API server."""
 
@@ -68,7 +70,7 @@ def encode_body(body: Any) -> bytes:
     return json.dumps(body, default=_json_default, separators=(",", ":")).encode()
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Answer:
     """A whole answer read off a pooled connection."""
 

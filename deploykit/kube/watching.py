@@ -10,15 +10,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.kube.requesting import Http, LineStream
 from deploykit.kube.resources import ResourceType
 
 
-@dataclass(frozen=True)
+@frozen
 class WatchEvent:
     type: str  # ADDED | MODIFIED | DELETED
     object: dict

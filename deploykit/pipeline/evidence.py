@@ -14,7 +14,6 @@ or talk to a cluster.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -25,12 +24,13 @@ import yaml
 
 from deploykit import errors
 from deploykit.charts import archiving, loading, packing
+from deploykit.frozen import frozen
 from deploykit.pipeline.model import Pipeline
 
 _IMAGE_KEYS = ("repository", "tag", "digest")
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Artifact:
     digest: str  # sha256:<hex> over everything below
     charts: Mapping[str, str]  # release -> sha256 of its chart's files

@@ -13,12 +13,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from deploykit.frozen import frozen
+
 API_VERSION = "deploykit.io/v1"
 KIND = "Pipeline"
 MANUAL = "manual"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Cluster:
     """Where a stage deploys: a kubeconfig context, or the embedded simulator (`sim: {state: DIR}`)."""
 
@@ -32,7 +34,7 @@ class Cluster:
         return self.sim_state is not None
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Release:
     """One release of the pipeline: a chart, its namespace and inputs, and the releases it needs first."""
 
@@ -46,14 +48,14 @@ class Release:
     template_engine: str = "auto"  # as --template-engine: auto, helm (Go templates) or jinja2
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Policy:
     timeout: str = "5m"
     atomic: bool = True
     create_namespace: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Stage:
     """One environment in promotion order; `values` / `secrets` overlays may hold `{stage}`."""
 
@@ -69,7 +71,7 @@ class Stage:
         return tuple(path.replace("{stage}", self.name) for path in paths)
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Pipeline:
     name: str
     source: str  # the file it was read from, for messages

@@ -5,12 +5,13 @@ Must not: read files or raise; callers collect problems and decide.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
+from deploykit.frozen import frozen
 
-@dataclasses.dataclass(frozen=True)
+
+@frozen
 class Problem:
     source: str
     line: int

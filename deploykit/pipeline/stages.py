@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.pipeline import evidence, gates, reporting, running
 from deploykit.release import cancelling, killpoints
 from deploykit.pipeline.model import Pipeline, Stage
@@ -28,7 +29,7 @@ from deploykit.report import cilog, markdown, model, signing, writing
 Say = Callable[[str], None]
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class RunOptions:
     base: Path  # the folder the pipeline's paths are relative to (the loader makes them relative to the working folder)
     report_dir: Path

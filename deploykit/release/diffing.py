@@ -11,9 +11,10 @@ Must not: talk to the cluster, or decide what is secret (the plan masks values).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any, Iterator, Mapping
+
+from deploykit.frozen import frozen
 
 # Written by the API server, never by a chart: ignored when comparing.
 _SERVER_METADATA = frozenset({
@@ -26,7 +27,7 @@ _LIST_KEYS = ("name", "containerPort", "port", "mountPath", "devicePath", "ip", 
 _MISSING = object()
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class FieldChange:
     """One leaf that differs: its path, the value before and after (absent = None with `added`/`removed`)."""
 

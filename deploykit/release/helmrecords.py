@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.kube.client import Kube
 
 SECRET_TYPE = "helm.sh/release.v1"
@@ -46,7 +47,7 @@ def record_name(release: str, revision: int) -> str:
     return f"sh.helm.release.v1.{release}.v{revision}"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class HelmRevision:
     """One of Helm's records, as its labels describe it (payload not decoded)."""
 

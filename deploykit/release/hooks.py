@@ -18,20 +18,20 @@ failure (the action does: atomic rollback).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from deploykit import errors
 from deploykit.charts.manifests import Hook
+from deploykit.frozen import frozen
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
 from deploykit.release import applying, cancelling, killpoints
 from deploykit.track.tracking import TrackResult
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class HookRun:
     """One hook's outcome, as records and reports keep it."""
 

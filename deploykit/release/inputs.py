@@ -18,7 +18,6 @@ Must not: load the chart, merge layers or render (rendering does), or print.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from deploykit import errors
 from deploykit.charts import engines, kubeapis
+from deploykit.frozen import frozen
 from deploykit.secrets import ciphertexts
 from deploykit.values import loading, setting
 from deploykit.values.layers import ValuesLayer
@@ -42,7 +42,7 @@ _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class RenderOptions:
     """Everything a render needs from the user; CLI commands bind their flags into this."""
 

@@ -20,7 +20,6 @@ or delete a Lease it does not hold.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import threading
 import time
 import uuid
@@ -28,6 +27,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
 from deploykit.release import cancelling, deployers
@@ -58,7 +58,7 @@ def _parse_time(text: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Holder:
     """Who holds a release lock, since when, last renewed when, for how long each renewal counts."""
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
 from deploykit.release import diffing, ownership
@@ -37,7 +38,7 @@ CONCURRENCY = 16
 IMMUTABLE_MARKERS = ("field is immutable", "is immutable", "may not change once set", "Forbidden: updates to")
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Desired:
     """One object to apply (ownership-stamped, secret values in it) and the template it came from."""
 
@@ -57,7 +58,7 @@ class Desired:
         return (ref.group, ref.kind, ref.namespace or "", ref.name)
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class PlanContext:
     release: str
     namespace: str

@@ -18,6 +18,7 @@ import json
 from typing import Any, Mapping
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.release.diffing import FieldChange
 
 SCHEMA_VERSION = "deploykit.io/plan.v1"
@@ -26,7 +27,7 @@ ACTIONS = (CREATE, UPDATE, REPLACE, UNCHANGED, PRUNE)
 _SYMBOL = {CREATE: "+", UPDATE: "~", REPLACE: "-/+", UNCHANGED: "=", PRUNE: "-"}
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Operation:
     action: str
     api_version: str
@@ -71,7 +72,7 @@ class Operation:
         )
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Adoption:
     """A release another tool installed that `upgrade --adopt` adopts before it applies the plan: which revision,
     the objects whose ownership moves to deploykit, those missing from the cluster, its crds/ CRDs (left shared)."""
@@ -95,7 +96,7 @@ class Adoption:
                    missing=tuple(data.get("missing", [])), crds=tuple(data.get("crds", [])))
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Plan:
     release: str
     namespace: str

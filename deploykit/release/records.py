@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.release import chartfiles
 
 SCHEMA_VERSION = 1
@@ -60,7 +61,7 @@ class Status(enum.StrEnum):
         return self.value.startswith("pending-")
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class ChartIdentity:
     """Which chart a revision deployed; digest is the sha256 of its packaged content."""
 
@@ -70,7 +71,7 @@ class ChartIdentity:
     digest: str = ""
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class SecretFile:
     """A secret values file as the user committed it: its path and sops ciphertext, never the plaintext."""
 
@@ -78,7 +79,7 @@ class SecretFile:
     ciphertext: str
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class ValuesFile:
     """A -f values file, in the order given: a plain one with its text, a secret one by path (see SecretFile)."""
 
@@ -87,7 +88,7 @@ class ValuesFile:
     secret: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class SetInput:
     """One --set, --set-string, --set-json or --set-file input (flag without dashes).
 
@@ -104,7 +105,7 @@ class SetInput:
         return f"{self.key}={self.value}"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class AppliedObject:
     """An object a revision applied; `created` says this revision brought it into the cluster."""
 
@@ -115,7 +116,7 @@ class AppliedObject:
     created: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class HookResult:
     """How one hook object ran: its phase (pre-upgrade, post-install...), outcome and duration."""
 
@@ -129,7 +130,7 @@ class HookResult:
     message: str = ""
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Deployer:
     """Who deployed: a CI job (system gitlab or github) or a person at a machine (system local, actor user@host)."""
 
@@ -144,7 +145,7 @@ class Deployer:
         return self.job_url or self.actor
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class AdoptedFrom:
     """Where an adopted revision came from: a Helm release's revision (system `helm`).
 
@@ -160,7 +161,7 @@ class AdoptedFrom:
         return f"{'Helm' if self.system == 'helm' else self.system} release {self.release} revision {self.revision}"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Record:
     """One revision of a release, as the engine fills it and storage keeps it."""
 
@@ -305,7 +306,7 @@ def decode(payload: bytes, *, source: str = "release record") -> Record:
 # -- parts ---------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Part:
     """One piece of a payload: its 1-based index, how many there are, and the whole payload's digest."""
 

@@ -19,7 +19,6 @@ any message: secret leaves (per provenance) are masked in render errors.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from typing import TYPE_CHECKING, Any, Collection
 
@@ -28,6 +27,7 @@ from deploykit.charts import checking, context, customresources, engines, limits
 from deploykit.charts import rendering as chart_rendering
 from deploykit.charts.chart import Chart
 from deploykit.charts.manifests import Rendered
+from deploykit.frozen import frozen
 from deploykit.release.inputs import RenderOptions, check_identity, collect_layers, refuse_ciphertext
 from deploykit.secrets import ciphertexts, redaction
 from deploykit.values import loading as values_loading
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from deploykit.values import schema
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class RenderResult:
     """A rendered release: the chart, the values it was rendered with, and the objects."""
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from deploykit.frozen import frozen
 from deploykit.release import killpoints
 from deploykit.release.plans import Plan
 from deploykit.track.tracking import ResourceResult, TrackResult
@@ -27,7 +28,7 @@ DEPLOYED, UNCHANGED, ROLLED_BACK, CLEANED_UP, FAILED, ROLLBACK_FAILED, UNINSTALL
 )
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Failure:
     """Why a deploy failed, as precisely as tracking knows it."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.kube.client import Kube
 from deploykit.release import deploying, revisions, upgrading
 from deploykit.release.records import Status
@@ -24,7 +25,7 @@ from deploykit.release.results import DEPLOYED, DeployResult, Say, Timer
 from deploykit.release.storage import RecordStore
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class RollbackOptions:
     release: str
     namespace: str

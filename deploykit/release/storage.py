@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
 from deploykit.release import records
@@ -56,7 +56,7 @@ def part_name(release: str, revision: int, part: records.Part) -> str:
     return f"{head_name(release, revision)}.part-{part.index}.{part.digest.removeprefix('sha256:')[:12]}"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class RecordSummary:
     """One revision as its head Secret's labels and annotations describe it, without decoding the payload."""
 

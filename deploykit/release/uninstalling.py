@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.kube.client import Kube
 from deploykit.kube.resources import ObjectRef
 from deploykit.release import applying, cancelling, deploying, hooks, killpoints, ownership, revisions, sharedcrds, upgrading
@@ -31,7 +32,7 @@ from deploykit.release.results import UNINSTALLED, DeployResult, Say, Timer
 from deploykit.release.storage import RecordStore
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class UninstallOptions:
     release: str
     namespace: str

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.kube.client import Kube
 from deploykit.release import (applying, cancelling, deploying, deployers, killpoints, locking, ownership, planning,
                                plans, records, revisions, sharedcrds)
@@ -36,7 +37,7 @@ from deploykit.release.storage import RecordStore, RecordSummary
 from deploykit.track.tracking import TrackResult
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class UpgradeOptions:
     render: RenderOptions
     install: bool = True  # upgrade --install (install: must_be_new)

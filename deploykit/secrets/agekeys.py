@@ -11,7 +11,6 @@ message, or write an identity to disk.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,13 +18,15 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import x25519
 
+from deploykit.frozen import frozen
+
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _GENERATOR = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
 _SECRET_HRP = "age-secret-key-"
 _PUBLIC_HRP = "age"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Identity:
     """An age identity found in the environment: where it came from and its recipient (public)."""
 

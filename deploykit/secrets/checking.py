@@ -14,18 +14,18 @@ or descend into hidden folders, virtual environments or node_modules.
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.secrets import decrypting, keyrings, sops
 
 _SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Finding:
     """The verdict on one secret file: ok, or the problem (an error message, never a value)."""
 

@@ -15,7 +15,6 @@ values with provenance (values/ does that with the data it is handed).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.secrets import ciphertexts, deriving, metadata, redaction
 
 ALLOW_UNENCRYPTED_ENV = "DEPLOYKIT_ALLOW_UNENCRYPTED_SECRETS"
@@ -38,8 +38,7 @@ DAMAGED_HINT = (
 _SOPS_TUNING = {"GOGC": "off"}
 
 
-
-@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+@frozen(eq=False)
 class DecryptedFile:
     """A secret values file decrypted in memory.
 

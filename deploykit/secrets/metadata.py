@@ -14,13 +14,13 @@ metadata section is looked at; values are ciphertext anyway).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 from deploykit import errors
+from deploykit.frozen import frozen
 
 FORMATS = ("yaml", "json", "dotenv")
 
@@ -48,7 +48,7 @@ _KEY_ID_FIELD = {
 REQUIRED_FIELDS = ("lastmodified", "mac", "version")
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Recipient:
     """One master key a file is encrypted to: its kind (sops's name) and its identifier."""
 
@@ -60,7 +60,7 @@ class Recipient:
         return f"{KEY_KINDS.get(self.kind, self.kind)} {self.ident}"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class SopsMetadata:
     """The `sops` section of an encrypted file: key groups and the sops version that wrote it."""
 

@@ -12,11 +12,11 @@ not exist (listing keys in a missing ~/.gnupg would create it).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from deploykit.frozen import frozen
 from deploykit.secrets import agekeys, metadata, sops
 
 USABLE = "usable"
@@ -24,7 +24,7 @@ MISSING = "no key"
 UNKNOWN = "not checked"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Assessment:
     """One recipient of a file and whether this environment holds its private key."""
 

@@ -11,19 +11,19 @@ Must not: run sops, decrypt, or read anything but .sops.yaml files.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from pathlib import Path
 
 from deploykit import errors
+from deploykit.frozen import frozen
 
 CONFIG_NAMES = (".sops.yaml", ".sops.yml")
 SECRET_FOLDER = "secrets"
 _SECRET_SUFFIXES = (".yaml", ".yml", ".json", ".env")
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class CreationRule:
     """One creation rule: the path regex it applies to (None: every file) and its key kinds."""
 
@@ -31,7 +31,7 @@ class CreationRule:
     key_kinds: tuple[str, ...]
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class SopsConfig:
     """A parsed .sops.yaml: where it is and its creation rules, in order."""
 

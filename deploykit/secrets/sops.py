@@ -15,7 +15,6 @@ environment it is given).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib.util
 import os
@@ -27,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.secrets import metadata, redaction
 
 MIN_VERSION = (3, 9, 0)  # first release with the `sops decrypt` / `encrypt` subcommands
@@ -80,7 +80,7 @@ KEY_VARIABLES: dict[str, tuple[str, ...]] = {
 PATH_VARIABLES = frozenset({"SOPS_AGE_KEY_FILE", "GNUPGHOME", "GOOGLE_APPLICATION_CREDENTIALS"})
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Binary:
     """A located sops binary and the version it reported."""
 

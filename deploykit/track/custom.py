@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.track import verdicts
 from deploykit.track.pods import condition
 from deploykit.track.verdicts import Verdict
@@ -69,7 +69,7 @@ def _lookup(obj: Any, path: tuple) -> Any:
     return current
 
 
-@dataclass(frozen=True)
+@frozen
 class Matcher:
     text: str
     condition: str | None = None
@@ -111,7 +111,7 @@ def _matcher(raw: Any, *, where: str) -> Matcher:
     raise errors.UsageError(f"{where}: a matcher needs `condition` or `field`")
 
 
-@dataclass(frozen=True)
+@frozen
 class CustomRule:
     group: str
     kind: str

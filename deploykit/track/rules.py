@@ -9,17 +9,18 @@ generation) is never taken as ready. No I/O: the tracker gathers `related`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from deploykit.frozen import frozen
 from deploykit.track import custom, verdicts
 from deploykit.track.pods import condition, pod_is_ready, pod_problems
 from deploykit.track.settings import TrackSettings
 from deploykit.track.verdicts import PodProblem, Verdict
 
 
-@dataclass(frozen=True)
+@frozen
 class Related:
     """What the tracker knows that belongs to the object: current-revision pods, ReplicaSets."""
 
@@ -27,7 +28,7 @@ class Related:
     replica_sets: Sequence[Mapping[str, Any]] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Context:
     settings: TrackSettings = field(default_factory=TrackSettings)
     now: datetime | None = None

@@ -11,10 +11,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from deploykit import errors
+from deploykit.frozen import frozen
 
 PREFIX = "deploykit.io/"
 _DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m(?!s))?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
@@ -34,7 +34,7 @@ def parse_duration(text: str, *, what: str) -> float:
     return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
 
 
-@dataclass(frozen=True)
+@frozen
 class TrackSettings:
     track: bool = True
     failures_allowed_per_replica: int = 0

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.track import _merging, logsecrets, ownership, pods, printing, rules
 from deploykit.track.custom import CustomRule
 from deploykit.track.settings import TrackSettings, settings_for
@@ -56,7 +57,7 @@ class KubeSeam(Protocol):
     def follow_pod_logs(self, namespace: str, pod: str, *, container: str) -> Iterable[str]: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class TrackOptions:
     timeout: float = 300.0
     defaults: TrackSettings = field(default_factory=TrackSettings)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from deploykit.frozen import frozen
 
 
 class Phase(str, enum.Enum):
@@ -12,7 +14,7 @@ class Phase(str, enum.Enum):
     FAILED = "Failed"
 
 
-@dataclass(frozen=True)
+@frozen
 class PodProblem:
     """A fatal signal seen on a pod: which pod and container, why, and how often it happened."""
 
@@ -46,7 +48,7 @@ class PodProblem:
         return text
 
 
-@dataclass(frozen=True)
+@frozen
 class Verdict:
     """The status of one object: its phase, a human reason, progress text, and the pod problems behind a failure."""
 

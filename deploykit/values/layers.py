@@ -6,8 +6,10 @@ its repr never shows the data, because a secret layer holds decrypted values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, NamedTuple
+
+from deploykit.frozen import frozen
 
 
 class Surprise(NamedTuple):
@@ -18,7 +20,7 @@ class Surprise(NamedTuple):
     message: str  # e.g. "`y` is read as the boolean true"
 
 
-@dataclass(frozen=True)
+@frozen
 class ValuesLayer:
     """Plain JSON-like values from one source, merged by `provenance.compose` in order.
 

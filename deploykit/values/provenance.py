@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.values import loading, merging, paths
 from deploykit.values.layers import ValuesLayer
 
 
-@dataclass(frozen=True)
+@frozen
 class Origin:
     """Where a leaf came from: a layer's source, and whether that layer is secret."""
 

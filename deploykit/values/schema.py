@@ -16,17 +16,17 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from deploykit import errors
+from deploykit.frozen import frozen
 from deploykit.values import loading, paths
 from deploykit.values.provenance import Values
 
 _SHOWN_WIDTH = 60
 
 
-@dataclass(frozen=True)
+@frozen
 class Violation:
     """One way the values break the schema, at one value path."""
 
