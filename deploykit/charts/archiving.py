@@ -5,7 +5,8 @@ chart is loaded first (a chart that does not load is not packaged), its files
 read as the loader reads them (.helmignore honoured, charts/*.tgz kept as
 archives), and written in Helm's layout (every entry under `<name>/`) with
 nothing from the machine: entries sorted, mtime 0, uid/gid 0 without names,
-mode 0644, PAX format, and a gzip header without file name or time. The digest
+mode 0644, PAX format, and a gzip header without file name or time; the file is
+replaced whole or not at all (report/saving.py). The digest
 is `sha256:<hex>` of the archive's bytes, the one a pipeline's artifact records
 for a packaged chart (pipeline/evidence.py).
 
@@ -26,6 +27,7 @@ import yaml
 from deploykit import errors
 from deploykit.charts import loading, semver
 from deploykit.frozen import frozen
+from deploykit.report import saving
 
 
 @frozen
@@ -87,7 +89,7 @@ def package(folder: str, *, destination: str = ".", version: str | None = None, 
     target = Path(destination) / f"{chart.name}-{version or chart.metadata.version}.tgz"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        saving.save(target, data)  # whole or not at all: a killed job never leaves half an archive to upload
     except OSError as exc:
         raise errors.ChartError(f"{target}: cannot write the package ({exc.strerror or exc})",
                                 hint="give a writable --destination") from None

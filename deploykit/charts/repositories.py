@@ -35,6 +35,7 @@ import yaml
 
 from deploykit import errors
 from deploykit.charts import helmconfig, lockfile, repoproxy
+from deploykit.report import saving
 
 # Messages of a repository or registry that did not answer (as opposed to one that answered "no").
 _UNREACHABLE = re.compile(r"dial tcp|no such host|connection refused|i/o timeout|timeout awaiting|TLS handshake|"
@@ -153,19 +154,22 @@ def _entries_of(text: str) -> list[dict]:
 
 
 def _copy_back(copy: Path, folder: Path, real_urls: dict[str, str], required: list[dict]) -> None:
+    """Bring the fetched archives and the lock back into the user's chart, each file whole or not at all
+    (report/saving.py): the new archives first, then the stale ones removed, the lock last, so a job killed
+    midway never leaves a lock naming archives that are not there."""
+    fetched = {p.name for p in (copy / "charts").glob("*.tgz")} if (copy / "charts").is_dir() else set()
+    (folder / "charts").mkdir(exist_ok=True)
+    for name in sorted(fetched):
+        saving.save(folder / "charts" / name, (copy / "charts" / name).read_bytes())
+    for old in (folder / "charts").glob("*.tgz"):
+        if old.name not in fetched:
+            old.unlink()
     lock = _lock_path(copy)
     if lock is not None:
         text = lockfile.relocated(lock.read_text(encoding="utf-8"), real_urls, required) if real_urls else lock.read_text(encoding="utf-8")
         mine = folder / lock.name
         if not (mine.is_file() and _digest_of(mine.read_text(encoding="utf-8")) == _digest_of(text)):
-            mine.write_text(text, encoding="utf-8")  # Helm leaves a lock whose digest did not change as it is
-    fetched = {p.name for p in (copy / "charts").glob("*.tgz")} if (copy / "charts").is_dir() else set()
-    (folder / "charts").mkdir(exist_ok=True)
-    for old in (folder / "charts").glob("*.tgz"):
-        if old.name not in fetched:
-            old.unlink()
-    for name in sorted(fetched):
-        shutil.copy2(copy / "charts" / name, folder / "charts" / name)
+            saving.save(mine, text)  # Helm leaves a lock whose digest did not change as it is
 
 
 class _Lines(logging.Handler):

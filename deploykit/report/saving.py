@@ -1,7 +1,8 @@
 """Save an output file whole or not at all: a reader sees the old file or the new one, never half of one.
 
 Every file deploykit writes for a user (a stage's report files, `--report`,
-`plan --out`, `template --output-dir`, `pipeline ci --out`) goes through
+`plan --out`, `template --output-dir`, `pipeline ci --out`, `package`, the archives
+and Chart.lock of `dependency update`) goes through
 `save()`: the data is written to a temporary file in the same folder, synced
 to disk, then renamed over the target (`os.replace`, atomic on POSIX). A
 SIGKILL or a full disk mid-write leaves the previous file as it was; a

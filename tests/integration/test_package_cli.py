@@ -12,7 +12,7 @@ import yaml
 
 from deploykit.pipeline import evidence
 from deploykit.pipeline.model import Cluster, Pipeline, Release, Stage
-from tests.plugins.charts import write_chart
+from tests.plugins.charts import run_deploykit, write_chart
 
 CHART = {
     "Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: '1.4'\n",
@@ -114,3 +114,26 @@ def test_a_packaged_go_template_chart_installs_from_its_archive(tmp_path, run_cl
     assert fetched["data"] == {"greeting": "Hello"}
     history = run_cli("history", "web", "-n", sim_namespace, "--kubeconfig", sim.kubeconfig)
     assert "goweb-0.3.0" in history.stdout
+
+
+def test_a_package_write_failing_on_a_full_disk_keeps_the_previous_archive_whole(tmp_path):
+    """A full disk mid-write would leave a truncated .tgz that the next job uploads or installs."""
+    import random
+    import resource
+    import subprocess
+    import sys
+
+    chart = write_chart(tmp_path / "web", {**CHART, "files/blob.bin": ""})
+    (chart / "files" / "blob.bin").write_bytes(random.Random(1).randbytes(64 * 1024))  # does not compress
+    previous, _ = _package(run_deploykit, chart, tmp_path / "out")
+    before = previous.read_bytes()
+    (chart / "files" / "blob.bin").write_bytes(random.Random(2).randbytes(64 * 1024))
+    limit = len(before) // 2  # below the new archive's size: the kernel fails the write (EFBIG; Python ignores SIGXFSZ)
+    done = subprocess.run(
+        [sys.executable, "-m", "deploykit", "package", str(chart), "--destination", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cannot write the package" in done.stderr
+    assert previous.read_bytes() == before
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["web-1.0.0.tgz"]
