@@ -134,8 +134,9 @@ COMMANDS: dict[str, Command] = {
 }
 
 # The numbers typer's direct conversion takes (deploykit.cli.apps); any other spelling is left to typer.
-_INTEGER = re.compile(r"[-+]?[0-9]+")
-_DECIMAL = re.compile(r"[-+]?[0-9]+(\.[0-9]*)?")
+# Patterns, not compiled ones: re compiles them on the first int or float option (most runs give none).
+_INTEGER = r"[-+]?[0-9]+"
+_DECIMAL = r"[-+]?[0-9]+(\.[0-9]*)?"
 
 
 def parse(command: Command, args: list[str]) -> Optional[dict[str, Any]]:
@@ -183,9 +184,9 @@ def parse(command: Command, args: list[str]) -> Optional[dict[str, Any]]:
 
 def _converted(kind: str, value: str) -> Any:
     if kind == "int":
-        return int(value) if _INTEGER.fullmatch(value) else None
+        return int(value) if re.fullmatch(_INTEGER, value) else None
     if kind == "float":
-        return float(value) if _DECIMAL.fullmatch(value) else None
+        return float(value) if re.fullmatch(_DECIMAL, value) else None
     return value
 
 
