@@ -1,6 +1,8 @@
 """Versions and Helm's constraint syntax, as kubeVersion and dependency versions use them."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deploykit.charts import constraints, semver
 
@@ -66,3 +68,28 @@ def test_bad_version_is_refused(text):
     """Chart.yaml's version would accept text that no tool can order."""
     with pytest.raises(ValueError):
         semver.parse_version(text)
+
+
+def _by_pattern(text: str) -> semver.Version | None:
+    """A version as the pattern alone reads it (the reading parse_version's plain-numbers path must match)."""
+    import re
+
+    match = re.match(semver._VERSION, text.strip())
+    if not match:
+        return None
+    pre = match["pre"]
+    return semver.Version(int(match["major"]), int(match["minor"] or 0), int(match["patch"] or 0),
+                          tuple(pre.split(".")) if pre else (), match["build"] or "")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="v0123456789.-+a ٣", max_size=12))
+def test_the_plain_numbers_path_reads_every_version_as_the_pattern_does(text):
+    """A chart version like `01.2` or `1.2.3.4` would be taken by the fast path that the pattern refuses (or read
+    differently), so Helm and deploykit would disagree on it."""
+    expected = _by_pattern(text)
+    try:
+        parsed = semver.parse_version(text)
+    except ValueError:
+        parsed = None
+    assert parsed == expected and (parsed is None or parsed.build == expected.build)
