@@ -24,7 +24,6 @@ import hashlib
 import json
 import marshal
 import os
-import re
 import sys
 from typing import Any, Iterator
 
@@ -32,7 +31,7 @@ from deploykit.charts import validating
 
 DEFAULT_KUBE_VERSION = "v1.37.0"
 
-_SCHEMA_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
+_SCHEMA_DIR_SUFFIX = "-local-strict"  # kubernetes-validate's folders: v1.29.0-local-strict
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,15 +55,24 @@ def _available() -> tuple[tuple[int, int, str], ...]:
         return ()
     found = []
     for name in os.listdir(root):
-        match = _SCHEMA_DIR.match(name)
-        if match:
-            found.append((int(match[1]), int(match[2]), os.path.join(root, name)))
+        parts = name[1:-len(_SCHEMA_DIR_SUFFIX)].split(".")
+        if name.startswith("v") and name.endswith(_SCHEMA_DIR_SUFFIX) and len(parts) == 3 and all(
+                part.isdecimal() for part in parts):
+            found.append((int(parts[0]), int(parts[1]), os.path.join(root, name)))
     return tuple(sorted(found))
 
 
 def _minor(kube_version: str) -> tuple[int, int] | None:
-    match = re.match(r"^v?(\d+)\.(\d+)", kube_version.strip())
-    return (int(match[1]), int(match[2])) if match else None
+    """(major, minor) that `v1.37.0`, `1.37` or `v1.30.2-gke.1` starts with; None if it does not start so.
+    Plain string tests: every process asks once, and compiling a pattern would cost more than the rest."""
+    text = kube_version.strip()
+    major, dot, rest = (text[1:] if text.startswith("v") else text).partition(".")
+    digits = 0
+    while digits < len(rest) and rest[digits].isdecimal():
+        digits += 1
+    if not (major.isdecimal() and dot and digits):
+        return None
+    return int(major), int(rest[:digits])
 
 
 @functools.lru_cache(maxsize=16)  # asked for every object checked; the installed schema sets do not change
