@@ -320,3 +320,12 @@ def test_every_ascii_character_reads_as_pyyaml_reads_it(code):
     for text in (f"k: a{chr(code)}b\n", f"k: |\n  a{chr(code)}b\n"):
         fast = blockyaml.parse(text)
         assert fast is blockyaml.UNSUPPORTED or fast == reference(text)
+
+
+def test_a_text_read_many_times_hands_out_independent_copies_every_time():
+    """Filling the namespace into a third render's object (read from the packed copy) would change the fourth's."""
+    text = "metadata:\n  name: many\n  labels: {a: b}\n"
+    for _ in range(4):
+        data = yamlcodec.load_fresh(text)
+        assert data == {"metadata": {"name": "many", "labels": {"a": "b"}}}
+        data["metadata"]["labels"]["a"] = "changed"
