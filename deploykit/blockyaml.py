@@ -149,11 +149,6 @@ def _flow_sequence(text: str) -> list:
     return [_flow_scalar(item) for item in _flow_items(text, "]")]
 
 
-# Whole `key: scalar` lines repeat across a chart's documents (labels, `protocol: TCP`): memoise the entry each reads
-# as. Only entries whose value is immutable (not `[]`, `{}` or a flow collection): every reading shares the value.
-_ENTRY_MEMO: dict[str, tuple[str, Any]] = {}
-
-
 # Keys repeat even more than values (`name`, `labels`, `app.kubernetes.io/name`): memoise what each reads as.
 _KEY_MEMO: dict[str, str] = {}
 
@@ -179,6 +174,37 @@ def _key(text: str) -> str:
         _KEY_MEMO.clear()
     _KEY_MEMO[text] = key
     return key
+
+
+# Whole mapping lines repeat across a chart's documents (labels, `protocol: TCP`, `metadata:`): memoise what each
+# reads as. Not those whose value is `[]`, `{}` or a flow collection: each reading must make a new one.
+_ENTRY_MEMO: dict[str, tuple[str, Any, str | None]] = {}
+_BLOCK = "block"  # a `key:` line: the value is on the lines below
+
+
+def _entry(content: str) -> tuple[str, Any, str | None]:
+    """What a mapping line (not a `- ` item) reads as: (key, value, None) for `key: scalar`, (key, None, _BLOCK) for
+    `key:`, (key, None, "|" or "|-") for a literal block; a key with `: ` inside quotes is left to PyYAML."""
+    position = content.find(": ")
+    if position != -1:  # lines are stripped: what follows `: ` is not empty
+        rest = content[position + 2:]
+        if rest[0] == " ":
+            rest = rest.lstrip(" ")
+        if rest == "|" or rest == "|-":
+            entry = (_key(content[:position]), None, rest)
+        else:
+            value = _scalar(rest)
+            entry = (_key(content[:position]), value, None)
+            if type(value) is list or type(value) is dict:
+                return entry  # `[]`, `{}`: a new one each reading
+    elif content[-1] == ":":
+        entry = (_key(content[:-1]), None, _BLOCK)
+    else:
+        raise _Unsupported
+    if len(_ENTRY_MEMO) > 50_000:
+        _ENTRY_MEMO.clear()
+    _ENTRY_MEMO[content] = entry
+    return entry
 
 
 def _quoted_end(content: str, start: int) -> int:
@@ -275,8 +301,13 @@ class _Parser:
         # The structural lines only (blank and comment lines dropped): indent, text, and row in `raw`.
         # Comprehensions and C-level maps, not one loop: this runs over every line of every rendered document.
         # Trailing spaces go first (`key: ` where a template put nothing after it); `|` blocks read `raw`, which keeps them.
-        lines = [line.rstrip(" ") for line in raw] if " \n" in text or text.endswith(" ") else raw
-        stripped = [line.lstrip(" ") for line in lines]
+        if text.isascii() and "\t" not in text:
+            # Spaces are the only whitespace left (read() refused control characters and \r): strip by C-level maps.
+            lines = list(map(str.rstrip, raw)) if " \n" in text or text.endswith(" ") else raw
+            stripped = list(map(str.lstrip, lines))
+        else:
+            lines = [line.rstrip(" ") for line in raw] if " \n" in text or text.endswith(" ") else raw
+            stripped = [line.lstrip(" ") for line in lines]
         if not stripped[-1]:
             stripped.pop()  # what follows the final line break
         if "#" not in text and "" not in stripped:
@@ -324,39 +355,19 @@ class _Parser:
     def mapping(self, index: int, indent: int) -> tuple[dict, int]:
         result: dict[str, Any] = {}
         indents, contents = self.indents, self.contents
-        known_entries, keys = _ENTRY_MEMO, _KEY_MEMO
+        known_entries = _ENTRY_MEMO
         entries = 0
         while indents[index] == indent:
             content = contents[index]
             entry = known_entries.get(content)
-            if entry is not None:  # a `key: scalar` line read before (never a `- ` item: those are not entries)
-                key, value = entry
-                result[key] = value
-                entries += 1
+            if entry is None:  # not read before, or a `- ` item (never an entry)
+                if content[0] == "-" and (len(content) == 1 or content[1] == " "):
+                    break
+                entry = _entry(content)
+            key, value, below = entry
+            if below is None:  # the common line, `key: scalar`
                 index += 1
-                continue
-            if content[0] == "-" and (len(content) == 1 or content[1] == " "):
-                break
-            # `key: rest`; a key with `: ` inside quotes is left to PyYAML (_key refuses it)
-            position = content.find(": ")
-            if position != -1:  # the common line, `key: scalar` (lines are stripped: `rest` is not empty)
-                key_text = content[:position]
-                key = keys.get(key_text) or _key(key_text)
-                rest = content[position + 2:]
-                if rest[0] == " ":
-                    rest = rest.lstrip(" ")
-                if rest == "|" or rest == "|-":
-                    value, index = self.literal(index, indent, strip=rest == "|-")
-                else:
-                    value = _scalar(rest)
-                    if type(value) is not list and type(value) is not dict:  # `[]`, `{}`: a new one each reading
-                        if len(known_entries) > 50_000:
-                            known_entries.clear()
-                        known_entries[content] = (key, value)
-                    index += 1
-            elif content[-1] == ":":  # `key:` and its value on the lines below
-                key_text = content[:-1]
-                key = keys.get(key_text) or _key(key_text)
+            elif below is _BLOCK:  # `key:` and its value on the lines below
                 following = index + 1
                 if indents[following] > indent:  # what `node` does, without two calls for every nested block
                     child, child_indent = contents[following], indents[following]
@@ -366,8 +377,8 @@ class _Parser:
                         value, index = self.mapping(following, child_indent)
                 else:
                     value, index = self._after(index, indent, allow_sequence_at_same=True)
-            else:
-                raise _Unsupported
+            else:  # `key: |` or `key: |-`
+                value, index = self.literal(index, indent, strip=below == "|-")
             result[key] = value
             entries += 1
         if len(result) != entries:
