@@ -191,6 +191,8 @@ def _yaml_problem(exc: Exception, document: str, *, template: str, first_line: i
 def hook_of(manifest: Manifest, *, report: list[problems.Problem]) -> Hook | None:
     """The hook a manifest declares, or None for a plain object; bad annotations go to `report`."""
     annotations = manifest.annotations
+    if not annotations:
+        return None  # most objects: no need to look for each hook annotation
     hook_key = next((a for a in HOOK_ANNOTATIONS if a in annotations), None)
     if hook_key is None:
         return None
