@@ -53,7 +53,6 @@ _PLAIN_FIRST_BAD = frozenset("#&*!|>%@`{}[],'\"")
 
 # Plain scalars repeat a lot ("true", "80", "v1"): memoise their typed value.
 _PLAIN_MEMO: dict[str, Any] = {}
-_UNREAD: Any = object()
 
 
 def _plain(text: str) -> Any:

@@ -317,7 +317,8 @@ def test_blank_lines_and_trailing_spaces_read_as_pyyaml_reads_them(text):
 @pytest.mark.parametrize("code", range(128))
 def test_every_ascii_character_reads_as_pyyaml_reads_it(code):
     """A control character in a rendered value would be read by the fast reader where PyYAML refuses (or reads) it."""
-    for text in (f"k: a{chr(code)}b\n", f"k: |\n  a{chr(code)}b\n"):
+    char = chr(code)
+    for text in (f"k: a{char}b\n", f"{char}k: 1\n", f"k: 1{char}\n", f"k:\n{char} - x\n", f"k: |\n  a{char}b\n"):
         fast = blockyaml.parse(text)
         assert fast is blockyaml.UNSUPPORTED or fast == reference(text)
 
