@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from typing import Any, Iterator
 
@@ -44,13 +45,14 @@ class _Unsupported(Exception):
 # Compiled on first use (`re` keeps it): its wide ranges take milliseconds to compile, and most text is ASCII.
 _BAD_CHARS = "[^\x09\x0a\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|\ufeff"
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_ASCII_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# The ASCII a document may hold: an ASCII text holds a control character when deleting these leaves anything
+# (bytes.translate runs in C, several times faster than a regex search for the control characters).
+_ASCII_GOOD = b"\t\n" + bytes(range(0x20, 0x7F))
 _PLAIN_FIRST_BAD = frozenset("#&*!|>%@`{}[],'\"")
 
 
 # Plain scalars repeat a lot ("true", "80", "v1"): memoise their typed value.
 _PLAIN_MEMO: dict[str, Any] = {}
-_UNREAD: Any = object()
 
 
 def _plain(text: str) -> Any:
@@ -173,6 +175,37 @@ def _key(text: str) -> str:
     return key
 
 
+# Whole mapping lines repeat across a chart's documents (labels, `protocol: TCP`, `metadata:`): memoise what each
+# reads as. Not those whose value is `[]`, `{}` or a flow collection: each reading must make a new one.
+_ENTRY_MEMO: dict[str, tuple[str, Any, str | None]] = {}
+_BLOCK = "block"  # a `key:` line: the value is on the lines below
+
+
+def _entry(content: str) -> tuple[str, Any, str | None]:
+    """What a mapping line (not a `- ` item) reads as: (key, value, None) for `key: scalar`, (key, None, _BLOCK) for
+    `key:`, (key, None, "|" or "|-") for a literal block; a key with `: ` inside quotes is left to PyYAML."""
+    position = content.find(": ")
+    if position != -1:  # lines are stripped: what follows `: ` is not empty
+        rest = content[position + 2:]
+        if rest[0] == " ":
+            rest = rest.lstrip(" ")
+        if rest == "|" or rest == "|-":
+            entry = (_key(content[:position]), None, rest)
+        else:
+            value = _scalar(rest)
+            entry = (_key(content[:position]), value, None)
+            if type(value) is list or type(value) is dict:
+                return entry  # `[]`, `{}`: a new one each reading
+    elif content[-1] == ":":
+        entry = (_key(content[:-1]), None, _BLOCK)
+    else:
+        raise _Unsupported
+    if len(_ENTRY_MEMO) > 50_000:
+        _ENTRY_MEMO.clear()
+    _ENTRY_MEMO[content] = entry
+    return entry
+
+
 def _quoted_end(content: str, start: int) -> int:
     """The index just past the quoted scalar opening at `start`, or -1 when it does not close on this line."""
     quote = content[start]
@@ -265,17 +298,30 @@ class _Parser:
     def __init__(self, text: str) -> None:
         raw = self.raw = text.split("\n")
         # The structural lines only (blank and comment lines dropped): indent, text, and row in `raw`.
-        # Comprehensions, not one loop: this runs over every line of every rendered document.
-        stripped = [line.lstrip(" ") for line in raw]
-        rows = [row for row, content in enumerate(stripped) if content and content[0] != "#"]
-        contents = [stripped[row] for row in rows]
-        if "#" in text:  # `key: value  # note`; the row numbers stay those of the text
-            contents = [_without_comment(content) if "#" in content else content for content in contents]
+        # Comprehensions and C-level maps, not one loop: this runs over every line of every rendered document.
+        # Trailing spaces go first (`key: ` where a template put nothing after it); `|` blocks read `raw`, which keeps them.
+        if text.isascii() and "\t" not in text:
+            # Spaces are the only whitespace left (read() refused control characters and \r): strip by C-level maps.
+            lines = list(map(str.rstrip, raw)) if " \n" in text or text.endswith(" ") else raw
+            stripped = list(map(str.lstrip, lines))
+        else:
+            lines = [line.rstrip(" ") for line in raw] if " \n" in text or text.endswith(" ") else raw
+            stripped = [line.lstrip(" ") for line in lines]
+        if not stripped[-1]:
+            stripped.pop()  # what follows the final line break
+        if "#" not in text and "" not in stripped:
+            # The common rendered document: every line is structural, so no row needs looking up.
+            rows: range | list[int] = range(len(stripped))
+            contents = stripped
+            indents = list(map(operator.sub, map(len, lines), map(len, stripped)))  # `lines` may be one longer
+        else:
+            rows = [row for row, content in enumerate(stripped) if content and content[0] != "#"]
+            contents = [stripped[row] for row in rows]
+            if "#" in text:  # `key: value  # note`; the row numbers stay those of the text
+                contents = [_without_comment(content) if "#" in content else content for content in contents]
+            indents = [len(lines[row]) - len(stripped[row]) for row in rows]
         if "\t" in text and any(content[0] == "\t" for content in contents):
             raise _Unsupported
-        if " \n" in text or text.endswith(" "):  # `key: ` where a template put nothing after it
-            contents = [content.rstrip(" ") if content[-1] == " " else content for content in contents]
-        indents = [len(raw[row]) - len(stripped[row]) for row in rows]
         self.count = len(indents)
         indents.append(-1)  # a sentinel: no block goes on past the last line
         self.indents, self.contents, self.rows = indents, contents, rows
@@ -308,39 +354,32 @@ class _Parser:
     def mapping(self, index: int, indent: int) -> tuple[dict, int]:
         result: dict[str, Any] = {}
         indents, contents = self.indents, self.contents
-        keys, plains = _KEY_MEMO, _PLAIN_MEMO
+        known_entries = _ENTRY_MEMO
         entries = 0
         while indents[index] == indent:
             content = contents[index]
-            if content[0] == "-" and (len(content) == 1 or content[1] == " "):
-                break
-            # `key: rest`; a key with `: ` inside quotes is left to PyYAML (_key refuses it)
-            position = content.find(": ")
-            if position != -1:  # the common line, `key: scalar` (lines are stripped: `rest` is not empty)
-                rest = content[position + 2:]
-                if rest[0] == " ":
-                    rest = rest.lstrip(" ")
-                # a plain scalar read before reads the same (the memo holds only those), without _scalar's checks
-                value = plains.get(rest, _UNREAD)
-                if value is _UNREAD:
-                    if rest == "|" or rest == "|-":
-                        value, following = self.literal(index, indent, strip=rest == "|-")
+            entry = known_entries.get(content)
+            if entry is None:  # not read before, or a `- ` item (never an entry)
+                if content[0] == "-" and (len(content) == 1 or content[1] == " "):
+                    break
+                entry = _entry(content)
+            key, value, below = entry
+            if below is None:  # the common line, `key: scalar`
+                index += 1
+            elif below is _BLOCK:  # `key:` and its value on the lines below
+                following = index + 1
+                if indents[following] > indent:  # what `node` does, without two calls for every nested block
+                    child, child_indent = contents[following], indents[following]
+                    if child[0] == "-" and (len(child) == 1 or child[1] == " "):
+                        value, index = self.sequence(following, child_indent)
                     else:
-                        value, following = _scalar(rest), index + 1
+                        value, index = self.mapping(following, child_indent)
                 else:
-                    following = index + 1
-                key_text = content[:position]
-            elif content[-1] == ":":  # `key:` and its value on the lines below
-                key_text = content[:-1]
-                if indents[index + 1] > indent:
-                    value, following = self.node(index + 1, indents[index + 1])
-                else:
-                    value, following = self._after(index, indent, allow_sequence_at_same=True)
-            else:
-                raise _Unsupported
-            result[keys.get(key_text) or _key(key_text)] = value
+                    value, index = self._after(index, indent, allow_sequence_at_same=True)
+            else:  # `key: |` or `key: |-`
+                value, index = self.literal(index, indent, strip=below == "|-")
+            result[key] = value
             entries += 1
-            index = following
         if len(result) != entries:
             raise _Unsupported  # a key twice (`y:` and `on:` are both "true"): PyYAML keeps the last, values files refuse it
         if indents[index] > indent:
@@ -359,11 +398,14 @@ class _Parser:
                 value, index = self._after(index, indent, allow_sequence_at_same=False)
             elif rest == "|" or rest == "|-":
                 value, index = self.literal(index, indent, strip=rest == "|-")
-            elif rest[0] not in "[{'\"" and (_is_item(rest) or ": " in rest or rest[-1] == ":"):
+            elif rest[0] not in "[{'\"" and (": " in rest or rest[-1] == ":" or _is_item(rest)):
                 # `- key: v` or `- - x`: a block starting on the item's line, at the column of its text.
                 column = indent + (len(content) - len(rest))
                 indents[index], contents[index] = column, rest
-                value, index = self.node(index, column)
+                if rest[0] == "-" and (len(rest) == 1 or rest[1] == " "):
+                    value, index = self.sequence(index, column)
+                else:
+                    value, index = self.mapping(index, column)
             else:
                 value, index = _scalar(rest), index + 1
             result.append(value)
@@ -426,7 +468,7 @@ def read(text: str, *, surprises: bool) -> tuple[Any, bool]:
         return UNSUPPORTED, True
     if not text.endswith("\n") and ("|" in text or ">" in text):
         return UNSUPPORTED, True  # a block scalar ending the file keeps no final line break: PyYAML knows the rules
-    if (_ASCII_BAD.search(text) if text.isascii() else _bad_chars(text)):
+    if (text.encode("ascii").translate(None, _ASCII_GOOD) if text.isascii() else _bad_chars(text)):
         return UNSUPPORTED, True
     try:
         parser = _Parser(text)

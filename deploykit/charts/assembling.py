@@ -21,9 +21,13 @@ from deploykit.charts.manifests import Hook, Manifest, Rendered, hook_of, parse_
 
 def _fill_namespace(manifest: Manifest, namespace: str, cluster_custom: set[tuple[str, str]]) -> None:
     metadata = manifest.obj.get("metadata")
-    if not isinstance(metadata, dict) or metadata.get("namespace") or not manifest.kind:
+    if not isinstance(metadata, dict) or metadata.get("namespace"):
         return
-    if kinds.is_cluster_scoped(manifest.api_version, manifest.kind) or (manifest.group, manifest.kind) in cluster_custom:
+    kind = manifest.kind
+    if not kind:
+        return
+    group_kind = (manifest.group, kind)  # one reading of each property: this runs for every object
+    if group_kind in kinds.CLUSTER_SCOPED or group_kind in cluster_custom:
         return
     # Rebuilt so that namespace follows name, where people look for it.
     filled = {"name": metadata["name"], "namespace": namespace} if "name" in metadata else {"namespace": namespace}

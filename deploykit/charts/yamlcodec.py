@@ -160,11 +160,14 @@ def load(text: str | bytes) -> Any:
 
 
 # Rendered documents and values files repeat between renders (plan then apply,
-# the same chart for several stages): parse each distinct text once and hand
+# the same chart for several stages): parse each distinct text once more and hand
 # out fresh copies (marshal copies plain data in C, far faster than parsing).
+# A text is packed from its second reading on: most processes (`template`) render
+# once, and packing every document they read would only cost them time.
 _PARSED: collections.OrderedDict[str, bytes] = collections.OrderedDict()
 _PARSED_LIMIT = 64 * 1024 * 1024
 _parsed_size = 0
+_READ_ONCE: set[int] = set()  # hashes of the texts read once (a collision only packs a text early)
 
 
 def load_fresh(text: str) -> Any:
@@ -175,6 +178,12 @@ def load_fresh(text: str) -> Any:
         _PARSED.move_to_end(text)
         return marshal.loads(packed)
     data = load(text)
+    text_hash = hash(text)
+    if text_hash not in _READ_ONCE:
+        if len(_READ_ONCE) > 100_000:
+            _READ_ONCE.clear()
+        _READ_ONCE.add(text_hash)
+        return data
     try:
         packed = marshal.dumps(data)
     except ValueError:  # a type marshal cannot copy: do not cache

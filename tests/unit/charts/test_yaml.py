@@ -281,3 +281,52 @@ def test_dumped_strings_read_back_as_strings_by_helm(document):
     """A string value would come back from Helm's YAML reader as a boolean or a number."""
     helm_python = pytest.importorskip("helm_python")
     assert helm_python.values_from_yaml(yamlcodec.dump(document)) == document
+
+
+# Lines that repeat between documents (the reader memoises whole `key: scalar` lines), put together at random depths.
+SHARED_LINES = ["name: web", "port: 80", "on: yes", "k: 'it''s'", 'q: "a\\tb"', "empty: []", "flow: [a, 1]", "map: {a: 1}",
+                "nothing: ~", "labels:", "labels: ", "script: |", "  echo hi  ", "- name: web", "- 80", "-", "k: v # c", "y: 1"]
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0, 2, 4]), st.sampled_from(SHARED_LINES)), min_size=1, max_size=10), st.booleans())
+def test_lines_read_before_read_as_pyyaml_reads_them_in_any_document(lines, final_break):
+    """A label line read in one template would read differently in the next one, at another depth or after a block."""
+    text = "\n".join(" " * indent + line for indent, line in lines) + ("\n" if final_break else "")
+    first, again = blockyaml.parse(text), blockyaml.parse(text)  # the second reading takes every line from the memo
+    assert first is blockyaml.UNSUPPORTED or first == reference(text)
+    assert again == first or again is first is blockyaml.UNSUPPORTED
+
+
+def test_memoised_lines_never_share_a_collection_between_documents():
+    """Filling one object's empty `ports: []` would fill it in every object rendered with the same line."""
+    first = blockyaml.parse("ports: []\nflow: [a]\nmap: {a: 1}\n")
+    for value in first.values():
+        value.clear() if isinstance(value, dict) else value.append("changed")
+    assert blockyaml.parse("ports: []\nflow: [a]\nmap: {a: 1}\n") == {"ports": [], "flow": ["a"], "map": {"a": 1}}
+
+
+@pytest.mark.parametrize("text", ["labels: \n  app: web\nport: 80  \n", "a: 1\n   \n\nb:  \n  - x \n", "a: 1\nb: 2",
+                                  "script: |\n  keep  \n\n  these  \nend: 1\n", "\n\na: 1\n", "a: 1 \n# only a note \n"])
+def test_blank_lines_and_trailing_spaces_read_as_pyyaml_reads_them(text):
+    """`labels: ` left by a template, or spaces ending a line of a `|` block, would read differently than PyYAML."""
+    assert blockyaml.parse(text) == reference(text)
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_every_ascii_character_reads_as_pyyaml_reads_it(code):
+    """A control character in a rendered value would be read by the fast reader where PyYAML refuses (or reads) it."""
+    char = chr(code)
+    for text in (f"k: a{char}b\n", f"{char}k: 1\n", f"k: 1{char}\n", f"k:\n{char} - x\n", f"k: |\n  a{char}b\n"):
+        fast = blockyaml.parse(text)
+        assert fast is blockyaml.UNSUPPORTED or fast == reference(text)
+
+
+def test_a_text_read_many_times_hands_out_independent_copies_every_time():
+    """Filling the namespace into a third render's object (read from the packed copy) would change the fourth's."""
+    text = "metadata:\n  name: many\n  labels: {a: b}\n"
+    for _ in range(4):
+        data = yamlcodec.load_fresh(text)
+        assert data == {"metadata": {"name": "many", "labels": {"a": "b"}}}
+        data["metadata"]["labels"]["a"] = "changed"
