@@ -61,11 +61,17 @@ def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[prob
         reason = kinds.namespace_problem(str(namespace)) if isinstance(namespace, str) else "must be a string"
         if reason:
             found.append(_at(manifest, ("metadata", "namespace"), f"{repr(namespace)} {reason}", secrets=secrets))
-    found.extend(_labels(manifest, metadata.get("labels"), secrets))
-    found.extend(_annotations(manifest, metadata.get("annotations"), secrets))
+    labels = metadata.get("labels")
+    if labels is not None and not _seen_valid(labels):
+        found.extend(_labels(manifest, labels, secrets))
+    annotations = metadata.get("annotations")
+    if annotations is not None and not (type(annotations) is dict and all(type(v) is str for v in annotations.values())):
+        found.extend(_annotations(manifest, annotations, secrets))
     template = _POD_TEMPLATES.get(str(obj.get("kind")))
     if template:
-        found.extend(_labels(manifest, _within(obj, template + ("labels",)), secrets, at=template + ("labels",)))
+        labels = _within(obj, template + ("labels",))
+        if labels is not None and not _seen_valid(labels):
+            found.extend(_labels(manifest, labels, secrets, at=template + ("labels",)))
     return found
 
 
@@ -105,6 +111,14 @@ def _labels(manifest: Manifest, labels: object, secrets: Collection[str], *, at:
 
 # (key, value) label pairs found valid: both strings, checked once per process
 _GOOD_LABELS: set[tuple[str, str]] = set()
+
+
+def _seen_valid(labels: object) -> bool:
+    """Whether every label of `labels` was found valid before (most labels repeat on every object of a release)."""
+    try:
+        return isinstance(labels, dict) and labels.items() <= _GOOD_LABELS
+    except TypeError:  # an unhashable value (a list, a mapping): _labels says what is wrong with it
+        return False
 
 
 def _annotations(manifest: Manifest, annotations: object, secrets: Collection[str]) -> Iterable[problems.Problem]:
@@ -154,15 +168,16 @@ def api_problems(manifest: Manifest, *, kube_version: str, custom_kinds: Collect
                  crds: customresources.Definitions | None = None, secrets: Collection[str] = ()) -> list[problems.Problem]:
     """For lint and render: an apiVersion the target no longer serves (error, naming the replacement), a kind it
     does not serve (warning), fields its schema (or the chart's CRD, for a custom resource) rejects (errors)."""
-    pair = (manifest.api_version, manifest.kind)
-    group_kind = (kinds.group_of(manifest.api_version), manifest.kind)
-    if not all(pair):
+    api_version, kind = manifest.api_version, manifest.kind
+    if not api_version or not kind:
         return []
+    pair = (api_version, kind)
+    group_kind = (kinds.group_of(api_version), kind)
     if crds is not None and group_kind in crds:
         return [_at(manifest, path, reason, secrets=secrets) for path, reason in crds.findings(manifest.obj)]
     if group_kind in custom_kinds:
         return []
-    removed = removedapis.removal(manifest.api_version, manifest.kind, kube_version=kube_version)
+    removed = removedapis.removal(api_version, kind, kube_version=kube_version)
     if removed:
         return [_at(manifest, ("apiVersion",), removed, secrets=secrets,
                     hint="see https://kubernetes.io/docs/reference/using-api/deprecation-guide/")]
@@ -170,18 +185,21 @@ def api_problems(manifest: Manifest, *, kube_version: str, custom_kinds: Collect
     if not known:
         return []
     if pair not in known:
-        others = kubeapis.versions_of(kube_version, manifest.kind)
+        others = kubeapis.versions_of(kube_version, kind)
         if others:
-            reason = f"Kubernetes {kube_version} does not serve {manifest.kind} as {manifest.api_version}; it serves it as {', '.join(others)}"
+            reason = f"Kubernetes {kube_version} does not serve {kind} as {api_version}; it serves it as {', '.join(others)}"
         else:
-            reason = f"{manifest.api_version} {manifest.kind} is not a built-in kind of Kubernetes {kube_version} and no CRD in the chart defines it"
+            reason = f"{api_version} {kind} is not a built-in kind of Kubernetes {kube_version} and no CRD in the chart defines it"
         return [_at(manifest, ("apiVersion",), removedapis.deprecated(*pair, kube_version=kube_version) or reason,
                     level=problems.WARNING, secrets=secrets)]
     rejected = kubeapis.schema_errors(manifest.obj, kube_version=kube_version)
-    by_schema = {path for path, _ in rejected}
-    rejected += [(path, reason) for path, reason in apivalues.findings(manifest.obj) if path not in by_schema]
-    found = [_at(manifest, path, reason, secrets=secrets) for path, reason in rejected]
+    beyond_schema = apivalues.findings(manifest.obj)
     deprecation = removedapis.deprecated(*pair, kube_version=kube_version)
+    if not (rejected or beyond_schema or deprecation):
+        return []  # most objects
+    by_schema = {path for path, _ in rejected}
+    rejected += [(path, reason) for path, reason in beyond_schema if path not in by_schema]
+    found = [_at(manifest, path, reason, secrets=secrets) for path, reason in rejected]
     return found + ([_at(manifest, ("apiVersion",), deprecation, level=problems.WARNING, secrets=secrets)] if deprecation else [])
 
 

@@ -11,6 +11,7 @@ discovery) or know about templates.
 
 from __future__ import annotations
 
+import functools
 import re
 
 CLUSTER_SCOPED = frozenset(
@@ -150,20 +151,23 @@ _RULE_TEXT = {
 }
 
 
+_VALID_NAME = {
+    "label": lambda name: _LABEL.match(name) is not None,
+    "dns1035": lambda name: _DNS1035.match(name) is not None,
+    "subdomain": lambda name: _SUBDOMAIN.match(name) is not None,
+    "path": lambda name: name not in (".", "..") and "/" not in name and "%" not in name,
+}
+
+
 def name_problem(api_version: str, kind: str, name: str) -> str | None:
     """Why the API server would refuse `name` for this kind, or None when it is valid."""
     rule, limit = _NAME_RULES.get((group_of(api_version), kind), ("subdomain", 253))
     if len(name) > limit:
         return f"is {len(name)} characters long; a {kind} name may have at most {limit}"
-    valid = {
-        "label": lambda: bool(_LABEL.match(name)),
-        "dns1035": lambda: bool(_DNS1035.match(name)),
-        "subdomain": lambda: bool(_SUBDOMAIN.match(name)),
-        "path": lambda: name not in (".", "..") and "/" not in name and "%" not in name,
-    }[rule]()
-    return None if valid else f"must be {_RULE_TEXT[rule]}"
+    return None if _VALID_NAME[rule](name) else f"must be {_RULE_TEXT[rule]}"
 
 
+@functools.lru_cache(maxsize=256)  # asked for every object rendered, mostly with one namespace
 def namespace_problem(namespace: str) -> str | None:
     """Why `namespace` is not a valid namespace name, or None."""
     if len(namespace) > 63:

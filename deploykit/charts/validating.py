@@ -54,10 +54,12 @@ def errors_of(value: Any, schema: dict, *, defs: dict | None = None, closed: boo
 class _Plan:
     """What one schema asks of a value, read from the schema once."""
 
-    __slots__ = ("nullable", "types", "accepts", "classes", "types_only", "enum", "rules", "bounds", "declared", "extra",
-                 "open_ended", "embedded", "required", "items", "scalar_done", "null_ok", "passing")
+    __slots__ = ("schema", "nullable", "types", "accepts", "classes", "types_only", "enum", "rules", "bounds", "declared",
+                 "extra", "open_ended", "embedded", "required", "items", "scalar_done", "null_ok", "passing",
+                 "plain_object", "linked_defs", "fields", "extra_plan", "items_plan")
 
     def __init__(self, schema: dict) -> None:
+        self.schema = schema
         self.nullable = bool(schema.get("nullable"))
         self.types_only = False  # a oneOf of scalar types: the type is all that is checked
         if schema.get("x-kubernetes-int-or-string"):
@@ -88,6 +90,25 @@ class _Plan:
         # the walk skips them without a call
         self.passing = frozenset(
             kind for name in self.types for kind in _PASSING.get(name, ())) if self.scalar_done or self.types_only else frozenset()
+        # an object with nothing to check but its type and fields (most of Kubernetes' definitions): a mapping
+        # value goes straight to the fields
+        self.plain_object = (self.classes == (dict,) and not self.types_only and self.enum is None and not self.rules
+                             and not self.bounds)
+        # the plans of what the value's fields and items lead to, read on first use under `linked_defs` (a `$ref`
+        # leads elsewhere under other defs): the walk goes from plan to plan without looking schemas up again
+        self.linked_defs: dict | None = None
+        self.fields: dict = {}
+        self.extra_plan: _Plan | None = None
+        self.items_plan: _Plan | None = None
+
+    def link(self, defs: dict, plans: dict) -> None:
+        """Read the plans of additionalProperties and items (if any) under `defs`; forget the fields' of other defs."""
+        self.linked_defs = defs
+        self.fields = {}
+        extra = _plan(self.extra, defs, plans) if isinstance(self.extra, dict) else None
+        self.extra_plan = extra[1] if extra else None
+        items = _plan(self.items, defs, plans) if self.items is not None else None
+        self.items_plan = items[1] if items else None
 
 
 _RULE_KEYS = ("allOf", "anyOf", "oneOf", "not")
@@ -131,13 +152,19 @@ def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found
     entry = plans.get(id(schema))
     if entry is not None and entry[0] is schema and (entry[2] is None or entry[2] is defs):
         plan = entry[1]
-        if entry[2] is not None:
-            schema = entry[3]  # where the `$ref` led
     else:
         resolved = _plan(schema, defs, plans)
         if resolved is None:
             return
-        schema, plan = resolved
+        plan = resolved[1]
+    _walk(value, plan, defs, path, closed, found, plans)
+
+
+def _walk(value: Any, plan: _Plan, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:
+    """`_check` once the schema's plan is known: fields and items go from plan to plan (see _Plan.link)."""
+    if plan.plain_object and type(value) is dict:
+        _object(value, plan, defs, path, closed, found, plans)
+        return
     if value is None and plan.nullable:
         return
     classes = plan.classes
@@ -153,36 +180,63 @@ def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found
     if plan.enum is not None and value not in plan.enum:
         found.append((path, f"must be one of {', '.join(repr(v) for v in plan.enum if v is not None)}"))
     if plan.rules:
-        _rules(value, schema, defs, path, closed, found, plans)
+        _rules(value, plan.schema, defs, path, closed, found, plans)
     if plan.bounds:
-        _bounds(value, schema, path, found)
+        _bounds(value, plan.schema, path, found)
     if isinstance(value, dict):
         _object(value, plan, defs, path, closed, found, plans)
     elif isinstance(value, list) and plan.items is not None:
+        if plan.linked_defs is not defs:
+            plan.link(defs, plans)
+        items = plan.items_plan
+        if items is None:
+            return  # a `$ref` to no schema: nothing to check
+        passing = items.passing
         for index, item in enumerate(value):
-            _check(item, plan.items, defs, path + (index,), closed, found, plans)
+            if type(item) not in passing:  # a scalar of a type its schema takes as it is needs no walk
+                _walk(item, items, defs, path + (index,), closed, found, plans)
 
 
 def _object(value: dict, plan: _Plan, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:
-    declared, extra = plan.declared, plan.extra
     for name in plan.required:
         if name not in value:
             found.append((path, f"{name!r} is required"))
+    if plan.linked_defs is not defs:
+        plan.link(defs, plans)
+    extra = plan.extra_plan
+    if extra is not None and not plan.declared:
+        # a map whose values share one schema (labels, annotations, data, resource limits): no field has its own
+        passing = extra.passing
+        for key, item in value.items():
+            if type(item) not in passing:
+                _walk(item, extra, defs, path + (key,), closed, found, plans)
+        return
+    fields = plan.fields
     for key, item in value.items():
-        if key in declared:
-            schema = declared[key]
-        elif isinstance(extra, dict):
-            schema = extra
-        elif plan.embedded and key in RESOURCE_FIELDS:
-            continue
-        else:
-            if extra is False or (closed and not plan.open_ended):
-                found.append((path + (key,), "unknown field"))
-            continue
-        entry = plans.get(id(schema))
-        if entry is not None and type(item) in entry[1].passing and entry[0] is schema and (entry[2] is None or entry[2] is defs):
-            continue  # a scalar of a type its (known) schema takes as it is: what _check would find, without the call
-        _check(item, schema, defs, path + (key,), closed, found, plans)
+        field = fields.get(key)
+        if field is None:
+            field = _field_plan(plan, key, defs, path, closed, found, plans)
+            if field is None:
+                continue
+        if type(item) not in field.passing:  # a scalar of a type its schema takes as it is needs no walk
+            _walk(item, field, defs, path + (key,), closed, found, plans)
+
+
+def _field_plan(plan: _Plan, key: Any, defs: dict, path: tuple, closed: bool, found: list[Finding],
+                plans: dict) -> _Plan | None:
+    """The plan of field `key` of an object (kept in plan.fields when declared), or None when it is not walked:
+    allowed without a schema, or refused as unknown (appended to `found`)."""
+    if key in plan.declared:
+        resolved = _plan(plan.declared[key], defs, plans)
+        if resolved is None:
+            return None  # a `$ref` to no schema: nothing to check
+        plan.fields[key] = resolved[1]
+        return resolved[1]
+    if isinstance(plan.extra, dict):
+        return plan.extra_plan
+    if not (plan.embedded and key in RESOURCE_FIELDS) and (plan.extra is False or (closed and not plan.open_ended)):
+        found.append((path + (key,), "unknown field"))
+    return None
 
 
 def _rules(value: Any, schema: dict, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:

@@ -121,3 +121,16 @@ def test_duplicates_are_found_across_api_versions_of_one_group():
     b = Manifest(obj={"apiVersion": "apps/v1beta2", "kind": "Deployment", "metadata": {"name": "w", "namespace": "n"}}, template="b.yaml")
     (found,) = checking.duplicates([a, b])
     assert found.file == "b.yaml" and "also rendered by a.yaml" in found.message
+
+
+def test_labels_seen_valid_before_do_not_hide_a_changed_value_of_the_same_key():
+    """Labels skipped because the same ones passed before would let a bad value of a known key reach the cluster."""
+    good = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "labels": {"app": "web", "tier": "x"}}}
+    bad = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "labels": {"app": "web", "tier": "-x"}}}
+    listed = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": {"app": "web", "tier": ["x"]}}}
+    assert checking.structure(manifest(good)) == []
+    assert [p.message.split(": ", 1)[1] for p in checking.structure(manifest(bad))] == [
+        "metadata.labels.tier: '-x' is not a valid label value (at most 63 letters, digits, '-', '_', '.', "
+        "starting and ending with a letter or digit)"]
+    assert [p.message.split(": ", 1)[1] for p in checking.structure(manifest(listed))] == [
+        "metadata.labels.tier: must be a string, not list"]
