@@ -24,7 +24,11 @@ from typing import Any
 
 Finding = tuple[tuple, str]
 
-_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$")
+# Left to re to compile (and cache) for an amount the plain test (_plain_quantity) does not accept: compiling it
+# costs more than checking every amount of a chart.
+_QUANTITY = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$"
+_BINARY_SUFFIXES = ("Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
+_DECIMAL_SUFFIXES = tuple("numkMGTPE")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 ALWAYS_ONFAILURE_NEVER = ("Always", "OnFailure", "Never")
@@ -98,9 +102,16 @@ def _container(container: dict, path: tuple, found: list[Finding]) -> None:
     for section in ("limits", "requests"):
         amounts = resources.get(section) if isinstance(resources, dict) else None
         for resource, amount in (amounts.items() if isinstance(amounts, dict) else ()):
-            if isinstance(amount, str) and not _QUANTITY.match(amount):
+            if isinstance(amount, str) and not (_plain_quantity(amount) or re.match(_QUANTITY, amount)):
                 found.append((path + ("resources", section, resource), (
                     f"{amount!r} is not a quantity: write a number with an optional suffix, e.g. 128Mi, 1Gi, 500m, 0.5")))
+
+
+def _plain_quantity(amount: str) -> bool:
+    """An amount as most are: digits with at most one '.', and a suffix or none (False: ask the regex)."""
+    number = amount[:-2] if amount.endswith(_BINARY_SUFFIXES) else amount[:-1] if amount.endswith(_DECIMAL_SUFFIXES) else amount
+    digits = number.replace(".", "", 1)
+    return digits.isascii() and digits.isdigit()
 
 
 def _service(spec: dict, found: list[Finding]) -> None:

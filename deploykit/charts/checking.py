@@ -19,14 +19,23 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 from typing import Collection, Iterable
 
 from deploykit.charts import apivalues, customresources, kinds, kubeapis, problems, removedapis, yamlcodec
 from deploykit.charts.manifests import Manifest
 
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+# Left to re to compile (and cache) for a label the plain test (_plain_label) does not accept: compiling them costs
+# more than checking every label of a chart.
+_LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
+_LABEL_NAME = r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$"
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _plain_label(text: str) -> bool:
+    """A label name or value as most are: letters and digits, with '-', '_' and '.' inside (False: ask the regex)."""
+    return kinds.plainly(text, _ALNUM, "-_.")
 
 
 def _at(manifest: Manifest, path: tuple, message: str, *, level: str = problems.ERROR, hint: str | None = None, secrets: Collection[str] = ()) -> problems.Problem:
@@ -103,7 +112,7 @@ def _labels(manifest: Manifest, labels: object, secrets: Collection[str], *, at:
             yield _at(manifest, path, "is not a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.')", secrets=secrets)
         if not isinstance(value, str):
             yield _at(manifest, path, f"must be a string, not {type(value).__name__}", hint='quote it: {{ value | quote }}', secrets=secrets)
-        elif len(value) > 63 or not _LABEL_VALUE.match(value):
+        elif len(value) > 63 or not (_plain_label(value) or re.match(_LABEL_VALUE, value)):
             yield _at(manifest, path, f"{repr(value)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)", secrets=secrets)
         elif isinstance(key, str) and _valid_qualified_name(key) and len(_GOOD_LABELS) < 65536:
             _GOOD_LABELS.add((key, value))
@@ -137,7 +146,7 @@ def _valid_qualified_name(key: str) -> bool:
     prefix, slash, name = key.rpartition("/")
     if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
         return False
-    return 0 < len(name) <= 63 and bool(_LABEL_NAME.match(name))
+    return 0 < len(name) <= 63 and (_plain_label(name) or re.match(_LABEL_NAME, name) is not None)
 
 
 def duplicates(manifests: Iterable[Manifest], *, secrets: Collection[str] = ()) -> list[problems.Problem]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 
 CLUSTER_SCOPED = frozenset(
     {
@@ -127,8 +128,18 @@ def is_cluster_scoped(api_version: str, kind: str) -> bool:
 # --- names, as the API server validates them --------------------------------
 
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# Left to re to compile (and cache) for a Service name the plain test below does not accept: compiling it costs more
+# than checking every name of a chart (the two above are compiled anyway, for release names and namespaces).
+_DNS1035 = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+
+_LOWER_ALNUM = string.ascii_lowercase + string.digits
+
+
+def plainly(text: str, ends: str, inner: str) -> bool:
+    """Whether `text` is not empty, has only `ends` and `inner` characters, and starts and ends with one of `ends`:
+    what most valid names look like, told without a regex. False says nothing: the regex decides then."""
+    return text != "" and not text.strip(ends + inner) and text[0] in ends and text[-1] in ends
 
 # kind -> (rule, max length). The default is a DNS-1123 subdomain of 253.
 _NAME_RULES: dict[tuple[str, str], tuple[str, int]] = {
@@ -151,9 +162,14 @@ _RULE_TEXT = {
 }
 
 
+def _plain_dns1035(name: str) -> bool:
+    """A DNS-1035 label as most are: lowercase letters, digits and inner '-', starting with a letter."""
+    return plainly(name, _LOWER_ALNUM, "-") and name[0] in string.ascii_lowercase
+
+
 _VALID_NAME = {
     "label": lambda name: _LABEL.match(name) is not None,
-    "dns1035": lambda name: _DNS1035.match(name) is not None,
+    "dns1035": lambda name: _plain_dns1035(name) or re.match(_DNS1035, name) is not None,
     "subdomain": lambda name: _SUBDOMAIN.match(name) is not None,
     "path": lambda name: name not in (".", "..") and "/" not in name and "%" not in name,
 }
