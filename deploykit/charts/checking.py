@@ -154,9 +154,10 @@ def duplicates(manifests: Iterable[Manifest], *, secrets: Collection[str] = ()) 
     seen: dict[tuple, Manifest] = {}
     found = []
     for manifest in manifests:
-        if not manifest.kind or not manifest.name:
+        key = manifest.key
+        if not key[1] or not key[3]:  # no kind or no name: structure's finding
             continue
-        first = seen.setdefault(manifest.key, manifest)
+        first = seen.setdefault(key, manifest)
         if first is not manifest:
             found.append(
                 problems.error(
@@ -216,7 +217,7 @@ def custom_kinds(manifests: Iterable[Manifest], *, scope: str | None = None) -> 
     """(group, kind) of every CustomResourceDefinition among `manifests` (of `scope` only, when given)."""
     found = set()
     for manifest in manifests:
-        spec = manifest.obj.get("spec") if manifest.kind == "CustomResourceDefinition" else None
+        spec = manifest.obj.get("spec") if manifest.obj.get("kind") == "CustomResourceDefinition" else None
         if not isinstance(spec, dict) or (scope is not None and spec.get("scope") != scope):
             continue
         names = spec.get("names")

@@ -69,14 +69,14 @@ class _Plan:
             self.types_only = True
         else:
             self.types = tuple(_types(schema))
-        self.accepts = _type_test(self.types) if self.types else None
         # the common type test as a plain isinstance, without a call: object / string / array (or null)
-        plain = bool(self.types) and set(self.types) <= {*_CLASSES, "null"}
+        plain = bool(self.types) and set(self.types) <= _PLAIN_TYPES
         self.classes = tuple(_CLASSES[t] for t in self.types if t != "null") if plain else None
+        self.accepts = _type_test(self.types) if self.types and not plain else None  # the other type tests
         self.null_ok = "null" in self.types
         self.enum = schema["enum"] if isinstance(schema.get("enum"), list) else None
-        self.rules = any(key in schema for key in _RULE_KEYS)
-        self.bounds = any(key in schema for key in _BOUND_KEYS)
+        self.rules = not schema.keys().isdisjoint(_RULE_KEYS)
+        self.bounds = not schema.keys().isdisjoint(_BOUND_KEYS)
         declared = schema.get("properties")
         self.declared = declared if isinstance(declared, dict) else {}
         self.extra = schema.get("additionalProperties")
@@ -117,18 +117,14 @@ _BOUND_KEYS = ("pattern", "minLength", "maxLength", "minimum", "maximum", "multi
 
 
 _CLASSES = {"object": dict, "string": str, "array": list}
+_PLAIN_TYPES = frozenset({*_CLASSES, "null"})
 # JSON type -> the exact Python types that are that JSON type whatever their value (not bool for integer: a subclass)
 _PASSING = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
 
 
 def _type_test(types: tuple) -> Callable[[Any], bool]:
-    """Whether a value is of one of `types`: plain isinstance for the common object / string / array (or null)."""
-    if not set(types) <= {*_CLASSES, "null"}:
-        return lambda value: any(_is(value, t) for t in types)
-    classes = tuple(_CLASSES[t] for t in types if t != "null")
-    if "null" in types:
-        return lambda value: isinstance(value, classes) or _json_type(value) == "null"
-    return lambda value: isinstance(value, classes)
+    """Whether a value is of one of `types` (for those _Plan.classes does not cover: integer, number, boolean)."""
+    return lambda value: any(_is(value, t) for t in types)
 
 
 def _plan(schema: Any, defs: dict, plans: dict) -> tuple[dict, _Plan] | None:
