@@ -76,19 +76,19 @@ def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[prob
     annotations = metadata.get("annotations")
     if annotations is not None and not (type(annotations) is dict and all(type(v) is str for v in annotations.values())):
         found.extend(_annotations(manifest, annotations, secrets))
-    template = _POD_TEMPLATES.get(str(obj.get("kind")))
-    if template:
-        labels = _within(obj, template + ("labels",))
+    at = _POD_TEMPLATE_LABELS.get(str(obj.get("kind")))
+    if at:
+        labels = _within(obj, at)
         if labels is not None and not _seen_valid(labels):
-            found.extend(_labels(manifest, labels, secrets, at=template + ("labels",)))
+            found.extend(_labels(manifest, labels, secrets, at=at))
     return found
 
 
-# kind -> path of the metadata of its pod template, whose labels the API server checks as an object's
-_POD_TEMPLATES = {
+# kind -> path of the labels of its pod template, which the API server checks as an object's
+_POD_TEMPLATE_LABELS = {
     **dict.fromkeys(("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"),
-                    ("spec", "template", "metadata")),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "metadata"),
+                    ("spec", "template", "metadata", "labels")),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "metadata", "labels"),
 }
 
 
@@ -98,24 +98,31 @@ def _within(obj: object, path: tuple) -> object:
     return obj
 
 
-def _labels(manifest: Manifest, labels: object, secrets: Collection[str], *, at: tuple = ("metadata", "labels")) -> Iterable[problems.Problem]:
-    if labels is None:
-        return
+def _labels(manifest: Manifest, labels: object, secrets: Collection[str], *, at: tuple = ("metadata", "labels")) -> list[problems.Problem]:
     if not isinstance(labels, dict):
-        yield _at(manifest, at, "must be a mapping of strings", secrets=secrets)
-        return
+        return [_at(manifest, at, "must be a mapping of strings", secrets=secrets)]
+    found = []
     for key, value in labels.items():
-        if isinstance(value, str) and (key, value) in _GOOD_LABELS:  # most labels repeat on every object of a release
+        if isinstance(value, str) and ((key, value) in _GOOD_LABELS or _good_label(key, value)):
             continue
         path = at + (key,)
         if not _valid_qualified_name(str(key)):
-            yield _at(manifest, path, "is not a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.')", secrets=secrets)
+            found.append(_at(manifest, path, "is not a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.')", secrets=secrets))
         if not isinstance(value, str):
-            yield _at(manifest, path, f"must be a string, not {type(value).__name__}", hint='quote it: {{ value | quote }}', secrets=secrets)
+            found.append(_at(manifest, path, f"must be a string, not {type(value).__name__}", hint='quote it: {{ value | quote }}', secrets=secrets))
         elif len(value) > 63 or not (_plain_label(value) or re.match(_LABEL_VALUE, value)):
-            yield _at(manifest, path, f"{repr(value)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)", secrets=secrets)
-        elif isinstance(key, str) and _valid_qualified_name(key) and len(_GOOD_LABELS) < 65536:
-            _GOOD_LABELS.add((key, value))
+            found.append(_at(manifest, path, f"{repr(value)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)", secrets=secrets))
+    return found
+
+
+def _good_label(key: object, value: str) -> bool:
+    """Whether a label is valid, remembered in _GOOD_LABELS when it is (then _labels reports nothing of it)."""
+    if not (isinstance(key, str) and _valid_qualified_name(key) and len(value) <= 63
+            and (_plain_label(value) or re.match(_LABEL_VALUE, value))):
+        return False
+    if len(_GOOD_LABELS) < 65536:
+        _GOOD_LABELS.add((key, value))
+    return True
 
 
 # (key, value) label pairs found valid: both strings, checked once per process
