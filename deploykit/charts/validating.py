@@ -187,9 +187,12 @@ def _walk(value: Any, plan: _Plan, defs: dict, path: tuple, closed: bool, found:
         items = plan.items_plan
         if items is None:
             return  # a `$ref` to no schema: nothing to check
-        passing = items.passing
+        passing, plain_object = items.passing, items.plain_object
         for index, item in enumerate(value):
-            if type(item) not in passing:  # a scalar of a type its schema takes as it is needs no walk
+            kind = type(item)
+            if kind is dict and plain_object:  # what _walk would do first, without its call
+                _object(item, items, defs, path + (index,), closed, found, plans)
+            elif kind not in passing:  # a scalar of a type its schema takes as it is needs no walk
                 _walk(item, items, defs, path + (index,), closed, found, plans)
 
 
@@ -214,7 +217,10 @@ def _object(value: dict, plan: _Plan, defs: dict, path: tuple, closed: bool, fou
             field = _field_plan(plan, key, defs, path, closed, found, plans)
             if field is None:
                 continue
-        if type(item) not in field.passing:  # a scalar of a type its schema takes as it is needs no walk
+        kind = type(item)
+        if kind is dict and field.plain_object:  # what _walk would do first, without its call
+            _object(item, field, defs, path + (key,), closed, found, plans)
+        elif kind not in field.passing:  # a scalar of a type its schema takes as it is needs no walk
             _walk(item, field, defs, path + (key,), closed, found, plans)
 
 
