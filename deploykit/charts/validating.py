@@ -40,7 +40,10 @@ def check(value: Any, schema: dict, *, defs: dict | None = None, path: tuple = (
 
     `plans` keeps what each schema asks for, read once per schema rather than once per checked value: pass
     one dict for every check over schemas that are never changed afterwards (kubeapis' loaded definitions)."""
-    _check(value, schema, defs or {}, path, closed, found, {} if plans is None else plans)
+    _check(value, schema, _NO_DEFS if defs is None else defs, path, closed, found, {} if plans is None else plans)
+
+
+_NO_DEFS: dict = {}  # one empty dict, never changed: a plan links its fields once under it (see _Plan.link)
 
 
 def errors_of(value: Any, schema: dict, *, defs: dict | None = None, closed: bool = False,
