@@ -47,8 +47,8 @@ def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[prob
     """What the API server would refuse outright: identity fields, names, labels, annotations."""
     found: list[problems.Problem] = []
     obj = manifest.obj
-    for field in ("apiVersion", "kind"):
-        value = obj.get(field)
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    for field, value in (("apiVersion", api_version), ("kind", kind)):
         if not value or not isinstance(value, str):
             found.append(_at(manifest, (field,), "is missing" if not value else "must be a string", hint="every object needs apiVersion, kind and metadata.name", secrets=secrets))
     metadata = obj.get("metadata")
@@ -61,8 +61,8 @@ def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[prob
         found.append(_at(manifest, ("metadata", "name"), "is missing", hint=hint, secrets=secrets))
     elif not isinstance(name, str):
         found.append(_at(manifest, ("metadata", "name"), f"must be a string, not {type(name).__name__}", secrets=secrets))
-    elif isinstance(obj.get("kind"), str) and isinstance(obj.get("apiVersion"), str):
-        reason = kinds.name_problem(obj["apiVersion"], obj["kind"], name)
+    elif isinstance(kind, str) and isinstance(api_version, str):
+        reason = kinds.name_problem(api_version, kind, name)
         if reason:
             found.append(_at(manifest, ("metadata", "name"), f"{repr(name)} {reason}", secrets=secrets))
     namespace = metadata.get("namespace")
@@ -76,7 +76,7 @@ def structure(manifest: Manifest, *, secrets: Collection[str] = ()) -> list[prob
     annotations = metadata.get("annotations")
     if annotations is not None and not (type(annotations) is dict and all(type(v) is str for v in annotations.values())):
         found.extend(_annotations(manifest, annotations, secrets))
-    at = _POD_TEMPLATE_LABELS.get(str(obj.get("kind")))
+    at = _POD_TEMPLATE_LABELS.get(str(kind))
     if at:
         labels = _within(obj, at)
         if labels is not None and not _seen_valid(labels):
