@@ -51,6 +51,8 @@ def errors_of(value: Any, schema: dict, *, defs: dict | None = None, closed: boo
     """Every (path, reason) for `value` against `schema`, sorted by path."""
     found: list[Finding] = []
     check(value, schema, defs=defs, closed=closed, found=found, plans=plans)
+    if len(found) < 2:
+        return found  # most objects: nothing to sort
     return sorted(found, key=lambda item: [str(p) for p in item[0]])
 
 
