@@ -61,7 +61,7 @@ class _Plan:
 
     __slots__ = ("schema", "nullable", "types", "accepts", "classes", "types_only", "enum", "rules", "bounds", "declared",
                  "extra", "open_ended", "embedded", "required", "items", "scalar_done", "null_ok", "passing",
-                 "plain_object", "linked_defs", "fields", "extra_plan", "items_plan")
+                 "plain_object", "links")
 
     def __init__(self, schema: dict) -> None:
         self.schema = schema
@@ -99,21 +99,18 @@ class _Plan:
         # value goes straight to the fields
         self.plain_object = (self.classes == (dict,) and not self.types_only and self.enum is None and not self.rules
                              and not self.bounds)
-        # the plans of what the value's fields and items lead to, read on first use under `linked_defs` (a `$ref`
-        # leads elsewhere under other defs): the walk goes from plan to plan without looking schemas up again
-        self.linked_defs: dict | None = None
-        self.fields: dict = {}
-        self.extra_plan: _Plan | None = None
-        self.items_plan: _Plan | None = None
+        # the plans of what the value's fields and items lead to under some defs (a `$ref` leads elsewhere under
+        # others), so that the walk goes from plan to plan without looking schemas up again:
+        # (defs, {field: plan} filled on first use, the additionalProperties plan, the items plan)
+        self.links: tuple = (None, {}, None, None)
 
-    def link(self, defs: dict, plans: dict) -> None:
-        """Read the plans of additionalProperties and items (if any) under `defs`; forget the fields' of other defs."""
-        self.linked_defs = defs
-        self.fields = {}
+    def link(self, defs: dict, plans: dict) -> tuple:
+        """The links under `defs`, read now (replacing those under other defs) and set in one assignment, so that
+        a walk in another thread sees them whole."""
         extra = _plan(self.extra, defs, plans) if isinstance(self.extra, dict) else None
-        self.extra_plan = extra[1] if extra else None
         items = _plan(self.items, defs, plans) if self.items is not None else None
-        self.items_plan = items[1] if items else None
+        self.links = links = (defs, {}, extra[1] if extra else None, items[1] if items else None)
+        return links
 
 
 _RULE_KEYS = ("allOf", "anyOf", "oneOf", "not")
@@ -187,9 +184,10 @@ def _walk(value: Any, plan: _Plan, defs: dict, path: tuple, closed: bool, found:
     if isinstance(value, dict):
         _object(value, plan, defs, path, closed, found, plans)
     elif isinstance(value, list) and plan.items is not None:
-        if plan.linked_defs is not defs:
-            plan.link(defs, plans)
-        items = plan.items_plan
+        links = plan.links
+        if links[0] is not defs:
+            links = plan.link(defs, plans)
+        items = links[3]
         if items is None:
             return  # a `$ref` to no schema: nothing to check
         passing, plain_object = items.passing, items.plain_object
@@ -205,9 +203,10 @@ def _object(value: dict, plan: _Plan, defs: dict, path: tuple, closed: bool, fou
     for name in plan.required:
         if name not in value:
             found.append((path, f"{name!r} is required"))
-    if plan.linked_defs is not defs:
-        plan.link(defs, plans)
-    extra = plan.extra_plan
+    links = plan.links
+    if links[0] is not defs:
+        links = plan.link(defs, plans)
+    _, fields, extra, _ = links
     if extra is not None and not plan.declared:
         # a map whose values share one schema (labels, annotations, data, resource limits): no field has its own
         passing = extra.passing
@@ -215,11 +214,10 @@ def _object(value: dict, plan: _Plan, defs: dict, path: tuple, closed: bool, fou
             if type(item) not in passing:
                 _walk(item, extra, defs, path + (key,), closed, found, plans)
         return
-    fields = plan.fields
     for key, item in value.items():
         field = fields.get(key)
         if field is None:
-            field = _field_plan(plan, key, defs, path, closed, found, plans)
+            field = _field_plan(plan, fields, extra, key, defs, path, closed, found, plans)
             if field is None:
                 continue
         kind = type(item)
@@ -229,18 +227,18 @@ def _object(value: dict, plan: _Plan, defs: dict, path: tuple, closed: bool, fou
             _walk(item, field, defs, path + (key,), closed, found, plans)
 
 
-def _field_plan(plan: _Plan, key: Any, defs: dict, path: tuple, closed: bool, found: list[Finding],
-                plans: dict) -> _Plan | None:
-    """The plan of field `key` of an object (kept in plan.fields when declared), or None when it is not walked:
-    allowed without a schema, or refused as unknown (appended to `found`)."""
+def _field_plan(plan: _Plan, fields: dict, extra: _Plan | None, key: Any, defs: dict, path: tuple, closed: bool,
+                found: list[Finding], plans: dict) -> _Plan | None:
+    """The plan of field `key` of an object (kept in `fields`, its links, when declared), or None when it is not
+    walked: allowed without a schema, or refused as unknown (appended to `found`)."""
     if key in plan.declared:
         resolved = _plan(plan.declared[key], defs, plans)
         if resolved is None:
             return None  # a `$ref` to no schema: nothing to check
-        plan.fields[key] = resolved[1]
+        fields[key] = resolved[1]
         return resolved[1]
     if isinstance(plan.extra, dict):
-        return plan.extra_plan
+        return extra
     if not (plan.embedded and key in RESOURCE_FIELDS) and (plan.extra is False or (closed and not plan.open_ended)):
         found.append((path + (key,), "unknown field"))
     return None
