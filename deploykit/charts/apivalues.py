@@ -20,11 +20,15 @@ Must not: raise or print; check a value the schema already rejects by type
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any
 
 Finding = tuple[tuple, str]
 
-_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$")
+# Left to re to compile (and cache) for an amount the plain test (_plain_quantity) does not accept: compiling it
+# costs more than checking every amount of a chart.
+_QUANTITY = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$"
+_BINARY_SUFFIXES = ("Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
+_DECIMAL_SUFFIXES = tuple("numkMGTPE")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 ALWAYS_ONFAILURE_NEVER = ("Always", "OnFailure", "Never")
@@ -50,10 +54,13 @@ def findings(obj: dict[str, Any]) -> list[Finding]:
         path, policies = _POD_SPECS[kind]
         spec = _at(obj, path)
         if isinstance(spec, dict):
-            found.extend(_pod_spec(spec, path, policies))
+            _pod_spec(spec, path, policies, found)
     if kind == "Service" and obj.get("apiVersion") == "v1" and isinstance(obj.get("spec"), dict):
-        found.extend(_service(obj["spec"]))
+        _service(obj["spec"], found)
     return found
+
+
+# The checks below append to `found` rather than yield: they run for every workload and Service rendered.
 
 
 def _at(obj: Any, path: tuple) -> Any:
@@ -62,67 +69,74 @@ def _at(obj: Any, path: tuple) -> Any:
     return obj
 
 
-def _pod_spec(spec: dict, path: tuple, policies: tuple[str, ...]) -> Iterator[Finding]:
+def _pod_spec(spec: dict, path: tuple, policies: tuple[str, ...], found: list[Finding]) -> None:
     policy = spec.get("restartPolicy")
     if isinstance(policy, str):
-        yield from _one_of(path + ("restartPolicy",), policy, policies)
+        _one_of(path + ("restartPolicy",), policy, policies, found)
     elif policy is None and "Always" not in policies:
-        yield path, (f"restartPolicy is required here: {' or '.join(repr(p) for p in policies)} (left out, the API "
-                     "server defaults it to 'Always', which it refuses for a Job)")
+        found.append((path, f"restartPolicy is required here: {' or '.join(repr(p) for p in policies)} (left out, the API "
+                            "server defaults it to 'Always', which it refuses for a Job)"))
     for field in ("initContainers", "containers"):
         containers = spec.get(field)
         for index, container in enumerate(containers if isinstance(containers, list) else ()):
             if isinstance(container, dict):
-                yield from _container(container, path + (field, index))
+                _container(container, path + (field, index), found)
 
 
-def _container(container: dict, path: tuple) -> Iterator[Finding]:
+def _container(container: dict, path: tuple, found: list[Finding]) -> None:
     name = container.get("name")
     if isinstance(name, str) and (len(name) > 63 or not _DNS_LABEL.match(name)):
-        yield path + ("name",), (f"{name!r} is not a valid container name: a DNS-1123 label (at most 63 lowercase "
-                                 "letters, digits and '-', starting and ending with a letter or digit)")
+        found.append((path + ("name",), (f"{name!r} is not a valid container name: a DNS-1123 label (at most 63 lowercase "
+                                         "letters, digits and '-', starting and ending with a letter or digit)")))
     policy = container.get("imagePullPolicy")
     if isinstance(policy, str):
-        yield from _one_of(path + ("imagePullPolicy",), policy, PULL_POLICIES)
+        _one_of(path + ("imagePullPolicy",), policy, PULL_POLICIES, found)
     ports = container.get("ports")
     for index, port in enumerate(ports if isinstance(ports, list) else ()):
         if isinstance(port, dict):
-            yield from _port_number(path + ("ports", index, "containerPort"), port.get("containerPort"))
+            _port_number(path + ("ports", index, "containerPort"), port.get("containerPort"), found)
             if port.get("hostPort"):  # 0 means no host port
-                yield from _port_number(path + ("ports", index, "hostPort"), port.get("hostPort"))
-            yield from _protocol(path + ("ports", index), port)
+                _port_number(path + ("ports", index, "hostPort"), port.get("hostPort"), found)
+            _protocol(path + ("ports", index), port, found)
     resources = container.get("resources")
     for section in ("limits", "requests"):
         amounts = resources.get(section) if isinstance(resources, dict) else None
         for resource, amount in (amounts.items() if isinstance(amounts, dict) else ()):
-            if isinstance(amount, str) and not _QUANTITY.match(amount):
-                yield path + ("resources", section, resource), (
-                    f"{amount!r} is not a quantity: write a number with an optional suffix, e.g. 128Mi, 1Gi, 500m, 0.5")
+            if isinstance(amount, str) and not (_plain_quantity(amount) or re.match(_QUANTITY, amount)):
+                found.append((path + ("resources", section, resource), (
+                    f"{amount!r} is not a quantity: write a number with an optional suffix, e.g. 128Mi, 1Gi, 500m, 0.5")))
 
 
-def _service(spec: dict) -> Iterator[Finding]:
+def _plain_quantity(amount: str) -> bool:
+    """An amount as most are: digits with at most one '.', and a suffix or none (False: ask the regex)."""
+    number = amount[:-2] if amount.endswith(_BINARY_SUFFIXES) else amount[:-1] if amount.endswith(_DECIMAL_SUFFIXES) else amount
+    digits = number.replace(".", "", 1)
+    return digits.isascii() and digits.isdigit()
+
+
+def _service(spec: dict, found: list[Finding]) -> None:
     service_type = spec.get("type")
     if isinstance(service_type, str):
-        yield from _one_of(("spec", "type"), service_type, SERVICE_TYPES)
+        _one_of(("spec", "type"), service_type, SERVICE_TYPES, found)
     ports = spec.get("ports")
     for index, port in enumerate(ports if isinstance(ports, list) else ()):
         if isinstance(port, dict):
-            yield from _port_number(("spec", "ports", index, "port"), port.get("port"))
+            _port_number(("spec", "ports", index, "port"), port.get("port"), found)
             if isinstance(port.get("targetPort"), int):  # a string names a container port
-                yield from _port_number(("spec", "ports", index, "targetPort"), port["targetPort"])
-            yield from _protocol(("spec", "ports", index), port)
+                _port_number(("spec", "ports", index, "targetPort"), port["targetPort"], found)
+            _protocol(("spec", "ports", index), port, found)
 
 
-def _port_number(path: tuple, value: Any) -> Iterator[Finding]:
+def _port_number(path: tuple, value: Any, found: list[Finding]) -> None:
     if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= 65535:
-        yield path, f"{value} is not a port number: must be between 1 and 65535"
+        found.append((path, f"{value} is not a port number: must be between 1 and 65535"))
 
 
-def _protocol(path: tuple, port: dict) -> Iterator[Finding]:
+def _protocol(path: tuple, port: dict, found: list[Finding]) -> None:
     if isinstance(port.get("protocol"), str):
-        yield from _one_of(path + ("protocol",), port["protocol"], PROTOCOLS)
+        _one_of(path + ("protocol",), port["protocol"], PROTOCOLS, found)
 
 
-def _one_of(path: tuple, value: str, supported: tuple[str, ...]) -> Iterator[Finding]:
+def _one_of(path: tuple, value: str, supported: tuple[str, ...], found: list[Finding]) -> None:
     if value not in supported:
-        yield path, f"{value!r} is not supported here: supported values: {', '.join(repr(s) for s in supported)}"
+        found.append((path, f"{value!r} is not supported here: supported values: {', '.join(repr(s) for s in supported)}"))

@@ -16,6 +16,7 @@ their CRD: checking warns), talk to a cluster, or quote a checked value.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Iterable
 
 from deploykit.charts import kinds, validating
@@ -41,6 +42,10 @@ class Definition:
 @frozen
 class Definitions:
     by_kind: dict[tuple[str, str], Definition]
+    # what the checks read of each schema once rather than once per custom resource: (group, kind, version) -> the
+    # root schema with the fields every object has, and the plans of validating.check (the schemas never change)
+    roots: dict[tuple[str, str, str], dict[str, Any]] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    plans: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def __contains__(self, group_kind: object) -> bool:
         return group_kind in self.by_kind
@@ -48,7 +53,8 @@ class Definitions:
     def findings(self, obj: dict[str, Any]) -> list[validating.Finding]:
         """(field path, reason) for each way `obj` breaks its CRD's schema for its version; [] for other kinds."""
         api_version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
-        definition = self.by_kind.get((kinds.group_of(api_version), kind))
+        key = (kinds.group_of(api_version), kind)
+        definition = self.by_kind.get(key)
         if definition is None:
             return []
         version = api_version.rpartition("/")[2]
@@ -59,8 +65,10 @@ class Definitions:
         schema = definition.served[version]
         if schema is None:
             return []
-        root = {**schema, "properties": {**(schema.get("properties") or {}), **_ROOT_FIELDS}}
-        return validating.errors_of(obj, root, closed=True)
+        root = self.roots.get((*key, version))
+        if root is None:
+            root = self.roots[(*key, version)] = {**schema, "properties": {**(schema.get("properties") or {}), **_ROOT_FIELDS}}
+        return validating.errors_of(obj, root, closed=True, plans=self.plans)
 
 
 def collect(manifests: Iterable[Manifest]) -> Definitions:

@@ -11,7 +11,9 @@ discovery) or know about templates.
 
 from __future__ import annotations
 
+import functools
 import re
+import string
 
 CLUSTER_SCOPED = frozenset(
     {
@@ -126,8 +128,18 @@ def is_cluster_scoped(api_version: str, kind: str) -> bool:
 # --- names, as the API server validates them --------------------------------
 
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# Left to re to compile (and cache) for a Service name the plain test below does not accept: compiling it costs more
+# than checking every name of a chart (the two above are compiled anyway, for release names and namespaces).
+_DNS1035 = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+
+_LOWER_ALNUM = string.ascii_lowercase + string.digits
+
+
+def plainly(text: str, ends: str, inner: str) -> bool:
+    """Whether `text` is not empty, has only `ends` and `inner` characters, and starts and ends with one of `ends`:
+    what most valid names look like, told without a regex. False says nothing: the regex decides then."""
+    return text != "" and not text.strip(ends + inner) and text[0] in ends and text[-1] in ends
 
 # kind -> (rule, max length). The default is a DNS-1123 subdomain of 253.
 _NAME_RULES: dict[tuple[str, str], tuple[str, int]] = {
@@ -150,20 +162,28 @@ _RULE_TEXT = {
 }
 
 
+def _plain_dns1035(name: str) -> bool:
+    """A DNS-1035 label as most are: lowercase letters, digits and inner '-', starting with a letter."""
+    return plainly(name, _LOWER_ALNUM, "-") and name[0] in string.ascii_lowercase
+
+
+_VALID_NAME = {
+    "label": lambda name: _LABEL.match(name) is not None,
+    "dns1035": lambda name: _plain_dns1035(name) or re.match(_DNS1035, name) is not None,
+    "subdomain": lambda name: _SUBDOMAIN.match(name) is not None,
+    "path": lambda name: name not in (".", "..") and "/" not in name and "%" not in name,
+}
+
+
 def name_problem(api_version: str, kind: str, name: str) -> str | None:
     """Why the API server would refuse `name` for this kind, or None when it is valid."""
     rule, limit = _NAME_RULES.get((group_of(api_version), kind), ("subdomain", 253))
     if len(name) > limit:
         return f"is {len(name)} characters long; a {kind} name may have at most {limit}"
-    valid = {
-        "label": lambda: bool(_LABEL.match(name)),
-        "dns1035": lambda: bool(_DNS1035.match(name)),
-        "subdomain": lambda: bool(_SUBDOMAIN.match(name)),
-        "path": lambda: name not in (".", "..") and "/" not in name and "%" not in name,
-    }[rule]()
-    return None if valid else f"must be {_RULE_TEXT[rule]}"
+    return None if _VALID_NAME[rule](name) else f"must be {_RULE_TEXT[rule]}"
 
 
+@functools.lru_cache(maxsize=256)  # asked for every object rendered, mostly with one namespace
 def namespace_problem(namespace: str) -> str | None:
     """Why `namespace` is not a valid namespace name, or None."""
     if len(namespace) > 63:

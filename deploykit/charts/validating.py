@@ -40,7 +40,10 @@ def check(value: Any, schema: dict, *, defs: dict | None = None, path: tuple = (
 
     `plans` keeps what each schema asks for, read once per schema rather than once per checked value: pass
     one dict for every check over schemas that are never changed afterwards (kubeapis' loaded definitions)."""
-    _check(value, schema, defs or {}, path, closed, found, {} if plans is None else plans)
+    _check(value, schema, _NO_DEFS if defs is None else defs, path, closed, found, {} if plans is None else plans)
+
+
+_NO_DEFS: dict = {}  # one empty dict, never changed: a plan links its fields once under it (see _Plan.link)
 
 
 def errors_of(value: Any, schema: dict, *, defs: dict | None = None, closed: bool = False,
@@ -48,16 +51,20 @@ def errors_of(value: Any, schema: dict, *, defs: dict | None = None, closed: boo
     """Every (path, reason) for `value` against `schema`, sorted by path."""
     found: list[Finding] = []
     check(value, schema, defs=defs, closed=closed, found=found, plans=plans)
+    if len(found) < 2:
+        return found  # most objects: nothing to sort
     return sorted(found, key=lambda item: [str(p) for p in item[0]])
 
 
 class _Plan:
     """What one schema asks of a value, read from the schema once."""
 
-    __slots__ = ("nullable", "types", "accepts", "classes", "types_only", "enum", "rules", "bounds", "declared", "extra",
-                 "open_ended", "embedded", "required", "items", "scalar_done", "null_ok", "passing")
+    __slots__ = ("schema", "nullable", "types", "accepts", "classes", "types_only", "enum", "rules", "bounds", "declared",
+                 "extra", "open_ended", "embedded", "required", "items", "scalar_done", "null_ok", "passing",
+                 "plain_object", "links")
 
     def __init__(self, schema: dict) -> None:
+        self.schema = schema
         self.nullable = bool(schema.get("nullable"))
         self.types_only = False  # a oneOf of scalar types: the type is all that is checked
         if schema.get("x-kubernetes-int-or-string"):
@@ -67,14 +74,14 @@ class _Plan:
             self.types_only = True
         else:
             self.types = tuple(_types(schema))
-        self.accepts = _type_test(self.types) if self.types else None
         # the common type test as a plain isinstance, without a call: object / string / array (or null)
-        plain = bool(self.types) and set(self.types) <= {*_CLASSES, "null"}
+        plain = bool(self.types) and set(self.types) <= _PLAIN_TYPES
         self.classes = tuple(_CLASSES[t] for t in self.types if t != "null") if plain else None
+        self.accepts = _type_test(self.types) if self.types and not plain else None  # the other type tests
         self.null_ok = "null" in self.types
         self.enum = schema["enum"] if isinstance(schema.get("enum"), list) else None
-        self.rules = any(key in schema for key in _RULE_KEYS)
-        self.bounds = any(key in schema for key in _BOUND_KEYS)
+        self.rules = not schema.keys().isdisjoint(_RULE_KEYS)
+        self.bounds = not schema.keys().isdisjoint(_BOUND_KEYS)
         declared = schema.get("properties")
         self.declared = declared if isinstance(declared, dict) else {}
         self.extra = schema.get("additionalProperties")
@@ -88,6 +95,22 @@ class _Plan:
         # the walk skips them without a call
         self.passing = frozenset(
             kind for name in self.types for kind in _PASSING.get(name, ())) if self.scalar_done or self.types_only else frozenset()
+        # an object with nothing to check but its type and fields (most of Kubernetes' definitions): a mapping
+        # value goes straight to the fields
+        self.plain_object = (self.classes == (dict,) and not self.types_only and self.enum is None and not self.rules
+                             and not self.bounds)
+        # the plans of what the value's fields and items lead to under some defs (a `$ref` leads elsewhere under
+        # others), so that the walk goes from plan to plan without looking schemas up again:
+        # (defs, {field: plan} filled on first use, the additionalProperties plan, the items plan)
+        self.links: tuple = (None, {}, None, None)
+
+    def link(self, defs: dict, plans: dict) -> tuple:
+        """The links under `defs`, read now (replacing those under other defs) and set in one assignment, so that
+        a walk in another thread sees them whole."""
+        extra = _plan(self.extra, defs, plans) if isinstance(self.extra, dict) else None
+        items = _plan(self.items, defs, plans) if self.items is not None else None
+        self.links = links = (defs, {}, extra[1] if extra else None, items[1] if items else None)
+        return links
 
 
 _RULE_KEYS = ("allOf", "anyOf", "oneOf", "not")
@@ -96,18 +119,14 @@ _BOUND_KEYS = ("pattern", "minLength", "maxLength", "minimum", "maximum", "multi
 
 
 _CLASSES = {"object": dict, "string": str, "array": list}
+_PLAIN_TYPES = frozenset({*_CLASSES, "null"})
 # JSON type -> the exact Python types that are that JSON type whatever their value (not bool for integer: a subclass)
 _PASSING = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
 
 
 def _type_test(types: tuple) -> Callable[[Any], bool]:
-    """Whether a value is of one of `types`: plain isinstance for the common object / string / array (or null)."""
-    if not set(types) <= {*_CLASSES, "null"}:
-        return lambda value: any(_is(value, t) for t in types)
-    classes = tuple(_CLASSES[t] for t in types if t != "null")
-    if "null" in types:
-        return lambda value: isinstance(value, classes) or _json_type(value) == "null"
-    return lambda value: isinstance(value, classes)
+    """Whether a value is of one of `types` (for those _Plan.classes does not cover: integer, number, boolean)."""
+    return lambda value: any(_is(value, t) for t in types)
 
 
 def _plan(schema: Any, defs: dict, plans: dict) -> tuple[dict, _Plan] | None:
@@ -131,13 +150,19 @@ def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found
     entry = plans.get(id(schema))
     if entry is not None and entry[0] is schema and (entry[2] is None or entry[2] is defs):
         plan = entry[1]
-        if entry[2] is not None:
-            schema = entry[3]  # where the `$ref` led
     else:
         resolved = _plan(schema, defs, plans)
         if resolved is None:
             return
-        schema, plan = resolved
+        plan = resolved[1]
+    _walk(value, plan, defs, path, closed, found, plans)
+
+
+def _walk(value: Any, plan: _Plan, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:
+    """`_check` once the schema's plan is known: fields and items go from plan to plan (see _Plan.link)."""
+    if plan.plain_object and type(value) is dict:
+        _object(value, plan, defs, path, closed, found, plans)
+        return
     if value is None and plan.nullable:
         return
     classes = plan.classes
@@ -153,36 +178,70 @@ def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found
     if plan.enum is not None and value not in plan.enum:
         found.append((path, f"must be one of {', '.join(repr(v) for v in plan.enum if v is not None)}"))
     if plan.rules:
-        _rules(value, schema, defs, path, closed, found, plans)
+        _rules(value, plan.schema, defs, path, closed, found, plans)
     if plan.bounds:
-        _bounds(value, schema, path, found)
+        _bounds(value, plan.schema, path, found)
     if isinstance(value, dict):
         _object(value, plan, defs, path, closed, found, plans)
     elif isinstance(value, list) and plan.items is not None:
+        links = plan.links
+        if links[0] is not defs:
+            links = plan.link(defs, plans)
+        items = links[3]
+        if items is None:
+            return  # a `$ref` to no schema: nothing to check
+        passing, plain_object = items.passing, items.plain_object
         for index, item in enumerate(value):
-            _check(item, plan.items, defs, path + (index,), closed, found, plans)
+            kind = type(item)
+            if kind is dict and plain_object:  # what _walk would do first, without its call
+                _object(item, items, defs, path + (index,), closed, found, plans)
+            elif kind not in passing:  # a scalar of a type its schema takes as it is needs no walk
+                _walk(item, items, defs, path + (index,), closed, found, plans)
 
 
 def _object(value: dict, plan: _Plan, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:
-    declared, extra = plan.declared, plan.extra
     for name in plan.required:
         if name not in value:
             found.append((path, f"{name!r} is required"))
+    links = plan.links
+    if links[0] is not defs:
+        links = plan.link(defs, plans)
+    _, fields, extra, _ = links
+    if extra is not None and not plan.declared:
+        # a map whose values share one schema (labels, annotations, data, resource limits): no field has its own
+        passing = extra.passing
+        for key, item in value.items():
+            if type(item) not in passing:
+                _walk(item, extra, defs, path + (key,), closed, found, plans)
+        return
     for key, item in value.items():
-        if key in declared:
-            schema = declared[key]
-        elif isinstance(extra, dict):
-            schema = extra
-        elif plan.embedded and key in RESOURCE_FIELDS:
-            continue
-        else:
-            if extra is False or (closed and not plan.open_ended):
-                found.append((path + (key,), "unknown field"))
-            continue
-        entry = plans.get(id(schema))
-        if entry is not None and type(item) in entry[1].passing and entry[0] is schema and (entry[2] is None or entry[2] is defs):
-            continue  # a scalar of a type its (known) schema takes as it is: what _check would find, without the call
-        _check(item, schema, defs, path + (key,), closed, found, plans)
+        field = fields.get(key)
+        if field is None:
+            field = _field_plan(plan, fields, extra, key, defs, path, closed, found, plans)
+            if field is None:
+                continue
+        kind = type(item)
+        if kind is dict and field.plain_object:  # what _walk would do first, without its call
+            _object(item, field, defs, path + (key,), closed, found, plans)
+        elif kind not in field.passing:  # a scalar of a type its schema takes as it is needs no walk
+            _walk(item, field, defs, path + (key,), closed, found, plans)
+
+
+def _field_plan(plan: _Plan, fields: dict, extra: _Plan | None, key: Any, defs: dict, path: tuple, closed: bool,
+                found: list[Finding], plans: dict) -> _Plan | None:
+    """The plan of field `key` of an object (kept in `fields`, its links, when declared), or None when it is not
+    walked: allowed without a schema, or refused as unknown (appended to `found`)."""
+    if key in plan.declared:
+        resolved = _plan(plan.declared[key], defs, plans)
+        if resolved is None:
+            return None  # a `$ref` to no schema: nothing to check
+        fields[key] = resolved[1]
+        return resolved[1]
+    if isinstance(plan.extra, dict):
+        return extra
+    if not (plan.embedded and key in RESOURCE_FIELDS) and (plan.extra is False or (closed and not plan.open_ended)):
+        found.append((path + (key,), "unknown field"))
+    return None
 
 
 def _rules(value: Any, schema: dict, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:

@@ -1,8 +1,11 @@
 """Checks on rendered objects: names per kind, labels, annotations, unknown kinds and fields."""
 
+import itertools
+import re
+
 import pytest
 
-from deploykit.charts import checking, kinds, problems
+from deploykit.charts import apivalues, checking, kinds, problems
 from deploykit.charts.manifests import Manifest
 
 
@@ -121,3 +124,32 @@ def test_duplicates_are_found_across_api_versions_of_one_group():
     b = Manifest(obj={"apiVersion": "apps/v1beta2", "kind": "Deployment", "metadata": {"name": "w", "namespace": "n"}}, template="b.yaml")
     (found,) = checking.duplicates([a, b])
     assert found.file == "b.yaml" and "also rendered by a.yaml" in found.message
+
+
+def test_labels_seen_valid_before_do_not_hide_a_changed_value_of_the_same_key():
+    """Labels skipped because the same ones passed before would let a bad value of a known key reach the cluster."""
+    good = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "labels": {"app": "web", "tier": "x"}}}
+    bad = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "labels": {"app": "web", "tier": "-x"}}}
+    listed = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": {"app": "web", "tier": ["x"]}}}
+    assert checking.structure(manifest(good)) == []
+    assert [p.message.split(": ", 1)[1] for p in checking.structure(manifest(bad))] == [
+        "metadata.labels.tier: '-x' is not a valid label value (at most 63 letters, digits, '-', '_', '.', "
+        "starting and ending with a letter or digit)"]
+    assert [p.message.split(": ", 1)[1] for p in checking.structure(manifest(listed))] == [
+        "metadata.labels.tier: must be a string, not list"]
+
+
+def every_text(alphabet, longest):
+    return ("".join(chars) for size in range(longest + 1) for chars in itertools.product(alphabet, repeat=size))
+
+
+@pytest.mark.parametrize(("plain", "pattern", "alphabet"), [
+    (checking._plain_label, checking._LABEL_NAME, "aZ09-_./ \né"),
+    (checking._plain_label, checking._LABEL_VALUE, "aZ09-_./ \né"),
+    (kinds._plain_dns1035, kinds._DNS1035, "az09-.A \n"),
+    (apivalues._plain_quantity, apivalues._QUANTITY, "19.eEMiKn+-²٣\n"),
+])
+def test_plain_tests_of_names_labels_and_amounts_accept_only_what_their_regex_accepts(plain, pattern, alphabet):
+    """A label, Service name or resource amount the API server refuses would pass because it looks plain enough."""
+    wrongly_accepted = [text for text in every_text(alphabet, 4) if plain(text) and not re.match(pattern, text)]
+    assert wrongly_accepted == []

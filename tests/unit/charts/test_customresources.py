@@ -116,3 +116,14 @@ def test_structural_schema_rules_beyond_types_are_checked(schema, value, expecte
     from deploykit.charts import validating
 
     assert validating.errors_of(value, schema, closed=True) == expected
+
+
+def test_custom_resources_checked_one_after_another_keep_their_own_findings():
+    """Plans read from the CRD for the first custom resource would pass a broken one checked after it."""
+    definitions = customresources.collect([Manifest(obj=CRD, template="app/crds/widget.yaml")])
+    assert definitions.findings(widget({"size": 3, "labels": {"k": "v"}})) == []
+    read = len(definitions.plans)
+    assert definitions.findings(widget({"size": 3, "labels": {"k": 1}, "colour": "red"})) == [
+        (("spec", "colour"), "unknown field"), (("spec", "labels", "k"), "must be of type string, not number")]
+    assert definitions.findings(widget({"size": 3, "labels": {"k": "v"}})) == []
+    assert len(definitions.plans) == read  # the schema read once, not once per custom resource

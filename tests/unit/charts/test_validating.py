@@ -84,3 +84,37 @@ def test_fields_passed_without_a_walk_keep_their_verdicts(field, value, expected
     warm["flag"], warm["ratio"] = True, 1.5
     assert validating.errors_of(warm, schema, defs=defs, plans=plans) == []  # every field's plan read once
     assert validating.errors_of({field: value}, schema, defs=defs, plans=plans) == ([] if expected is None else [((field,), expected)])
+
+
+def test_a_field_plan_read_under_one_set_of_definitions_is_not_reused_under_another():
+    """A field's `$ref` followed once would send later objects to another kind's definition of the same name."""
+    plans: dict = {}
+    schema = {"type": "object", "properties": {"size": {"$ref": "#/$defs/Size"}}}
+    text, number = {"Size": {"type": "string"}}, {"Size": {"type": "integer"}}
+    assert validating.errors_of({"size": 1}, schema, defs=text, plans=plans) == [(("size",), "must be of type string, not number")]
+    assert validating.errors_of({"size": 1}, schema, defs=number, plans=plans) == []
+    assert validating.errors_of({"size": 1}, schema, defs=text, plans=plans) == [(("size",), "must be of type string, not number")]
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("limits", {"cpu": "1", "memory": "too long"}, (("limits", "memory"), "must be at most 4 characters long")),
+    ("limits", {"cpu": 1}, (("limits", "cpu"), "must be of type string, not number")),
+    ("tags", {"a": "x", "b": "y"}, (("tags",), "must have at most 1 fields")),
+    ("mode", {"kind": "b"}, (("mode",), "must match at least one of 1 alternatives (anyOf)")),
+    ("env", [{"name": "A"}, {"value": "x"}], (("env", 1), "'name' is required")),
+    ("ports", [80, 70000], (("ports", 1), "must be at most 65535")),
+])
+def test_maps_and_nested_objects_walked_plan_to_plan_keep_their_checks(field, value, expected):
+    """A map value or nested object passed on the fast path unchecked would reach the API server as it is."""
+    schema = {"type": "object", "properties": {
+        "limits": {"type": "object", "additionalProperties": {"$ref": "#/$defs/Short"}},
+        "tags": {"type": "object", "maxProperties": 1, "additionalProperties": {"type": "string"}},
+        "mode": {"type": "object", "anyOf": [{"properties": {"kind": {"enum": ["a"]}}}]},
+        "env": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}},
+        "ports": {"type": "array", "items": {"type": "integer", "maximum": 65535}},
+    }}
+    defs = {"Short": {"type": "string", "maxLength": 4}}
+    plans: dict = {}
+    warm = {"limits": {"cpu": "1"}, "tags": {"a": "x"}, "mode": {"kind": "a"}, "env": [{"name": "A"}], "ports": [80]}
+    assert validating.errors_of(warm, schema, defs=defs, plans=plans) == []  # every plan read and linked once
+    assert validating.errors_of({field: value}, schema, defs=defs, plans=plans) == [expected]
