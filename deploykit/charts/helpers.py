@@ -55,6 +55,10 @@ def _text(value: Any) -> str:
 
 def to_yaml(value: Any) -> str:
     """YAML without the trailing newline, as Helm's toYaml."""
+    if isinstance(value, dict):
+        flat = yamlcodec.flat_mapping(value)
+        if flat is not None:
+            return flat
     text = yamlcodec.dump(value)
     if text.endswith("\n...\n"):
         text = text[:-5]
@@ -117,7 +121,10 @@ def sha256sum(value: Any) -> str:
 def nindent(value: Any, width: int = 2) -> str:
     """A newline, then every line indented by `width` (blank lines stay empty)."""
     pad = " " * width
-    return "\n" + "\n".join(pad + line if line.strip() else line for line in _text(value).split("\n"))
+    lines = (value if type(value) is str else _text(value)).split("\n")
+    if "" not in lines and not any(map(str.isspace, lines)):  # no blank line (the usual case): one join, all in C
+        return "\n" + pad + ("\n" + pad).join(lines)
+    return "\n" + "\n".join(pad + line if line.strip() else line for line in lines)
 
 
 def quote(value: Any) -> str:

@@ -227,6 +227,22 @@ def _plain_ok(text: str) -> bool:
     return ok
 
 
+def flat_mapping(data: dict) -> str | None:
+    """`dump` of a non-empty mapping of one-line plain strings (a chart's labels and selectors), without the final
+    newline; None for any other mapping. `to_yaml` of such small dicts runs thousands of times a render."""
+    if not data:
+        return None
+    memo = _plain_memo
+    lines = []
+    for key, value in data.items():
+        if type(key) is not str or type(value) is not str:
+            return None
+        if not (memo.get(key) or _plain_ok(key)) or not (memo.get(value) or _plain_ok(value)):
+            return None
+        lines.append(f"{key}: {value}")
+    return "\n".join(lines)
+
+
 def _scalar(value: Any) -> str:
     if value is None:
         return "null"

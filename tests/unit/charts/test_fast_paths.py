@@ -1,4 +1,5 @@
-"""The render's shortcuts give exactly what Jinja's and json's general paths give: macro calls, imported names, quote."""
+"""The render's shortcuts give exactly what the general paths give: macro calls, imported names (Jinja's), quote
+(json's), `to_yaml` of flat mappings (the emitter's), nindent (line by line)."""
 
 import json
 
@@ -7,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deploykit.charts import helpers
+from deploykit.charts import helpers, yamlcodec
 
 MACROS = (
     "{% macro two(a, b) %}[{{ a }}|{{ b }}]{% endmacro %}"
@@ -51,3 +52,29 @@ def test_macro_calls_render_as_plain_jinja_renders_them(make_chart, render_chart
 def test_quote_is_json_of_the_text(value):
     """`| quote` would write a string some YAML or JSON reader reads back differently."""
     assert helpers.quote(value) == json.dumps(helpers._text(value), ensure_ascii=False)
+
+
+FLAT_TEXTS = ["web", "app.kubernetes.io/name", "1.0.0", "bench-1.0.0", "10m", "yes", "on", "1", "0x1F", "1e3", "2024-01-01",
+              "a: b", "key:", "trail ", " lead", "it's", "#x", "- x", "", "multi\nline", "ünï", "~", "<<", "x#y", "a,b"]
+flat_strings = st.one_of(st.sampled_from(FLAT_TEXTS), st.text(alphabet="abz019.-_/: #'\"\n", max_size=8))
+flat_values = st.one_of(flat_strings, st.integers(), st.none())
+
+
+@given(st.dictionaries(flat_strings, flat_values, max_size=5))
+def test_to_yaml_of_a_flat_mapping_is_the_emitters_text(mapping):
+    """`to_yaml` of a chart's labels or selector would print other text than the emitter writes for the same dict."""
+    flat = yamlcodec.flat_mapping(mapping)
+    assert flat is None or flat + "\n" == yamlcodec.dump(mapping)
+
+
+def test_to_yaml_of_labels_takes_the_flat_path():
+    """Labels and selectors, the common `to_yaml` of a chart, would go through the slower general emitter."""
+    labels = {"app.kubernetes.io/name": "web", "app.kubernetes.io/version": "1.0.0"}
+    assert yamlcodec.flat_mapping(labels) == "app.kubernetes.io/name: web\napp.kubernetes.io/version: 1.0.0"
+
+
+@given(st.text(alphabet=" \t\n\x85\u3000ab", max_size=12), st.integers(min_value=0, max_value=6))
+def test_nindent_pads_every_line_but_blank_ones(text, width):
+    """`| nindent` would pad a blank line, leaving trailing spaces, or miss a line."""
+    pad = " " * width
+    assert helpers.nindent(text, width) == "\n" + "\n".join(pad + line if line.strip() else line for line in text.split("\n"))
