@@ -207,7 +207,11 @@ class _Unsupported(Exception):
     pass
 
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9 _./@%+=:,()-]*$")
+# A string YAML reads back as the same string when written bare (unless a reader retypes it): it starts with a
+# letter, a digit or `_./`, holds only characters without meaning mid-text, a colon only before something
+# other than a space (`: ` would start a mapping), and a space only before more text. One possessive pass:
+# no backtracking, and no line break (`$` would have let a string ending with one through).
+_PLAIN = re.compile(r"[A-Za-z0-9_./](?:[A-Za-z0-9_./@%+=,()-]++|:(?=[^ ])| (?=.))*+")
 _plain_memo: dict[str, bool] = {}
 
 
@@ -215,12 +219,7 @@ def _plain_ok(text: str) -> bool:
     known = _plain_memo.get(text)
     if known is not None:
         return known
-    ok = (
-        bool(_PLAIN.match(text))
-        and ": " not in text
-        and not text.endswith((" ", ":"))
-        and not yamlscalars.retyped_by_some_reader(text)
-    )
+    ok = _PLAIN.fullmatch(text) is not None and not yamlscalars.retyped_by_some_reader(text)
     if len(_plain_memo) > 100_000:
         _plain_memo.clear()
     _plain_memo[text] = ok
