@@ -129,7 +129,7 @@ def nindent(value: Any, width: int = 2) -> str:
 
 def quote(value: Any) -> str:
     """A double-quoted YAML/JSON string (escapes included), whatever the value's type."""
-    text = _text(value)
+    text = value if type(value) is str else _text(value)
     if text.isprintable() and '"' not in text and "\\" not in text:
         return f'"{text}"'  # nothing JSON escapes (quotes, backslashes, control characters): json.dumps' own result
     return json.dumps(text, ensure_ascii=False)

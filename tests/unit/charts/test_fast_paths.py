@@ -1,14 +1,16 @@
 """The render's shortcuts give exactly what the general paths give: macro calls, imported names (Jinja's), quote
-(json's), `to_yaml` of flat mappings (the emitter's), nindent (line by line)."""
+(json's), `to_yaml` of flat mappings (the emitter's), nindent (line by line), reading the context's records
+(the sandbox's)."""
 
 import json
 
 import jinja2
+import jinja2.sandbox
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deploykit.charts import helpers, yamlcodec
+from deploykit.charts import context, environment, helpers, yamlcodec
 
 MACROS = (
     "{% macro two(a, b) %}[{{ a }}|{{ b }}]{% endmacro %}"
@@ -78,3 +80,30 @@ def test_nindent_pads_every_line_but_blank_ones(text, width):
     """`| nindent` would pad a blank line, leaving trailing spaces, or miss a line."""
     pad = " " * width
     assert helpers.nindent(text, width) == "\n" + "\n".join(pad + line if line.strip() else line for line in text.split("\n"))
+
+
+def _context_objects():
+    env = environment.ChartEnvironment()
+    module = env.from_string("{% macro m() %}x{% endmacro %}{% set v = 1 %}{% set _hidden = 2 %}").module
+    return [
+        (context.ReleaseInfo(), ["Name", "Revision", "IsInstall", "Service"]),
+        (context.KubeVersion(Version="v1.30.0", Major="1", Minor="30"), ["Version", "Major", "GitVersion"]),
+        (context.TemplateInfo.of("app/templates/x.yaml"), ["Name", "BasePath"]),
+        (module, ["m", "v", "_hidden", "_body_stream"]),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_context_records_and_imports_read_as_the_sandbox_reads_them(index):
+    """`Release.Name`, `Capabilities.KubeVersion.GitVersion` or `h.labels` would read other than Jinja's sandbox reads
+    them, or let a template reach Python internals (`Release.__class__`)."""
+    obj, names = _context_objects()[index]
+    ours = environment.ChartEnvironment(undefined=environment.PathUndefined)
+    sandbox = jinja2.sandbox.SandboxedEnvironment(undefined=environment.PathUndefined)
+    for name in [*names, "__class__", "__dict__", "missing", "of"]:
+        mine, theirs = ours.getattr(obj, name), sandbox.getattr(obj, name)
+        assert type(mine) is type(theirs)
+        if isinstance(theirs, jinja2.Undefined):
+            assert mine._undefined_message == theirs._undefined_message
+        else:
+            assert mine == theirs
