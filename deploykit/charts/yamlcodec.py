@@ -233,7 +233,7 @@ def flat_mapping(data: dict) -> str | None:
         return None
     memo = _plain_memo
     lines = []
-    for key, value in data.items():
+    for key, value in data.items() if type(data) is dict else _pairs(data):
         if type(key) is not str or type(value) is not str:
             return None
         if not (memo.get(key) or _plain_ok(key)) or not (memo.get(value) or _plain_ok(value)):
@@ -293,6 +293,12 @@ def _value(value: Any, indent: str) -> str:
     return " " + _scalar(value) + "\n"
 
 
+def _pairs(mapping: dict) -> Any:
+    """The key-value pairs of a dict subclass to dump. A registered mapping (the templates' `Values`) is read as
+    the dict it is: its own items() wraps every child for templates, work a dump does not need."""
+    return dict.items(mapping) if type(mapping) in _MAPPING_TYPES else mapping.items()
+
+
 def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
     """Append the lines of a non-empty mapping or sequence at `indent`; its first line starts with `lead`
     instead (`  - ` when it is an item of an enclosing sequence). One list for the whole dump: no joins per level."""
@@ -300,7 +306,7 @@ def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
     if isinstance(data, dict):
         memo = _plain_memo
         inner = indent + "  "
-        for key, value in data.items():
+        for key, value in data.items() if type(data) is dict else _pairs(data):
             if type(key) is not str:
                 raise _Unsupported
             shown_key = key if memo.get(key) else _scalar(key)
@@ -318,7 +324,8 @@ def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
             lead = indent
     else:
         inner = indent + "  "
-        for item in data:
+        # A registered sequence (a `Values` list) is read as the list it is, as a registered mapping is (_pairs).
+        for item in list.__iter__(data) if type(data) is not list and type(data) in _SEQUENCE_TYPES else data:
             if isinstance(item, (dict, list)) and item:
                 _block(out, item, inner, lead + "- ")  # the first line of the item shares the `- ` line
             else:

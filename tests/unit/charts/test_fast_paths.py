@@ -1,7 +1,8 @@
 """The render's shortcuts give exactly what the general paths give: macro calls, imported names (Jinja's), quote
 (json's), `to_yaml` of flat mappings (the emitter's), nindent (line by line), reading the context's records
-(the sandbox's)."""
+(the sandbox's), dumping `Values` (as the plain data)."""
 
+import copy
 import json
 
 import jinja2
@@ -107,3 +108,21 @@ def test_context_records_and_imports_read_as_the_sandbox_reads_them(index):
             assert mine._undefined_message == theirs._undefined_message
         else:
             assert mine == theirs
+
+
+values_trees = st.recursive(
+    st.one_of(flat_strings, st.integers(), st.none()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(flat_strings, inner, max_size=3)), max_leaves=12)
+
+
+@given(st.dictionaries(flat_strings, values_trees, max_size=4), st.booleans())
+def test_to_yaml_of_values_is_the_text_of_the_plain_data(tree, reached):
+    """`Values.resources | to_yaml` would print other text than the same data written in the template."""
+    expected = helpers.to_yaml(tree)
+    wrapped = context.wrap_values(copy.deepcopy(tree))
+    if reached:  # children a template reached are wrapped themselves
+        list(wrapped.items())
+        for child in wrapped.values():
+            if isinstance(child, list):
+                list(child)
+    assert helpers.to_yaml(wrapped) == expected
