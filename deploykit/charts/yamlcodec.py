@@ -309,9 +309,11 @@ def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
         for key, value in data.items() if type(data) is dict else _pairs(data):
             if type(key) is not str:
                 raise _Unsupported
-            shown_key = key if memo.get(key) else _scalar(key)
-            # The common leaf, a one-line plain string (labels, names), without the general path.
-            if type(value) is str and memo.get(value):
+            shown_key = key if memo.get(key) or _plain_ok(key) else _scalar(key)
+            # The common leaves, a one-line plain string (labels, names) and an integer (replicas, ports),
+            # without the general path; a string seen for the first time is looked at once, here.
+            kind = type(value)
+            if (kind is str and (memo.get(value) or _plain_ok(value))) or kind is int:
                 append(f"{lead}{shown_key}: {value}\n")
             elif isinstance(value, dict) and value:
                 append(f"{lead}{shown_key}:\n")
@@ -323,10 +325,13 @@ def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
                 append(lead + shown_key + ":" + _value(value, indent))
             lead = indent
     else:
+        memo = _plain_memo
         inner = indent + "  "
         # A registered sequence (a `Values` list) is read as the list it is, as a registered mapping is (_pairs).
         for item in list.__iter__(data) if type(data) is not list and type(data) in _SEQUENCE_TYPES else data:
-            if isinstance(item, (dict, list)) and item:
+            if type(item) is str and (memo.get(item) or _plain_ok(item)):
+                append(f"{lead}- {item}\n")
+            elif isinstance(item, (dict, list)) and item:
                 _block(out, item, inner, lead + "- ")  # the first line of the item shares the `- ` line
             else:
                 append(lead + "-" + _value(item, indent))

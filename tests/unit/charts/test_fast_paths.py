@@ -126,3 +126,21 @@ def test_to_yaml_of_values_is_the_text_of_the_plain_data(tree, reached):
             if isinstance(child, list):
                 list(child)
     assert helpers.to_yaml(wrapped) == expected
+
+
+leaves = st.one_of(flat_strings, st.integers(), st.booleans(), st.none())
+
+
+@given(st.dictionaries(flat_strings, leaves, min_size=1, max_size=4), st.lists(leaves, min_size=1, max_size=4))
+def test_leaves_written_directly_are_the_general_paths_text(mapping, items):
+    """A label, an image, a replica count or an argument would be written other than the emitter's general path
+    (the key's scalar, then the value's) writes it."""
+    try:
+        expected_mapping = "".join(yamlcodec._scalar(key) + ":" + yamlcodec._value(value, "") for key, value in mapping.items())
+        expected_items = "".join("-" + yamlcodec._value(item, "") for item in items)
+    except yamlcodec._Unsupported:  # left to PyYAML whole
+        return
+    yamlcodec._plain_memo.clear()  # strings seen for the first time, as in a new process
+    assert yamlcodec.dump(mapping) == expected_mapping
+    assert yamlcodec.dump(items) == expected_items
+    assert yamlcodec.dump(mapping) == expected_mapping  # and once the emitter knows them
