@@ -120,10 +120,11 @@ def sha256sum(value: Any) -> str:
 
 def nindent(value: Any, width: int = 2) -> str:
     """A newline, then every line indented by `width` (blank lines stay empty)."""
-    pad = " " * width
     lines = (value if type(value) is str else _text(value)).split("\n")
-    if "" not in lines and not any(map(str.isspace, lines)):  # no blank line (the usual case): one join, all in C
-        return "\n" + pad + ("\n" + pad).join(lines)
+    if all(map(str.strip, lines)):  # no blank line (the usual case): one join, all in C
+        separator = "\n" + " " * width
+        return separator + separator.join(lines)
+    pad = " " * width
     return "\n" + "\n".join(pad + line if line.strip() else line for line in lines)
 
 
