@@ -179,6 +179,14 @@ def test_strings_written_bare_are_those_the_plain_rule_allows(text):
     assert yamlcodec._plain_ok(text) == rule
 
 
+def test_multi_line_strings_stay_out_of_the_emitters_memo():
+    """Every config file a chart dumps would stay in memory for the whole process (a pipeline deploys many)."""
+    text = "line one\nline two\n"
+    yamlcodec.dump({"k": text, "l": [text]})
+    yamlcodec.flat_mapping({"k": text})
+    assert text not in yamlcodec._plain_memo
+
+
 def test_a_key_written_twice_reads_as_pyyaml_reads_it():
     """A rendered object with a key written twice (`1:` and `"1":`) would keep a different value than PyYAML keeps."""
     text = 'x: 1\n1: a\n"1": b\n1: c\n'
