@@ -63,9 +63,10 @@ class PathUndefined(jinja2.StrictUndefined):
         return super()._undefined_message
 
 
-# The context's own records hold only plain public data: reading their fields needs no sandbox check.
+# The context's own records hold only plain public data in their instance dict, and an imported template's
+# instance dict holds what it exports (its macros and top-level variables): reading those needs no sandbox check.
 _MISSING = object()
-_PLAIN_RECORDS = frozenset({ReleaseInfo, ChartInfo, KubeVersion, TemplateInfo})
+_OPEN_INSTANCES = frozenset({ReleaseInfo, ChartInfo, KubeVersion, TemplateInfo, jinja2.environment.TemplateModule})
 _EXTENSIONS_LOADING = threading.Lock()
 
 
@@ -89,13 +90,8 @@ class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
             if value is not _MISSING:
                 nested = type(value)
                 return obj[attribute] if nested is dict or nested is list else value
-        elif kind in _PLAIN_RECORDS and attribute[:1].isupper():
-            try:
-                return object.__getattribute__(obj, attribute)
-            except AttributeError:
-                pass
-        elif kind is jinja2.environment.TemplateModule and attribute[:1] != "_":
-            # `h.labels`: what an imported template exports (its macros and top-level variables), nothing internal.
+        elif kind in _OPEN_INSTANCES and attribute[:1] != "_":
+            # `Release.Name`, `h.labels`: a field or an export, nothing internal; methods and the rest go to the sandbox.
             value = obj.__dict__.get(attribute, _MISSING)
             if value is not _MISSING:
                 return value
@@ -105,8 +101,9 @@ class ChartEnvironment(jinja2.sandbox.SandboxedEnvironment):
         # A template's own macro called with all its arguments: Jinja's general path (sandbox check, context
         # passing, argument matching) costs more than the call, and every chart calls its helper macros a lot.
         if type(__obj) is jinja2.runtime.Macro and not __context.eval_ctx.autoescape:
-            kwargs.pop("_loop_vars", None)
-            kwargs.pop("_block_vars", None)
+            if kwargs:  # a call in a loop or block passes its variables, which a template's own macro does not take
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
             if (not kwargs and len(args) == __obj._argument_count and not __obj.caller
                     and not __obj.catch_varargs and not __obj.catch_kwargs):
                 try:

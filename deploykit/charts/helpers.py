@@ -55,6 +55,10 @@ def _text(value: Any) -> str:
 
 def to_yaml(value: Any) -> str:
     """YAML without the trailing newline, as Helm's toYaml."""
+    if isinstance(value, dict):
+        flat = yamlcodec.flat_mapping(value)
+        if flat is not None:
+            return flat
     text = yamlcodec.dump(value)
     if text.endswith("\n...\n"):
         text = text[:-5]
@@ -116,13 +120,17 @@ def sha256sum(value: Any) -> str:
 
 def nindent(value: Any, width: int = 2) -> str:
     """A newline, then every line indented by `width` (blank lines stay empty)."""
+    lines = (value if type(value) is str else _text(value)).split("\n")
+    if all(map(str.strip, lines)):  # no blank line (the usual case): one join, all in C
+        separator = "\n" + " " * width
+        return separator + separator.join(lines)
     pad = " " * width
-    return "\n" + "\n".join(pad + line if line.strip() else line for line in _text(value).split("\n"))
+    return "\n" + "\n".join(pad + line if line.strip() else line for line in lines)
 
 
 def quote(value: Any) -> str:
     """A double-quoted YAML/JSON string (escapes included), whatever the value's type."""
-    text = _text(value)
+    text = value if type(value) is str else _text(value)
     if text.isprintable() and '"' not in text and "\\" not in text:
         return f'"{text}"'  # nothing JSON escapes (quotes, backslashes, control characters): json.dumps' own result
     return json.dumps(text, ensure_ascii=False)

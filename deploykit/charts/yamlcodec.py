@@ -216,7 +216,11 @@ class _Unsupported(Exception):
     pass
 
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9 _./@%+=:,()-]*$")
+# A string YAML reads back as the same string when written bare (unless a reader retypes it): it starts with a
+# letter, a digit or `_./`, holds only characters without meaning mid-text, a colon only before something
+# other than a space (`: ` would start a mapping), and a space only before more text. One possessive pass:
+# no backtracking, and no line break (`$` would have let a string ending with one through).
+_PLAIN = re.compile(r"[A-Za-z0-9_./](?:[A-Za-z0-9_./@%+=,()-]++|:(?=[^ ])| (?=.))*+")
 _plain_memo: dict[str, bool] = {}
 
 
@@ -224,16 +228,27 @@ def _plain_ok(text: str) -> bool:
     known = _plain_memo.get(text)
     if known is not None:
         return known
-    ok = (
-        bool(_PLAIN.match(text))
-        and ": " not in text
-        and not text.endswith((" ", ":"))
-        and not yamlscalars.retyped_by_some_reader(text)
-    )
+    ok = _PLAIN.fullmatch(text) is not None and not yamlscalars.retyped_by_some_reader(text)
     if len(_plain_memo) > 100_000:
         _plain_memo.clear()
     _plain_memo[text] = ok
     return ok
+
+
+def flat_mapping(data: dict) -> str | None:
+    """`dump` of a non-empty mapping of one-line plain strings (a chart's labels and selectors), without the final
+    newline; None for any other mapping. `to_yaml` of such small dicts runs thousands of times a render."""
+    if not data:
+        return None
+    memo = _plain_memo
+    lines = []
+    for key, value in data.items() if type(data) is dict else _pairs(data):
+        if type(key) is not str or type(value) is not str:
+            return None
+        if not (memo.get(key) or _plain_ok(key)) or not (memo.get(value) or ("\n" not in value and _plain_ok(value))):
+            return None
+        lines.append(f"{key}: {value}")
+    return "\n".join(lines)
 
 
 def _scalar(value: Any) -> str:
@@ -287,6 +302,12 @@ def _value(value: Any, indent: str) -> str:
     return " " + _scalar(value) + "\n"
 
 
+def _pairs(mapping: dict) -> Any:
+    """The key-value pairs of a dict subclass to dump. A registered mapping (the templates' `Values`) is read as
+    the dict it is: its own items() wraps every child for templates, work a dump does not need."""
+    return dict.items(mapping) if type(mapping) in _MAPPING_TYPES else mapping.items()
+
+
 def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
     """Append the lines of a non-empty mapping or sequence at `indent`; its first line starts with `lead`
     instead (`  - ` when it is an item of an enclosing sequence). One list for the whole dump: no joins per level."""
@@ -294,12 +315,15 @@ def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
     if isinstance(data, dict):
         memo = _plain_memo
         inner = indent + "  "
-        for key, value in data.items():
+        for key, value in data.items() if type(data) is dict else _pairs(data):
             if type(key) is not str:
                 raise _Unsupported
-            shown_key = key if memo.get(key) else _scalar(key)
-            # The common leaf, a one-line plain string (labels, names), without the general path.
-            if type(value) is str and memo.get(value):
+            shown_key = key if memo.get(key) or _plain_ok(key) else _scalar(key)
+            # The common leaves, a one-line plain string (labels, names) and an integer (replicas, ports),
+            # without the general path; a one-line string seen for the first time is looked at once, here
+            # (a multi-line one is never plain, and stays out of the memo: it may be a large file).
+            kind = type(value)
+            if (kind is str and (memo.get(value) or ("\n" not in value and _plain_ok(value)))) or kind is int:
                 append(f"{lead}{shown_key}: {value}\n")
             elif isinstance(value, dict) and value:
                 append(f"{lead}{shown_key}:\n")
@@ -311,9 +335,13 @@ def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
                 append(lead + shown_key + ":" + _value(value, indent))
             lead = indent
     else:
+        memo = _plain_memo
         inner = indent + "  "
-        for item in data:
-            if isinstance(item, (dict, list)) and item:
+        # A registered sequence (a `Values` list) is read as the list it is, as a registered mapping is (_pairs).
+        for item in list.__iter__(data) if type(data) is not list and type(data) in _SEQUENCE_TYPES else data:
+            if type(item) is str and (memo.get(item) or ("\n" not in item and _plain_ok(item))):
+                append(f"{lead}- {item}\n")
+            elif isinstance(item, (dict, list)) and item:
                 _block(out, item, inner, lead + "- ")  # the first line of the item shares the `- ` line
             else:
                 append(lead + "-" + _value(item, indent))

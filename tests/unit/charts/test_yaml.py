@@ -8,7 +8,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deploykit import blockyaml
+from deploykit import blockyaml, yamlscalars
 from deploykit.charts import yamlcodec
 
 TRICKY = ["yes", "no", "on", "null", "~", "1.0", "0x1F", "1_000", "1:30", "-1", ".inf", "2024-01-01", "a: b", "#x", "a #b",
@@ -161,6 +161,30 @@ def test_unclear_inline_comments_are_left_to_pyyaml(text):
 def test_dump_round_trips(value):
     """`to_yaml` would change values (e.g. "yes" read back as true)."""
     assert yaml.load(yamlcodec.dump(value), Loader=yamlcodec.Loader) == value
+
+
+@pytest.mark.parametrize("text", ["name\n", "a b\n", "x:y\n"])
+def test_a_string_ending_with_a_newline_is_not_written_bare(text):
+    """`to_yaml` of `{"name\\n": 1}` would print `name` and `: 1` on two lines, YAML no reader takes."""
+    for document in ({text: 1}, {"k": "v", text: [text]}):
+        assert yaml.load(yamlcodec.dump(document), Loader=yamlcodec.Loader) == document
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="az09_./@%+=,()-: #'\n\t", max_size=10))
+def test_strings_written_bare_are_those_the_plain_rule_allows(text):
+    """The emitter would write a string bare that YAML reads as something else (`a: b`, `key:`, `trail `)."""
+    rule = (re.fullmatch(r"[A-Za-z0-9_./][A-Za-z0-9 _./@%+=:,()-]*", text) is not None and ": " not in text
+            and not text.endswith((" ", ":")) and not yamlscalars.retyped_by_some_reader(text))
+    assert yamlcodec._plain_ok(text) == rule
+
+
+def test_multi_line_strings_stay_out_of_the_emitters_memo():
+    """Every config file a chart dumps would stay in memory for the whole process (a pipeline deploys many)."""
+    text = "line one\nline two\n"
+    yamlcodec.dump({"k": text, "l": [text]})
+    yamlcodec.flat_mapping({"k": text})
+    assert text not in yamlcodec._plain_memo
 
 
 def test_a_key_written_twice_reads_as_pyyaml_reads_it():
