@@ -246,6 +246,7 @@ def _build(document: Document, *, base: str) -> model.Pipeline:
             set={key: checking.set_text(value) for key, value in release.get("set", {}).items()},
             needs=tuple(release.get("needs", ())),
             template_engine=release.get("templateEngine", "auto"),
+            skip_crds=release.get("skipCrds", False),
         )
         for release in body["releases"]
     )

@@ -46,6 +46,7 @@ class Release:
     set: Mapping[str, str] = dataclasses.field(default_factory=dict)
     needs: tuple[str, ...] = ()
     template_engine: str = "auto"  # as --template-engine: auto, helm (Go templates) or jinja2
+    skip_crds: bool = False  # as --skip-crds: the CRDs of the charts' crds/ folders are neither created nor updated
 
 
 @frozen

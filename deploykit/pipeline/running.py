@@ -148,7 +148,7 @@ def plan_stage(pipeline: Pipeline, stage: Stage, *, base: Path, clusters: tuple[
             for release in pipeline.releases:
                 options = upgrading.UpgradeOptions(
                     render=render_options(release, stage, base=base, kube_version=version),
-                    create_namespace=stage.policy.create_namespace)
+                    create_namespace=stage.policy.create_namespace, skip_crds=release.skip_crds)
                 found.append((cluster.name, release.name, upgrading.prepare(kube, options, timer=Timer()).plan))
     return found
 
@@ -156,7 +156,7 @@ def plan_stage(pipeline: Pipeline, stage: Stage, *, base: Path, clusters: tuple[
 def _deploy(kube: Kube, release: Release, stage: Stage, *, base: Path, version: str, say: Say) -> ReleaseOutcome:
     options = upgrading.UpgradeOptions(
         render=render_options(release, stage, base=base, kube_version=version), install=True,
-        atomic=stage.policy.atomic, create_namespace=stage.policy.create_namespace,
+        atomic=stage.policy.atomic, create_namespace=stage.policy.create_namespace, skip_crds=release.skip_crds,
     )
     from deploykit.track import settings
 

@@ -114,3 +114,49 @@ def test_a_release_can_force_the_helm_template_engine(tmp_path):
     assert pipeline.releases[0].template_engine == "helm"
     [outcome] = running.run_stage(pipeline, pipeline.stages[0], base=tmp_path, say=lambda line: None)
     assert outcome.ok, [r.error for r in outcome.releases]
+
+
+def test_a_release_with_skip_crds_leaves_the_charts_crds_alone(tmp_path):
+    """A pipeline's `skipCrds: true` would be refused or ignored, so a stage would overwrite CRDs another team owns."""
+    from deploykit.kube.resources import ObjectRef
+
+    crd = ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: gadgets.example.com}\n"
+           "spec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: gadgets, singular: gadget, kind: Gadget}\n"
+           "  versions:\n    - name: v1\n      served: true\n      storage: true\n"
+           "      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n")
+    for name in ("skipping", "applying"):
+        write_chart(tmp_path / name, {"crds/gadget.yaml": crd,
+                                      "templates/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n"})
+    releases = "".join(f"    - {{name: {name}, chart: {name}, namespace: shop, skipCrds: {skip}}}\n"
+                       for name, skip in (("skipping", "true"), ("applying", "false")))
+    (tmp_path / "demo.yaml").write_text(
+        "apiVersion: deploykit.io/v1\nkind: Pipeline\nmetadata: {name: demo}\nspec:\n  releases:\n" + releases +
+        "  stages:\n" + "".join(f"    - name: {stage}\n      clusters: [{{name: sim, sim: {{state: state/{stage}}}}}]\n"
+                                "      policy: {createNamespace: true, timeout: 20s}\n" for stage in ("one", "two")))
+    pipeline = loading.load(tmp_path / "demo.yaml")
+    assert [r.skip_crds for r in pipeline.releases] == [True, False]
+    only_skipping = Pipeline("demo", pipeline.source, pipeline.releases[:1], pipeline.stages)
+    for chosen, stage, expected in ((only_skipping, pipeline.stages[0], False), (pipeline, pipeline.stages[1], True)):
+        [outcome] = running.run_stage(chosen, stage, base=tmp_path, say=lambda line: None)
+        assert outcome.ok, [r.error for r in outcome.releases]
+        with running.connected(stage.clusters[0], base=tmp_path) as kube:
+            found = kube.get(ObjectRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "gadgets.example.com"))
+        assert (found is not None) is expected
+
+
+def test_skip_crds_must_be_true_or_false(tmp_path):
+    """`skipCrds: "yes"` would be read as true (or crash), instead of naming the field and what it takes."""
+    from deploykit import errors
+
+    write_chart(tmp_path / "plain", {"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n"})
+    (tmp_path / "demo.yaml").write_text(
+        "apiVersion: deploykit.io/v1\nkind: Pipeline\nmetadata: {name: demo}\nspec:\n  releases:\n"
+        "    - {name: plain, chart: plain, namespace: shop, skipCrds: \"yes\"}\n"
+        "  stages:\n    - name: staging\n      clusters: [{name: sim, sim: {state: state/staging}}]\n")
+    try:
+        loading.load(tmp_path / "demo.yaml")
+    except errors.DeploykitError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("a pipeline with skipCrds: \"yes\" was loaded")
+    assert "demo.yaml:6" in message and "skipCrds" in message and "true or false" in message, message
