@@ -29,7 +29,6 @@ from deploykit.charts.manifests import Manifest
 # more than checking every label of a chart.
 _LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
 _LABEL_NAME = r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$"
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _ALNUM = string.ascii_letters + string.digits
 
 
@@ -151,7 +150,7 @@ def _annotations(manifest: Manifest, annotations: object, secrets: Collection[st
 @functools.lru_cache(maxsize=4096)
 def _valid_qualified_name(key: str) -> bool:
     prefix, slash, name = key.rpartition("/")
-    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+    if slash and (not prefix or len(prefix) > 253 or not kinds.is_dns_subdomain(prefix)):
         return False
     return 0 < len(name) <= 63 and (_plain_label(name) or re.match(_LABEL_NAME, name) is not None)
 

@@ -130,8 +130,19 @@ def is_cluster_scoped(api_version: str, kind: str) -> bool:
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 # Left to re to compile (and cache) for a Service name the plain test below does not accept: compiling it costs more
-# than checking every name of a chart (the two above are compiled anyway, for release names and namespaces).
+# than checking every name of a chart (the two above are needed anyway, for release names and namespaces).
 _DNS1035 = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+
+
+def is_dns_label(text: str) -> bool:
+    """A DNS-1123 label's characters (a namespace, a Job): the length is the caller's to check."""
+    return _LABEL.match(text) is not None
+
+
+def is_dns_subdomain(text: str) -> bool:
+    """A DNS-1123 subdomain's characters (most object names, a release name): the length is the caller's."""
+    return _SUBDOMAIN.match(text) is not None
+
 
 _LOWER_ALNUM = string.ascii_lowercase + string.digits
 
@@ -168,9 +179,9 @@ def _plain_dns1035(name: str) -> bool:
 
 
 _VALID_NAME = {
-    "label": lambda name: _LABEL.match(name) is not None,
+    "label": is_dns_label,
     "dns1035": lambda name: _plain_dns1035(name) or re.match(_DNS1035, name) is not None,
-    "subdomain": lambda name: _SUBDOMAIN.match(name) is not None,
+    "subdomain": is_dns_subdomain,
     "path": lambda name: name not in (".", "..") and "/" not in name and "%" not in name,
 }
 
@@ -188,4 +199,4 @@ def namespace_problem(namespace: str) -> str | None:
     """Why `namespace` is not a valid namespace name, or None."""
     if len(namespace) > 63:
         return f"is {len(namespace)} characters long; a namespace name may have at most 63"
-    return None if _LABEL.match(namespace) else f"must be {_RULE_TEXT['label']}"
+    return None if is_dns_label(namespace) else f"must be {_RULE_TEXT['label']}"

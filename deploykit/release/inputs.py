@@ -18,13 +18,12 @@ Must not: load the chart, merge layers or render (rendering does), or print.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deploykit import errors
-from deploykit.charts import engines, kubeapis
+from deploykit.charts import engines, kinds, kubeapis
 from deploykit.frozen import frozen
 from deploykit.secrets import ciphertexts
 from deploykit.values import loading, setting
@@ -38,8 +37,6 @@ DEFAULT_RELEASE = "release-name"
 DEFAULT_NAMESPACE = "default"
 # Helm's limit: release names end up in object names with suffixes.
 MAX_RELEASE_NAME = 53
-_RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @frozen
@@ -74,12 +71,12 @@ class RenderOptions:
 
 def check_identity(options: RenderOptions) -> None:
     """Refuse a release name or namespace the cluster would refuse, before any work."""
-    if len(options.release) > MAX_RELEASE_NAME or not _RELEASE_NAME.match(options.release):
+    if len(options.release) > MAX_RELEASE_NAME or not kinds.is_dns_subdomain(options.release):
         raise errors.UsageError(
             f"release name {options.release!r} is invalid: at most {MAX_RELEASE_NAME} lowercase letters, digits, '-' and '.', "
             "starting and ending with a letter or digit",
         )
-    if len(options.namespace) > 63 or not _NAMESPACE.match(options.namespace):
+    if len(options.namespace) > 63 or not kinds.is_dns_label(options.namespace):
         raise errors.UsageError(
             f"namespace {options.namespace!r} is invalid: at most 63 lowercase letters, digits and '-', "
             "starting and ending with a letter or digit",
