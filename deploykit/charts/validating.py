@@ -109,7 +109,7 @@ class _Plan:
         a walk in another thread sees them whole."""
         extra = _plan(self.extra, defs, plans) if isinstance(self.extra, dict) else None
         items = _plan(self.items, defs, plans) if self.items is not None else None
-        self.links = links = (defs, {}, extra[1] if extra else None, items[1] if items else None)
+        self.links = links = (defs, {}, extra, items)
         return links
 
 
@@ -129,8 +129,9 @@ def _type_test(types: tuple) -> Callable[[Any], bool]:
     return lambda value: any(_is(value, t) for t in types)
 
 
-def _plan(schema: Any, defs: dict, plans: dict) -> tuple[dict, _Plan] | None:
-    """(the schema a `$ref` chain leads to, its plan), or None when it leads to no schema; kept in `plans`."""
+def _plan(schema: Any, defs: dict, plans: dict) -> _Plan | None:
+    """The plan of the schema a `$ref` chain leads to (its `schema`), or None when it leads to no schema; kept in
+    `plans`."""
     start = schema
     while isinstance(schema, dict) and "$ref" in schema:
         schema = defs.get(str(schema["$ref"])[len(REF_PREFIX):], {})
@@ -143,7 +144,7 @@ def _plan(schema: Any, defs: dict, plans: dict) -> tuple[dict, _Plan] | None:
     if start is not schema and isinstance(start, dict):
         # the entry holds both schemas and the defs, so their ids are never reused meanwhile
         plans[id(start)] = (start, entry[1], defs, schema)
-    return schema, entry[1]
+    return entry[1]
 
 
 def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found: list[Finding], plans: dict) -> None:
@@ -151,10 +152,9 @@ def _check(value: Any, schema: Any, defs: dict, path: tuple, closed: bool, found
     if entry is not None and entry[0] is schema and (entry[2] is None or entry[2] is defs):
         plan = entry[1]
     else:
-        resolved = _plan(schema, defs, plans)
-        if resolved is None:
+        plan = _plan(schema, defs, plans)
+        if plan is None:
             return
-        plan = resolved[1]
     _walk(value, plan, defs, path, closed, found, plans)
 
 
@@ -232,11 +232,10 @@ def _field_plan(plan: _Plan, fields: dict, extra: _Plan | None, key: Any, defs: 
     """The plan of field `key` of an object (kept in `fields`, its links, when declared), or None when it is not
     walked: allowed without a schema, or refused as unknown (appended to `found`)."""
     if key in plan.declared:
-        resolved = _plan(plan.declared[key], defs, plans)
-        if resolved is None:
-            return None  # a `$ref` to no schema: nothing to check
-        fields[key] = resolved[1]
-        return resolved[1]
+        field = _plan(plan.declared[key], defs, plans)
+        if field is not None:  # None: a `$ref` to no schema, nothing to check
+            fields[key] = field
+        return field
     if isinstance(plan.extra, dict):
         return extra
     if not (plan.embedded and key in RESOURCE_FIELDS) and (plan.extra is False or (closed and not plan.open_ended)):
