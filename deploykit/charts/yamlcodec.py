@@ -228,6 +228,8 @@ def _plain_ok(text: str) -> bool:
     known = _plain_memo.get(text)
     if known is not None:
         return known
+    if "\n" in text:
+        return False  # never plain; and kept out of the memo: a multi-line string may be a large file
     ok = _PLAIN.fullmatch(text) is not None and not yamlscalars.retyped_by_some_reader(text)
     if len(_plain_memo) > 100_000:
         _plain_memo.clear()
@@ -245,7 +247,7 @@ def flat_mapping(data: dict) -> str | None:
     for key, value in data.items() if type(data) is dict else _pairs(data):
         if type(key) is not str or type(value) is not str:
             return None
-        if not (memo.get(key) or _plain_ok(key)) or not (memo.get(value) or ("\n" not in value and _plain_ok(value))):
+        if not (memo.get(key) or _plain_ok(key)) or not (memo.get(value) or _plain_ok(value)):
             return None
         lines.append(f"{key}: {value}")
     return "\n".join(lines)
@@ -320,10 +322,9 @@ def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
                 raise _Unsupported
             shown_key = key if memo.get(key) or _plain_ok(key) else _scalar(key)
             # The common leaves, a one-line plain string (labels, names) and an integer (replicas, ports),
-            # without the general path; a one-line string seen for the first time is looked at once, here
-            # (a multi-line one is never plain, and stays out of the memo: it may be a large file).
+            # without the general path; a string seen for the first time is looked at once, here.
             kind = type(value)
-            if (kind is str and (memo.get(value) or ("\n" not in value and _plain_ok(value)))) or kind is int:
+            if (kind is str and (memo.get(value) or _plain_ok(value))) or kind is int:
                 append(f"{lead}{shown_key}: {value}\n")
             elif isinstance(value, dict) and value:
                 append(f"{lead}{shown_key}:\n")
@@ -339,7 +340,7 @@ def _block(out: list[str], data: dict | list, indent: str, lead: str) -> None:
         inner = indent + "  "
         # A registered sequence (a `Values` list) is read as the list it is, as a registered mapping is (_pairs).
         for item in list.__iter__(data) if type(data) is not list and type(data) in _SEQUENCE_TYPES else data:
-            if type(item) is str and (memo.get(item) or ("\n" not in item and _plain_ok(item))):
+            if type(item) is str and (memo.get(item) or _plain_ok(item)):
                 append(f"{lead}- {item}\n")
             elif isinstance(item, (dict, list)) and item:
                 _block(out, item, inner, lead + "- ")  # the first line of the item shares the `- ` line
