@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from deploykit.charts import kinds
+
 Finding = tuple[tuple, str]
 
 # Left to re to compile (and cache) for an amount the plain test (_plain_quantity) does not accept: compiling it
@@ -29,7 +31,6 @@ Finding = tuple[tuple, str]
 _QUANTITY = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$"
 _BINARY_SUFFIXES = ("Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
 _DECIMAL_SUFFIXES = tuple("numkMGTPE")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 ALWAYS_ONFAILURE_NEVER = ("Always", "OnFailure", "Never")
 # kind -> (path to the pod spec, the restart policies that kind's pods may have)
@@ -85,7 +86,7 @@ def _pod_spec(spec: dict, path: tuple, policies: tuple[str, ...], found: list[Fi
 
 def _container(container: dict, path: tuple, found: list[Finding]) -> None:
     name = container.get("name")
-    if isinstance(name, str) and (len(name) > 63 or not _DNS_LABEL.match(name)):
+    if isinstance(name, str) and (len(name) > 63 or not kinds.is_dns_label(name)):
         found.append((path + ("name",), (f"{name!r} is not a valid container name: a DNS-1123 label (at most 63 lowercase "
                                          "letters, digits and '-', starting and ending with a letter or digit)")))
     policy = container.get("imagePullPolicy")

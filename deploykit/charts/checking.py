@@ -109,19 +109,22 @@ def _labels(manifest: Manifest, labels: object, secrets: Collection[str], *, at:
             found.append(_at(manifest, path, "is not a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.')", secrets=secrets))
         if not isinstance(value, str):
             found.append(_at(manifest, path, f"must be a string, not {type(value).__name__}", hint='quote it: {{ value | quote }}', secrets=secrets))
-        elif len(value) > 63 or not (_plain_label(value) or re.match(_LABEL_VALUE, value)):
+        elif not _valid_label_value(value):
             found.append(_at(manifest, path, f"{repr(value)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)", secrets=secrets))
     return found
 
 
 def _good_label(key: object, value: str) -> bool:
     """Whether a label is valid, remembered in _GOOD_LABELS when it is (then _labels reports nothing of it)."""
-    if not (isinstance(key, str) and _valid_qualified_name(key) and len(value) <= 63
-            and (_plain_label(value) or re.match(_LABEL_VALUE, value))):
+    if not (isinstance(key, str) and _valid_qualified_name(key) and _valid_label_value(value)):
         return False
     if len(_GOOD_LABELS) < 65536:
         _GOOD_LABELS.add((key, value))
     return True
+
+
+def _valid_label_value(value: str) -> bool:
+    return len(value) <= 63 and (_plain_label(value) or re.match(_LABEL_VALUE, value) is not None)
 
 
 # (key, value) label pairs found valid: both strings, checked once per process
