@@ -171,22 +171,23 @@ def bench_size(url: str, kubeconfig: pathlib.Path, root: pathlib.Path, objects: 
     found["dk_install_cold"], _ = deploykit(  # an empty compiled-template cache: a CI job that does not keep it
         kubeconfig, "upgrade", "r", str(jinja), "--install", "--create-namespace", "-n", f"dk-{objects}-cold", "--no-wait")
     runs: dict[str, list] = {}
+
+    def note(keys: tuple[str, ...], figures: tuple) -> None:
+        for key, value in zip(keys, figures):
+            runs.setdefault(key, []).append(value)
+
     for round_number in range(repeats):
-        ns = f"dk-{objects}" + (f"-r{round_number}" if round_number else "")
-        for key, value in zip(("dk_install", "dk_install_rss"), deploykit(
-                kubeconfig, "upgrade", "r", str(jinja), "--install", "--create-namespace", "-n", ns, "--no-wait")):
-            runs.setdefault(key, []).append(value)
-        for key, value in zip(("dk_upgrade", "dk_upgrade_rss"), deploykit(
-                kubeconfig, "upgrade", "r", str(jinja), "-n", ns, "--set-string", "version=2", "--no-wait")):
-            runs.setdefault(key, []).append(value)
+        suffix = f"-r{round_number}" if round_number else ""
+        ns = f"dk-{objects}{suffix}"
+        note(("dk_install", "dk_install_rss"), deploykit(
+            kubeconfig, "upgrade", "r", str(jinja), "--install", "--create-namespace", "-n", ns, "--no-wait"))
+        note(("dk_upgrade", "dk_upgrade_rss"), deploykit(
+            kubeconfig, "upgrade", "r", str(jinja), "-n", ns, "--set-string", "version=2", "--no-wait"))
         if helm_too:
-            ns = f"helm-{objects}" + (f"-r{round_number}" if round_number else "")
-            for key, value in zip(("helm_install", "helm_install_rss", "helm_install_call"),
-                                  helm_process(kubeconfig, gotpl, ns, "install")):
-                runs.setdefault(key, []).append(value)
-            for key, value in zip(("helm_upgrade", "helm_upgrade_rss", "helm_upgrade_call"),
-                                  helm_process(kubeconfig, gotpl, ns, "upgrade", "2")):
-                runs.setdefault(key, []).append(value)
+            ns = f"helm-{objects}{suffix}"
+            note(("helm_install", "helm_install_rss", "helm_install_call"), helm_process(kubeconfig, gotpl, ns, "install"))
+            note(("helm_upgrade", "helm_upgrade_rss", "helm_upgrade_call"),
+                 helm_process(kubeconfig, gotpl, ns, "upgrade", "2"))
     for key, values in runs.items():
         found[key] = max(values) if key.endswith("_rss") else statistics.median(values)
     if noop:  # in the first round's namespaces, already upgraded to version 2
