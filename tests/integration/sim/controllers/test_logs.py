@@ -43,15 +43,17 @@ def test_previous_shows_the_crashed_attempt(cluster_core, plain, sim_cluster_nam
 
     def consistent_reads():
         # The pod keeps crashing (speed 20): read both logs while an attempt after the first runs, between two
-        # equal restart counts (under load the second attempt may be missed, or end between the reads).
+        # reads of the pod showing that same attempt running (under load the second attempt may be missed, or end
+        # between the reads: a crash moves it to lastState before the restart count grows, as the kubelet does).
         pod = read(cluster_core, plain, ns, "crash")
         before = m.container(pod).get("restartCount") or 0
         if before < 1 or m.state_of(pod) != "running":
             return None
         previous = cluster_core.read_namespaced_pod_log("crash", ns, previous=True)
         current = cluster_core.read_namespaced_pod_log("crash", ns)
-        after = m.container(read(cluster_core, plain, ns, "crash")).get("restartCount")
-        return (before, previous, current) if after == before else None
+        pod = read(cluster_core, plain, ns, "crash")
+        same = m.container(pod).get("restartCount") == before and m.state_of(pod) == "running"
+        return (before, previous, current) if same else None
 
     restarts, previous, current = wait_until(consistent_reads, timeout=15, what="a crash between two reads")
     assert previous == f"attempt {restarts}\npanic: no database\n"
